@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from audit.email_address import EmailAddress
+from audit.extensions import db
+from audit.models import Role, User
+
+MIN_PASSWORD_LENGTH = 8
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+
+
+class UserForm(FlaskForm):
+    """Create (with a password) or edit (without) an account."""
+
+    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    regions = SelectMultipleField(
+        "Region scope",
+        coerce=int,
+        description="Managers and assessors only. Leave empty for the whole organisation.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired(message="Set a first password for the account."),
+            Length(min=MIN_PASSWORD_LENGTH),
+        ],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, editing: User | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing is not None:
+            del self.password
+
+    def validate_email(self, field: EmailField) -> None:
+        email = field.data.strip().lower()
+        query = select(User.id).where(func.lower(User.email) == email)
+        if self.editing is not None:
+            query = query.where(User.id != self.editing.id)
+        if db.session.scalar(query) is not None:
+            raise ValidationError("Another account already uses this email.")
+
+    def validate_regions(self, field: SelectMultipleField) -> None:
+        if field.data and self.role.data not in {Role.MANAGER.value, Role.ASSESSOR.value}:
+            raise ValidationError("Only managers and assessors can be limited to regions.")
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+    submit = SubmitField("Set password")

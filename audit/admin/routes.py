@@ -1,0 +1,154 @@
+"""Administrators manage accounts: list, create, edit role and scope, deactivate, reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import roles_required
+from audit.admin.forms import PasswordResetForm, UserForm
+from audit.admin.service import AccountError, create_user, reset_password, set_active, update_user
+from audit.auth.forms import EmptyForm
+from audit.extensions import db
+from audit.models import AuditEvent, Region, Role, User
+
+bp = Blueprint("admin", __name__)
+
+
+def _region_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))
+    ]
+
+
+@bp.route("/users")
+@roles_required(Role.ADMIN)
+def users():
+    role = request.args.get("role", "")
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "active")
+    query = select(User).options(selectinload(User.regions)).order_by(User.name)
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(User.name).like(like), func.lower(User.email).like(like))
+        )
+    if status == "active":
+        query = query.where(User.active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.active.is_(False))
+    return render_template(
+        "admin/users.html",
+        users=db.session.scalars(query).all(),
+        roles=list(Role),
+        filters={"role": role, "q": q, "status": status},
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    form = UserForm()
+    form.regions.choices = _region_choices()
+    if form.validate_on_submit():
+        user = create_user(
+            email=form.email.data,
+            name=form.name.data,
+            role=form.role.data,
+            password=form.password.data,
+            region_ids=form.regions.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(f"Account created for {user.name}.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user, editing=user)
+    form.regions.choices = _region_choices()
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.regions.data = [r.id for r in user.regions]
+    if form.validate_on_submit():
+        if user.id == current_user.id and form.role.data != Role.ADMIN.value:
+            form.role.errors.append("You cannot remove your own administrator role.")
+        else:
+            update_user(
+                user,
+                email=form.email.data,
+                name=form.name.data,
+                role=form.role.data,
+                region_ids=form.regions.data,
+                actor=current_user,
+            )
+            db.session.commit()
+            flash(f"Saved {user.name}.", "success")
+            return redirect(url_for("admin.users"))
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "users", AuditEvent.subject_id == user.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        reset_form=PasswordResetForm(),
+        action_form=EmptyForm(),
+        history=history,
+    )
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required(Role.ADMIN)
+def toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        set_active(user, not user.active, current_user)
+    except AccountError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    db.session.commit()
+    state = "reactivated" if user.active else "deactivated"
+    flash(f"{user.name} is {state}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required(Role.ADMIN)
+def password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        reset_password(user, form.password.data, current_user)
+        db.session.commit()
+        flash(f"New password set for {user.name}. Tell them through a safe channel.", "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    edit_form = UserForm(obj=user, editing=user)
+    edit_form.regions.choices = _region_choices()
+    edit_form.role.data = user.role.value
+    edit_form.regions.data = [r.id for r in user.regions]
+    return render_template(
+        "admin/user_form.html",
+        form=edit_form,
+        user=user,
+        reset_form=form,
+        action_form=EmptyForm(),
+        history=[],
+    ), 400

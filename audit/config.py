@@ -1,0 +1,64 @@
+"""Settings from environment variables, with safe defaults for the embedded setup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def development_secret_key(instance_path: Path) -> str:
+    """A random key kept in instance/, so sessions survive restarts on one machine.
+
+    Production sets SECRET_KEY; nothing here is ever a fixed, guessable key.
+    """
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def settings_from_env(instance_path: Path) -> dict[str, Any]:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'audit.db'}"
+    if database_url.startswith("postgres://"):  # the form some hosts hand out
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or development_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
+        "WTF_CSRF_TIME_LIMIT": None,  # a long form must still submit after hours in a car park
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BOOTSTRAP_BTN_SIZE": "md",
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 16) * 1024 * 1024,
+        # Sign-in throttling: failures counted over a window, per account and per address.
+        "LOGIN_THROTTLE_WINDOW_MINUTES": _int("LOGIN_THROTTLE_WINDOW_MINUTES", 15),
+        "LOGIN_THROTTLE_PER_ACCOUNT": _int("LOGIN_THROTTLE_PER_ACCOUNT", 5),
+        "LOGIN_THROTTLE_PER_ADDRESS": _int("LOGIN_THROTTLE_PER_ADDRESS", 20),
+    }

@@ -1,0 +1,76 @@
+"""The organisation: regions, branches and the staff who work in them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audit.extensions import db
+from audit.models.base import utcnow
+from audit.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from audit.models.user import User
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+
+    branches: Mapped[list[Branch]] = relationship(back_populates="region", order_by="Branch.name")
+
+    def __repr__(self) -> str:
+        return f"<Region {self.name}>"
+
+
+class Branch(db.Model):
+    __tablename__ = "branches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(Text, default="")
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    lat: Mapped[float | None]
+    lng: Mapped[float | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    region: Mapped[Region] = relationship(back_populates="branches")
+    staff: Mapped[list[StaffMember]] = relationship(
+        back_populates="branch", order_by="StaffMember.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Branch {self.code}>"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class StaffMember(db.Model):
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    branch: Mapped[Branch] = relationship(back_populates="staff")
+    user: Mapped[User | None] = relationship(back_populates="staff_member")
+
+    def __repr__(self) -> str:
+        return f"<StaffMember {self.code}>"

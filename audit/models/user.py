@@ -1,0 +1,94 @@
+"""Accounts, roles and the regions a user is limited to."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from audit.extensions import db
+from audit.models.base import utcnow
+from audit.models.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from audit.models.org import Region, StaffMember
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    ASSESSOR = "assessor"
+    SHOPPER = "shopper"
+    STAFF = "staff"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.ADMIN: "Administrator",
+            Role.MANAGER: "Manager",
+            Role.ASSESSOR: "Assessor",
+            Role.SHOPPER: "Mystery shopper",
+            Role.STAFF: "Staff member",
+        }[self]
+
+
+#: Roles whose access can be limited to some regions.
+SCOPED_ROLES = frozenset({Role.MANAGER, Role.ASSESSOR})
+
+user_regions = Table(
+    "user_regions",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [r.value for r in e])
+    )
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.name")
+    staff_member: Mapped[StaffMember | None] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {Role(r) for r in roles}
+
+    @property
+    def is_scoped(self) -> bool:
+        """True when this user sees only some regions (an empty scope means all)."""
+        return self.role in SCOPED_ROLES and bool(self.regions)
+
+    @property
+    def region_ids(self) -> frozenset[int] | None:
+        """The regions this user is limited to, or None when unlimited."""
+        if not self.is_scoped:
+            return None
+        return frozenset(r.id for r in self.regions)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from wtforms import EmailField, FloatField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from audit.email_address import EmailAddress
+from audit.extensions import db
+from audit.models import Branch, Region, StaffMember
+
+CODE_RULE = Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, '-' or '_' only.")
+
+
+class _UniqueCode:
+    """Reject a code another record of ``model`` already has."""
+
+    def __init__(self, model: type[Branch] | type[StaffMember]) -> None:
+        self.model = model
+
+    def __call__(self, form: FlaskForm, field: StringField) -> None:
+        query = select(self.model.id).where(self.model.code == field.data.strip().upper())
+        if form.editing is not None:
+            query = query.where(self.model.id != form.editing.id)
+        if db.session.scalar(query) is not None:
+            raise ValidationError("This code is already in use.")
+
+
+class RegionForm(FlaskForm):
+    name = StringField("Region name", validators=[DataRequired(), Length(max=80)])
+    submit = SubmitField("Save region")
+
+    def __init__(self, *args, editing: Region | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+
+    def validate_name(self, field: StringField) -> None:
+        query = select(Region.id).where(func.lower(Region.name) == field.data.strip().lower())
+        if self.editing is not None:
+            query = query.where(Region.id != self.editing.id)
+        if db.session.scalar(query) is not None:
+            raise ValidationError("A region with this name exists.")
+
+
+class BranchForm(FlaskForm):
+    code = StringField(
+        "Branch code",
+        validators=[DataRequired(), Length(max=20), CODE_RULE, _UniqueCode(Branch)],
+        description="Used in imports and reports, e.g. LDN-001.",
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    region = SelectField("Region", coerce=int, validators=[DataRequired()])
+    address = TextAreaField("Address", validators=[Length(max=500)])
+    lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
+    lng = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
+    submit = SubmitField("Save branch")
+
+    def __init__(self, *args, editing: Branch | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        valid = super().validate(extra_validators)
+        if (self.lat.data is None) != (self.lng.data is None) and not self.lng.errors:
+            missing = self.lng if self.lng.data is None else self.lat
+            missing.errors = [*missing.errors, "Give both latitude and longitude, or neither."]
+            valid = False
+        return valid
+
+
+class StaffForm(FlaskForm):
+    code = StringField(
+        "Staff code",
+        validators=[DataRequired(), Length(max=20), CODE_RULE, _UniqueCode(StaffMember)],
+    )
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    branch = SelectField("Branch", coerce=int, validators=[DataRequired()])
+    job_title = StringField("Job title", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[Optional(), EmailAddress(), Length(max=254)])
+    user = SelectField(
+        "Linked sign-in",
+        coerce=int,
+        description="A staff account that may read this person's feedback.",
+    )
+    submit = SubmitField("Save staff member")
+
+    def __init__(self, *args, editing: StaffMember | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+
+
+class ImportForm(FlaskForm):
+    kind = SelectField(
+        "What the file holds",
+        choices=[SelectChoice("branches", "Branches"), SelectChoice("staff", "Staff")],
+    )
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    submit = SubmitField("Import")

@@ -1,0 +1,303 @@
+"""Managers keep the organisation up to date: regions, branches, staff, CSV imports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import (
+    get_branch,
+    get_region,
+    get_staff_member,
+    region_ids_in_scope,
+    roles_required,
+    scope_branches,
+    scope_regions,
+)
+from audit.auth.forms import EmptyForm
+from audit.csv_files import ImportFailed
+from audit.extensions import db
+from audit.models import Branch, Region, Role, StaffMember
+from audit.org.csv_import import (
+    BRANCH_COLUMNS,
+    BRANCH_OPTIONAL,
+    STAFF_COLUMNS,
+    STAFF_OPTIONAL,
+    import_branches,
+    import_staff,
+)
+from audit.org.forms import BranchForm, ImportForm, RegionForm, StaffForm
+from audit.org.service import save_branch, save_staff_member, set_active, staff_user_choices
+
+bp = Blueprint("org", __name__)
+
+MANAGERS = (Role.MANAGER,)
+
+
+def _region_choices() -> list[SelectChoice]:
+    query = scope_regions(select(Region).order_by(Region.name), current_user)
+    return [SelectChoice(r.id, r.name) for r in db.session.scalars(query)]
+
+
+def _branch_choices() -> list[SelectChoice]:
+    query = scope_branches(
+        select(Branch).where(Branch.active.is_(True)).order_by(Branch.name), current_user
+    )
+    return [SelectChoice(b.id, b.label) for b in db.session.scalars(query)]
+
+
+def _status_filter(query, model, status: str):  # noqa: ANN001, ANN202
+    if status == "active":
+        return query.where(model.active.is_(True))
+    if status == "inactive":
+        return query.where(model.active.is_(False))
+    return query
+
+
+def _require_unscoped() -> None:
+    if region_ids_in_scope(current_user) is not None:
+        abort(403)
+
+
+# --- regions ---------------------------------------------------------------
+
+
+@bp.route("/regions", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def regions():
+    counts = (
+        select(Region, func.count(Branch.id))
+        .outerjoin(Branch, (Branch.region_id == Region.id) & Branch.active.is_(True))
+        .group_by(Region.id)
+        .order_by(Region.name)
+    )
+    rows = db.session.execute(scope_regions(counts, current_user)).all()
+    can_create = region_ids_in_scope(current_user) is None
+    form = RegionForm()
+    if request.method == "POST":
+        _require_unscoped()
+        if form.validate_on_submit():
+            db.session.add(Region(name=form.name.data.strip()))
+            db.session.commit()
+            flash(f"Region {form.name.data.strip()} created.", "success")
+            return redirect(url_for("org.regions"))
+    return render_template("org/regions.html", rows=rows, form=form, can_create=can_create)
+
+
+@bp.route("/regions/<int:region_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_region(region_id: int):
+    region = get_region(region_id)
+    _require_unscoped()
+    form = RegionForm(obj=region, editing=region)
+    if form.validate_on_submit():
+        region.name = form.name.data.strip()
+        db.session.commit()
+        flash("Region renamed.", "success")
+        return redirect(url_for("org.regions"))
+    return render_template("org/region_form.html", form=form, region=region)
+
+
+# --- branches --------------------------------------------------------------
+
+
+@bp.route("/branches")
+@roles_required(*MANAGERS)
+def branches():
+    region_id = request.args.get("region", type=int)
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "active")
+    staff_count = (
+        select(func.count(StaffMember.id))
+        .where(StaffMember.branch_id == Branch.id, StaffMember.active.is_(True))
+        .scalar_subquery()
+    )
+    query = (
+        select(Branch, staff_count)
+        .join(Branch.region)
+        .options(joinedload(Branch.region))
+        .order_by(Region.name, Branch.name)
+    )
+    query = _status_filter(scope_branches(query, current_user), Branch, status)
+    if region_id:
+        query = query.where(Branch.region_id == region_id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Branch.name).like(like),
+                func.lower(Branch.code).like(like),
+                func.lower(Branch.address).like(like),
+            )
+        )
+    return render_template(
+        "org/branches.html",
+        rows=db.session.execute(query).all(),
+        regions=_region_choices(),
+        filters={"region": region_id, "q": q, "status": status},
+    )
+
+
+@bp.route("/branches/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_branch():
+    form = BranchForm()
+    form.region.choices = _region_choices()
+    if not form.region.choices:
+        flash("Create a region first: every branch belongs to one.", "warning")
+        return redirect(url_for("org.regions"))
+    if form.validate_on_submit():
+        branch = save_branch(Branch(), form, current_user)
+        db.session.commit()
+        flash(f"Branch {branch.label} created.", "success")
+        return redirect(url_for("org.branches"))
+    return render_template("org/branch_form.html", form=form, branch=None)
+
+
+@bp.route("/branches/<int:branch_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_branch(branch_id: int):
+    branch = get_branch(branch_id)
+    form = BranchForm(obj=branch, editing=branch)
+    form.region.choices = _region_choices()
+    if request.method == "GET":
+        form.region.data = branch.region_id
+    if form.validate_on_submit():
+        save_branch(branch, form, current_user)
+        db.session.commit()
+        flash(f"Saved {branch.label}.", "success")
+        return redirect(url_for("org.branches"))
+    return render_template(
+        "org/branch_form.html", form=form, branch=branch, action_form=EmptyForm()
+    )
+
+
+@bp.route("/branches/<int:branch_id>/active", methods=["POST"])
+@roles_required(*MANAGERS)
+def toggle_branch(branch_id: int):
+    branch = get_branch(branch_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    set_active(branch, not branch.active, current_user)
+    db.session.commit()
+    flash(f"{branch.label} is {'reactivated' if branch.active else 'deactivated'}.", "success")
+    return redirect(url_for("org.edit_branch", branch_id=branch.id))
+
+
+# --- staff -----------------------------------------------------------------
+
+
+@bp.route("/staff")
+@roles_required(*MANAGERS)
+def staff():
+    branch_id = request.args.get("branch", type=int)
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "active")
+    query = (
+        select(StaffMember)
+        .join(StaffMember.branch)
+        .options(joinedload(StaffMember.branch), joinedload(StaffMember.user))
+        .order_by(Branch.name, StaffMember.name)
+    )
+    query = _status_filter(scope_branches(query, current_user), StaffMember, status)
+    if branch_id:
+        query = query.where(StaffMember.branch_id == branch_id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(StaffMember.name).like(like),
+                func.lower(StaffMember.code).like(like),
+                func.lower(StaffMember.job_title).like(like),
+            )
+        )
+    return render_template(
+        "org/staff.html",
+        members=db.session.scalars(query).all(),
+        branches=_branch_choices(),
+        filters={"branch": branch_id, "q": q, "status": status},
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new_staff():
+    form = StaffForm()
+    form.branch.choices = _branch_choices()
+    form.user.choices = staff_user_choices(None)
+    if request.method == "GET" and request.args.get("branch", type=int):
+        form.branch.data = request.args.get("branch", type=int)
+    if form.validate_on_submit():
+        member = save_staff_member(StaffMember(), form, current_user)
+        db.session.commit()
+        flash(f"{member.name} added to {member.branch.name}.", "success")
+        return redirect(url_for("org.staff", branch=member.branch_id))
+    return render_template("org/staff_form.html", form=form, member=None)
+
+
+@bp.route("/staff/<int:staff_id>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit_staff(staff_id: int):
+    member = get_staff_member(staff_id)
+    form = StaffForm(obj=member, editing=member)
+    form.branch.choices = _branch_choices()
+    if member.branch_id not in {c.value for c in form.branch.choices}:
+        form.branch.choices.insert(0, SelectChoice(member.branch_id, member.branch.label))
+    form.user.choices = staff_user_choices(member)
+    if request.method == "GET":
+        form.branch.data = member.branch_id
+        form.user.data = member.user_id or 0
+    if form.validate_on_submit():
+        save_staff_member(member, form, current_user)
+        db.session.commit()
+        flash(f"Saved {member.name}.", "success")
+        return redirect(url_for("org.staff", branch=member.branch_id))
+    return render_template("org/staff_form.html", form=form, member=member, action_form=EmptyForm())
+
+
+@bp.route("/staff/<int:staff_id>/active", methods=["POST"])
+@roles_required(*MANAGERS)
+def toggle_staff(staff_id: int):
+    member = get_staff_member(staff_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    set_active(member, not member.active, current_user)
+    db.session.commit()
+    flash(f"{member.name} is {'reactivated' if member.active else 'deactivated'}.", "success")
+    return redirect(url_for("org.edit_staff", staff_id=member.id))
+
+
+# --- import ----------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def import_csv():
+    form = ImportForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename = upload.filename or "upload.csv"
+        importer = import_branches if form.kind.data == "branches" else import_staff
+        try:
+            result = importer(upload.read(), filename, actor=current_user)
+        except ImportFailed as failure:
+            db.session.rollback()
+            errors = [str(e) for e in failure.errors]
+        else:
+            db.session.commit()
+            flash(f"{filename}: {result.summary(form.kind.data)}.", "success")
+            endpoint = "org.branches" if form.kind.data == "branches" else "org.staff"
+            return redirect(url_for(endpoint))
+    return render_template(
+        "org/import.html",
+        form=form,
+        errors=errors,
+        columns={
+            "branches": (BRANCH_COLUMNS, BRANCH_OPTIONAL),
+            "staff": (STAFF_COLUMNS, STAFF_OPTIONAL),
+        },
+    ), (422 if errors else 200)

@@ -1,0 +1,148 @@
+"""Fixture chain: app -> client -> runner -> login, one fresh database per test.
+
+Database tests run on SQLite always and on PostgreSQL too when
+AUDIT_TEST_POSTGRES_URL is set (CI sets it). On SQLite every test gets a new
+file; on PostgreSQL the schema is created once per session and every table is
+emptied after each test, so each test starts from nothing either way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from audit import create_app
+from audit.extensions import db
+
+POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL")
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+TEST_PASSWORD = "correct horse battery"  # noqa: S105
+
+_postgres_schema_ready = False
+_outcomes: Counter[tuple[str, str]] = Counter()
+
+
+def database_url(kind: str, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    assert POSTGRES_URL
+    return POSTGRES_URL
+
+
+def make_app(url: str, tmp_path: Path, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_ENABLED": False,
+        "INSTANCE_PATH": tmp_path / "instance",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def _empty_postgres() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture(params=DATABASES)
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    global _postgres_schema_ready
+    kind = request.param
+    app = make_app(database_url(kind, tmp_path), tmp_path)
+    with app.app_context():
+        if kind == "sqlite":
+            db.create_all()
+        elif not _postgres_schema_ready:
+            db.drop_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            db.create_all()
+            _postgres_schema_ready = True
+        else:
+            _empty_postgres()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if kind == "postgresql":
+            _empty_postgres()
+            db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_kind(app: Flask) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0].split("+", 1)[0]
+
+
+@pytest.fixture
+def ctx(app: Flask) -> Iterator[None]:
+    """An application context for tests that call services directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD, **kwargs: object):
+        return self._client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+# --- reporting which databases actually ran -----------------------------------
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for kind in ("sqlite", "postgresql"):
+        if (
+            f"[{kind}" in report.nodeid
+            or f"-{kind}]" in report.nodeid
+            or f"-{kind}-" in report.nodeid
+        ):
+            _outcomes[(kind, report.outcome)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _outcomes:
+        return
+    terminalreporter.section("databases")
+    for kind in ("sqlite", "postgresql"):
+        passed, failed = _outcomes[(kind, "passed")], _outcomes[(kind, "failed")]
+        if passed or failed:
+            terminalreporter.write_line(f"{kind}: {passed} database tests passed, {failed} failed")
+    if not POSTGRES_URL:
+        terminalreporter.write_line(
+            "postgresql: not configured (set AUDIT_TEST_POSTGRES_URL to run the database tests "
+            "on PostgreSQL too)"
+        )

@@ -1,0 +1,3 @@
+from audit import create_app
+
+app = create_app()
