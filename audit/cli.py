@@ -15,8 +15,15 @@ from audit.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoRefused, database_has_dat
 from audit.extensions import db
 from audit.models import Role, User
 from audit.org.csv_import import import_branches, import_staff
+from audit.scorecard_files import ScorecardFileError, dump_yaml, load_file, validate_file
+from audit.scorecard_store import find_version, save_definition
+from audit.visit_export import VisitFilter, export_csv, export_json
+from audit.visit_import import VisitImportFailed, import_file
+from audit.visit_scoring import rescore_visits
 
 users_cli = AppGroup("users", help="Manage accounts.")
+scorecards_cli = AppGroup("scorecards", help="Validate, import and export scorecards.")
+visits_cli = AppGroup("visits", help="Import, export and rescore visits.")
 branches_cli = AppGroup("branches", help="Manage branches.")
 staff_cli = AppGroup("staff", help="Manage staff members.")
 
@@ -104,8 +111,102 @@ def import_staff_command(file: Path) -> None:
     _run_import(import_staff, file, "staff")
 
 
+@scorecards_cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def validate_scorecards_command(files: tuple[Path, ...]) -> None:
+    """Check scorecard files; print FILE:LINE: message for every problem."""
+    failed = False
+    for path in files:
+        errors = validate_file(path)
+        for error in errors:
+            click.echo(str(error), err=True)
+        failed = failed or bool(errors)
+        if not errors:
+            click.echo(f"{path}: valid")
+    if failed:
+        raise SystemExit(1)
+
+
+@scorecards_cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish each imported version.")
+def import_scorecards_command(files: tuple[Path, ...], publish: bool) -> None:
+    """Import scorecard files; any invalid file means nothing is imported."""
+    definitions = []
+    errors = []
+    for path in files:
+        try:
+            definitions.append((path, load_file(path)))
+        except ScorecardFileError as failure:
+            errors.extend(failure.errors)
+    if errors:
+        for error in errors:
+            click.echo(str(error), err=True)
+        raise SystemExit(1)
+    for path, definition in definitions:
+        version, created = save_definition(definition, publish=publish)
+        state = "new version" if created else "unchanged"
+        click.echo(f"{path}: {definition.slug} v{version.number} ({state}, {version.status.value})")
+    db.session.commit()
+
+
+@scorecards_cli.command("export")
+@click.argument("slug")
+@click.option("--version", "number", type=int, help="Version number (default: the published one).")
+def export_scorecard_command(slug: str, number: int | None) -> None:
+    """Print a scorecard version as YAML."""
+    version = find_version(slug, number)
+    if version is None:
+        what = f"version {number} of '{slug}'" if number else f"a scorecard '{slug}'"
+        raise click.ClickException(f"there is no {what}")
+    click.echo(dump_yaml(version.parsed()), nl=False)
+
+
+@visits_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_visits_command(file: Path) -> None:
+    """Import visits from JSON or CSV (all or nothing; known external_ids are skipped)."""
+    try:
+        summary = import_file(file.read_bytes(), str(file))
+    except VisitImportFailed as failure:
+        db.session.rollback()
+        for error in failure.errors:
+            click.echo(error, err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"{file}: {summary}.")
+
+
+@visits_cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--scorecard", help="Only visits of this scorecard (slug).")
+@click.option(
+    "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD."
+)
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD.")
+def export_visits_command(fmt: str, scorecard: str | None, date_from, date_to) -> None:  # noqa: ANN001
+    """Print visits with their stored scores to stdout."""
+    flt = VisitFilter(
+        scorecard=scorecard,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+    )
+    click.echo(export_json(flt) if fmt == "json" else export_csv(flt), nl=False)
+
+
+@visits_cli.command("rescore")
+@click.option("--scorecard", help="Only visits of this scorecard (slug).")
+def rescore_visits_command(scorecard: str | None) -> None:
+    """Recompute stored scores on purpose and report how many changed."""
+    checked, changed = rescore_visits(scorecard)
+    db.session.commit()
+    click.echo(f"Rescored {checked} visits: {changed} changed.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(scorecards_cli)
+    app.cli.add_command(visits_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(branches_cli)
     app.cli.add_command(staff_cli)

@@ -3,10 +3,36 @@
 from audit.models.audit_event import AuditEvent, record_event
 from audit.models.login_attempt import LoginAttempt
 from audit.models.org import Branch, Region, StaffMember
+from audit.models.scorecard import (
+    Scorecard,
+    ScorecardQuestion,
+    ScorecardSection,
+    ScorecardVersion,
+    VersionStatus,
+)
 from audit.models.user import SCOPED_ROLES, Role, User, user_regions
+from audit.models.visit import (
+    REPORTABLE_STATUSES,
+    Answer,
+    Visit,
+    VisitSectionScore,
+    VisitStatus,
+    visit_staff,
+)
 
 __all__ = [
+    "REPORTABLE_STATUSES",
     "SCOPED_ROLES",
+    "Answer",
+    "Scorecard",
+    "ScorecardQuestion",
+    "ScorecardSection",
+    "ScorecardVersion",
+    "VersionStatus",
+    "Visit",
+    "VisitSectionScore",
+    "VisitStatus",
+    "visit_staff",
     "AuditEvent",
     "Branch",
     "LoginAttempt",

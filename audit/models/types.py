@@ -1,8 +1,9 @@
 """Custom column types."""
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -40,3 +41,10 @@ def render_migration_item(type_: str, obj: object, autogen_context: object) -> s
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def str_enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    """Store an enum by its value in a VARCHAR with a CHECK, the same on every database."""
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from audit.extensions import db
 from audit.models.base import utcnow
-from audit.models.types import UTCDateTime
+from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
     from audit.models.org import Region, StaffMember
@@ -54,9 +54,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(
-        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [r.value for r in e])
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
