@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -11,7 +12,14 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
 from audit.email_address import EmailAddress
 from audit.extensions import db
@@ -70,3 +78,19 @@ class PasswordResetForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
     )
     submit = SubmitField("Set password")
+
+
+def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
+    """A form with one whole-number field per setting, with its limits."""
+
+    class SettingsForm(FlaskForm):
+        submit = SubmitField("Save settings")
+
+    for spec in specs:
+        field = IntegerField(
+            spec.label,
+            validators=[InputRequired(), NumberRange(spec.minimum, spec.maximum)],
+            description=f"{spec.help} Default {spec.default}.",
+        )
+        setattr(SettingsForm, spec.key, field)
+    return SettingsForm

@@ -9,11 +9,12 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import roles_required
-from audit.admin.forms import PasswordResetForm, UserForm
+from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
 from audit.admin.service import AccountError, create_user, reset_password, set_active, update_user
 from audit.auth.forms import EmptyForm
 from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
+from audit.settings import SPECS, all_settings, set_setting
 
 bp = Blueprint("admin", __name__)
 
@@ -152,3 +153,16 @@ def password(user_id: int):
         action_form=EmptyForm(),
         history=[],
     ), 400
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def settings():
+    form = settings_form_class(SPECS)(data=all_settings())
+    if form.validate_on_submit():
+        for spec in SPECS:
+            set_setting(spec.key, form[spec.key].data, current_user)
+        db.session.commit()
+        flash("Settings saved.", "success")
+        return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form)

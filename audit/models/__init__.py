@@ -1,8 +1,11 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from audit.models.assignment import OPEN_STATUSES, Assignment, AssignmentStatus
+from audit.models.attachment import Attachment, AttachmentKind
 from audit.models.audit_event import AuditEvent, record_event
 from audit.models.login_attempt import LoginAttempt
 from audit.models.org import Branch, Region, StaffMember
+from audit.models.review import AnswerChange, ReviewerComment
 from audit.models.scorecard import (
     Scorecard,
     ScorecardQuestion,
@@ -10,6 +13,7 @@ from audit.models.scorecard import (
     ScorecardVersion,
     VersionStatus,
 )
+from audit.models.setting import Setting
 from audit.models.user import SCOPED_ROLES, Role, User, user_regions
 from audit.models.visit import (
     REPORTABLE_STATUSES,
@@ -21,6 +25,14 @@ from audit.models.visit import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
+    "AnswerChange",
+    "Assignment",
+    "AssignmentStatus",
+    "Attachment",
+    "AttachmentKind",
+    "ReviewerComment",
+    "Setting",
     "REPORTABLE_STATUSES",
     "SCOPED_ROLES",
     "Answer",

@@ -14,7 +14,10 @@ from audit.models.base import utcnow
 from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
+    from audit.models.assignment import Assignment
+    from audit.models.attachment import Attachment
     from audit.models.org import Branch, StaffMember
+    from audit.models.review import AnswerChange
     from audit.models.scorecard import (
         Scorecard,
         ScorecardQuestion,
@@ -73,6 +76,16 @@ class Visit(db.Model):
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     excluded: Mapped[bool] = mapped_column(default=False)
     exclusion_reason: Mapped[str] = mapped_column(Text, default="")
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    #: Sent by the phone with the submission, so a retried submit makes one visit, not two.
+    client_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Where the phone was when the visit started, if the shopper allowed it.
+    start_lat: Mapped[float | None]
+    start_lng: Mapped[float | None]
+    start_accuracy_m: Mapped[float | None]
+    distance_m: Mapped[float | None]
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -85,6 +98,13 @@ class Visit(db.Model):
     )
     answers: Mapped[list[Answer]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="Answer.position"
+    )
+    assignment: Mapped[Assignment | None] = relationship(back_populates="visit")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+    answer_changes: Mapped[list[AnswerChange]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="AnswerChange.changed_at"
     )
     section_scores: Mapped[list[VisitSectionScore]] = relationship(
         back_populates="visit", cascade="all, delete-orphan", order_by="VisitSectionScore.position"

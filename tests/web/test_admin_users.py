@@ -216,3 +216,29 @@ def test_cli_refuses_duplicates_and_bad_roles(app, runner):
     assert result.exit_code == 1
     assert "already exists" in result.output
     assert runner.invoke(args=[*args, "--role", "wizard"]).exit_code == 2
+
+
+def test_admin_changes_settings_within_limits(app, client, auth):
+    from audit.settings import get_setting
+
+    _admin(app, auth)
+    with app.app_context():
+        assert get_setting("shopper_lockout_days") == 90
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'value="90"' in page
+    data = {
+        "shopper_lockout_days": 60,
+        "min_visits_to_rank": 5,
+        "recurring_failure_visits": 3,
+        "appeal_window_days": 14,
+    }
+    assert client.post("/admin/settings", data=data).status_code == 302
+    response = client.post("/admin/settings", data={**data, "min_visits_to_rank": 0})
+    assert b"Number must be between 1 and 100" in response.data
+    with app.app_context():
+        assert get_setting("shopper_lockout_days") == 60
+        assert get_setting("min_visits_to_rank") == 5
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "setting.changed")
+        ).all()
+        assert {e.details["key"] for e in events} == {"shopper_lockout_days", "min_visits_to_rank"}
