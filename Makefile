@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format migrate demo rescore clean
+.PHONY: run test lint browser format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,17 @@ run: $(VENV)/.installed
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## test: install test requirements, lint, run the whole suite
-test: lint
+## test: install test requirements and Chromium for browser tests, lint, run the whole suite
+test: lint browser
 	$(BIN)/pytest
+
+# Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download cannot work offline); install it when it is missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "Installing Chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| { echo "Could not install chromium; run: sudo apt-get install chromium"; exit 1; }; }
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

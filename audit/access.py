@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import Select
 
 from audit.extensions import db, login_manager
-from audit.models import Branch, Region, Role, StaffMember, User
+from audit.models import Branch, Region, Role, StaffMember, User, Visit, VisitStatus
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,3 +105,37 @@ def get_region(region_id: int, user: User | None = None) -> Region:
 
 def role_values(roles: Iterable[Role]) -> list[str]:
     return sorted(r.value for r in roles)
+
+
+def get_visit(visit_id: int, user: User | None = None) -> Visit:
+    """Load a visit the user may see, or answer 404 / 403 (STYLE: one guard, used everywhere).
+
+    - shoppers and assessors: only their own visits; anything else is 404, so
+      they cannot even learn that another visit exists;
+    - managers: visits at branches in their scope (403 outside it);
+    - staff: only published visits that name them (404 otherwise);
+    - admins: every visit.
+    """
+    user = user or current_user
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        abort(404)
+    if user.role is Role.ADMIN:
+        return visit
+    if user.role in (Role.SHOPPER, Role.ASSESSOR):
+        if visit.visitor_id != user.id:
+            abort(404)
+        return visit
+    if user.role is Role.MANAGER:
+        if not branch_in_scope(visit.branch, user):
+            abort(403)
+        return visit
+    member = user.staff_member
+    if (
+        member is None
+        or visit.status is not VisitStatus.PUBLISHED
+        or visit.excluded
+        or member not in visit.staff
+    ):
+        abort(404)
+    return visit
