@@ -61,8 +61,11 @@ def get_scorecard(slug: str) -> Scorecard | None:
 
 def _write_rows(version: ScorecardVersion, definition: ScorecardDefinition) -> None:
     """(Re)create the section and question rows of a draft from its definition."""
-    version.sections.clear()
+    # Questions first: deleting a section row while its question rows still exist
+    # makes SQLAlchemy null their section_id, which the NOT NULL column refuses.
     version.questions.clear()
+    db.session.flush()
+    version.sections.clear()
     db.session.flush()
     position = 0
     for s_index, section in enumerate(definition.sections):

@@ -1,0 +1,1 @@
+"""The scorecard builder: write, preview, publish and version scorecards in the browser."""

@@ -1,0 +1,182 @@
+"""Builder forms.
+
+Most boxes are plain text on purpose: the values go into the draft's plain data
+and are checked by the same validator as a YAML file
+(:func:`audit.scorecard_files.definition_from_data`), so a manager and a file
+get the same rules and the same messages. WTForms only checks what the
+validator cannot: choices offered on the page, and slugs already taken.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
+
+from audit.extensions import db
+from audit.models import Scorecard
+
+DECIMAL = {"inputmode": "decimal", "autocomplete": "off"}
+WHOLE = {"inputmode": "numeric", "autocomplete": "off"}
+
+CHANNEL_CHOICES = [
+    SelectChoice("in_person", "In person"),
+    SelectChoice("phone", "Phone"),
+    SelectChoice("email", "Email"),
+    SelectChoice("chat", "Chat"),
+    SelectChoice("web", "Web"),
+]
+CRITICAL_CHOICES = [
+    SelectChoice("zero_visit", "A failed critical question scores the whole visit 0%"),
+    SelectChoice("zero_section", "A failed critical question scores its section 0%"),
+    SelectChoice("flag_only", "Only flag the visit; scores are unchanged"),
+]
+TYPE_CHOICES = [
+    SelectChoice("yes_no", "Yes / No"),
+    SelectChoice("scale", "Scale (e.g. 1 to 5)"),
+    SelectChoice("choice", "Choice (pick one option)"),
+    SelectChoice("number", "Number (e.g. minutes waited)"),
+    SelectChoice("text", "Text (not scored)"),
+    SelectChoice("nps", "NPS, 0 to 10 (not scored)"),
+]
+TYPE_LABELS = {c.value: c.label for c in TYPE_CHOICES}
+EVIDENCE_CHOICES = [
+    SelectChoice("none", "No photo"),
+    SelectChoice("optional", "Photo optional"),
+    SelectChoice("required", "Photo required"),
+]
+SHOW_IF_MODE_CHOICES = [
+    SelectChoice("equals", "is"),
+    SelectChoice("in", "is one of"),
+]
+
+
+class SettingsForm(FlaskForm):
+    title = StringField("Title", description="What managers and shoppers see, e.g. Branch visit.")
+    channel = SelectField("Channel", choices=CHANNEL_CHOICES, default="in_person")
+    target = StringField(
+        "Target (pass mark, %)",
+        render_kw=DECIMAL,
+        description="A visit meets the standard at or above it.",
+    )
+    excellence = StringField(
+        "Excellence (%)",
+        render_kw=DECIMAL,
+        description="Optional: the mark for exceeding the standard.",
+    )
+    critical_fail = SelectField(
+        "When a critical question fails", choices=CRITICAL_CHOICES, default="zero_visit"
+    )
+    comment_on_fail = BooleanField("A scored answer below full points needs a comment")
+    description = TextAreaField("Description", description="Optional: a note for managers.")
+    submit = SubmitField("Save settings")
+
+
+class NewScorecardForm(SettingsForm):
+    slug = StringField(
+        "Slug",
+        description="A stable name used in files and links: lowercase letters, digits, - or _.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    submit = SubmitField("Create draft")
+
+    def validate_slug(self, field: StringField) -> None:
+        slug = (field.data or "").strip()
+        if slug and db.session.scalar(select(Scorecard.id).where(Scorecard.slug == slug)):
+            raise ValidationError("A scorecard with this slug exists; pick another or edit it.")
+
+
+class SectionForm(FlaskForm):
+    title = StringField("Title", description="e.g. Welcome and first impressions")
+    key = StringField(
+        "Key",
+        description="Leave empty to make one from the title. Lowercase letters, digits, - or _.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    weight = StringField(
+        "Weight",
+        render_kw=DECIMAL,
+        description="Optional. With weights, the visit score is the weighted mean of sections.",
+    )
+    target = StringField("Section target (%)", render_kw=DECIMAL, description="Optional.")
+    submit = SubmitField("Save section")
+
+
+class QuestionForm(FlaskForm):
+    text = TextAreaField("Question", render_kw={"rows": 2})
+    key = StringField(
+        "Key",
+        description="Leave empty to make one from the question. Answers are stored by key.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+    )
+    type = SelectField("Answer type", choices=TYPE_CHOICES, default="yes_no")
+    points = StringField(
+        "Points", render_kw=DECIMAL, description="Full marks for this question; 1 when empty."
+    )
+    critical = BooleanField("Critical: earning 0 here fails the visit")
+    allow_na = BooleanField("Allow N/A (not applicable)")
+    required = BooleanField("Required (text and NPS questions are optional otherwise)")
+    comment_on_fail = BooleanField("An answer below full points needs a comment")
+    guidance = TextAreaField(
+        "Guidance for the shopper", render_kw={"rows": 2}, description="Optional; folded away."
+    )
+    evidence = SelectField("Photo evidence", choices=EVIDENCE_CHOICES, default="none")
+    # scale
+    scale_min = StringField("Lowest point", render_kw=WHOLE)
+    scale_max = StringField("Highest point", render_kw=WHOLE)
+    scale_labels = TextAreaField(
+        "Labels",
+        render_kw={"rows": 3, "placeholder": "1 = Not at all\n5 = Completely"},
+        description="Optional, one per line: point = label.",
+    )
+    # choice
+    options = TextAreaField(
+        "Options",
+        render_kw={"rows": 4, "placeholder": "Fully | 10\nPartly | 5\nNot at all | 0"},
+        description="One per line: label | points. The best option's points are full marks.",
+    )
+    # number
+    unit = StringField("Unit", description="e.g. minutes")
+    target_min = StringField("Target minimum", render_kw=DECIMAL)
+    target_max = StringField(
+        "Target maximum",
+        render_kw=DECIMAL,
+        description="An answer inside the range (inclusive) earns the points.",
+    )
+    # show_if
+    show_if_question = SelectField("Show only when question", choices=[], default="")
+    show_if_mode = SelectField("Answer", choices=SHOW_IF_MODE_CHOICES, default="equals")
+    show_if_values = TextAreaField(
+        "Value(s)",
+        render_kw={"rows": 2},
+        description="yes or no, an option label, or a number; several separated by commas "
+        "(or one per line).",
+    )
+    submit = SubmitField("Save question")
+
+    def set_earlier_questions(self, refs) -> None:  # noqa: ANN001
+        """Offer only questions that come earlier in the form (show_if cannot look ahead)."""
+        self.show_if_question.choices = [SelectChoice("", "— always show —")] + [
+            SelectChoice(r.key, f"{r.key}: {_short(r.text)} ({TYPE_LABELS.get(r.type, r.type)})")
+            for r in refs
+        ]
+
+
+def _short(text: str, length: int = 50) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Scorecard file (.yaml)",
+        validators=[FileRequired("Choose a YAML file to upload.")],
+        render_kw={"accept": ".yaml,.yml,text/yaml,application/x-yaml"},
+    )
+    submit = SubmitField("Upload")
+
+
+class MoveForm(FlaskForm):
+    direction = SelectField(choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")])

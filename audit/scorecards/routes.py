@@ -1,0 +1,546 @@
+"""The scorecard builder: managers write, preview, publish and version scorecards.
+
+Views stay thin: :mod:`audit.scorecards.builder` turns a form into an edit of
+the draft's plain data, :mod:`audit.scorecard_files` validates it exactly as
+it validates a YAML file, and :mod:`audit.scorecard_store` stores versions.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from audit.access import roles_required
+from audit.auth.forms import EmptyForm
+from audit.extensions import db
+from audit.models import Role, Scorecard, ScorecardVersion, VersionStatus, record_event
+from audit.scorecard_definition import ScorecardDefinition
+from audit.scorecard_files import (
+    ScorecardFileError,
+    definition_from_data,
+    dump_yaml,
+    load_yaml,
+)
+from audit.scorecard_store import (
+    ScorecardStateError,
+    discard_draft,
+    draft_errors,
+    find_version,
+    get_scorecard,
+    new_scorecard,
+    publish_version,
+    retire_version,
+    save_definition,
+    save_working_data,
+    start_draft,
+    visit_count,
+    visit_counts,
+)
+from audit.scorecards import builder
+from audit.scorecards.forms import (
+    TYPE_LABELS,
+    MoveForm,
+    NewScorecardForm,
+    QuestionForm,
+    SectionForm,
+    SettingsForm,
+    UploadForm,
+)
+
+bp = Blueprint("scorecards", __name__)
+
+MANAGERS = (Role.MANAGER,)
+#: Largest scorecard file accepted by the upload form.
+MAX_UPLOAD_BYTES = 1024 * 1024
+
+
+# --- loading, with the guards every view shares ----------------------------
+
+
+def _version(slug: str, number: int) -> ScorecardVersion:
+    version = find_version(slug, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _draft(slug: str, number: int) -> ScorecardVersion:
+    """A version that may still change, or a 409 page that says what to do instead."""
+    version = _version(slug, number)
+    if not version.is_editable:
+        response = render_template(
+            "scorecards/locked.html", version=version, action_form=EmptyForm()
+        )
+        abort(Response(response, status=409))
+    return version
+
+
+def _require_post_form(form: Any = None) -> None:
+    if not (form or EmptyForm()).validate_on_submit():
+        abort(400)
+
+
+def _version_url(version: ScorecardVersion, anchor: str | None = None) -> str:
+    return url_for(
+        "scorecards.version",
+        slug=version.scorecard.slug,
+        number=version.number,
+        _anchor=anchor,
+    )
+
+
+def _add_problems(form: Any, problems: builder.FormProblems) -> list[str]:
+    """Put validator problems beside their fields; return those that belong to no field."""
+    general = list(problems.general)
+    for name, messages in problems.fields.items():
+        field = form._fields.get(name)
+        if field is None:
+            general.extend(messages)
+            continue
+        field.errors = [*field.errors, *messages]
+    return general
+
+
+def _save(version: ScorecardVersion, data: dict[str, Any], change: str) -> None:
+    """Store the draft's new data, with an audit event that says what changed."""
+    save_working_data(version, data, current_user)
+    record_event(current_user, "scorecard.draft_saved", version, change=change)
+    db.session.commit()
+
+
+# --- list, create, upload --------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*MANAGERS)
+def index():
+    scorecards = db.session.scalars(
+        select(Scorecard).options(selectinload(Scorecard.versions)).order_by(Scorecard.title)
+    ).all()
+    return render_template(
+        "scorecards/index.html",
+        scorecards=scorecards,
+        counts=visit_counts(),
+        VersionStatus=VersionStatus,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    form = NewScorecardForm()
+    general: list[str] = []
+    if form.validate_on_submit():
+        data = builder.settings_data(form.data)
+        data["sections"] = []
+        _, errors = definition_from_data(data)
+        problems = builder.settings_problems(errors, ("slug", *builder.SETTINGS_FIELDS))
+        if not problems:
+            version = new_scorecard(data, current_user)
+            db.session.commit()
+            flash(
+                f"Scorecard {version.scorecard.title} created as a draft. "
+                "Add its first section next.",
+                "success",
+            )
+            return redirect(_version_url(version))
+        general = _add_problems(form, problems)
+    return render_template("scorecards/new.html", form=form, general=general)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def upload():
+    form = UploadForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        storage = form.file.data
+        filename = os.path.basename(storage.filename or "") or "upload.yaml"
+        raw = storage.read(MAX_UPLOAD_BYTES + 1)
+        text: str | None = None
+        if len(raw) > MAX_UPLOAD_BYTES:
+            errors = [f"{filename}: the file is larger than 1 MB; a scorecard file is far smaller"]
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                line = raw.count(b"\n", 0, exc.start) + 1
+                errors = [f"{filename}:{line}: the file is not UTF-8 text; save it as UTF-8"]
+        if text is not None:
+            try:
+                definition = load_yaml(text, filename)
+            except ScorecardFileError as failure:
+                errors = [str(e) for e in failure.errors]
+            else:
+                return _store_upload(definition)
+    return render_template("scorecards/upload.html", form=form, errors=errors)
+
+
+def _store_upload(definition: ScorecardDefinition) -> Response:
+    before = get_scorecard(definition.slug)
+    newest = before.versions[-1] if before is not None and before.versions else None
+    replaced_draft = newest is not None and newest.status is VersionStatus.DRAFT
+    version, created = save_definition(definition, current_user)
+    db.session.commit()
+    name = f"{version.scorecard.title} version {version.number}"
+    if created and version.number == 1:
+        flash(f"Created {name} as a draft. Check it, then publish it.", "success")
+    elif created:
+        flash(f"Saved as {name}, a new draft. Check it, then publish it.", "success")
+    elif replaced_draft:
+        flash(f"The draft {name} now holds the uploaded file.", "success")
+    else:
+        flash(
+            f"The file is the same as {name} ({version.status.value}); nothing was changed.",
+            "info",
+        )
+    return redirect(_version_url(version))
+
+
+# --- one version -----------------------------------------------------------
+
+
+@bp.route("/<slug>/v<int:number>")
+@roles_required(*MANAGERS)
+def version(slug: str, number: int):
+    version = _version(slug, number)
+    data = version.definition or {}
+    problems = builder.locate(data, draft_errors(version)) if version.is_editable else []
+    return render_template(
+        "scorecards/version.html",
+        version=version,
+        scorecard=version.scorecard,
+        data=data,
+        sections=builder.sections_of(data),
+        problems=problems,
+        visits=visit_count(version),
+        type_labels=TYPE_LABELS,
+        action_form=EmptyForm(),
+    )
+
+
+@bp.route("/<slug>/v<int:number>.yaml")
+@roles_required(*MANAGERS)
+def download(slug: str, number: int):
+    version = _version(slug, number)
+    definition, errors = definition_from_data(version.definition)
+    if definition is None:
+        flash(
+            f"This draft has {len(errors)} problem(s); fix them before downloading it as YAML.",
+            "warning",
+        )
+        return redirect(_version_url(version))
+    return Response(
+        dump_yaml(definition),
+        mimetype="text/yaml",
+        headers={"Content-Disposition": f"attachment; filename={slug}-v{number}.yaml"},
+    )
+
+
+@bp.route("/<slug>/v<int:number>/preview")
+@roles_required(*MANAGERS)
+def preview(slug: str, number: int):
+    version = _version(slug, number)
+    definition, errors = definition_from_data(version.definition)
+    if definition is None:
+        return render_template(
+            "scorecards/preview.html",
+            version=version,
+            definition=None,
+            problems=builder.locate(version.definition or {}, errors),
+        )
+    count = len(definition.sections)
+    index = min(max(request.args.get("section", 1, type=int), 1), count)
+    return render_template(
+        "scorecards/preview.html",
+        version=version,
+        definition=definition,
+        section=definition.sections[index - 1],
+        index=index,
+        count=count,
+        problems=[],
+    )
+
+
+@bp.route("/<slug>/v<int:number>/publish", methods=["POST"])
+@roles_required(*MANAGERS)
+def publish(slug: str, number: int):
+    version = _draft(slug, number)
+    _require_post_form()
+    try:
+        publish_version(version, current_user)
+    except ScorecardStateError as exc:
+        db.session.rollback()
+        flash(f"Not published: {exc}.", "danger")
+        return redirect(_version_url(version))
+    db.session.commit()
+    flash(
+        f"Version {version.number} is published: new visits use it. "
+        "Visits already made keep the version they were filled in against.",
+        "success",
+    )
+    return redirect(_version_url(version))
+
+
+@bp.route("/<slug>/v<int:number>/retire", methods=["POST"])
+@roles_required(*MANAGERS)
+def retire(slug: str, number: int):
+    version = _version(slug, number)
+    _require_post_form()
+    try:
+        retire_version(version, current_user)
+    except ScorecardStateError as exc:
+        flash(f"Not retired: {exc}.", "danger")
+        return redirect(_version_url(version))
+    db.session.commit()
+    flash(
+        f"Version {version.number} is retired: no new visits use it; its results stay in reports.",
+        "success",
+    )
+    return redirect(_version_url(version))
+
+
+@bp.route("/<slug>/v<int:number>/discard", methods=["POST"])
+@roles_required(*MANAGERS)
+def discard(slug: str, number: int):
+    version = _draft(slug, number)
+    _require_post_form()
+    scorecard = version.scorecard
+    title = scorecard.title
+    try:
+        discard_draft(version, current_user)
+    except ScorecardStateError as exc:
+        flash(f"Not discarded: {exc}.", "danger")
+        return redirect(_version_url(version))
+    db.session.commit()
+    flash(f"Draft version {number} of {title} discarded.", "success")
+    return redirect(url_for("scorecards.index"))
+
+
+@bp.route("/<slug>/draft", methods=["POST"])
+@roles_required(*MANAGERS)
+def edit_new_version(slug: str):
+    scorecard = get_scorecard(slug)
+    if scorecard is None or not scorecard.versions:
+        abort(404)
+    _require_post_form()
+    existing = scorecard.draft
+    version = start_draft(scorecard, current_user)
+    db.session.commit()
+    if existing is not None:
+        flash(f"Version {version.number} is already being drafted; carry on here.", "info")
+    else:
+        flash(
+            f"Version {version.number} is a new draft copied from version {version.number - 1}. "
+            "Publish it when ready; earlier visits keep their version.",
+            "success",
+        )
+    return redirect(_version_url(version))
+
+
+# --- editing a draft -------------------------------------------------------
+
+
+@bp.route("/<slug>/v<int:number>/settings", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def settings(slug: str, number: int):
+    version = _draft(slug, number)
+    data = version.definition or {}
+    form = SettingsForm(data=builder.settings_values(data) if request.method == "GET" else None)
+    general: list[str] = []
+    if form.validate_on_submit():
+        new_data = builder.apply_settings(data, form.data)
+        _, errors = definition_from_data(new_data)
+        problems = builder.settings_problems(errors)
+        if not problems:
+            _save(version, new_data, "settings")
+            flash("Settings saved.", "success")
+            return redirect(_version_url(version))
+        general = _add_problems(form, problems)
+    return render_template("scorecards/settings.html", form=form, version=version, general=general)
+
+
+def _section_or_404(data: dict[str, Any], s: int) -> dict[str, Any]:
+    section = builder.get_section(data, s)
+    if section is None:
+        abort(404)
+    return section
+
+
+@bp.route("/<slug>/v<int:number>/sections/new", methods=["GET", "POST"])
+@bp.route("/<slug>/v<int:number>/sections/<int:s>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def section(slug: str, number: int, s: int | None = None):
+    version = _draft(slug, number)
+    data = version.definition or {}
+    existing = _section_or_404(data, s) if s is not None else None
+    form = SectionForm(
+        data=builder.section_values(existing) if existing and request.method == "GET" else None
+    )
+    general: list[str] = []
+    if form.validate_on_submit():
+        new_data, index = builder.apply_section(data, s, form.data)
+        _, errors = definition_from_data(new_data)
+        problems = builder.section_problems(errors, index)
+        duplicate = builder.duplicate_section_key_problem(
+            new_data, new_data["sections"][index].get("key"), index
+        )
+        if duplicate and "key" not in problems.fields:
+            problems.add("key", duplicate)
+        if not problems:
+            title = new_data["sections"][index].get("title")
+            _save(version, new_data, f"section {'added' if s is None else 'saved'}: {title}")
+            if s is None:
+                flash(f"Section {title} added. Now add its questions.", "success")
+                return redirect(
+                    url_for(
+                        "scorecards.question",
+                        slug=slug,
+                        number=number,
+                        s=index,
+                    )
+                )
+            flash(f"Section {title} saved.", "success")
+            return redirect(_version_url(version, f"section-{index}"))
+        general = _add_problems(form, problems)
+    return render_template(
+        "scorecards/section_form.html",
+        form=form,
+        version=version,
+        s=s,
+        existing=existing,
+        general=general,
+    )
+
+
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/delete", methods=["POST"])
+@roles_required(*MANAGERS)
+def delete_section(slug: str, number: int, s: int):
+    version = _draft(slug, number)
+    _require_post_form()
+    data = version.definition or {}
+    existing = _section_or_404(data, s)
+    count = len(builder.questions_of(existing))
+    title = existing.get("title") or existing.get("key") or f"{s + 1}"
+    _save(version, builder.delete_section(data, s), f"section deleted: {title}")
+    flash(
+        f"Section {title} deleted"
+        + (f" with its {count} question{'s' if count != 1 else ''}." if count else "."),
+        "success",
+    )
+    return redirect(_version_url(version))
+
+
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/move", methods=["POST"])
+@roles_required(*MANAGERS)
+def move_section(slug: str, number: int, s: int):
+    version = _draft(slug, number)
+    form = MoveForm()
+    _require_post_form(form)
+    data = version.definition or {}
+    _section_or_404(data, s)
+    new_data, index = builder.move_section(data, s, -1 if form.direction.data == "up" else 1)
+    if index != s:
+        _save(version, new_data, f"section moved {form.direction.data}: {s + 1}")
+    return redirect(_version_url(version, f"section-{index}"))
+
+
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/questions/new", methods=["GET", "POST"])
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/questions/<int:q>", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def question(slug: str, number: int, s: int, q: int | None = None):
+    version = _draft(slug, number)
+    data = version.definition or {}
+    section = _section_or_404(data, s)
+    existing = builder.get_question(data, s, q) if q is not None else None
+    if q is not None and existing is None:
+        abort(404)
+    form = QuestionForm(
+        data=builder.question_values(existing) if existing and request.method == "GET" else None
+    )
+    form.set_earlier_questions(builder.earlier_questions(data, s, q))
+    general: list[str] = []
+    if form.validate_on_submit():
+        edit = builder.build_question(data, form.data, s, q)
+        new_data, index = builder.apply_question(data, s, q, edit.question)
+        _, errors = definition_from_data(new_data)
+        problems = builder.question_problems(errors, s, index, edit)
+        duplicate = builder.duplicate_key_problem(new_data, edit.question.get("key"), s, index)
+        if duplicate and "key" not in problems.fields:
+            problems.add("key", duplicate)
+        if not problems:
+            key = edit.question.get("key")
+            _save(version, new_data, f"question {'added' if q is None else 'saved'}: {key}")
+            if q is None and request.form.get("then") == "another":
+                flash(f"Question {key} added.", "success")
+                return redirect(url_for("scorecards.question", slug=slug, number=number, s=s))
+            flash(f"Question {key} {'added' if q is None else 'saved'}.", "success")
+            return redirect(_version_url(version, f"question-{s}-{index}"))
+        general = _add_problems(form, problems)
+    return render_template(
+        "scorecards/question_form.html",
+        form=form,
+        version=version,
+        section=section,
+        s=s,
+        q=q,
+        existing=existing,
+        general=general,
+        type_fields=builder.TYPE_FIELDS,
+    )
+
+
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/questions/<int:q>/delete", methods=["POST"])
+@roles_required(*MANAGERS)
+def delete_question(slug: str, number: int, s: int, q: int):
+    version = _draft(slug, number)
+    _require_post_form()
+    data = version.definition or {}
+    existing = builder.get_question(data, s, q)
+    if existing is None:
+        abort(404)
+    key = existing.get("key")
+    _save(version, builder.delete_question(data, s, q), f"question deleted: {key}")
+    users = [
+        other.get("key")
+        for other in builder.questions_of_all(data)
+        if isinstance(other.get("show_if"), dict) and other["show_if"].get("question") == key
+    ]
+    message = f"Question {key or q + 1} deleted."
+    if users:
+        message += (
+            f" {', '.join(map(str, users))} depended on it (show if): see the problems below."
+        )
+    flash(message, "success" if not users else "warning")
+    return redirect(_version_url(version, f"section-{s}"))
+
+
+@bp.route("/<slug>/v<int:number>/sections/<int:s>/questions/<int:q>/move", methods=["POST"])
+@roles_required(*MANAGERS)
+def move_question(slug: str, number: int, s: int, q: int):
+    version = _draft(slug, number)
+    form = MoveForm()
+    _require_post_form(form)
+    data = version.definition or {}
+    if builder.get_question(data, s, q) is None:
+        abort(404)
+    step = -1 if form.direction.data == "up" else 1
+    new_data, s2, q2 = builder.move_question(data, s, q, step)
+    if (s2, q2) != (s, q):
+        key = builder.get_question(data, s, q).get("key")
+        _save(version, new_data, f"question moved {form.direction.data}: {key}")
+    return redirect(_version_url(version, f"question-{s2}-{q2}"))

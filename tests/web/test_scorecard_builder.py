@@ -1,0 +1,898 @@
+"""The browser scorecard builder: build, validate, preview, publish, version, YAML in and out."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import stream_encode_multipart
+
+from audit.extensions import db
+from audit.models import (
+    AuditEvent,
+    Role,
+    Scorecard,
+    ScorecardVersion,
+    VersionStatus,
+    Visit,
+    VisitStatus,
+)
+from audit.scorecard_files import DefinitionError, definition_from_data
+from audit.scorecard_store import find_version
+from audit.scorecards import builder
+from tests.factories import make_branch, make_user
+
+SLUG = "shop-visit"
+V1 = f"/scorecards/{SLUG}/v1"
+
+SETTINGS = {
+    "slug": SLUG,
+    "title": "Shop visit",
+    "channel": "in_person",
+    "target": "80",
+    "excellence": "95",
+    "critical_fail": "zero_visit",
+    "description": "Our in-store standard.",
+}
+
+
+def _login(app, auth, role: Role = Role.MANAGER) -> str:
+    with app.app_context():
+        email = make_user(role).email
+        db.session.commit()
+    auth.login(email)
+    return email
+
+
+def _question(text: str, qtype: str, **fields: str) -> dict[str, str]:
+    data = {"text": text, "type": qtype, "evidence": "none", "show_if_mode": "equals"}
+    data.update(fields)
+    return data
+
+
+def _version(app, number: int = 1, slug: str = SLUG) -> ScorecardVersion:
+    with app.app_context():
+        version = find_version(slug, number)
+        assert version is not None
+        db.session.expunge_all()
+        return version
+
+
+def _data(app, number: int = 1, slug: str = SLUG) -> dict:
+    with app.app_context():
+        return find_version(slug, number).definition
+
+
+def _status(app, number: int, slug: str = SLUG) -> VersionStatus:
+    with app.app_context():
+        return find_version(slug, number).status
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _create(client, **overrides) -> None:
+    response = client.post("/scorecards/new", data={**SETTINGS, **overrides})
+    assert response.status_code == 302, _page(response)
+    assert response.headers["Location"].endswith(f"/scorecards/{overrides.get('slug', SLUG)}/v1")
+
+
+def _add_section(client, title: str, base: str = V1, **fields: str) -> None:
+    response = client.post(f"{base}/sections/new", data={"title": title, **fields})
+    assert response.status_code == 302, _page(response)
+
+
+def _add_question(client, s: int, data: dict[str, str], base: str = V1) -> None:
+    response = client.post(f"{base}/sections/{s}/questions/new", data=data)
+    assert response.status_code == 302, _page(response)
+
+
+def _build_full_scorecard(client) -> None:
+    """Settings, two sections and one question of every type, all through the forms."""
+    _create(client)
+    _add_section(client, "Welcome and first impressions", weight="2", target="90")
+    _add_question(
+        client,
+        0,
+        _question(
+            "Were you greeted within 60 seconds?",
+            "yes_no",
+            key="greeted",
+            points="5",
+            critical="y",
+            guidance="Start timing when you pass the door.",
+        ),
+    )
+    _add_question(
+        client,
+        0,
+        _question(
+            "How many minutes did you wait?",
+            "number",
+            key="wait_minutes",
+            unit="minutes",
+            target_max="5",
+            points="5",
+        ),
+    )
+    _add_question(
+        client,
+        0,
+        _question(
+            "How well did the adviser acknowledge your situation?",
+            "scale",
+            key="empathy",
+            scale_min="1",
+            scale_max="5",
+            scale_labels="1 = Not at all\n5 = Completely",
+            points="10",
+            allow_na="y",
+        ),
+    )
+    _add_question(
+        client,
+        0,
+        _question(
+            "Was your question resolved?",
+            "choice",
+            key="outcome",
+            options="Fully | 10\nPartly | 5\nNot at all | 0",
+        ),
+    )
+    _add_section(client, "Close")
+    _add_question(
+        client,
+        1,
+        _question(
+            "Did the adviser offer to follow up?",
+            "yes_no",
+            key="offered_follow_up",
+            show_if_question="outcome",
+            show_if_mode="in",
+            show_if_values="Partly, Not at all",
+        ),
+    )
+    _add_question(client, 1, _question("How likely are you to recommend us?", "nps"))
+    _add_question(
+        client,
+        1,
+        _question(
+            "Describe the visit in your own words.",
+            "text",
+            key="summary",
+            required="y",
+            evidence="optional",
+        ),
+    )
+
+
+EXPECTED = {
+    "slug": SLUG,
+    "title": "Shop visit",
+    "description": "Our in-store standard.",
+    "channel": "in_person",
+    "target": 80,
+    "excellence": 95,
+    "sections": [
+        {
+            "key": "welcome_and_first_impressions",
+            "title": "Welcome and first impressions",
+            "weight": 2,
+            "target": 90,
+            "questions": [
+                {
+                    "key": "greeted",
+                    "text": "Were you greeted within 60 seconds?",
+                    "type": "yes_no",
+                    "points": 5,
+                    "critical": True,
+                    "guidance": "Start timing when you pass the door.",
+                },
+                {
+                    "key": "wait_minutes",
+                    "text": "How many minutes did you wait?",
+                    "type": "number",
+                    "unit": "minutes",
+                    "target": {"max": 5},
+                    "points": 5,
+                },
+                {
+                    "key": "empathy",
+                    "text": "How well did the adviser acknowledge your situation?",
+                    "type": "scale",
+                    "min": 1,
+                    "max": 5,
+                    # stored as JSON, whose object keys are text
+                    "labels": {"1": "Not at all", "5": "Completely"},
+                    "points": 10,
+                    "allow_na": True,
+                },
+                {
+                    "key": "outcome",
+                    "text": "Was your question resolved?",
+                    "type": "choice",
+                    "options": [
+                        {"label": "Fully", "points": 10},
+                        {"label": "Partly", "points": 5},
+                        {"label": "Not at all", "points": 0},
+                    ],
+                },
+            ],
+        },
+        {
+            "key": "close",
+            "title": "Close",
+            "questions": [
+                {
+                    "key": "offered_follow_up",
+                    "text": "Did the adviser offer to follow up?",
+                    "type": "yes_no",
+                    "show_if": {"question": "outcome", "in": ["Partly", "Not at all"]},
+                },
+                {
+                    "key": "how_likely_are_you_to_recommend_us",
+                    "text": "How likely are you to recommend us?",
+                    "type": "nps",
+                },
+                {
+                    "key": "summary",
+                    "text": "Describe the visit in your own words.",
+                    "type": "text",
+                    "required": True,
+                    "evidence": "optional",
+                },
+            ],
+        },
+    ],
+}
+
+
+def _make_scored_visit(app, version_number: int = 1) -> int:
+    """A submitted visit on the version, scored and stored by the real scoring code."""
+    from audit.visit_scoring import set_answer, store_score
+
+    with app.app_context():
+        version = find_version(SLUG, version_number)
+        definition = version.parsed()
+        visit = Visit(
+            scorecard=version.scorecard,
+            version=version,
+            branch=make_branch(),
+            status=VisitStatus.SUBMITTED,
+            visited_at=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        )
+        db.session.add(visit)
+        db.session.flush()
+        answers = {
+            "greeted": "yes",
+            "wait_minutes": 3,
+            "empathy": 4,
+            "outcome": "Partly",
+            "offered_follow_up": "yes",
+            "how_likely_are_you_to_recommend_us": 9,
+            "summary": "Friendly, but slow to resolve my question.",
+        }
+        for key, value in answers.items():
+            set_answer(visit, definition.question(key), value)
+        store_score(visit, definition)
+        db.session.commit()
+        return visit.id
+
+
+# --- the whole journey -------------------------------------------------------
+
+
+def test_manager_builds_previews_publishes_and_versions_a_scorecard(app, client, auth):
+    _login(app, auth)
+    response = client.post("/scorecards/new", data=SETTINGS)
+    assert response.status_code == 302
+
+    # A new draft has problems: no sections yet, and publishing is disabled.
+    page = _page(client.get(V1))
+    assert "to fix before publishing" in page
+    assert "&#39;sections&#39; must list at least one section" in page
+    assert re.search(r"<button[^>]*disabled[^>]*>Publish version 1</button>", page)
+
+    _add_section(client, "Welcome and first impressions", weight="2", target="90")
+    page = _page(client.get(V1))
+    assert "&#39;questions&#39; must list at least one question" in page
+    # The problem links to the page that fixes it.
+    assert f'href="{V1}/sections/0"' in page
+
+    client.post(V1 + "/sections/0/delete")  # start over to build everything through one helper
+    with app.app_context():
+        db.session.execute(db.delete(AuditEvent))
+        version = find_version(SLUG, 1)
+        db.session.delete(version)
+        db.session.delete(version.scorecard)
+        db.session.commit()
+    _build_full_scorecard(client)
+
+    assert _data(app) == EXPECTED
+    definition, errors = definition_from_data(_data(app))
+    assert errors == [] and definition is not None
+    page = _page(client.get(V1))
+    assert "No problems: ready to publish" in page
+    assert "wait_minutes · Number (e.g. minutes waited) · 5 points · target ≤ 5 minutes" in page
+    assert "shown if outcome in Partly, Not at all" in page
+    assert not re.search(r"<button[^>]*disabled[^>]*>Publish version 1</button>", page)
+
+    # Preview, section 1: yes/no radios, number input, scale with N/A, choice radios.
+    page = _page(client.get(V1 + "/preview"))
+    assert "Section 1 of 2" in page
+    assert "Phone preview" in page
+    assert (
+        'type="radio" class="btn-check" name="answer-greeted" id="answer-greeted-yes" value="yes"'
+        in page
+    )
+    assert 'name="answer-greeted" id="answer-greeted-no" value="no"' in page
+    assert "<summary>Guidance</summary>" in page
+    assert re.search(
+        r'<input type="number" inputmode="decimal"[^>]*name="answer-wait_minutes"', page
+    )
+    assert ">minutes</span>" in page
+    for point in range(1, 6):
+        assert f'name="answer-empathy" id="answer-empathy-{point}" value="{point}"' in page
+    assert 'name="answer-empathy" id="answer-empathy-na" value="na"' in page
+    assert "Not at all" in page and "Completely" in page
+    assert 'name="answer-greeted" id="answer-greeted-na"' not in page  # no allow_na there
+    for i, label in enumerate(("Fully", "Partly", "Not at all"), start=1):
+        assert f'name="answer-outcome" id="answer-outcome-{i}" value="{label}"' in page
+    assert 'rel="next"' in page and 'rel="prev"' not in page
+    # Section 2: show_if, NPS 0-10, text with photo, and a submit that does nothing.
+    page = _page(client.get(V1 + "/preview?section=2"))
+    assert "Section 2 of 2" in page
+    assert (
+        'data-show-if=\'{"field": "answer-outcome", "values": ["Partly", "Not at all"]}\'' in page
+    )
+    for point in range(0, 11):
+        assert f'value="{point}"' in page
+    assert '<textarea class="form-control answer-text" name="answer-summary"' in page
+    assert 'type="file" class="form-control" name="answer-summary-photo"' in page
+    assert 'rel="prev"' in page and "Submit (not in preview)" in page
+    assert "<script>" not in page and "style=" not in page  # CSP: no inline script or style
+
+    # Publish v1.
+    response = client.post(V1 + "/publish")
+    assert response.status_code == 302
+    assert _status(app, 1) is VersionStatus.PUBLISHED
+    visit_id = _make_scored_visit(app)
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        before = (visit.percent, visit.earned, visit.possible, visit.version_id)
+        greeted_before = visit.answer("greeted").possible
+    assert before[0] is not None and greeted_before == 5
+
+    # The list shows versions and visit counts.
+    page = _page(client.get("/scorecards/"))
+    assert "Shop visit" in page and "1 visit" in page and "published" in page
+
+    # Edit into version 2, give 'greeted' 20 points, publish v2.
+    response = client.post(f"/scorecards/{SLUG}/draft")
+    assert response.headers["Location"].endswith(f"/scorecards/{SLUG}/v2")
+    v2 = f"/scorecards/{SLUG}/v2"
+    form_page = _page(client.get(v2 + "/sections/0/questions/0"))
+    assert 'value="5"' in form_page and "Were you greeted within 60 seconds?" in form_page
+    edited = _question(
+        "Were you greeted within 60 seconds?",
+        "yes_no",
+        key="greeted",
+        points="20",
+        critical="y",
+        guidance="Start timing when you pass the door.",
+    )
+    assert client.post(v2 + "/sections/0/questions/0", data=edited).status_code == 302
+    assert _data(app, 2)["sections"][0]["questions"][0]["points"] == 20
+    assert client.post(v2 + "/publish").status_code == 302
+
+    assert _status(app, 1) is VersionStatus.RETIRED
+    assert _status(app, 2) is VersionStatus.PUBLISHED
+    assert _data(app, 1)["sections"][0]["questions"][0]["points"] == 5
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        assert (visit.percent, visit.earned, visit.possible, visit.version_id) == before
+        assert visit.answer("greeted").possible == greeted_before
+        assert visit.version.number == 1
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"scorecard.published", "scorecard.version_created", "scorecard.draft_saved"} <= actions
+
+
+# --- validation beside the fields --------------------------------------------
+
+
+def _draft_with_section(app, client, auth) -> None:
+    _login(app, auth)
+    _create(client)
+    _add_section(client, "Welcome")
+
+
+def _questions(app) -> list:
+    return _data(app)["sections"][0]["questions"]
+
+
+def test_scale_with_min_above_max_is_refused_beside_the_field(app, client, auth):
+    _draft_with_section(app, client, auth)
+    response = client.post(
+        V1 + "/sections/0/questions/new",
+        data=_question("How friendly?", "scale", key="friendly", scale_min="5", scale_max="3"),
+    )
+    assert response.status_code == 200
+    page = _page(response)
+    assert re.search(r'id="scale_max"[^>]*value="3"|value="3"[^>]*id="scale_max"', page)
+    assert re.search(r'class="form-control is-invalid"[^>]*id="scale_max"', page)
+    assert "&#39;max&#39; (3) must be greater than &#39;min&#39; (5)" in page
+    assert "How friendly?" in page and 'value="friendly"' in page
+    assert _questions(app) == []
+
+
+def test_choice_without_options_and_bad_option_lines(app, client, auth):
+    _draft_with_section(app, client, auth)
+    url = V1 + "/sections/0/questions/new"
+    page = _page(client.post(url, data=_question("Resolved?", "choice", key="resolved")))
+    assert "a choice question needs its options" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="options"', page)
+    page = _page(
+        client.post(
+            url,
+            data=_question(
+                "Resolved?", "choice", key="resolved", options="Fully | ten\nPartly | 5"
+            ),
+        )
+    )
+    assert "line 1: &#39;points&#39; must be a number, not the text &#39;ten&#39;" in page
+    assert "Fully | ten\nPartly | 5" in page  # typed text kept
+    page = _page(client.post(url, data=_question("Resolved?", "choice", options="Only one | 1")))
+    assert "needs at least two options" in page
+    assert _questions(app) == []
+
+
+def test_number_without_target_and_text_with_points(app, client, auth):
+    _draft_with_section(app, client, auth)
+    url = V1 + "/sections/0/questions/new"
+    page = _page(
+        client.post(
+            url, data=_question("Wait?", "number", key="wait", target_min="9", target_max="2")
+        )
+    )
+    assert "target &#39;min&#39; (9) is above &#39;max&#39; (2)" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="target_min"', page)
+    page = _page(client.post(url, data=_question("Wait?", "number", key="wait")))
+    assert "give the range that earns the points" in page
+    page = _page(client.post(url, data=_question("Notes", "text", key="notes", critical="y")))
+    assert "&#39;critical: true&#39; needs a question that can earn points" in page
+    assert _questions(app) == []
+
+
+def test_show_if_can_only_point_at_earlier_questions(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("First?", "yes_no", key="first"))
+    _add_question(client, 0, _question("Second?", "yes_no", key="second"))
+    first_page = _page(client.get(V1 + "/sections/0/questions/0"))
+    second_page = _page(client.get(V1 + "/sections/0/questions/1"))
+    assert '<option value="second"' not in first_page
+    assert "no earlier question to depend on" in first_page
+    assert '<option value="first"' in second_page
+    # Posting a later question anyway is refused and nothing changes.
+    response = client.post(
+        V1 + "/sections/0/questions/0",
+        data=_question(
+            "First?", "yes_no", key="first", show_if_question="second", show_if_values="yes"
+        ),
+    )
+    assert response.status_code == 200
+    assert "Not a valid choice" in _page(response)
+    assert "show_if" not in _questions(app)[0]
+    # A wrong comparison value for the controller's type is shown beside the values box.
+    response = client.post(
+        V1 + "/sections/0/questions/1",
+        data=_question(
+            "Second?", "yes_no", key="second", show_if_question="first", show_if_values="maybe"
+        ),
+    )
+    page = _page(response)
+    assert "is a yes/no question: compare with yes or no" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="show_if_values"', page)
+    assert '<option selected value="first">' in page
+    # A good one is saved.
+    response = client.post(
+        V1 + "/sections/0/questions/1",
+        data=_question(
+            "Second?", "yes_no", key="second", show_if_question="first", show_if_values="No"
+        ),
+    )
+    assert response.status_code == 302
+    assert _questions(app)[1]["show_if"] == {"question": "first", "equals": "no"}
+
+
+def test_duplicate_keys_are_refused(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("First?", "yes_no", key="first"))
+    _add_question(client, 0, _question("Second?", "yes_no", key="second"))
+    page = _page(
+        client.post(
+            V1 + "/sections/0/questions/1", data=_question("Second?", "yes_no", key="first")
+        )
+    )
+    assert "duplicate question key &#39;first&#39;" in page
+    page = _page(
+        client.post(
+            V1 + "/sections/0/questions/0", data=_question("First?", "yes_no", key="second")
+        )
+    )
+    assert "already the key of question 2" in page
+    assert [q["key"] for q in _questions(app)] == ["first", "second"]
+    page = _page(client.post(V1 + "/sections/new", data={"title": "Again", "key": "welcome"}))
+    assert "duplicate section key &#39;welcome&#39;" in page
+    assert len(_data(app)["sections"]) == 1
+    _add_section(client, "Close")
+    page = _page(client.post(V1 + "/sections/0", data={"title": "Welcome", "key": "close"}))
+    assert "&#39;close&#39; is already the key of another section" in page
+    assert [s["key"] for s in _data(app)["sections"]] == ["welcome", "close"]
+
+
+def test_settings_errors_beside_fields_and_new_slug_checks(app, client, auth):
+    _login(app, auth)
+    page = _page(
+        client.post("/scorecards/new", data={**SETTINGS, "slug": "Bad Slug", "target": "120"})
+    )
+    assert "must be lowercase letters" in page
+    assert "&#39;target&#39; must be between 0 and 100, not 120" in page
+    assert 'value="Bad Slug"' in page and 'value="120"' in page
+    _create(client)
+    page = _page(client.post("/scorecards/new", data=SETTINGS))
+    assert "A scorecard with this slug exists" in page
+    page = _page(
+        client.post(V1 + "/settings", data={**SETTINGS, "target": "90", "excellence": "85"})
+    )
+    assert "must not be below &#39;target&#39;" in page
+    assert _data(app)["target"] == 80
+    response = client.post(
+        V1 + "/settings", data={**SETTINGS, "title": "Shop visit 2026", "target": "85"}
+    )
+    assert response.status_code == 302
+    data = _data(app)
+    assert data["title"] == "Shop visit 2026" and data["target"] == 85 and data["slug"] == SLUG
+
+
+# --- ordering, deleting, publishing guards -----------------------------------
+
+
+def test_reorder_sections_and_questions(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("A?", "yes_no", key="a"))
+    _add_question(client, 0, _question("B?", "yes_no", key="b"))
+    _add_section(client, "Close")
+    _add_question(client, 1, _question("C?", "yes_no", key="c"))
+
+    def order():
+        return [[q["key"] for q in s["questions"]] for s in _data(app)["sections"]]
+
+    client.post(V1 + "/sections/0/questions/0/move", data={"direction": "down"})
+    assert order() == [["b", "a"], ["c"]]
+    # Down past the end of a section: it joins the top of the next one.
+    client.post(V1 + "/sections/0/questions/1/move", data={"direction": "down"})
+    assert order() == [["b"], ["a", "c"]]
+    client.post(V1 + "/sections/1/questions/0/move", data={"direction": "up"})
+    assert order() == [["b", "a"], ["c"]]
+    client.post(V1 + "/sections/1/move", data={"direction": "up"})
+    assert [s["key"] for s in _data(app)["sections"]] == ["close", "welcome"]
+    assert order() == [["c"], ["b", "a"]]
+    client.post(V1 + "/sections/0/move", data={"direction": "up"})  # already first: no change
+    assert order() == [["c"], ["b", "a"]]
+    assert client.post(V1 + "/sections/0/move", data={"direction": "sideways"}).status_code == 400
+
+
+def test_deleting_a_controlling_question_shows_a_problem_and_blocks_publishing(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("A?", "yes_no", key="a"))
+    _add_question(
+        client, 0, _question("B?", "yes_no", key="b", show_if_question="a", show_if_values="yes")
+    )
+    assert client.post(V1 + "/publish").status_code == 302
+    assert _status(app, 1) is VersionStatus.PUBLISHED
+
+    client.post(f"/scorecards/{SLUG}/draft")
+    v2 = f"/scorecards/{SLUG}/v2"
+    response = client.post(v2 + "/sections/0/questions/0/delete", follow_redirects=True)
+    page = _page(response)
+    assert "b depended on it" in page
+    assert "show_if refers to an unknown question &#39;a&#39;" in page
+    assert f'href="{v2}/sections/0/questions/0"' in page  # the problem links to question b
+    response = client.post(v2 + "/publish", follow_redirects=True)
+    assert "Not published" in _page(response)
+    assert _status(app, 2) is VersionStatus.DRAFT
+    assert "could not" not in _page(client.get(v2 + "/preview"))
+    assert "cannot be previewed until these problems are fixed" in _page(
+        client.get(v2 + "/preview")
+    )
+    # Download of an invalid draft says so instead of producing a broken file.
+    response = client.get(v2 + ".yaml", follow_redirects=True)
+    assert "fix them before downloading" in _page(response)
+    # Discarding the draft leaves v1 as it was.
+    client.post(v2 + "/discard")
+    with app.app_context():
+        assert [v.number for v in db.session.scalars(select(ScorecardVersion))] == [1]
+
+
+def test_published_and_retired_versions_refuse_every_edit(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("A?", "yes_no", key="a"))
+    client.post(V1 + "/publish")
+    before = _data(app)
+    edits = [
+        ("get", V1 + "/settings", None),
+        ("post", V1 + "/settings", {**SETTINGS, "title": "Changed"}),
+        ("get", V1 + "/sections/new", None),
+        ("post", V1 + "/sections/new", {"title": "More"}),
+        ("post", V1 + "/sections/0", {"title": "Changed"}),
+        ("post", V1 + "/sections/0/move", {"direction": "down"}),
+        ("post", V1 + "/sections/0/delete", {}),
+        ("get", V1 + "/sections/0/questions/new", None),
+        ("post", V1 + "/sections/0/questions/0", _question("Changed?", "yes_no", key="a")),
+        ("post", V1 + "/sections/0/questions/0/move", {"direction": "down"}),
+        ("post", V1 + "/sections/0/questions/0/delete", {}),
+        ("post", V1 + "/publish", {}),
+        ("post", V1 + "/discard", {}),
+    ]
+    for method, url, data in edits:
+        response = getattr(client, method)(url, data=data)
+        assert response.status_code == 409, (method, url, response.status_code)
+        assert "cannot change" in _page(response)
+        assert "Edit into version 2" in _page(response)
+    assert _data(app) == before
+    # Retire: only a published version; afterwards it refuses edits too.
+    assert client.post(V1 + "/retire").status_code == 302
+    assert _status(app, 1) is VersionStatus.RETIRED
+    assert client.get(V1 + "/settings").status_code == 409
+    page = _page(client.post(V1 + "/retire", follow_redirects=True))
+    assert "Not retired" in page
+
+
+# --- YAML out and in ------------------------------------------------------------
+
+
+def _upload(client, content: bytes, filename: str = "card.yaml"):
+    return client.post(
+        "/scorecards/upload",
+        data={"file": (io.BytesIO(content), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_yaml_download_round_trips_through_upload(app, client, auth):
+    _login(app, auth)
+    _build_full_scorecard(client)
+    client.post(V1 + "/publish")
+
+    response = client.get(V1 + ".yaml")
+    assert response.status_code == 200
+    assert response.mimetype == "text/yaml"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={SLUG}-v1.yaml"
+    text = _page(response)
+    assert (
+        "slug: shop-visit" in text
+        and "show_if: {question: outcome, in: [Partly, Not at all]}" in text
+    )
+
+    # The same file again creates nothing.
+    response = _upload(client, text.encode(), f"{SLUG}-v1.yaml")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(V1)
+    assert "nothing was changed" in _page(client.get(V1))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScorecardVersion)) == 1
+
+    # A changed file becomes the next draft version, not published.
+    changed = text.replace("title: Shop visit", "title: Shop visit (2026)", 1)
+    response = _upload(client, changed.encode())
+    assert response.headers["Location"].endswith(f"/scorecards/{SLUG}/v2")
+    assert _status(app, 2) is VersionStatus.DRAFT
+    assert _data(app, 2)["title"] == "Shop visit (2026)"
+    assert _status(app, 1) is VersionStatus.PUBLISHED
+    # Uploading again replaces that draft rather than adding v3.
+    _upload(client, changed.replace("target: 80", "target: 75").encode())
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ScorecardVersion)) == 2
+    assert _data(app, 2)["target"] == 75
+
+    # A new slug creates a new scorecard.
+    other = text.replace("slug: shop-visit", "slug: phone-visit", 1)
+    response = _upload(client, other.encode())
+    assert response.headers["Location"].endswith("/scorecards/phone-visit/v1")
+    assert _status(app, 1, "phone-visit") is VersionStatus.DRAFT
+
+
+BROKEN = b"""slug: broken
+title: Broken card
+channel: carrier_pigeon
+target: 85
+sections:
+  - key: welcome
+    title: Welcome
+    questions:
+      - key: greeted
+        text: Were you greeted?
+        type: yes_no
+        points: lots
+"""
+
+
+def test_broken_yaml_upload_lists_file_and_line_and_saves_nothing(app, client, auth):
+    _login(app, auth)
+    response = _upload(client, BROKEN, "broken.yaml")
+    assert response.status_code == 200
+    page = _page(response)
+    assert "Nothing was imported. 2 problems" in page
+    assert "<li>broken.yaml:3: &#39;channel&#39; must be one of" in page
+    assert "<li>broken.yaml:12: &#39;points&#39; must be a number" in page
+    page = _page(_upload(client, b"slug: [unclosed\n", "syntax.yaml"))
+    assert "syntax.yaml:" in page and "YAML syntax error" in page
+    page = _page(_upload(client, "title: Caf\u00e9\n".encode("latin-1"), "latin.yaml"))
+    assert "latin.yaml:1: the file is not UTF-8 text" in page
+    # Encoded here in memory: the test client would spool this to a file it never closes.
+    big = FileStorage(io.BytesIO(b"#" * (1024 * 1024 + 1)), filename="huge.yaml")
+    stream, length, boundary = stream_encode_multipart({"file": big}, use_tempfile=False)
+    response = client.post(
+        "/scorecards/upload",
+        input_stream=stream,
+        content_length=length,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    page = _page(response)
+    assert "larger than 1 MB" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Scorecard)) == 0
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+# --- who may use the builder ---------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.SHOPPER, Role.STAFF, Role.ASSESSOR])
+def test_other_roles_get_403_on_builder_routes(app, client, auth, role):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("A?", "yes_no", key="a"))
+    before = _data(app)
+    auth.logout()
+    _login(app, auth, role)
+    urls = [
+        ("get", "/scorecards/"),
+        ("get", "/scorecards/new"),
+        ("post", "/scorecards/new"),
+        ("get", "/scorecards/upload"),
+        ("get", V1),
+        ("get", V1 + ".yaml"),
+        ("get", V1 + "/preview"),
+        ("get", V1 + "/settings"),
+        ("post", V1 + "/sections/0"),
+        ("get", V1 + "/sections/0/questions/0"),
+        ("post", V1 + "/sections/0/questions/0/delete"),
+        ("post", V1 + "/publish"),
+        ("post", f"/scorecards/{SLUG}/draft"),
+    ]
+    for method, url in urls:
+        assert getattr(client, method)(url).status_code == 403, (role, method, url)
+    assert _data(app) == before
+    assert _status(app, 1) is VersionStatus.DRAFT
+
+
+def test_admin_may_use_the_builder_and_nav_shows_it(app, client, auth):
+    _login(app, auth, Role.ADMIN)
+    page = _page(client.get("/scorecards/"))
+    assert "No scorecards yet" in page
+    assert 'href="/scorecards/"' in page
+
+
+def test_unknown_scorecards_and_indexes_are_404(app, client, auth):
+    _draft_with_section(app, client, auth)
+    assert client.get("/scorecards/nope/v1").status_code == 404
+    assert client.get(V1.replace("v1", "v7")).status_code == 404
+    assert client.get(V1 + "/sections/5").status_code == 404
+    assert client.get(V1 + "/sections/0/questions/3").status_code == 404
+    assert client.post(V1 + "/sections/0/questions/3/delete").status_code == 404
+
+
+# --- the pure builder functions ---------------------------------------------------
+
+
+def test_suggest_key_makes_unique_slugs():
+    assert builder.suggest_key("Were you greeted within 60 seconds?") == (
+        "were_you_greeted_within_60_seconds"
+    )
+    assert builder.suggest_key("Café crème!", ["cafe_creme"]) == "cafe_creme_2"
+    assert builder.suggest_key("???") == "question"
+    assert len(builder.suggest_key("word " * 30)) <= builder.MAX_SUGGESTED_KEY
+
+
+def test_build_question_reads_textareas_and_ignores_other_types_fields():
+    data = {"sections": [{"key": "s", "questions": []}]}
+    edit = builder.build_question(
+        data,
+        {
+            "text": "Resolved?",
+            "type": "choice",
+            "points": "4",
+            "options": "Fully | 10\n\n  Partly|5  \nNot at all",
+            "scale_min": "1",
+            "unit": "minutes",
+        },
+        0,
+        None,
+    )
+    assert edit.question == {
+        "key": "resolved",
+        "text": "Resolved?",
+        "type": "choice",
+        "options": [
+            {"label": "Fully", "points": 10},
+            {"label": "Partly", "points": 5},
+            {"label": "Not at all"},
+        ],
+    }
+    assert edit.option_lines == [1, 3, 4]
+    edit = builder.build_question(
+        data,
+        {"text": "Kind?", "type": "scale", "scale_labels": "1 = Poor\nnonsense\n1: Again"},
+        0,
+        None,
+    )
+    assert edit.question["labels"] == {1: "Poor"}
+    assert edit.problems["scale_labels"] == [
+        "line 2: write a point and its label, e.g. '1 = Not at all'",
+        "line 3: label 1 is given twice (first on line 1)",
+    ]
+
+
+def test_question_values_round_trip_through_build_question():
+    data = {"sections": EXPECTED["sections"]}
+    for s, section in enumerate(EXPECTED["sections"]):
+        for q, question in enumerate(section["questions"]):
+            values = builder.question_values(question)
+            edit = builder.build_question(data, values, s, q)
+            assert json.loads(json.dumps(edit.question)) == question, question["key"]
+
+
+def test_error_paths_map_to_form_fields():
+    edit = builder.QuestionEdit(question={}, option_lines=[2, 4], label_lines={5: 3})
+    errors = [
+        DefinitionError(("sections", 0, "questions", 1, "options", 1, "points"), "bad points"),
+        DefinitionError(("sections", 0, "questions", 1, "labels", 5), "outside"),
+        DefinitionError(("sections", 0, "questions", 1, "show_if", "question"), "unknown"),
+        DefinitionError(("sections", 0, "questions", 1, "show_if", "in", 0), "not an option"),
+        DefinitionError(("sections", 0, "questions", 1), "x is missing required key 'text'"),
+        DefinitionError(("sections", 0, "questions", 1, "target", "min"), "above"),
+        DefinitionError(("sections", 0, "questions", 2, "key"), "another question"),
+        DefinitionError(("sections", 0, "questions"), "must list at least one"),
+    ]
+    problems = builder.question_problems(errors, 0, 1, edit)
+    assert problems.fields == {
+        "options": ["line 4: bad points"],
+        "scale_labels": ["line 3: outside"],
+        "show_if_question": ["unknown"],
+        "show_if_values": ["not an option"],
+        "text": ["'text' is required"],
+        "target_min": ["above"],
+    }
+    assert problems.general == []
+    located = builder.locate(
+        {"sections": [{"title": "W", "questions": [{}, {"key": "k"}]}]}, errors
+    )
+    assert located[0].where == "Section 1, question 2 (k), options"
+    assert located[0].target == ("question", 0, 1)
+    assert located[-1].target == ("section", 0)
+
+
+def test_move_question_across_sections_and_at_the_edges():
+    data = {"sections": [{"questions": [{"key": "a"}]}, {"questions": [{"key": "b"}]}]}
+    moved, s, q = builder.move_question(data, 0, 0, -1)
+    assert (s, q) == (0, 0) and moved == data
+    moved, s, q = builder.move_question(data, 0, 0, 1)
+    assert (s, q) == (1, 0)
+    assert moved["sections"] == [{"questions": []}, {"questions": [{"key": "a"}, {"key": "b"}]}]
+    assert data["sections"][0]["questions"] == [{"key": "a"}]  # the input is never changed
