@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 
+from audit import PROJECT_ROOT
+from audit.demo_visits import DAYS_BACK, generate_visits
 from audit.extensions import db
-from audit.models import Branch, Region, Role, StaffMember, User
+from audit.models import AuditEvent, Branch, Region, Role, ScorecardVersion, StaffMember, User
+from audit.scorecard_files import load_file
+from audit.scorecard_store import save_definition
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo login, only ever on demo data)
+
+#: The standard scorecard library shipped with the application.
+SCORECARD_LIBRARY = PROJECT_ROOT / "scorecards"
 
 
 @dataclass(frozen=True)
@@ -116,8 +125,13 @@ def database_has_data() -> bool:
     return False
 
 
-def load_demo(seed: int = 7) -> dict[str, int]:
-    """Fill an empty database; refuse (DemoRefused) when it already holds data."""
+def load_demo(seed: int = 7, *, visits: bool = True, today: date | None = None) -> dict[str, int]:
+    """Fill an empty database; refuse (DemoRefused) when it already holds data.
+
+    Builds the organisation and the demo logins, imports and publishes the standard
+    scorecard library and (unless ``visits`` is False) about six months of scored
+    visits up to the day before ``today``.
+    """
     if database_has_data():
         raise DemoRefused("The database already holds data; the demo only loads into an empty one.")
     rng = random.Random(seed)
@@ -165,12 +179,57 @@ def load_demo(seed: int = 7) -> dict[str, int]:
     leeds_adviser.email = "staff@demo.test"
     leeds_adviser.user = users["staff@demo.test"]
     db.session.flush()
-    return {
+
+    now = datetime.now(UTC)
+    since = now - timedelta(days=DAYS_BACK + 200)  # the organisation existed before the visits
+    for row in (*branches, *staff, *users.values()):
+        row.created_at = since
+    versions = import_library(users["admin@demo.test"], now - timedelta(days=DAYS_BACK + 21))
+    counts = {
         "regions": len(regions),
         "branches": len(branches),
         "staff": len(staff),
         "users": len(users),
+        "scorecards": len(versions),
+        "visits": 0,
     }
+    if visits:
+        summary = generate_visits(
+            seed=seed,
+            branches=branches,
+            versions=versions,
+            shopper=users["shopper@demo.test"],
+            assessor=users["assessor@demo.test"],
+            today=today,
+        )
+        counts["visits"] = summary.visits
+    return counts
+
+
+def import_library(
+    actor: User, published_at: datetime, folder: Path = SCORECARD_LIBRARY
+) -> dict[str, ScorecardVersion]:
+    """Import and publish every scorecard file in ``folder``; returns the versions by slug.
+
+    The versions are dated ``published_at`` (before the first demo visit), so no visit
+    predates the version it was filled in against.
+    """
+    versions: dict[str, ScorecardVersion] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        version, _ = save_definition(load_file(path), actor, publish=True)
+        version.created_at = version.published_at = published_at
+        version.scorecard.created_at = published_at
+        versions[version.scorecard.slug] = version
+    db.session.flush()
+    events = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.subject_type == ScorecardVersion.__tablename__,
+            AuditEvent.subject_id.in_([v.id for v in versions.values()]),
+        )
+    )
+    for event in events:
+        event.at = published_at
+    return versions
 
 
 def _unique_name(rng: random.Random, used: set[str]) -> str:
