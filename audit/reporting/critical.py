@@ -1,0 +1,97 @@
+"""Visits with a critical fail: how many, and the latest ones with the questions that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from audit.extensions import db
+from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit
+from audit.reporting.filters import ReportFilter
+from audit.reporting.sql import visit_conditions
+from audit.reporting.summary import BranchRef
+
+
+@dataclass(frozen=True)
+class FailedQuestion:
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CriticalFailVisit:
+    visit_id: int
+    visited_at: datetime
+    branch: BranchRef
+    scorecard: str  # slug
+    percent: float
+    questions: tuple[FailedQuestion, ...]  # the critical questions that earned nothing
+
+
+@dataclass(frozen=True)
+class CriticalFails:
+    count: int  # every critical-fail visit in the filter
+    visits: tuple[CriticalFailVisit, ...]  # the latest ``limit`` of them
+
+
+def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
+    """The number of critical-fail visits and the latest ``limit``, newest first (one query).
+
+    ``COUNT(*) OVER ()`` is computed before LIMIT, so the total comes with the page.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    latest = (
+        select(
+            Visit.id,
+            Visit.visited_at,
+            Visit.branch_id,
+            Visit.scorecard_id,
+            Visit.percent,
+            func.count().over().label("total"),
+        )
+        .where(*visit_conditions(flt), Visit.critical_failed.is_(True))
+        .order_by(Visit.visited_at.desc(), Visit.id.desc())
+        .limit(limit)
+        .subquery("latest_critical")
+    )
+    rows = db.session.execute(
+        select(
+            latest,
+            Branch.code,
+            Branch.name,
+            Branch.region_id,
+            Scorecard.slug,
+            Answer.question_key,
+            ScorecardQuestion.text,
+        )
+        .select_from(latest)
+        .join(Branch, Branch.id == latest.c.branch_id)
+        .join(Scorecard, Scorecard.id == latest.c.scorecard_id)
+        .outerjoin(Answer, (Answer.visit_id == latest.c.id) & Answer.critical_failed.is_(True))
+        .outerjoin(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
+        .order_by(latest.c.visited_at.desc(), latest.c.id.desc(), Answer.position)
+    ).all()
+    first_rows: dict[int, Any] = {}
+    failed: dict[int, list[FailedQuestion]] = {}
+    for row in rows:
+        first_rows.setdefault(row.id, row)
+        questions = failed.setdefault(row.id, [])
+        if row.question_key is not None:
+            questions.append(FailedQuestion(row.question_key, row.text))
+    visits = tuple(
+        CriticalFailVisit(
+            row.id,
+            row.visited_at,
+            BranchRef(row.branch_id, row.code, row.name, row.region_id),
+            row.slug,
+            row.percent,
+            tuple(failed[row.id]),
+        )
+        for row in first_rows.values()
+    )
+    count = int(rows[0].total) if rows else 0
+    return CriticalFails(count, visits)

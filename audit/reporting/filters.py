@@ -1,0 +1,133 @@
+"""What a report is about: period, scorecard, unit, and the viewer's scope."""
+
+from __future__ import annotations
+
+import calendar
+import enum
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+
+
+class UnitKind(enum.StrEnum):
+    """The unit a filter describes, from the most specific field set on it."""
+
+    STAFF = "staff"
+    BRANCH = "branch"
+    REGION = "region"
+    SCOPE = "scope"  # every region the viewer may see (a scoped manager's "all")
+    COMPANY = "company"
+
+
+class _HasRegionScope(Protocol):
+    @property
+    def region_ids(self) -> frozenset[int] | None: ...
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which reportable visits a figure rests on.
+
+    Dates are inclusive calendar dates in UTC; ``None`` leaves that end open.
+    ``scope_region_ids`` is the viewer's scope: the regions they may see, or
+    ``None`` for the whole organisation. Every query in
+    :mod:`audit.reporting` applies it, so pass it for every scoped viewer
+    (:meth:`for_viewer` does).
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    scorecard: str | None = None  # a scorecard slug
+    region_id: int | None = None
+    branch_id: int | None = None
+    staff_id: int | None = None
+    scope_region_ids: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError("the period ends before it starts")
+        if self.scope_region_ids is not None and not isinstance(self.scope_region_ids, frozenset):
+            object.__setattr__(self, "scope_region_ids", frozenset(self.scope_region_ids))
+
+    @classmethod
+    def for_viewer(cls, viewer: _HasRegionScope, **fields: object) -> ReportFilter:
+        """A filter limited to ``viewer``'s regions (a User; None region_ids: unlimited)."""
+        return cls(scope_region_ids=viewer.region_ids, **fields)  # type: ignore[arg-type]
+
+    # --- the unit -----------------------------------------------------------
+
+    @property
+    def unit_kind(self) -> UnitKind:
+        if self.staff_id is not None:
+            return UnitKind.STAFF
+        if self.branch_id is not None:
+            return UnitKind.BRANCH
+        if self.region_id is not None:
+            return UnitKind.REGION
+        if self.scope_region_ids is not None:
+            return UnitKind.SCOPE
+        return UnitKind.COMPANY
+
+    def peers(self) -> ReportFilter:
+        """The same period, scorecard, region and scope without a branch or staff member."""
+        return replace(self, branch_id=None, staff_id=None)
+
+    def in_region(self, region_id: int) -> ReportFilter:
+        """The same period and scorecard over one region (the viewer's scope still applies)."""
+        return replace(self, region_id=region_id, branch_id=None, staff_id=None)
+
+    def company(self) -> ReportFilter:
+        """The same period and scorecard over every branch, whatever the viewer's scope.
+
+        Only for the company average, a single number that reveals no branch.
+        """
+        return replace(self, region_id=None, branch_id=None, staff_id=None, scope_region_ids=None)
+
+    # --- the period ---------------------------------------------------------
+
+    @property
+    def starts_at(self) -> datetime | None:
+        return datetime.combine(self.date_from, time(), UTC) if self.date_from else None
+
+    @property
+    def ends_before(self) -> datetime | None:
+        """The first instant after the period (date_to is inclusive)."""
+        if self.date_to is None:
+            return None
+        return datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
+
+    def previous_period(self) -> ReportFilter | None:
+        """The same filter over the equally long period just before; None for an open period.
+
+        Whole calendar months step back by the same number of months
+        (2026-04-01..2026-06-30 gives 2026-01-01..2026-03-31); any other
+        period steps back by its number of days.
+        """
+        if self.date_from is None or self.date_to is None:
+            return None
+        start, end = self.date_from, self.date_to
+        if start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]:
+            months = (end.year - start.year) * 12 + end.month - start.month + 1
+            return replace(self, date_from=_add_months(start, -months), date_to=start - _DAY)
+        days = (end - start).days + 1
+        return replace(self, date_from=start - timedelta(days=days), date_to=start - _DAY)
+
+
+_DAY = timedelta(days=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` away from ``day`` (which is a first of the month)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(date_from: date, date_to: date) -> list[str]:
+    """Every calendar month ``YYYY-MM`` from date_from's to date_to's, inclusive."""
+    months = []
+    index = date_from.year * 12 + date_from.month - 1
+    last = date_to.year * 12 + date_to.month - 1
+    while index <= last:
+        months.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
+        index += 1
+    return months

@@ -1,0 +1,119 @@
+"""HTML from the templates in templates/pdf/, and PDF from HTML with WeasyPrint.
+
+Two steps, timed apart by the benchmark: :func:`build_html` (our queries and
+Jinja) and :func:`render_pdf` (WeasyPrint alone). Rendering never touches the
+network: :class:`LocalFetcher` serves only files under the static folder and
+the upload folder (and ``data:`` URIs); every other URL is refused, so a
+stray ``http://`` in a comment cannot make the server fetch anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from audit.reporting.charts import heatmap_css
+
+# WeasyPrint logs every layout step at INFO; the app logs at INFO in production.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+#: Called with (done, total, message) while a long report is made.
+Progress = Callable[[int, int, str], None]
+
+
+def no_progress(done: int, total: int, message: str) -> None:
+    """The default progress callback: ignore."""
+
+
+class FetchRefused(ValueError):
+    """A URL outside the static and upload folders."""
+
+
+class LocalFetcher(URLFetcher):
+    """A WeasyPrint fetcher that reads local files under ``roots`` and nothing else."""
+
+    def __init__(self, roots: Iterable[Path]) -> None:
+        super().__init__(allowed_protocols=("file", "data"))
+        self.roots = tuple(Path(r).resolve() for r in roots)
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise FetchRefused(f"only local files are used in reports, not {url}")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
+            raise FetchRefused(f"not a report resource: {url}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Where report files come from: static/ (CSS, logo) and the upload folder (photos)."""
+
+    static: Path
+    uploads: Path
+
+    @classmethod
+    def from_app(cls) -> Resources:
+        return cls(
+            Path(current_app.static_folder or "static").resolve(),
+            Path(current_app.config["UPLOAD_FOLDER"]).resolve(),
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.static.as_uri() + "/"
+
+    def upload_uri(self, name: str) -> str | None:
+        """A file: URI for a stored upload, or None when the file is missing."""
+        path = (self.uploads / name).resolve()
+        if not path.is_relative_to(self.uploads) or not path.is_file():
+            return None
+        return path.as_uri()
+
+
+def build_html(template: str, **context: Any) -> str:
+    """The report's HTML: ``templates/pdf/<template>`` rendered with ``context``.
+
+    Needs an application context (the Jinja environment and the folders),
+    never a request.
+    """
+    env = current_app.jinja_env
+    return env.get_template(f"pdf/{template}").render(
+        heatmap_css=Markup(heatmap_css("table.heatmap td.cell")),  # noqa: S704 - our own constant CSS
+        generated_at=datetime.now(UTC).strftime("%d %b %Y %H:%M UTC"),
+        **context,
+    )
+
+
+def render_pdf(
+    html: str,
+    resources: Resources | None = None,
+    progress: Progress = no_progress,
+) -> bytes:
+    """WeasyPrint alone: lay out ``html`` and write the PDF bytes."""
+    resources = resources or Resources.from_app()
+    fetcher = LocalFetcher((resources.static, resources.uploads))
+    progress(0, 2, "Laying out the pages")
+    document = HTML(string=html, base_url=resources.base_url, url_fetcher=fetcher).render()
+    progress(1, 2, f"Writing {len(document.pages)} pages")
+    data = document.write_pdf()
+    progress(2, 2, "Done")
+    assert data is not None  # noqa: S101 - write_pdf() without a target returns bytes
+    return data

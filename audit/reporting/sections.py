@@ -1,0 +1,166 @@
+"""Section figures: per section of a scorecard, and section × branch (the heatmap).
+
+Sections are matched across versions of a scorecard by key; the title,
+position and target shown are the newest version's. Whether one visit's
+section met its target is judged against the target of that visit's own
+version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from audit.extensions import db
+from audit.models import Branch, Scorecard, ScorecardSection, Visit, VisitSectionScore
+from audit.reporting.filters import ReportFilter
+from audit.reporting.sql import count_if, latest_sections, visit_conditions
+from audit.reporting.stats import Figure
+from audit.reporting.summary import Benchmark, BenchmarkKind, BranchRef, compare
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    scorecard: str  # slug
+    key: str
+    title: str
+    position: int
+    target: float | None  # the newest version's section target
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.scorecard, self.key)
+
+
+@dataclass(frozen=True)
+class SectionResult:
+    """A section's figure: mean section percent with its interval, and how many met the target.
+
+    ``figure.passed`` of ``figure.judged`` visits met their version's section
+    target (``judged`` leaves out visits whose version set none);
+    ``figure.critical_fails`` counts visits with a critical fail in the section.
+    """
+
+    section: SectionRef
+    figure: Figure
+    target: Benchmark | None  # the mean against the section target
+
+
+def _section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
+    percent = VisitSectionScore.percent
+    judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
+    return (
+        select(
+            *group,
+            Visit.scorecard_id,
+            VisitSectionScore.section_key,
+            func.count(percent).label("n"),
+            func.coalesce(func.sum(percent), 0.0).label("total"),
+            func.coalesce(func.sum(percent * percent), 0.0).label("total_sq"),
+            count_if(judged & (percent >= ScorecardSection.target)).label("passed"),
+            count_if(judged).label("judged"),
+            count_if(VisitSectionScore.critical_failed.is_(True)).label("critical"),
+        )
+        .select_from(VisitSectionScore)
+        .join(Visit, Visit.id == VisitSectionScore.visit_id)
+        .join(ScorecardSection, ScorecardSection.id == VisitSectionScore.section_id)
+        .where(*visit_conditions(flt))
+        .group_by(*group, Visit.scorecard_id, VisitSectionScore.section_key)
+        # A section with no percent (no scored answers) has nothing to show.
+        .having(func.count(percent) > 0)
+    )
+
+
+def _figure(row: Any) -> Figure:
+    return Figure.from_sums(
+        row.n, row.total, row.total_sq, row.passed, row.critical, judged=row.judged
+    )
+
+
+def _ref(row: Any) -> SectionRef:
+    return SectionRef(row.slug, row.section_key, row.title, row.position, row.target)
+
+
+def _with_titles(flt: ReportFilter, aggregates: Select, *extra: Any) -> Select:
+    agg = aggregates.subquery("section_figures")
+    latest = latest_sections(flt)
+    return (
+        select(
+            agg,
+            Scorecard.slug,
+            latest.c.title,
+            latest.c.position,
+            latest.c.target,
+            latest.c.version_number,
+            *extra,
+        )
+        .select_from(agg)
+        .join(Scorecard, Scorecard.id == agg.c.scorecard_id)
+        .join(
+            latest,
+            (latest.c.scorecard_id == agg.c.scorecard_id) & (latest.c.key == agg.c.section_key),
+        )
+    )
+
+
+def _section_order(query: Select) -> Select:
+    c = query.selected_columns
+    return query.order_by(c.slug, c.version_number.desc(), c.position, c.section_key)
+
+
+def section_results(flt: ReportFilter) -> list[SectionResult]:
+    """Every section with visits in the filter, in the newest version's order (one query)."""
+    rows = db.session.execute(_section_order(_with_titles(flt, _section_aggregates(flt)))).all()
+    results = []
+    for row in rows:
+        ref, fig = _ref(row), _figure(row)
+        target = None
+        if ref.target is not None:
+            target = compare(fig, BenchmarkKind.SECTION_TARGET, "Section target", ref.target)
+        results.append(SectionResult(ref, fig, target))
+    return results
+
+
+# --- heatmap ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Mean section percent per branch (rows) and section (columns)."""
+
+    branches: tuple[BranchRef, ...]
+    sections: tuple[SectionRef, ...]
+    cells: dict[tuple[int, str, str], Figure] = field(default_factory=dict)
+
+    def cell(self, branch_id: int, section: SectionRef) -> Figure | None:
+        return self.cells.get((branch_id, section.scorecard, section.key))
+
+
+def section_heatmap(flt: ReportFilter) -> Heatmap:
+    """Section × branch figures in one GROUP BY; only branches in the filter and scope."""
+    query = _with_titles(
+        flt,
+        _section_aggregates(flt, Visit.branch_id),
+        Branch.code.label("branch_code"),
+        Branch.name.label("branch_name"),
+        Branch.region_id.label("branch_region_id"),
+    )
+    agg = query.selected_columns
+    query = query.join(Branch, Branch.id == agg.branch_id).order_by(
+        Branch.name, Branch.code, agg.slug, agg.version_number.desc(), agg.position
+    )
+    branches: dict[int, BranchRef] = {}
+    sections: dict[tuple[str, str], tuple[tuple[Any, ...], SectionRef]] = {}
+    cells: dict[tuple[int, str, str], Figure] = {}
+    for row in db.session.execute(query):
+        if row.branch_id not in branches:
+            branches[row.branch_id] = BranchRef(
+                row.branch_id, row.branch_code, row.branch_name, row.branch_region_id
+            )
+        ref = _ref(row)
+        sections.setdefault(ref.ident, ((row.slug, -row.version_number, row.position), ref))
+        cells[(row.branch_id, ref.scorecard, ref.key)] = _figure(row)
+    ordered = [ref for _, ref in sorted(sections.values(), key=lambda item: item[0])]
+    return Heatmap(tuple(branches.values()), tuple(ordered), cells)

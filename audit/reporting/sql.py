@@ -1,0 +1,244 @@
+"""SQL building blocks every report query shares.
+
+- :func:`visit_conditions`: the WHERE clauses that make a visit count for a
+  filter (reportable status, not excluded, scored, period, scorecard, unit,
+  and the viewer's scope). They refer to ``visits`` only, so any query that
+  has ``visits`` in its FROM can use them.
+- :func:`figure_columns` / :func:`figure_of`: the aggregates a
+  :class:`~audit.reporting.stats.Figure` is built from (n, Σx, Σx², passes,
+  critical fails); queries using them must join ``scorecard_versions``
+  (:func:`from_visits`).
+- :func:`latest_sections` / :func:`latest_questions`: titles and targets
+  from the newest published (or retired) version holding each key, so one
+  scorecard reports across versions by section and question key.
+- :class:`month_bucket`: ``YYYY-MM`` of a UTC timestamp on either database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Numeric,
+    Select,
+    String,
+    Subquery,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from audit.models import (
+    REPORTABLE_STATUSES,
+    Branch,
+    Scorecard,
+    ScorecardQuestion,
+    ScorecardSection,
+    ScorecardVersion,
+    VersionStatus,
+    Visit,
+    visit_staff,
+)
+from audit.reporting.filters import ReportFilter
+from audit.reporting.stats import Figure
+
+#: League means are compared rounded to this many decimals, so that two means equal
+#: but for floating-point summation order tie instead of ranking by noise.
+RANK_DECIMALS = 6
+
+
+def scorecard_id(slug: str) -> ColumnElement[Any]:
+    return select(Scorecard.id).where(Scorecard.slug == slug).scalar_subquery()
+
+
+def branch_conditions(flt: ReportFilter) -> list[ColumnElement[bool]]:
+    """Conditions on ``branches`` for the filter's region and the viewer's scope."""
+    conditions: list[ColumnElement[bool]] = []
+    if flt.region_id is not None:
+        conditions.append(Branch.region_id == flt.region_id)
+    if flt.scope_region_ids is not None:
+        conditions.append(
+            Branch.region_id.in_(sorted(flt.scope_region_ids)) if flt.scope_region_ids else false()
+        )
+    return conditions
+
+
+def visit_conditions(flt: ReportFilter, *, staff: bool = True) -> list[ColumnElement[bool]]:
+    """Conditions on ``visits`` for every field of the filter.
+
+    ``staff=False`` leaves the staff member out (a staff league joins
+    ``visit_staff`` itself).
+    """
+    conditions: list[ColumnElement[bool]] = [
+        Visit.status.in_(REPORTABLE_STATUSES),
+        Visit.excluded.is_(False),
+        Visit.percent.is_not(None),
+    ]
+    if flt.scorecard is not None:
+        conditions.append(Visit.scorecard_id == scorecard_id(flt.scorecard))
+    if flt.starts_at is not None:
+        conditions.append(Visit.visited_at >= flt.starts_at)
+    if flt.ends_before is not None:
+        conditions.append(Visit.visited_at < flt.ends_before)
+    if flt.branch_id is not None:
+        conditions.append(Visit.branch_id == flt.branch_id)
+    by_branch = branch_conditions(flt)
+    if by_branch:
+        conditions.append(Visit.branch_id.in_(select(Branch.id).where(*by_branch)))
+    if staff and flt.staff_id is not None:
+        conditions.append(
+            exists().where(
+                visit_staff.c.visit_id == Visit.id,
+                visit_staff.c.staff_member_id == flt.staff_id,
+            )
+        )
+    return conditions
+
+
+def from_visits(query: Select) -> Select:
+    """``query`` selecting from visits joined to their scorecard version (for targets)."""
+    return query.select_from(Visit).join(ScorecardVersion, ScorecardVersion.id == Visit.version_id)
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 over no rows."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def figure_columns() -> tuple[ColumnElement[Any], ...]:
+    """n, Σpercent, Σpercent², visits meeting their version's target, critical fails."""
+    return (
+        func.count(Visit.percent).label("n"),
+        func.coalesce(func.sum(Visit.percent), 0.0).label("total"),
+        func.coalesce(func.sum(Visit.percent * Visit.percent), 0.0).label("total_sq"),
+        count_if(Visit.percent >= ScorecardVersion.target).label("passed"),
+        count_if(Visit.critical_failed.is_(True)).label("critical"),
+    )
+
+
+def rank_mean(percent: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The mean used for ranking: avg(percent) rounded to :data:`RANK_DECIMALS`."""
+    return func.round(cast(func.avg(percent), Numeric), RANK_DECIMALS)
+
+
+def figure_of(row: Any, prefix: str = "") -> Figure:
+    """A Figure from a row holding :func:`figure_columns` (optionally prefixed)."""
+    m = row._mapping
+    return Figure.from_sums(
+        m[prefix + "n"],
+        m[prefix + "total"],
+        m[prefix + "total_sq"],
+        m[prefix + "passed"],
+        m[prefix + "critical"],
+    )
+
+
+def as_float(column: ColumnElement[Any]) -> ColumnElement[float]:
+    return cast(column, Float)
+
+
+# --- titles and targets across versions --------------------------------------------
+
+
+def _published(flt: ReportFilter) -> list[ColumnElement[bool]]:
+    conditions = [ScorecardVersion.status != VersionStatus.DRAFT]
+    if flt.scorecard is not None:
+        conditions.append(ScorecardVersion.scorecard_id == scorecard_id(flt.scorecard))
+    return conditions
+
+
+def latest_sections(flt: ReportFilter) -> Subquery:
+    """One row per (scorecard_id, key): the section as the newest version holding it has it."""
+    newest_first = func.row_number().over(
+        partition_by=(ScorecardVersion.scorecard_id, ScorecardSection.key),
+        order_by=ScorecardVersion.number.desc(),
+    )
+    ranked = (
+        select(
+            ScorecardVersion.scorecard_id,
+            ScorecardVersion.number.label("version_number"),
+            ScorecardSection.key,
+            ScorecardSection.title,
+            ScorecardSection.position,
+            ScorecardSection.target,
+            newest_first.label("newest"),
+        )
+        .join(ScorecardVersion, ScorecardVersion.id == ScorecardSection.version_id)
+        .where(*_published(flt))
+        .subquery("ranked_sections")
+    )
+    return select(ranked).where(ranked.c.newest == 1).subquery("latest_sections")
+
+
+def latest_questions(flt: ReportFilter) -> Subquery:
+    """One row per (scorecard_id, key): the question as the newest version holding it has it.
+
+    Its section's title is the newest title of that section key, so a
+    question and its section read the same in every table.
+    """
+    newest_first = func.row_number().over(
+        partition_by=(ScorecardVersion.scorecard_id, ScorecardQuestion.key),
+        order_by=ScorecardVersion.number.desc(),
+    )
+    ranked = (
+        select(
+            ScorecardVersion.scorecard_id,
+            ScorecardVersion.number.label("version_number"),
+            ScorecardQuestion.key,
+            ScorecardQuestion.text,
+            ScorecardQuestion.type,
+            ScorecardQuestion.position,
+            ScorecardSection.key.label("section_key"),
+            newest_first.label("newest"),
+        )
+        .join(ScorecardVersion, ScorecardVersion.id == ScorecardQuestion.version_id)
+        .join(ScorecardSection, ScorecardSection.id == ScorecardQuestion.section_id)
+        .where(*_published(flt))
+        .subquery("ranked_questions")
+    )
+    sections = latest_sections(flt)
+    return (
+        select(ranked, sections.c.title.label("section_title"))
+        .join(
+            sections,
+            (sections.c.scorecard_id == ranked.c.scorecard_id)
+            & (sections.c.key == ranked.c.section_key),
+        )
+        .where(ranked.c.newest == 1)
+        .subquery("latest_questions")
+    )
+
+
+# --- months ----------------------------------------------------------------------------
+
+
+class month_bucket(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """``YYYY-MM`` of a UTC timestamp column, as SQL.
+
+    Format strings are rendered inline (not as parameters), so PostgreSQL
+    sees the same expression in SELECT and GROUP BY.
+    """
+
+    type = String()
+    inherit_cache = True
+    name = "month_bucket"
+
+
+@compiles(month_bucket)
+def _month_bucket_sqlite(element: month_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite stores timestamps as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_bucket, "postgresql")
+def _month_bucket_postgresql(element: month_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char(date_trunc('month', {column} AT TIME ZONE 'UTC'), 'YYYY-MM')"

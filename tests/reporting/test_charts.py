@@ -1,0 +1,196 @@
+"""The SVG chart module: well-formed standalone SVG with the data in it, no scripts."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from markupsafe import Markup
+
+from audit.reporting.charts import (
+    HEATMAP_CLASSES,
+    BarValue,
+    SectionBar,
+    TrendValue,
+    heatmap_cell_class,
+    heatmap_css,
+    league_bar_values,
+    section_bar_values,
+    section_bars,
+    trend_chart,
+    trend_values,
+)
+from audit.reporting.filters import UnitKind
+from audit.reporting.league import League, LeagueEntry
+from audit.reporting.sections import SectionRef, SectionResult
+from audit.reporting.stats import Figure
+from audit.reporting.trend import TrendPoint
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(markup: Markup) -> ET.Element:
+    assert isinstance(markup, Markup)
+    root = ET.fromstring(str(markup))
+    assert root.tag == f"{SVG}svg"
+    return root
+
+
+def all_text(root: ET.Element) -> str:
+    return " ".join(t.text or "" for t in root.iter(f"{SVG}text"))
+
+
+def test_trend_chart_holds_every_point_n_and_target() -> None:
+    root = parse(
+        trend_chart(
+            [("2026-01", 82.5, 12), ("2026-02", None, 0), ("2026-03", 70.0, 3, 50.0, 90.0)],
+            target=85,
+            title="Trend of Leeds",
+        )
+    )
+    assert root.get("role") == "img"
+    assert root.get("aria-label") == "Trend of Leeds"
+    assert root.find(f"{SVG}title").text == "Trend of Leeds"
+    assert root.get("viewBox") == "0 0 640 260"
+    points = root.findall(f".//{SVG}circle[@class='point']")
+    assert [(p.get("data-label"), p.get("data-value"), p.get("data-n")) for p in points] == [
+        ("2026-01", "82.5", "12"),
+        ("2026-03", "70.0", "3"),
+    ]
+    assert points[1].find(f"{SVG}title").text == "2026-03: 70.0% (n=3), 95% CI 50.0%–90.0%"
+    text = all_text(root)
+    for expected in ("2026-01", "2026-02", "2026-03", "n=12", "n=0", "n=3", "Target 85%"):
+        assert expected in text
+    # The axis runs from 0 to 100 whatever the data.
+    assert "0%" in text.split() and "100%" in text.split()
+    description = root.find(f"{SVG}desc").text
+    assert "2026-01 82.5% (n=12)" in description and "Target 85.0%" in description
+
+
+def test_trend_chart_breaks_the_line_at_months_without_visits() -> None:
+    root = parse(
+        trend_chart([("a", 10.0, 1), ("b", 20.0, 1), ("c", None, 0), ("d", 30.0, 1), ("e", 40, 2)])
+    )
+    lines = root.findall(f".//{SVG}polyline")
+    assert len(lines) == 2
+    assert all(len(line.get("points").split()) == 2 for line in lines)
+
+
+def test_trend_chart_places_points_on_a_zero_to_hundred_axis() -> None:
+    # Plot area: top 28, height 260 - 28 - 46 = 186; 0% at y=214, 100% at y=28.
+    root = parse(trend_chart([("a", 0.0, 1), ("b", 50.0, 1), ("c", 100.0, 1)], target=85))
+    ys = [float(c.get("cy")) for c in root.findall(f".//{SVG}circle[@class='point']")]
+    assert ys == [214.0, 121.0, 28.0]
+    target = root.find(f".//{SVG}line[@class='target-line']")
+    assert float(target.get("y1")) == pytest.approx(28 + 186 * 0.15)
+
+
+def test_trend_chart_without_data_says_so() -> None:
+    root = parse(trend_chart([], target=None))
+    assert "no visits" in root.find(f"{SVG}desc").text
+    assert root.findall(f".//{SVG}circle") == []
+
+
+def test_chart_text_is_escaped() -> None:
+    root = parse(section_bars([SectionBar("Q&A <b>", 50.0, 2)], title="A & B"))
+    assert root.get("aria-label") == "A & B"
+    assert "Q&A <b>" in all_text(root)
+
+
+def test_no_script_and_no_style_elements() -> None:
+    for markup in (
+        trend_chart([("a", 50.0, 1)], target=60),
+        section_bars([SectionBar("x", 50.0, 1, 60, 55, 40, 60)]),
+    ):
+        root = parse(markup)
+        tags = {element.tag for element in root.iter()}
+        assert f"{SVG}script" not in tags and f"{SVG}style" not in tags
+        assert "javascript" not in str(markup).lower()
+        assert "http" not in str(markup).replace("http://www.w3.org/2000/svg", "")
+
+
+def test_section_bars_hold_values_targets_and_company() -> None:
+    root = parse(
+        section_bars(
+            [
+                SectionBar("Welcome", 88.0, 40, target=90, company=84.5, low=80.0, high=96.0),
+                SectionBar("Advice", 95.0, 38, target=90, company=92.0),
+                SectionBar("Tidiness", None, 0),
+            ]
+        )
+    )
+    bars = root.findall(f".//{SVG}rect[@class='bar']")
+    assert [(b.get("data-label"), b.get("data-value"), b.get("data-n")) for b in bars] == [
+        ("Welcome", "88.0", "40"),
+        ("Advice", "95.0", "38"),
+    ]
+    # Plot width 640 - 200 - 96 = 344 from x=200: 88% is 302.72 wide.
+    assert float(bars[0].get("width")) == pytest.approx(344 * 0.88, abs=0.01)
+    # Below its target: red; meeting it: teal.
+    assert bars[0].get("fill") != bars[1].get("fill")
+    targets = root.findall(f".//{SVG}line[@class='target']")
+    assert [float(t.get("x1")) for t in targets] == pytest.approx([200 + 344 * 0.9] * 2, abs=0.01)
+    company = root.findall(f".//{SVG}polygon[@class='company']")
+    assert [c.find(f"{SVG}title").text for c in company] == ["Company 84.5%", "Company 92.0%"]
+    text = all_text(root)
+    assert "88.0%  n=40" in text and "–  n=0" in text
+    assert "Welcome: 88.0% (n=40), 95% CI 80.0%–96.0%, target 90.0%, company 84.5%" in (
+        root.find(f"{SVG}desc").text
+    )
+
+
+def test_bars_clamp_to_the_axis() -> None:
+    root = parse(section_bars([BarValue("over", 130.0, 1), BarValue("under", -5.0, 1)]))
+    widths = [float(b.get("width")) for b in root.findall(f".//{SVG}rect[@class='bar']")]
+    assert widths == [344.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("percent", "target", "excellence", "expected"),
+    [
+        (None, 85, None, "heat-none"),
+        (70.0, None, None, "heat-unjudged"),
+        (96.0, 85, 95, "heat-exceeds"),
+        (95.0, 85, 95, "heat-exceeds"),
+        (94.9, 85, 95, "heat-meets"),
+        (85.0, 85, None, "heat-meets"),
+        (80.1, 85, None, "heat-near"),
+        (80.0, 85, None, "heat-below"),
+        (70.1, 85, None, "heat-below"),
+        (70.0, 85, None, "heat-far"),
+        (0.0, 85, None, "heat-far"),
+    ],
+)
+def test_heatmap_cell_class(
+    percent: float | None, target: float | None, excellence: float | None, expected: str
+) -> None:
+    assert heatmap_cell_class(percent, target, excellence) == expected
+
+
+def test_heatmap_css_colours_every_class() -> None:
+    css = heatmap_css("td")
+    for name in HEATMAP_CLASSES:
+        assert f"td.{name} {{" in css
+
+
+def _figure(values: list[float]) -> Figure:
+    return Figure.from_sums(len(values), sum(values), sum(v * v for v in values))
+
+
+def test_adapters_carry_means_n_and_intervals() -> None:
+    trend = [TrendPoint("2026-01", _figure([80.0, 90.0])), TrendPoint("2026-02", Figure.empty())]
+    values = trend_values(trend)
+    assert values[0][:3] == ("2026-01", 85.0, 2)
+    assert values[0].low < 85.0 < values[0].high
+    assert values[1] == TrendValue("2026-02", None, 0)
+
+    ref = SectionRef("branch-visit", "welcome", "Welcome", 1, 90.0)
+    result = SectionResult(ref, _figure([80.0, 100.0, 90.0]), None)
+    company = SectionResult(ref, _figure([70.0]), None)
+    (bar,) = section_bar_values([result], [company])
+    assert bar[:5] == ("Welcome", 90.0, 3, 90.0, 70.0)
+
+    entry = LeagueEntry(UnitKind.BRANCH, 1, "LDS", "Leeds", 1, 1, _figure([60.0, 70.0]), 1, None)
+    league = League(UnitKind.BRANCH, 2, (entry,), ())
+    (league_bar,) = league_bar_values(league, target=85, company=75)
+    assert league_bar[:5] == ("1. Leeds", 65.0, 2, 85, 75)
