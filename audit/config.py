@@ -57,8 +57,22 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "BOOTSTRAP_BTN_SIZE": "md",
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 16) * 1024 * 1024,
+        # Visit photos and receipts: stored outside the database, one file per upload.
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        "MAX_PHOTO_MB": _int("MAX_PHOTO_MB", 10),
+        # gzip text responses (HTML, CSS, JS, JSON, SVG) when the client accepts it.
+        "GZIP_RESPONSES": _flag("GZIP_RESPONSES", True),
         # Sign-in throttling: failures counted over a window, per account and per address.
         "LOGIN_THROTTLE_WINDOW_MINUTES": _int("LOGIN_THROTTLE_WINDOW_MINUTES", 15),
         "LOGIN_THROTTLE_PER_ACCOUNT": _int("LOGIN_THROTTLE_PER_ACCOUNT", 5),
         "LOGIN_THROTTLE_PER_ADDRESS": _int("LOGIN_THROTTLE_PER_ADDRESS", 20),
+        # E-mail for notifications, sent with smtplib when MAIL_SERVER is set (none by default).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or "",
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or "",
+        "MAIL_FROM": os.environ.get("MAIL_FROM") or "service-audit@localhost",
+        # The address people open the app at, for links in e-mails (e.g. https://audit.example.org).
+        "APP_URL": os.environ.get("APP_URL") or "",
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from audit.extensions import db
@@ -20,7 +20,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if _wants_json():
-            return {"error": error.name, "message": error.description}, error.code
+            message = error.description
+            if error.code == 413:  # said plainly: a phone shows this beside the photo
+                limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1048576
+                message = f"This file is too large to upload: the limit is {limit} MB."
+            return {"error": error.name, "message": message}, error.code
         template = PAGES.get(error.code or 500)
         if template is None:
             return error

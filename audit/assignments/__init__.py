@@ -1,0 +1,1 @@
+"""Assignments: managers offer visits to shoppers and assessors; shoppers accept or decline."""

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+SCENARIO_HELP = (
+    "Tell the shopper what to ask or buy (e.g. 'ask about opening a savings account for a "
+    "child'), what to look for (greeting, needs questions, a clear next step, the state of "
+    "the branch) and what to avoid (giving away that it is an audit, buying anything over "
+    "the budget, visiting at the same time as last time)."
+)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes: works without JavaScript and on a phone."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AssignmentForm(FlaskForm):
+    scorecard = SelectField("Scorecard", coerce=int, validators=[DataRequired()])
+    branches = SelectMultipleField(
+        "Branches",
+        coerce=int,
+        description="Hold Ctrl (Cmd on a Mac) to pick several. One assignment per branch.",
+        render_kw={"size": 10},
+    )
+    regions = MultiCheckboxField("Or every active branch of a region", coerce=int)
+    shopper = SelectField("Shopper or assessor", coerce=int, validators=[DataRequired()])
+    window_start = DateField("Visit window from", validators=[DataRequired()])
+    window_end = DateField("Visit window to", validators=[DataRequired()])
+    scenario = TextAreaField(
+        "Scenario",
+        validators=[DataRequired(), Length(max=4000)],
+        description=SCENARIO_HELP,
+        render_kw={"rows": 6},
+    )
+    override_lockout = BooleanField("Override the lockout")
+    override_reason = TextAreaField(
+        "Why this shopper should go back so soon",
+        validators=[Length(max=1000)],
+        description="Required to override. Recorded with each assignment and in its history.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Offer assignments")
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        valid = super().validate(extra_validators)
+        if not self.branches.errors and not (self.branches.data or self.regions.data):
+            self.branches.errors = [*self.branches.errors, "Choose at least one branch or region."]
+            valid = False
+        return valid
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for cancelling",
+        validators=[DataRequired(message="Give a reason for cancelling."), Length(max=1000)],
+        description="Kept in the assignment's history.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Cancel assignment")
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[Optional(), Length(max=1000)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Decline")

@@ -1,0 +1,240 @@
+"""Managers offer and follow assignments; shoppers and assessors accept or decline them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import branch_in_scope, roles_required
+from audit.assignments import service
+from audit.assignments.forms import AssignmentForm, CancelForm, DeclineForm
+from audit.assignments.service import (
+    AssignmentStateError,
+    AssignmentValidationError,
+    Filters,
+    LockoutConflict,
+)
+from audit.auth.forms import EmptyForm
+from audit.extensions import db
+from audit.models import Assignment, AssignmentStatus, Role, Scorecard, User, Visit
+
+bp = Blueprint("assignments", __name__)
+
+MANAGERS = (Role.MANAGER,)
+VISITORS = (Role.SHOPPER, Role.ASSESSOR)
+PER_PAGE = 50
+#: Where a manager reads a visit; linked from the list when that area is installed.
+VISIT_ENDPOINT = "review.visit"
+STATUS_CHOICES = [
+    SelectChoice("", "All statuses"),
+    SelectChoice("open", "Open (offered, accepted, overdue)"),
+] + [SelectChoice(s.value, s.value.capitalize()) for s in AssignmentStatus]
+
+
+# --- guards (STYLE 5: one place decides who may reach an assignment) -----------
+
+
+def _managed(assignment_id: int) -> Assignment:
+    """An assignment at a branch in the manager's scope: 404 if missing, 403 outside scope."""
+    assignment = db.get_or_404(Assignment, assignment_id)
+    if not branch_in_scope(assignment.branch, current_user):
+        abort(403)
+    return assignment
+
+
+def _own(assignment_id: int) -> Assignment:
+    """The signed-in shopper's own assignment; anyone else's is 404, not even 403."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.shopper_id != current_user.id:
+        abort(404)
+    return assignment
+
+
+def _visit_url(visit: Visit | None) -> str | None:
+    if visit is None or VISIT_ENDPOINT not in current_app.view_functions:
+        return None
+    return url_for(VISIT_ENDPOINT, visit_id=visit.id)
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# --- managers ----------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*MANAGERS)
+def index():
+    if service.mark_overdue():
+        db.session.commit()
+    filters = Filters(
+        status=request.args.get("status", ""),
+        branch=request.args.get("branch", type=int),
+        shopper=request.args.get("shopper", type=int),
+        window_from=_date_arg("from"),
+        window_to=_date_arg("to"),
+    )
+    page = db.paginate(
+        service.filtered_query(current_user, filters),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "assignments/index.html",
+        page=page,
+        filters=filters,
+        statuses=STATUS_CHOICES,
+        branches=service.branch_choices(current_user, active_only=False),
+        shoppers=service.visitor_choices("All shoppers", active_only=False),
+        visit_url=_visit_url,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    form = AssignmentForm()
+    form.scorecard.choices = service.scorecard_choices()
+    form.branches.choices = service.branch_choices(current_user)
+    form.regions.choices = service.region_choices(current_user)
+    form.shopper.choices = service.visitor_choices()
+    if request.method == "GET":
+        start = service.today()
+        form.window_start.data, form.window_end.data = start, start + timedelta(days=14)
+        if request.args.get("branch", type=int):
+            form.branches.data = [request.args.get("branch", type=int)]
+    conflict: LockoutConflict | None = None
+    if form.validate_on_submit():
+        branches = service.expand_selection(
+            current_user, form.branches.data or [], form.regions.data or []
+        )
+        try:
+            created = service.create_assignments(
+                db.session.get(Scorecard, form.scorecard.data),
+                branches,
+                db.session.get(User, form.shopper.data),
+                form.window_start.data,
+                form.window_end.data,
+                form.scenario.data,
+                current_user,
+                override_lockout=form.override_lockout.data,
+                override_reason=form.override_reason.data or "",
+            )
+        except LockoutConflict as error:
+            db.session.rollback()
+            conflict = error
+            if error.reason_missing:
+                form.override_reason.errors = ["Say why this shopper should go back so soon."]
+        except AssignmentValidationError as error:
+            db.session.rollback()
+            for name, message in error.problems:
+                field = form._fields.get(name, form.branches)
+                field.errors = [*field.errors, message]
+        else:
+            db.session.commit()
+            n = len(created)
+            who = created[0].shopper.name
+            flash(f"{n} assignment{'s' if n != 1 else ''} offered to {who}.", "success")
+            if n == 1:
+                return redirect(url_for("assignments.detail", assignment_id=created[0].id))
+            return redirect(url_for("assignments.index", shopper=created[0].shopper_id))
+    return render_template("assignments/new.html", form=form, conflict=conflict), (
+        409 if conflict else 200
+    )
+
+
+def _render_detail(assignment: Assignment, cancel_form: CancelForm) -> str:
+    return render_template(
+        "assignments/detail.html",
+        assignment=assignment,
+        events=service.history(assignment),
+        labels=service.EVENT_LABELS,
+        cancellable=assignment.status in service.CANCELLABLE,
+        cancel_form=cancel_form,
+        visit_url=_visit_url(assignment.visit),
+    )
+
+
+@bp.route("/<int:assignment_id>")
+@roles_required(*MANAGERS)
+def detail(assignment_id: int):
+    return _render_detail(_managed(assignment_id), CancelForm(formdata=None))
+
+
+@bp.route("/<int:assignment_id>/cancel", methods=["POST"])
+@roles_required(*MANAGERS)
+def cancel(assignment_id: int):
+    assignment = _managed(assignment_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _render_detail(assignment, form), 422
+    try:
+        service.cancel(assignment, current_user, form.reason.data)
+    except AssignmentStateError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash("Assignment cancelled.", "success")
+    return redirect(url_for("assignments.detail", assignment_id=assignment_id))
+
+
+# --- shoppers and assessors --------------------------------------------------
+
+
+@bp.route("/<int:assignment_id>/offer")
+@roles_required(*VISITORS)
+def offer(assignment_id: int):
+    assignment = _own(assignment_id)
+    return render_template(
+        "assignments/offer.html",
+        assignment=assignment,
+        accept_form=EmptyForm(),
+        decline_form=DeclineForm(formdata=None),
+        can_accept=assignment.status is AssignmentStatus.OFFERED,
+        can_decline=assignment.status in service.DECLINABLE and assignment.visit is None,
+    )
+
+
+@bp.route("/<int:assignment_id>/accept", methods=["POST"])
+@roles_required(*VISITORS)
+def accept(assignment_id: int):
+    assignment = _own(assignment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.accept(assignment, current_user)
+    except AssignmentStateError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
+    db.session.commit()
+    flash(f"Accepted: {assignment.branch.name}, by {assignment.window_end:%d %b %Y}.", "success")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/<int:assignment_id>/decline", methods=["POST"])
+@roles_required(*VISITORS)
+def decline(assignment_id: int):
+    assignment = _own(assignment_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        flash("; ".join(form.reason.errors) or "Could not decline.", "danger")
+        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
+    try:
+        service.decline(assignment, current_user, form.reason.data or "")
+    except AssignmentStateError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
+    db.session.commit()
+    flash(f"Declined: {assignment.branch.name}. Thank you for letting us know.", "info")
+    return redirect(url_for("main.home"))

@@ -1,0 +1,581 @@
+"""Creating assignments and moving them through their life; nothing here knows of requests.
+
+Life of an assignment::
+
+    offered ──accept──> accepted ──(visit submitted)──> submitted ──> completed
+       │                  │
+       ├──decline─────────┴──> declined
+       ├──cancel (offered, accepted, overdue) ──> cancelled
+       └──window over, nothing submitted (mark_overdue) ──> overdue ──> submitted (late)
+
+Every change writes an :class:`AuditEvent`; the caller commits. Transitions use a
+guarded UPDATE (``WHERE status IN allowed``) so two people acting at once (a manager
+cancelling while the shopper accepts) cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import branch_in_scope, scope_branches
+from audit.extensions import db
+from audit.models import (
+    OPEN_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    AuditEvent,
+    Branch,
+    Region,
+    Role,
+    Scorecard,
+    ScorecardVersion,
+    User,
+    VersionStatus,
+    Visit,
+    VisitStatus,
+    record_event,
+)
+from audit.settings import get_setting
+
+S = AssignmentStatus
+
+#: Roles an assignment can be offered to.
+VISITOR_ROLES = (Role.SHOPPER, Role.ASSESSOR)
+#: Statuses that do not count towards the lockout: the visit never happened.
+NOT_LOCKING = (S.CANCELLED, S.DECLINED)
+CANCELLABLE = (S.OFFERED, S.ACCEPTED, S.OVERDUE)
+DECLINABLE = (S.OFFERED, S.ACCEPTED)
+SUBMITTABLE = (S.OFFERED, S.ACCEPTED, S.OVERDUE)
+
+#: How the history of an assignment reads on its page.
+EVENT_LABELS = {
+    "assignment.created": "Offered",
+    "assignment.lockout_overridden": "Lockout overridden",
+    "assignment.accepted": "Accepted",
+    "assignment.declined": "Declined",
+    "assignment.cancelled": "Cancelled",
+    "assignment.overdue": "Marked overdue",
+    "assignment.submitted": "Visit submitted",
+    "assignment.completed": "Completed",
+}
+
+
+# --- errors ------------------------------------------------------------------
+
+
+class AssignmentError(ValueError):
+    """Base class: something a person asked for that cannot be done."""
+
+
+class AssignmentStateError(AssignmentError):
+    """A status change that the assignment's current status does not allow."""
+
+
+class AssignmentValidationError(AssignmentError):
+    """Input that cannot make an assignment; ``problems`` are (field name, message) pairs."""
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(message for _, message in self.problems))
+
+
+class LockoutHit(NamedTuple):
+    """A branch the shopper was sent to (or is due at) within the lockout period."""
+
+    branch: Branch
+    last_date: date
+
+
+class LockoutConflict(AssignmentError):
+    """The shopper was at some of the branches too recently; override with a reason."""
+
+    def __init__(
+        self, conflicts: Sequence[LockoutHit], days: int, *, reason_missing: bool = False
+    ) -> None:
+        self.conflicts = list(conflicts)
+        self.days = days
+        #: The override was asked for but without a reason, so it did not count.
+        self.reason_missing = reason_missing
+        names = ", ".join(f"{hit.branch.label} ({hit.last_date.isoformat()})" for hit in conflicts)
+        super().__init__(f"within the {days}-day lockout: {names}")
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+# --- choices for forms (scoped to the person filling them in) ----------------
+
+
+def scorecard_choices() -> list[SelectChoice]:
+    """Scorecards that have a published version: the only ones a visit can be made with."""
+    published = (
+        select(ScorecardVersion.scorecard_id)
+        .where(ScorecardVersion.status == VersionStatus.PUBLISHED)
+        .scalar_subquery()
+    )
+    cards = db.session.scalars(
+        select(Scorecard).where(Scorecard.id.in_(published)).order_by(Scorecard.title)
+    )
+    return [SelectChoice(0, "— choose a scorecard —")] + [
+        SelectChoice(card.id, card.title) for card in cards
+    ]
+
+
+def visitor_choices(
+    placeholder: str = "— choose a shopper —", *, active_only: bool = True
+) -> list[SelectChoice]:
+    """Shoppers and assessors (only active ones unless ``active_only`` is off)."""
+    query = select(User).where(User.role.in_(VISITOR_ROLES)).order_by(User.name, User.id)
+    if active_only:
+        query = query.where(User.active.is_(True))
+    users = db.session.scalars(query)
+    return [SelectChoice(0, placeholder)] + [
+        SelectChoice(u.id, f"{u.name} · {u.role.label}") for u in users
+    ]
+
+
+def _branches_in_scope(actor: User, *, active_only: bool = True) -> Select:
+    query = (
+        select(Branch)
+        .join(Branch.region)
+        .options(joinedload(Branch.region))
+        .order_by(Region.name, Branch.name)
+    )
+    if active_only:
+        query = query.where(Branch.active.is_(True))
+    return scope_branches(query, actor)
+
+
+def branch_choices(actor: User, *, active_only: bool = True) -> list[SelectChoice]:
+    """Branches in the actor's scope, grouped by region (an ``<optgroup>`` each)."""
+    branches = db.session.scalars(_branches_in_scope(actor, active_only=active_only))
+    return [SelectChoice(b.id, b.label, optgroup=b.region.name) for b in branches]
+
+
+def region_choices(actor: User) -> list[SelectChoice]:
+    """Regions in scope that have active branches, with how many."""
+    query = (
+        select(Region, func.count(Branch.id))
+        .join(Branch, (Branch.region_id == Region.id) & Branch.active.is_(True))
+        .group_by(Region.id, Region.name)
+        .order_by(Region.name)
+    )
+    rows = db.session.execute(scope_branches(query, actor)).all()
+    return [
+        SelectChoice(r.id, f"All {n} branch{'es' if n != 1 else ''} in {r.name}") for r, n in rows
+    ]
+
+
+def expand_selection(
+    actor: User, branch_ids: Iterable[int], region_ids: Iterable[int]
+) -> list[Branch]:
+    """The branches picked one by one plus every active branch of the regions picked.
+
+    Only branches in the actor's scope are returned; an id outside it is ignored
+    here and refused by :func:`create_assignments` if it ever gets that far.
+    """
+    branch_ids, region_ids = set(branch_ids), set(region_ids)
+    if not branch_ids and not region_ids:
+        return []
+    query = _branches_in_scope(actor).where(
+        Branch.id.in_(branch_ids) | Branch.region_id.in_(region_ids)
+    )
+    return list(db.session.scalars(query))
+
+
+# --- the lockout -------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def lockout_conflicts(
+    shopper: User, branches: Iterable[Branch], window_start: date, days: int | None = None
+) -> list[LockoutHit]:
+    """Branches where ``shopper`` has been, or is due, within ``days`` of ``window_start``.
+
+    Counted: the shopper's assignments at the branch (any status but cancelled
+    or declined) by their window start, and their visits (any status but draft)
+    by their visit date. The period runs both ways, so the order in which a
+    manager plans two visits does not matter. ``days`` defaults to the
+    ``shopper_lockout_days`` setting; 0 switches the lockout off.
+    """
+    days = get_setting("shopper_lockout_days") if days is None else days
+    by_id = {b.id: b for b in branches}
+    if days <= 0 or not by_id:
+        return []
+    low = window_start - timedelta(days=days - 1)
+    high = window_start + timedelta(days=days - 1)
+    assigned = db.session.execute(
+        select(Assignment.branch_id, func.max(Assignment.window_start))
+        .where(
+            Assignment.shopper_id == shopper.id,
+            Assignment.branch_id.in_(by_id),
+            Assignment.status.not_in(NOT_LOCKING),
+            Assignment.window_start.between(low, high),
+        )
+        .group_by(Assignment.branch_id)
+    ).all()
+    visited = db.session.execute(
+        select(Visit.branch_id, func.max(Visit.visited_at))
+        .where(
+            Visit.visitor_id == shopper.id,
+            Visit.branch_id.in_(by_id),
+            Visit.status != VisitStatus.DRAFT,
+            Visit.visited_at >= _day_start(low),
+            Visit.visited_at < _day_start(high + timedelta(days=1)),
+        )
+        .group_by(Visit.branch_id)
+    ).all()
+    latest: dict[int, date] = {}
+    for branch_id, when in [*assigned, *((b, v.date()) for b, v in visited)]:
+        latest[branch_id] = max(latest.get(branch_id, when), when)
+    return [
+        LockoutHit(by_id[branch_id], when)
+        for branch_id, when in sorted(latest.items(), key=lambda kv: by_id[kv[0]].name)
+    ]
+
+
+# --- creating ----------------------------------------------------------------
+
+
+def _problems(
+    scorecard: Scorecard | None,
+    branches: Sequence[Branch],
+    shopper: User | None,
+    window_start: date | None,
+    window_end: date | None,
+    actor: User,
+    now: date,
+) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if scorecard is None or scorecard.latest_published is None:
+        problems.append(("scorecard", "Choose a scorecard that has a published version."))
+    if shopper is None or not shopper.active or shopper.role not in VISITOR_ROLES:
+        problems.append(("shopper", "Choose an active mystery shopper or assessor."))
+    if window_start is None:
+        problems.append(("window_start", "Give the first day of the visit window."))
+    if window_end is None:
+        problems.append(("window_end", "Give the last day of the visit window."))
+    elif window_start is not None and window_end < window_start:
+        problems.append(("window_end", "The window cannot end before it starts."))
+    elif window_end < now:
+        problems.append(("window_end", "The window has already ended; choose a later end date."))
+    if not branches:
+        problems.append(("branches", "Choose at least one branch or region."))
+    for branch in branches:
+        if not branch.active:
+            problems.append(("branches", f"{branch.label} is inactive."))
+        elif not branch_in_scope(branch, actor):
+            problems.append(("branches", f"{branch.label} is outside your regions."))
+        elif (
+            shopper is not None
+            and shopper.role is Role.ASSESSOR
+            and not branch_in_scope(branch, shopper)
+        ):
+            problems.append(("branches", f"{branch.label} is outside {shopper.name}'s regions."))
+    return problems
+
+
+def create_assignments(
+    scorecard: Scorecard | None,
+    branches: Iterable[Branch],
+    shopper: User | None,
+    window_start: date | None,
+    window_end: date | None,
+    scenario: str,
+    actor: User,
+    override_lockout: bool = False,
+    override_reason: str = "",
+    *,
+    now: date | None = None,
+) -> list[Assignment]:
+    """Offer ``shopper`` one assignment per branch; the caller commits.
+
+    Raises :class:`AssignmentValidationError` for bad input and
+    :class:`LockoutConflict` when the shopper was at some branches within the
+    lockout period, unless ``override_lockout`` is set with a reason: then the
+    conflicting assignments carry ``lockout_overridden`` and the reason.
+    """
+    unique: dict[int, Branch] = {}
+    for branch in branches:
+        unique.setdefault(branch.id, branch)
+    chosen = sorted(unique.values(), key=lambda b: (b.region.name, b.name))
+    override_reason = (override_reason or "").strip()
+    problems = _problems(
+        scorecard, chosen, shopper, window_start, window_end, actor, now or today()
+    )
+    if problems:
+        raise AssignmentValidationError(problems)
+    assert scorecard is not None and shopper is not None and window_start and window_end  # noqa: S101
+
+    days = get_setting("shopper_lockout_days")
+    hits = lockout_conflicts(shopper, chosen, window_start, days)
+    conflicts = {hit.branch.id: hit for hit in hits}
+    if conflicts and not (override_lockout and override_reason):
+        raise LockoutConflict(hits, days, reason_missing=override_lockout)
+
+    created = []
+    for branch in chosen:
+        hit = conflicts.get(branch.id)
+        assignment = Assignment(
+            scorecard=scorecard,
+            branch=branch,
+            shopper=shopper,
+            window_start=window_start,
+            window_end=window_end,
+            scenario=(scenario or "").strip(),
+            status=S.OFFERED,
+            lockout_overridden=hit is not None,
+            override_reason=override_reason if hit is not None else "",
+            created_by=actor,
+        )
+        db.session.add(assignment)
+        db.session.flush()
+        record_event(
+            actor,
+            "assignment.created",
+            assignment,
+            branch=branch.code,
+            shopper_id=shopper.id,
+            scorecard=scorecard.slug,
+            window_start=window_start.isoformat(),
+            window_end=window_end.isoformat(),
+            batch_size=len(chosen),
+        )
+        if hit is not None:
+            record_event(
+                actor,
+                "assignment.lockout_overridden",
+                assignment,
+                reason=override_reason,
+                last_date=hit.last_date.isoformat(),
+                lockout_days=days,
+            )
+        created.append(assignment)
+    return created
+
+
+# --- status changes ----------------------------------------------------------
+
+
+def _transition(
+    assignment: Assignment,
+    allowed: Sequence[AssignmentStatus],
+    new: AssignmentStatus,
+    **values: Any,
+) -> None:
+    """Move to ``new`` only if the row is still in an ``allowed`` status (compare-and-set)."""
+    result = db.session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.status.in_(allowed))
+        .values(status=new, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(assignment)
+        raise AssignmentStateError(
+            f"This assignment is now {assignment.status.value}; nothing was changed."
+        )
+    db.session.refresh(assignment)
+
+
+def _require(assignment: Assignment, allowed: Sequence[AssignmentStatus], doing: str) -> None:
+    if assignment.status not in allowed:
+        raise AssignmentStateError(
+            f"An assignment that is {assignment.status.value} cannot be {doing}."
+        )
+
+
+def _require_own(assignment: Assignment, shopper: User) -> None:
+    if assignment.shopper_id != shopper.id:
+        raise AssignmentStateError("This assignment was offered to someone else.")
+
+
+def accept(assignment: Assignment, shopper: User, *, now: date | None = None) -> None:
+    _require_own(assignment, shopper)
+    _require(assignment, (S.OFFERED,), "accepted")
+    if assignment.window_end < (now or today()):
+        raise AssignmentStateError("The visit window has ended; this offer can no longer be taken.")
+    _transition(assignment, (S.OFFERED,), S.ACCEPTED, responded_at=datetime.now(UTC))
+    record_event(shopper, "assignment.accepted", assignment)
+
+
+def decline(assignment: Assignment, shopper: User, reason: str = "") -> None:
+    """Turn an offer down, or hand back an accepted one before a visit is started."""
+    _require_own(assignment, shopper)
+    _require(assignment, DECLINABLE, "declined")
+    if assignment.visit is not None:
+        raise AssignmentStateError(
+            "A visit has been started for this assignment; ask your manager to cancel it."
+        )
+    reason = (reason or "").strip()
+    _transition(
+        assignment, DECLINABLE, S.DECLINED, decline_reason=reason, responded_at=datetime.now(UTC)
+    )
+    record_event(shopper, "assignment.declined", assignment, reason=reason)
+
+
+def cancel(assignment: Assignment, actor: User, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise AssignmentValidationError([("reason", "Give a reason for cancelling.")])
+    _require(assignment, CANCELLABLE, "cancelled")
+    _transition(
+        assignment, CANCELLABLE, S.CANCELLED, cancel_reason=reason, cancelled_at=datetime.now(UTC)
+    )
+    record_event(actor, "assignment.cancelled", assignment, reason=reason)
+
+
+def mark_submitted(assignment: Assignment, actor: User | None = None) -> None:
+    """For the visit flow: the assignment's visit was submitted (late submissions count).
+
+    Does nothing when already submitted (a returned visit submitted again).
+    """
+    if assignment.status is S.SUBMITTED:
+        return
+    _require(assignment, SUBMITTABLE, "submitted")
+    _transition(assignment, SUBMITTABLE, S.SUBMITTED)
+    record_event(actor or assignment.shopper, "assignment.submitted", assignment)
+
+
+def mark_completed(assignment: Assignment, actor: User | None = None) -> None:
+    """For the review flow: the assignment's visit was approved. Idempotent."""
+    if assignment.status is S.COMPLETED:
+        return
+    _require(assignment, (S.SUBMITTED,), "completed")
+    _transition(assignment, (S.SUBMITTED,), S.COMPLETED)
+    record_event(actor, "assignment.completed", assignment)
+
+
+def mark_overdue(now: date | None = None) -> int:
+    """Offered or accepted assignments whose window ended before ``now`` with nothing
+    submitted become overdue, in one UPDATE; returns how many. The caller commits."""
+    now = now or today()
+    submitted = (
+        select(Visit.id)
+        .where(Visit.assignment_id == Assignment.id, Visit.status != VisitStatus.DRAFT)
+        .exists()
+    )
+    ids = db.session.scalars(
+        update(Assignment)
+        .where(
+            Assignment.status.in_((S.OFFERED, S.ACCEPTED)),
+            Assignment.window_end < now,
+            ~submitted,
+        )
+        .values(status=S.OVERDUE)
+        .returning(Assignment.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if ids:
+        db.session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "actor_id": None,
+                    "action": "assignment.overdue",
+                    "subject_type": Assignment.__tablename__,
+                    "subject_id": assignment_id,
+                    "details": {"as_of": now.isoformat()},
+                    "at": datetime.now(UTC),
+                }
+                for assignment_id in ids
+            ],
+        )
+        for obj in db.session.identity_map.values():
+            if isinstance(obj, Assignment) and obj.id in ids:
+                db.session.expire(obj, ["status"])
+    return len(ids)
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def assignments_for_shopper(user: User) -> list[Assignment]:
+    """The user's open assignments (offered, accepted, overdue), due soonest first."""
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.shopper_id == user.id, Assignment.status.in_(OPEN_STATUSES))
+            .options(joinedload(Assignment.branch), joinedload(Assignment.scorecard))
+            .order_by(Assignment.window_end, Assignment.window_start, Assignment.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a manager narrowed the assignment list to; ``status`` may also be "open"."""
+
+    status: str = ""
+    branch: int | None = None
+    shopper: int | None = None
+    window_from: date | None = None
+    window_to: date | None = None
+
+    def query_args(self) -> dict[str, Any]:
+        """The non-empty filters, as they appear in the page's query string."""
+        args = {
+            "status": self.status,
+            "branch": self.branch,
+            "shopper": self.shopper,
+            "from": self.window_from.isoformat() if self.window_from else None,
+            "to": self.window_to.isoformat() if self.window_to else None,
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+def filtered_query(actor: User, filters: Filters) -> Select:
+    """Assignments at branches in the actor's scope, narrowed by ``filters``, newest first.
+
+    The window filter keeps assignments whose window overlaps [from, to].
+    """
+    query = (
+        select(Assignment)
+        .join(Assignment.branch)
+        .options(
+            joinedload(Assignment.branch).joinedload(Branch.region),
+            joinedload(Assignment.scorecard),
+            joinedload(Assignment.shopper),
+            joinedload(Assignment.visit),
+        )
+        .order_by(Assignment.window_start.desc(), Assignment.id.desc())
+    )
+    query = scope_branches(query, actor)
+    if filters.status == "open":
+        query = query.where(Assignment.status.in_(OPEN_STATUSES))
+    elif filters.status in set(S):
+        query = query.where(Assignment.status == S(filters.status))
+    if filters.branch:
+        query = query.where(Assignment.branch_id == filters.branch)
+    if filters.shopper:
+        query = query.where(Assignment.shopper_id == filters.shopper)
+    if filters.window_from:
+        query = query.where(Assignment.window_end >= filters.window_from)
+    if filters.window_to:
+        query = query.where(Assignment.window_start <= filters.window_to)
+    return query
+
+
+def history(assignment: Assignment) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.subject_type == Assignment.__tablename__,
+                AuditEvent.subject_id == assignment.id,
+            )
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )

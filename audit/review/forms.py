@@ -1,0 +1,107 @@
+"""Review forms. A reason can be typed or picked from the reviewers' comment library."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from audit.review.service import COMMENT_CATEGORIES, REASON_MAX, comment_choices, library_text
+
+
+class ReasonForm(FlaskForm):
+    """A required reason: the text typed, or else the saved comment chosen.
+
+    With review.js the chosen comment is copied into the text box to adjust; without
+    JavaScript a chosen comment counts when the box is left empty.
+    """
+
+    purpose = "general"
+    missing = "Give a reason, or choose a saved comment."
+
+    saved = SelectField("Saved comment", coerce=int, default=0)
+    reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)], render_kw={"rows": 3})
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.saved.choices = comment_choices(self.purpose)
+        self.saved.render_kw = {"data-reason-library": self.reason.id}
+        self.reason_text = ""
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
+        valid = super().validate(extra_validators)
+        typed = (self.reason.data or "").strip()
+        self.reason_text = typed or library_text(self.saved.data, self.purpose) or ""
+        if valid and not self.reason_text:
+            self.reason.errors = [*self.reason.errors, self.missing]
+            valid = False
+        return valid
+
+
+class ReturnForm(ReasonForm):
+    purpose = "return"
+    missing = "Tell the shopper what to fix: type it or choose a saved comment."
+
+    reason = TextAreaField(
+        "What the shopper should fix",
+        validators=[Length(max=REASON_MAX)],
+        description="The shopper sees this with the visit, fixes it and submits again.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Return to shopper")
+
+
+class ExcludeForm(ReasonForm):
+    purpose = "exclude"
+    missing = "Say why this visit should be left out of reporting."
+
+    reason = TextAreaField(
+        "Why leave it out of reporting",
+        validators=[Length(max=REASON_MAX)],
+        description="Kept in the visit's history; the visit keeps its answers and status.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Exclude from reporting")
+
+
+class IncludeForm(ReasonForm):
+    purpose = "exclude"
+    missing = "Say why this visit should count again."
+
+    reason = TextAreaField(
+        "Why it should count again",
+        validators=[Length(max=REASON_MAX)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Include in reporting")
+
+
+class EditAnswerForm(ReasonForm):
+    """One answer, changed by a reviewer; the value is checked by the scoring engine."""
+
+    purpose = "edit"
+    missing = "Say why you are changing this answer."
+
+    value = StringField("New answer")
+    comment = TextAreaField("Comment", validators=[Length(max=4000)], render_kw={"rows": 2})
+    reason = TextAreaField(
+        "Why you are changing it",
+        validators=[Length(max=REASON_MAX)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Save change")
+
+
+class CommentForm(FlaskForm):
+    category = SelectField(
+        "Used when",
+        choices=[SelectChoice(key, label) for key, label in COMMENT_CATEGORIES.items()],
+        default="return",
+    )
+    text = TextAreaField(
+        "Comment",
+        validators=[DataRequired(message="Write the comment."), Length(max=REASON_MAX)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Add to the library")

@@ -1,0 +1,312 @@
+"""Managers review submitted visits: approve, return, correct, exclude and publish them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from audit.access import get_visit, roles_required
+from audit.auth.forms import EmptyForm
+from audit.extensions import db
+from audit.models import Attachment, ReviewerComment, Role, Visit, VisitStatus
+from audit.review import service
+from audit.review.forms import (
+    CommentForm,
+    EditAnswerForm,
+    ExcludeForm,
+    IncludeForm,
+    ReasonForm,
+    ReturnForm,
+)
+from audit.review.service import ReviewError
+from audit.scorecard_definition import ScorecardDefinition
+from audit.visit_scoring import stored_value
+
+bp = Blueprint("review", __name__)
+
+MANAGERS = (Role.MANAGER,)
+PER_PAGE = 50
+#: Photos are served by the visit flow; linked when that area is installed.
+PHOTO_ENDPOINT = "shop.attachment"
+THUMB_ENDPOINT = "shop.attachment_thumb"
+
+
+def _reviewable(visit_id: int) -> Visit:
+    """A visit the manager may see (403 outside scope); drafts are still the shopper's."""
+    visit = get_visit(visit_id)
+    if visit.status is VisitStatus.DRAFT:
+        abort(404)
+    return visit
+
+
+def _photo_url(endpoint: str) -> Callable[[Attachment], str | None]:
+    def url(attachment: Attachment) -> str | None:
+        if endpoint not in current_app.view_functions:
+            return None
+        return url_for(endpoint, attachment_id=attachment.id)
+
+    return url
+
+
+# --- the queue ---------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*MANAGERS)
+def queue():
+    status = request.args.get("status", "submitted")
+    if status not in service.QUEUE_FILTERS:
+        status = "submitted"
+    page = db.paginate(
+        service.queue_query(current_user, status),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "review/queue.html",
+        page=page,
+        status=status,
+        counts=service.queue_counts(current_user),
+        warnings={visit.id: service.warning_count(visit) for visit in page.items},
+    )
+
+
+# --- one visit ---------------------------------------------------------------
+
+
+def _edit_form(key: str, answer_value: str, comment: str, formdata: bool = False):  # noqa: ANN202
+    prefix = f"q-{key}"
+    if formdata:
+        return EditAnswerForm(prefix=prefix)
+    return EditAnswerForm(
+        formdata=None, prefix=prefix, data={"value": answer_value, "comment": comment}
+    )
+
+
+def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN003, ANN202
+    definition: ScorecardDefinition = visit.version.parsed()
+    answers = {a.question_key: a for a in visit.answers}
+    editable = visit.status in service.EDITABLE
+    open_key = forms.pop("open_key", None)
+    extra_edit_forms = forms.pop("edit_forms", {})
+    edit_forms = {}
+    if editable:
+        for question in definition.questions():
+            answer = answers.get(question.key)
+            edit_forms[question.key] = _edit_form(
+                question.key,
+                service.display_value(stored_value(answer)),
+                answer.comment if answer else "",
+            )
+        edit_forms.update(extra_edit_forms)
+    photos: dict[str | None, list[Attachment]] = {}
+    for attachment in visit.attachments:
+        photos.setdefault(attachment.question_key, []).append(attachment)
+    texts = {q.key: q.text for q in definition.questions()}
+    context = {
+        "return_form": ReturnForm(formdata=None, prefix="return"),
+        "exclude_form": ExcludeForm(formdata=None, prefix="exclude"),
+        "include_form": IncludeForm(formdata=None, prefix="include"),
+        "action_form": EmptyForm(formdata=None),
+        **forms,
+    }
+    return render_template(
+        "review/visit.html",
+        visit=visit,
+        definition=definition,
+        answers=answers,
+        sections={s.section_key: s for s in visit.section_scores},
+        question_texts=texts,
+        signals=service.trust_signals(visit),
+        problems=service.open_problems(visit, definition),
+        history=service.history(visit),
+        labels=service.EVENT_LABELS,
+        edit_forms=edit_forms,
+        options={q.key: service.answer_options(q) for q in definition.questions()},
+        open_key=open_key,
+        photos=photos,
+        photo_url=_photo_url(PHOTO_ENDPOINT),
+        thumb_url=_photo_url(THUMB_ENDPOINT),
+        **context,
+    ), status_code
+
+
+@bp.route("/visits/<int:visit_id>")
+@roles_required(*MANAGERS)
+def visit(visit_id: int):
+    return _render_visit(_reviewable(visit_id))
+
+
+def _done(visit_id: int, message: str):  # noqa: ANN202
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("review.visit", visit_id=visit_id))
+
+
+def _refused(visit_id: int, error: ReviewError):  # noqa: ANN202
+    db.session.rollback()
+    flash(str(error), "danger")
+    return redirect(url_for("review.visit", visit_id=visit_id))
+
+
+@bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
+@roles_required(*MANAGERS)
+def approve(visit_id: int):
+    visit = _reviewable(visit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.approve(visit, current_user)
+    except ReviewError as error:
+        return _refused(visit_id, error)
+    return _done(visit_id, "Visit approved. Publish it when staff should see it.")
+
+
+@bp.route("/visits/<int:visit_id>/publish", methods=["POST"])
+@roles_required(*MANAGERS)
+def publish(visit_id: int):
+    visit = _reviewable(visit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.publish(visit, current_user)
+    except ReviewError as error:
+        return _refused(visit_id, error)
+    return _done(visit_id, "Visit published: the staff named on it can read it now.")
+
+
+def _reason_action(
+    visit_id: int,
+    form: ReasonForm,
+    form_name: str,
+    action: Callable[..., None],
+    message: str,
+):  # noqa: ANN202
+    visit = _reviewable(visit_id)
+    if not form.validate_on_submit():
+        return _render_visit(visit, 422, **{form_name: form})
+    try:
+        action(visit, current_user, form.reason_text)
+    except ReviewError as error:
+        return _refused(visit_id, error)
+    return _done(visit_id, message)
+
+
+@bp.route("/visits/<int:visit_id>/return", methods=["POST"])
+@roles_required(*MANAGERS)
+def return_visit(visit_id: int):
+    return _reason_action(
+        visit_id,
+        ReturnForm(prefix="return"),
+        "return_form",
+        service.return_to_shopper,
+        "Visit returned: the shopper sees your reason and can fix and resubmit it.",
+    )
+
+
+@bp.route("/visits/<int:visit_id>/exclude", methods=["POST"])
+@roles_required(*MANAGERS)
+def exclude(visit_id: int):
+    return _reason_action(
+        visit_id,
+        ExcludeForm(prefix="exclude"),
+        "exclude_form",
+        service.exclude,
+        "Visit excluded from reporting.",
+    )
+
+
+@bp.route("/visits/<int:visit_id>/include", methods=["POST"])
+@roles_required(*MANAGERS)
+def include(visit_id: int):
+    return _reason_action(
+        visit_id,
+        IncludeForm(prefix="include"),
+        "include_form",
+        service.include,
+        "Visit included in reporting again.",
+    )
+
+
+@bp.route("/visits/<int:visit_id>/answers/<key>", methods=["POST"])
+@roles_required(*MANAGERS)
+def edit_answer(visit_id: int, key: str):
+    visit = _reviewable(visit_id)
+    if visit.version.parsed().question(key) is None:
+        abort(404)
+    form = _edit_form(key, "", "", formdata=True)
+
+    def again():  # noqa: ANN202
+        return _render_visit(visit, 422, edit_forms={key: form}, open_key=key)
+
+    if not form.validate_on_submit():
+        return again()
+    try:
+        change = service.edit_answer(
+            visit, key, form.value.data, form.comment.data, current_user, form.reason_text
+        )
+    except ReviewError as error:
+        db.session.rollback()
+        if error.field in ("value", "comment", "reason"):
+            field = getattr(form, error.field)
+            field.errors = [*field.errors, str(error)]
+            return again()
+        flash(str(error), "danger")
+        return redirect(url_for("review.visit", visit_id=visit_id))
+    before, after = change.percent_before, change.percent_after
+    score = ""
+    if before != after and before is not None and after is not None:
+        score = f" Score {before:.1f}% → {after:.1f}%."
+    return _done(visit_id, f"Answer changed and recorded.{score}")
+
+
+# --- the comment library ---------------------------------------------------------
+
+
+@bp.route("/comments", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def comments():
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            service.add_comment(form.category.data, form.text.data, current_user)
+        except ReviewError as error:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, str(error)]
+        else:
+            db.session.commit()
+            flash("Comment added to the library.", "success")
+            return redirect(url_for("review.comments"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "review/comments.html",
+        form=form,
+        comments=service.comments(),
+        categories=service.COMMENT_CATEGORIES,
+        action_form=EmptyForm(formdata=None),
+    ), status
+
+
+def _set_active(comment_id: int, active: bool):  # noqa: ANN202
+    comment = db.get_or_404(ReviewerComment, comment_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    service.set_comment_active(comment, active, current_user)
+    db.session.commit()
+    flash("Comment restored." if active else "Comment retired from the pick lists.", "success")
+    return redirect(url_for("review.comments"))
+
+
+@bp.route("/comments/<int:comment_id>/deactivate", methods=["POST"])
+@roles_required(*MANAGERS)
+def deactivate_comment(comment_id: int):
+    return _set_active(comment_id, False)
+
+
+@bp.route("/comments/<int:comment_id>/activate", methods=["POST"])
+@roles_required(*MANAGERS)
+def activate_comment(comment_id: int):
+    return _set_active(comment_id, True)

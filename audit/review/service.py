@@ -1,0 +1,663 @@
+"""Reviewing visits before staff see them; nothing here knows of requests.
+
+Life of a visit under review::
+
+    submitted ──approve──> approved ──publish──> published
+        │
+        └──return (reason)──> returned ──(the shopper fixes it and resubmits)──> submitted
+
+``excluded`` is a flag beside the status of a submitted, approved or published
+visit, set and cleared with a reason: an excluded visit is left out of
+reporting and cannot be published. A reviewer may change answers while a visit
+is submitted or approved; a published visit changes only through an appeal.
+
+Every change writes an :class:`AuditEvent`; the caller commits. Changes go
+through a guarded UPDATE (``WHERE status IN allowed``), so two reviewers acting
+at once, or a reviewer and a shopper resubmitting, cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import scope_branches
+from audit.actions.service import propose_for_visit
+from audit.assignments.service import mark_completed
+from audit.extensions import db
+from audit.models import (
+    AnswerChange,
+    AssignmentStatus,
+    AuditEvent,
+    ReviewerComment,
+    User,
+    Visit,
+    VisitStatus,
+    record_event,
+)
+from audit.scorecard_definition import Question, ScorecardDefinition
+from audit.scoring import (
+    NA,
+    AnswerValue,
+    InvalidAnswer,
+    SubmissionProblem,
+    normalise_value,
+    submission_problems,
+)
+from audit.visit_scoring import answer_values, comments_of, set_answer, store_score, stored_value
+
+V = VisitStatus
+
+#: Statuses in which a reviewer may change answers.
+EDITABLE = (V.SUBMITTED, V.APPROVED)
+#: Statuses in which a visit can be left out of reporting.
+EXCLUDABLE = (V.SUBMITTED, V.APPROVED, V.PUBLISHED)
+REASON_MAX = 2000
+
+#: The queue's filters (query string ``status``); "excluded" is the flag, whatever the status.
+QUEUE_FILTERS = ("submitted", "returned", "approved", "published", "excluded")
+#: Lists that are work to do read oldest first; the archives newest first.
+NEWEST_FIRST = frozenset({"published", "excluded"})
+
+#: How the history of a visit reads on its page.
+EVENT_LABELS = {
+    "visit.started": "Started",
+    "visit.submitted": "Submitted",
+    "visit.resubmitted": "Resubmitted",
+    "visit.approved": "Approved",
+    "visit.returned": "Returned to the shopper",
+    "visit.answer_edited": "Answer edited",
+    "visit.excluded": "Excluded from reporting",
+    "visit.included": "Included in reporting again",
+    "visit.published": "Published to staff",
+    "visit.rescored": "Rescored",
+}
+
+#: Reviewer comment library: which action a saved comment is written for.
+COMMENT_CATEGORIES = {
+    "return": "Returning a visit to the shopper",
+    "edit": "Editing an answer",
+    "exclude": "Excluding or including a visit",
+    "general": "Any action",
+}
+
+
+# --- errors ------------------------------------------------------------------
+
+
+class ReviewError(ValueError):
+    """Something a reviewer asked for that cannot be done; ``str()`` is for the person.
+
+    ``field`` names the form field the message belongs beside, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ReviewStateError(ReviewError):
+    """An action the visit's current status (or exclusion) does not allow."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _reason(reason: str | None, missing: str) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ReviewError(missing, field="reason")
+    if len(text) > REASON_MAX:
+        raise ReviewError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+    return text
+
+
+def _require(visit: Visit, allowed: Sequence[VisitStatus], doing: str) -> None:
+    if visit.status not in allowed:
+        raise ReviewStateError(f"A visit that is {visit.status.value} cannot be {doing}.")
+
+
+def _guarded_update(
+    visit: Visit,
+    allowed: Sequence[VisitStatus],
+    *conditions: ColumnElement[bool],
+    **values: Any,
+) -> None:
+    """Change the visit row only if it is still in an ``allowed`` status (compare-and-set).
+
+    The UPDATE also locks the row until the caller commits (PostgreSQL), so work that
+    follows reads the visit as it is now, not as it was when the page was drawn.
+    """
+    result = db.session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id, Visit.status.in_(allowed), *conditions)
+        .values(updated_at=_now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(visit)
+    if result.rowcount != 1:
+        excluded = ", excluded from reporting" if visit.excluded else ""
+        now = f"{visit.status.value}{excluded}"
+        raise ReviewStateError(f"This visit is now {now}; nothing was changed.")
+
+
+# --- actions -----------------------------------------------------------------
+
+
+def open_problems(
+    visit: Visit, definition: ScorecardDefinition | None = None
+) -> list[SubmissionProblem]:
+    """What the visit's answers lack by the submission rules (photos aside: they can't be
+    added in review). Empty for a visit as submitted; an edit can open one, e.g. an answer
+    that now shows a follow-up question nobody answered."""
+    definition = definition or visit.version.parsed()
+    every_key = frozenset(q.key for q in definition.questions())
+    return submission_problems(
+        definition, answer_values(visit), comments_of(visit), evidence=every_key
+    )
+
+
+def approve(visit: Visit, actor: User) -> None:
+    """submitted -> approved; its assignment (if it is waiting on this visit) is completed."""
+    _require(visit, (V.SUBMITTED,), "approved")
+    definition = visit.version.parsed()
+    problems = open_problems(visit, definition)
+    if problems:
+        texts = {q.key: q.text for q in definition.questions()}
+        first = problems[0]
+        raise ReviewError(
+            f"{texts.get(first.key, first.key)}: {first.message}. "
+            "Edit the answer or return the visit to the shopper."
+        )
+    _guarded_update(visit, (V.SUBMITTED,), status=V.APPROVED, approved_at=_now())
+    assignment = visit.assignment
+    if assignment is not None and assignment.status is AssignmentStatus.SUBMITTED:
+        mark_completed(assignment, actor)
+    record_event(actor, "visit.approved", visit, percent=visit.percent, band=visit.band)
+    propose_for_visit(visit, actor)  # a failed critical item proposes a corrective action
+
+
+def return_to_shopper(visit: Visit, actor: User, reason: str) -> None:
+    """submitted -> returned with a reason the shopper reads, fixes and resubmits."""
+    reason = _reason(reason, "Tell the shopper what to fix.")
+    _require(visit, (V.SUBMITTED,), "returned")
+    if visit.visitor_id is None:
+        raise ReviewStateError(
+            "This visit has no shopper to return it to; edit the answers or exclude it."
+        )
+    _guarded_update(visit, (V.SUBMITTED,), status=V.RETURNED, return_reason=reason)
+    record_event(actor, "visit.returned", visit, reason=reason)
+
+
+def exclude(visit: Visit, actor: User, reason: str) -> None:
+    """Leave the visit out of reporting (it keeps its status), with a reason."""
+    reason = _reason(reason, "Say why this visit should be left out of reporting.")
+    if visit.excluded:
+        raise ReviewStateError("This visit is already excluded from reporting.")
+    _require(visit, EXCLUDABLE, "excluded")
+    _guarded_update(
+        visit, EXCLUDABLE, Visit.excluded.is_(False), excluded=True, exclusion_reason=reason
+    )
+    record_event(actor, "visit.excluded", visit, reason=reason)
+
+
+def include(visit: Visit, actor: User, reason: str) -> None:
+    """Count an excluded visit in reporting again, with a reason."""
+    reason = _reason(reason, "Say why this visit should count again.")
+    if not visit.excluded:
+        raise ReviewStateError("This visit is not excluded from reporting.")
+    previous = visit.exclusion_reason
+    _guarded_update(visit, tuple(V), Visit.excluded.is_(True), excluded=False, exclusion_reason="")
+    record_event(actor, "visit.included", visit, reason=reason, exclusion_reason=previous)
+
+
+def publish(visit: Visit, actor: User) -> None:
+    """approved -> published: staff named on the visit see it. Not while excluded."""
+    if visit.status is V.PUBLISHED:
+        raise ReviewStateError("This visit is already published.")
+    if visit.status is not V.APPROVED:
+        raise ReviewStateError(
+            f"Only an approved visit can be published; this one is {visit.status.value}."
+        )
+    if visit.excluded:
+        raise ReviewStateError(
+            "An excluded visit is left out of reporting and is not published; "
+            "include it again first."
+        )
+    _guarded_update(
+        visit, (V.APPROVED,), Visit.excluded.is_(False), status=V.PUBLISHED, published_at=_now()
+    )
+    record_event(actor, "visit.published", visit)
+
+
+# --- editing an answer ---------------------------------------------------------
+
+
+def display_value(value: AnswerValue) -> str:
+    """An answer as a person reads it: "yes", "4", "3.5", "Partly", "N/A"; "" unanswered."""
+    if value is None:
+        return ""
+    if value is NA:
+        return "N/A"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def answer_options(question: Question) -> list[tuple[str, str]] | None:
+    """(value, label) pairs for the edit form's select; None where the value is typed."""
+    if question.type == "yes_no":
+        options = [("yes", "Yes"), ("no", "No")]
+    elif question.type == "choice":
+        options = [(o.label, f"{o.label} ({_count(o.points, 'pt')})") for o in question.options]
+    elif question.type == "scale" and question.min is not None and question.max is not None:
+        options = [
+            (str(n), f"{n} – {question.labels[n]}" if n in question.labels else str(n))
+            for n in range(question.min, question.max + 1)
+        ]
+    elif question.type == "nps":
+        options = [(str(n), str(n)) for n in range(11)]
+    else:
+        return None
+    if question.allow_na:
+        options.append(("N/A", "N/A"))
+    if not (question.scored or question.required):
+        options.insert(0, ("", "— no answer —"))
+    return options
+
+
+def edit_answer(
+    visit: Visit,
+    question_key: str,
+    raw_value: object,
+    comment: str | None,
+    actor: User,
+    reason: str,
+) -> AnswerChange:
+    """Change one answer as a reviewer: recorded (old, new, who, why) and the visit rescored.
+
+    ``raw_value`` is what the form sent, checked by the scoring engine; ``comment``
+    None keeps the answer's comment. Raises :class:`ReviewError` for an invalid
+    value, a scored or required question left blank, a missing comment where the
+    scorecard asks for one, or an edit that changes nothing.
+    """
+    reason = _reason(reason, "Say why you are changing this answer.")
+    if visit.status is V.PUBLISHED:
+        raise ReviewStateError(
+            "A published visit is not edited in review: its answers change only through an appeal."
+        )
+    _require(visit, EDITABLE, "edited")
+    definition = visit.version.parsed()
+    question = definition.question(question_key)
+    if question is None:
+        raise ReviewError(f"'{question_key}' is not a question of this scorecard.")
+    value = _checked_value(question, raw_value)
+
+    # Lock the row, then read the answers as they are now: another reviewer may just have
+    # changed one, and the record must hold the value this edit really replaced.
+    for row in (*visit.answers, *visit.section_scores):
+        db.session.expire(row)
+    _guarded_update(visit, EDITABLE)
+
+    answer = visit.answer(question.key)
+    old_value = stored_value(answer)
+    old_comment = answer.comment if answer is not None else ""
+    new_comment = old_comment if comment is None else comment.strip()
+    if old_value == value and new_comment == old_comment:
+        raise ReviewError("Nothing changed: the answer and comment are as before.", field="value")
+    _check_comment(definition, visit, question, value, new_comment)
+
+    percent_before = visit.percent
+    set_answer(visit, question, value, new_comment)
+    store_score(visit, definition)
+    change = AnswerChange(
+        visit=visit,
+        question_key=question.key,
+        old_value=display_value(old_value),
+        new_value=display_value(value),
+        old_comment=old_comment,
+        new_comment=new_comment,
+        reason=reason,
+        source="review",
+        percent_before=percent_before,
+        percent_after=visit.percent,
+        changed_by=actor,
+        changed_at=_now(),
+    )
+    db.session.add(change)
+    db.session.flush()
+    record_event(
+        actor,
+        "visit.answer_edited",
+        visit,
+        change_id=change.id,
+        question=question.key,
+        old=change.old_value,
+        new=change.new_value,
+        reason=reason,
+        percent_before=percent_before,
+        percent_after=visit.percent,
+    )
+    return change
+
+
+def _checked_value(question: Question, raw_value: object) -> AnswerValue:
+    try:
+        value = normalise_value(question, raw_value)
+    except InvalidAnswer as problem:
+        raise ReviewError(str(problem), field="value") from None
+    if value is None and (question.scored or question.required):
+        hint = " (or N/A)" if question.allow_na else ""
+        raise ReviewError(f"Give an answer{hint}: this question cannot be blank.", field="value")
+    return value
+
+
+def _check_comment(
+    definition: ScorecardDefinition,
+    visit: Visit,
+    question: Question,
+    value: AnswerValue,
+    comment: str,
+) -> None:
+    """The scorecard's comment_on_fail rule holds for a reviewer's answer too."""
+    values = {**answer_values(visit), question.key: value}
+    comments = {**comments_of(visit), question.key: comment}
+    every_key = frozenset(q.key for q in definition.questions())
+    for problem in submission_problems(definition, values, comments, evidence=every_key):
+        if problem.key == question.key:
+            raise ReviewError(problem.message, field="comment")
+
+
+# --- trust signals -----------------------------------------------------------
+
+SignalLevel = Literal["ok", "warn"]
+
+MIN_IN_PERSON = timedelta(minutes=5)
+MAX_IN_PERSON = timedelta(hours=3)
+MAX_DISTANCE_M = 500
+PHOTO_SLACK = timedelta(hours=2)
+MAX_SUBMIT_DELAY = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One thing a reviewer weighs before trusting a visit; ``warn`` asks for a closer look."""
+
+    kind: Literal["duration", "distance", "photo_time", "submission_delay"]
+    level: SignalLevel
+    text: str
+
+    @property
+    def warn(self) -> bool:
+        return self.level == "warn"
+
+
+def trust_signals(visit: Visit) -> list[Signal]:
+    """Duration, distance from the branch, photo capture times and submission delay.
+
+    A signal is left out when the visit holds nothing to judge it by (no times, no
+    position, no photos). Reads the visit, its scorecard, branch and attachments only.
+    """
+    return [
+        *_duration(visit),
+        *_distance(visit),
+        *_photo_times(visit),
+        *_submission_delay(visit),
+    ]
+
+
+def warning_count(visit: Visit) -> int:
+    return sum(1 for signal in trust_signals(visit) if signal.warn)
+
+
+def format_span(span: timedelta) -> str:
+    """3 min, 2 h 5 min, 3 d 4 h (rounded down to the minute)."""
+    minutes = int(abs(span).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+def _duration(visit: Visit) -> list[Signal]:
+    start, end = visit.started_at, visit.ended_at
+    if start is None or end is None:
+        return []
+    length = end - start
+    if length < timedelta(0):
+        return [Signal("duration", "warn", "The visit ends before it starts.")]
+    text = f"Visit lasted {format_span(length)}"
+    # Only an in-person visit by a shopper or assessor has a plausible length to check:
+    # calls, emails and chats take what they take, and a customer survey is typed in later.
+    checked = visit.scorecard.channel == "in_person" and visit.visitor is not None
+    if checked and length < MIN_IN_PERSON:
+        return [Signal("duration", "warn", f"{text}: under 5 min for an in-person visit.")]
+    if checked and length > MAX_IN_PERSON:
+        return [Signal("duration", "warn", f"{text}: over 3 h for an in-person visit.")]
+    return [Signal("duration", "ok", f"{text}.")]
+
+
+def _metres(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres)} m"
+
+
+def _distance(visit: Visit) -> list[Signal]:
+    """From ``distance_m``, stored by the visit flow when the phone gave its position."""
+    if visit.start_lat is None or visit.start_lng is None:
+        return []
+    metres = visit.distance_m
+    if metres is None:
+        text = "A position was recorded, but the branch had no coordinates to compare it with."
+        return [Signal("distance", "ok", text)]
+    accuracy = f" (accurate to {_metres(visit.start_accuracy_m)})" if visit.start_accuracy_m else ""
+    text = f"Started {_metres(metres)} from the branch{accuracy}"
+    if metres > MAX_DISTANCE_M:
+        return [Signal("distance", "warn", f"{text}: more than {MAX_DISTANCE_M} m away.")]
+    return [Signal("distance", "ok", f"{text}.")]
+
+
+def _photo_times(visit: Visit) -> list[Signal]:
+    photos = list(visit.attachments)
+    if not photos:
+        return []
+    start = visit.started_at or visit.visited_at
+    end = visit.ended_at or start
+    days = {start.date(), end.date()}
+    warnings: list[Signal] = []
+    undated = 0
+    for photo in photos:
+        taken = photo.captured_at
+        if taken is None:
+            undated += 1
+            continue
+        name = photo.original_name or f"Photo {photo.id}"
+        if photo.question_key:
+            name += f" ({photo.question_key})"
+        if taken < start - PHOTO_SLACK:
+            problem = f"taken {format_span(start - taken)} before the visit started"
+        elif taken > end + PHOTO_SLACK:
+            problem = f"taken {format_span(taken - end)} after the visit ended"
+        elif taken.date() not in days:
+            problem = f"taken on {taken:%d %b %Y}, another day than the visit"
+        else:
+            continue
+        warnings.append(Signal("photo_time", "warn", f"{name} {problem}."))
+    if warnings:
+        return warnings
+    dated = len(photos) - undated
+    if not dated:
+        text = f"{_count(undated, 'photo')}: no capture time to compare with the visit."
+    else:
+        text = f"{_count(dated, 'photo')} taken during the visit"
+        text += f"; {undated} without a capture time." if undated else "."
+    return [Signal("photo_time", "ok", text)]
+
+
+def _count(n: float, noun: str) -> str:
+    return f"{n:g} {noun}{'s' if n != 1 else ''}"
+
+
+def _submission_delay(visit: Visit) -> list[Signal]:
+    if visit.submitted_at is None:
+        return []
+    end = visit.ended_at or visit.started_at or visit.visited_at
+    delay = max(visit.submitted_at - end, timedelta(0))
+    if visit.return_reason:
+        # The first submission was judged when it was returned; the resubmission is late
+        # because it was sent back, not because the shopper waited.
+        text = f"Resubmitted {format_span(delay)} after the visit, after being returned."
+        return [Signal("submission_delay", "ok", text)]
+    text = f"Submitted {format_span(delay)} after the visit"
+    if delay > MAX_SUBMIT_DELAY:
+        return [Signal("submission_delay", "warn", f"{text}: more than 48 h later.")]
+    return [Signal("submission_delay", "ok", f"{text}.")]
+
+
+# --- the queue and the history -------------------------------------------------
+
+
+def queue_query(user: User, status: str) -> Select:
+    """Visits in the user's scope with ``status`` (one of QUEUE_FILTERS), in queue order."""
+    query = (
+        select(Visit)
+        .join(Visit.branch)
+        .options(
+            joinedload(Visit.branch),
+            joinedload(Visit.scorecard),
+            joinedload(Visit.visitor),
+            selectinload(Visit.attachments),
+        )
+    )
+    if status == "excluded":
+        query = query.where(Visit.excluded.is_(True))
+    else:
+        query = query.where(Visit.status == VisitStatus(status))
+    submitted = Visit.submitted_at.desc() if status in NEWEST_FIRST else Visit.submitted_at.asc()
+    query = query.order_by(submitted.nulls_last(), Visit.id)
+    return scope_branches(query, user)
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """How many visits each queue filter holds, in the user's scope (one query)."""
+    excluded = func.count().filter(Visit.excluded.is_(True))
+    query = (
+        select(Visit.status, func.count(), excluded)
+        .join(Visit.branch)
+        .where(Visit.status != V.DRAFT)
+        .group_by(Visit.status)
+    )
+    counts = dict.fromkeys(QUEUE_FILTERS, 0)
+    for status, count, excluded_count in db.session.execute(scope_branches(query, user)):
+        counts[VisitStatus(status).value] = count
+        counts["excluded"] += excluded_count
+    return counts
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    event: AuditEvent | None = None
+    change: AnswerChange | None = None
+
+
+def history(visit: Visit) -> list[HistoryEntry]:
+    """The visit's AuditEvents and AnswerChanges in time order.
+
+    An answer change is shown once, from its AnswerChange row (old and new value,
+    comment, score before and after), not again from the event that announced it.
+    """
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == Visit.__tablename__, AuditEvent.subject_id == visit.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    changes = list(visit.answer_changes)
+    change_ids = {c.id for c in changes}
+    entries = [HistoryEntry(c.changed_at, change=c) for c in changes]
+    entries += [
+        HistoryEntry(e.at, event=e)
+        for e in events
+        if (e.details or {}).get("change_id") not in change_ids
+    ]
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+# --- the reviewer comment library ----------------------------------------------
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def comments(active_only: bool = False) -> list[ReviewerComment]:
+    query = select(ReviewerComment).order_by(
+        ReviewerComment.active.desc(), ReviewerComment.category, ReviewerComment.text
+    )
+    if active_only:
+        query = query.where(ReviewerComment.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def comment_choices(purpose: str) -> list[SelectChoice]:
+    """Active saved comments for one action (and the general ones), for a select.
+
+    Each option carries the full text in ``data-text`` for review.js to copy.
+    """
+    query = (
+        select(ReviewerComment)
+        .where(
+            ReviewerComment.active.is_(True),
+            ReviewerComment.category.in_((purpose, "general")),
+        )
+        .order_by(ReviewerComment.category != purpose, ReviewerComment.text)
+    )
+    return [SelectChoice(0, "— type a reason, or choose a saved comment —")] + [
+        SelectChoice(c.id, _short(c.text), render_kw={"data-text": c.text})
+        for c in db.session.scalars(query)
+    ]
+
+
+def library_text(comment_id: int | None, purpose: str) -> str | None:
+    """The text of an active saved comment usable for ``purpose``; None otherwise."""
+    if not comment_id:
+        return None
+    comment = db.session.get(ReviewerComment, comment_id)
+    if comment is None or not comment.active or comment.category not in (purpose, "general"):
+        return None
+    return comment.text
+
+
+def add_comment(category: str, text: str, actor: User) -> ReviewerComment:
+    if category not in COMMENT_CATEGORIES:
+        raise ReviewError(f"Unknown category '{category}'.", field="category")
+    text = text.strip()
+    if not text:
+        raise ReviewError("Write the comment.", field="text")
+    comment = ReviewerComment(category=category, text=text, created_by_id=actor.id)
+    db.session.add(comment)
+    db.session.flush()
+    record_event(actor, "reviewer_comment.added", comment, category=category)
+    return comment
+
+
+def set_comment_active(comment: ReviewerComment, active: bool, actor: User) -> None:
+    """Deactivated comments leave the pick lists; reasons already given keep their text."""
+    if comment.active == active:
+        return
+    comment.active = active
+    record_event(
+        actor, "reviewer_comment.activated" if active else "reviewer_comment.deactivated", comment
+    )

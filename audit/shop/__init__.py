@@ -1,0 +1,1 @@
+"""The field: shoppers and assessors start, fill in and submit visits on their phones."""

@@ -1,0 +1,649 @@
+"""A visit's life in the field: start, draft, attach photos, submit; nothing here knows of requests.
+
+Life of a visit as the shopper sees it::
+
+    (assignment accepted) ──start_visit──> draft ──submit──> submitted ──> (review)
+    (assessor, in scope)  ──start_audit──>   ^                                │
+                                             └──────── returned <──return─────┘
+
+- A draft is saved as the shopper types (:func:`save_draft`): partial data is
+  fine, invalid values are kept out of the database and reported per key.
+- :func:`submit` checks :func:`missing_items`, stores the score (scores are
+  stored at submission, never shown to the shopper) and is idempotent by the
+  client's token: the same token twice gives one submission and one event.
+- Every status change writes an :class:`AuditEvent`; the caller commits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from audit.access import branch_in_scope
+from audit.assignments.service import AssignmentStateError, mark_submitted
+from audit.evidence import CONTENT_TYPE, FileStore, ProcessedImage, process_image
+from audit.extensions import db
+from audit.models import (
+    Assignment,
+    AssignmentStatus,
+    Attachment,
+    AttachmentKind,
+    Branch,
+    Scorecard,
+    ScorecardVersion,
+    StaffMember,
+    User,
+    VersionStatus,
+    Visit,
+    VisitStatus,
+    record_event,
+)
+from audit.scorecard_definition import ScorecardDefinition
+from audit.scoring import NA, InvalidAnswer, SubmissionProblem, normalise_value, submission_problems
+from audit.visit_scoring import answer_values, comments_of, set_answer, store_score, stored_value
+
+V = VisitStatus
+#: Visits the shopper may still change.
+EDITABLE = (V.DRAFT, V.RETURNED)
+#: Visits that have been sent (the shopper sees their status, never their score).
+SENT = (V.SUBMITTED, V.APPROVED, V.PUBLISHED)
+#: Assignments a visit can be started from (a late visit is still a visit).
+STARTABLE = (AssignmentStatus.ACCEPTED, AssignmentStatus.OVERDUE)
+#: Channels where the shopper meets someone: who served and when they left are needed.
+MET_IN_PERSON = frozenset({"in_person", "phone"})
+
+MAX_STAFF = 5
+MAX_TEXT = 10_000
+MAX_COMMENT = 5_000
+MAX_DESCRIPTION = 500
+MAX_ATTACHMENTS = 60
+#: How far ahead of the server's clock a phone's clock may be.
+CLOCK_SKEW = timedelta(minutes=15)
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+#: Keys of the visit details in problems and missing items; a question key starts
+#: with a letter or digit, so these never clash with one.
+STARTED, ENDED, STAFF = "@started", "@ended", "@staff"
+#: The form's first screen, where the visit details are asked.
+DETAILS_SECTION = "@details"
+
+
+# --- errors ------------------------------------------------------------------
+
+
+class VisitError(ValueError):
+    """Something a shopper asked for that cannot be done; ``str()`` is for them."""
+
+
+class VisitStateError(VisitError):
+    """The visit (or assignment) is not in a state that allows this."""
+
+
+class OutOfScope(VisitError):
+    """An assessor asked for a branch outside their regions."""
+
+
+class SubmissionRefused(VisitError):
+    def __init__(self, problems: Sequence[MissingItem]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} thing(s) to finish before sending")
+
+
+# --- positions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    lat: float
+    lng: float
+    accuracy_m: float | None = None
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two points given in degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _place(visit: Visit, position: Position | None) -> None:
+    if position is None:
+        return
+    visit.start_lat, visit.start_lng = position.lat, position.lng
+    visit.start_accuracy_m = position.accuracy_m
+    branch = visit.branch
+    if branch.lat is not None and branch.lng is not None:
+        visit.distance_m = round(haversine_m(position.lat, position.lng, branch.lat, branch.lng))
+
+
+# --- starting ------------------------------------------------------------------
+
+
+def _new_visit(
+    scorecard: Scorecard,
+    branch: Branch,
+    user: User,
+    position: Position | None,
+    assignment: Assignment | None = None,
+) -> Visit:
+    version = scorecard.latest_published
+    if version is None:
+        raise VisitStateError(
+            f"{scorecard.title} has no published version yet; ask your manager to publish it."
+        )
+    now = datetime.now(UTC)
+    visit = Visit(
+        scorecard=scorecard,
+        version=version,
+        branch=branch,
+        visitor=user,
+        status=V.DRAFT,
+        visited_at=now,
+        started_at=now,
+        assignment=assignment,
+    )
+    _place(visit, position)
+    db.session.add(visit)
+    db.session.flush()
+    record_event(
+        user,
+        "visit.started",
+        visit,
+        assignment_id=assignment.id if assignment else None,
+        branch=branch.code,
+        scorecard=scorecard.slug,
+        version=version.number,
+        located=position is not None,
+        distance_m=visit.distance_m,
+    )
+    return visit
+
+
+def start_visit(assignment: Assignment, user: User, position: Position | None = None) -> Visit:
+    """The visit of an accepted assignment: a new draft, or the one already started."""
+    if assignment.shopper_id != user.id:
+        raise VisitStateError("This assignment was offered to someone else.")
+    if assignment.visit is not None:
+        return assignment.visit
+    if assignment.status is AssignmentStatus.OFFERED:
+        raise VisitStateError("Accept this assignment before you start the visit.")
+    if assignment.status not in STARTABLE:
+        raise VisitStateError(
+            f"This assignment is {assignment.status.value}; a visit can no longer be started."
+        )
+    return _new_visit(assignment.scorecard, assignment.branch, user, position, assignment)
+
+
+def start_audit(
+    branch: Branch, scorecard: Scorecard, user: User, position: Position | None = None
+) -> Visit:
+    """An unannounced audit by an assessor at a branch in their scope, without an assignment."""
+    if not branch_in_scope(branch, user):
+        raise OutOfScope(f"{branch.label} is outside your regions.")
+    if not branch.active:
+        raise VisitStateError(f"{branch.label} is closed.")
+    return _new_visit(scorecard, branch, user, position)
+
+
+# --- drafts ----------------------------------------------------------------------
+
+
+@dataclass
+class DraftData:
+    """What the phone sends; None means "not sent" (left as it is), so partial saves work."""
+
+    answers: dict[str, object] | None = None
+    comments: dict[str, str] | None = None
+    staff_ids: list[int] | None = None
+    staff_description: str | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+
+
+def require_editable(visit: Visit) -> None:
+    if visit.status not in EDITABLE:
+        raise VisitStateError(
+            "This visit has been sent and can no longer be changed."
+            if visit.status in SENT
+            else f"This visit is {visit.status.value} and cannot be changed."
+        )
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time from the phone (with an offset, or UTC when it has none)."""
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _times(visit: Visit, data: DraftData, problems: list[SubmissionProblem]) -> None:
+    now = datetime.now(UTC)
+    new: dict[str, datetime | None] = {}
+    for key, raw, label in (
+        (STARTED, data.started_at, "start"),
+        (ENDED, data.ended_at, "end"),
+    ):
+        if raw is None:
+            continue
+        if not raw.strip():
+            new[key] = None
+            continue
+        try:
+            when = parse_time(raw)
+        except ValueError:
+            problems.append(SubmissionProblem(key, f"Give the {label} time as a date and time"))
+            continue
+        if when > now + CLOCK_SKEW:
+            problems.append(SubmissionProblem(key, f"The {label} time is in the future"))
+            continue
+        new[key] = when
+    started = new[STARTED] if STARTED in new else visit.started_at
+    ended = new[ENDED] if ENDED in new else visit.ended_at
+    if started and ended and ended < started:
+        problems.append(SubmissionProblem(ENDED, "The visit cannot end before it started"))
+        new.pop(ENDED, None)
+    if STARTED in new:
+        visit.started_at = new[STARTED]
+        if new[STARTED] is not None:
+            visit.visited_at = new[STARTED]
+    if ENDED in new:
+        visit.ended_at = new[ENDED]
+
+
+def _staff(visit: Visit, data: DraftData, problems: list[SubmissionProblem]) -> None:
+    if data.staff_ids is not None:
+        wanted = list(dict.fromkeys(data.staff_ids))
+        members = (
+            db.session.scalars(
+                select(StaffMember).where(
+                    StaffMember.id.in_(wanted), StaffMember.branch_id == visit.branch_id
+                )
+            ).all()
+            if wanted
+            else []
+        )
+        if len(members) != len(wanted):
+            problems.append(SubmissionProblem(STAFF, "Choose people who work at this branch"))
+        elif len(members) > MAX_STAFF:
+            problems.append(SubmissionProblem(STAFF, f"Choose at most {MAX_STAFF} people"))
+        else:
+            visit.staff = list(members)
+    if data.staff_description is not None:
+        text = data.staff_description.strip()
+        if len(text) > MAX_DESCRIPTION:
+            problems.append(
+                SubmissionProblem(STAFF, f"Keep the description under {MAX_DESCRIPTION} characters")
+            )
+        else:
+            visit.staff_description = text
+
+
+def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProblem]:
+    """Save what was sent onto the draft; returns the values that could not be kept.
+
+    An invalid answer leaves the question unanswered in the database (the
+    phone keeps what was typed and shows the message); everything valid is
+    saved. Unknown question keys are reported, never stored.
+    """
+    require_editable(visit)
+    definition = visit.version.parsed()
+    question_ids = {q.key: q.id for q in visit.version.questions}
+    problems: list[SubmissionProblem] = []
+
+    for key, raw in (data.answers or {}).items():
+        question = definition.question(key)
+        if question is None:
+            problems.append(SubmissionProblem(key, "This question is not on the form"))
+            continue
+        if isinstance(raw, str) and len(raw) > MAX_TEXT:
+            problems.append(SubmissionProblem(key, f"Keep this under {MAX_TEXT} characters"))
+            continue
+        try:
+            value = normalise_value(question, raw)
+        except InvalidAnswer as error:
+            problems.append(SubmissionProblem(key, str(error)))
+            value = None
+        answer = visit.answer(key)
+        if answer is None and value is None:
+            continue
+        if answer is None or stored_value(answer) != value:
+            set_answer(visit, question, value, question_rows=question_ids)
+
+    for key, text in (data.comments or {}).items():
+        question = definition.question(key)
+        if question is None:
+            problems.append(SubmissionProblem(key, "This question is not on the form"))
+            continue
+        text = text.strip()
+        if len(text) > MAX_COMMENT:
+            problems.append(SubmissionProblem(key, f"Keep comments under {MAX_COMMENT} characters"))
+            continue
+        answer = visit.answer(key)
+        if answer is None:
+            if not text:
+                continue
+            set_answer(visit, question, None, text, question_rows=question_ids)
+        elif answer.comment != text:
+            answer.comment = text
+
+    _times(visit, data, problems)
+    _staff(visit, data, problems)
+    visit.draft_saved_at = datetime.now(UTC)
+    return problems
+
+
+# --- what is still missing ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One thing to do before the visit can be sent, worded for the shopper."""
+
+    key: str
+    message: str
+    section: str
+    label: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"key": self.key, "message": self.message, "section": self.section}
+
+
+def evidence_keys(visit: Visit) -> set[str]:
+    return {a.question_key for a in visit.attachments if a.question_key}
+
+
+def missing_items(visit: Visit, definition: ScorecardDefinition | None = None) -> list[MissingItem]:
+    """Everything that stops the visit being sent, in form order (empty when ready)."""
+    definition = definition or visit.version.parsed()
+    items: list[MissingItem] = []
+    if visit.started_at is None:
+        items.append(
+            MissingItem(STARTED, "Say when your visit started", DETAILS_SECTION, "Visit start")
+        )
+    if definition.channel in MET_IN_PERSON:
+        if visit.ended_at is None:
+            items.append(
+                MissingItem(ENDED, "Say when your visit ended", DETAILS_SECTION, "Visit end")
+            )
+        if not visit.staff and not visit.staff_description.strip():
+            items.append(
+                MissingItem(
+                    STAFF,
+                    "Say who served you: choose them from the list or describe them",
+                    DETAILS_SECTION,
+                    "Who served you",
+                )
+            )
+    problems = submission_problems(
+        definition, answer_values(visit), comments_of(visit), evidence=evidence_keys(visit)
+    )
+    for problem in problems:
+        question = definition.question(problem.key)
+        section = definition.section_of(problem.key)
+        items.append(
+            MissingItem(
+                problem.key,
+                problem.message,
+                section.key if section else "",
+                question.text if question else problem.key,
+            )
+        )
+    return items
+
+
+# --- submitting ----------------------------------------------------------------------
+
+
+def valid_token(token: object) -> bool:
+    return isinstance(token, str) and TOKEN.fullmatch(token) is not None
+
+
+def already_submitted(visit: Visit, token: str) -> bool:
+    return visit.client_token == token and visit.status in SENT
+
+
+def submit(visit: Visit, token: str, user: User) -> bool:
+    """Send the visit; returns True when this token had already sent it (nothing done).
+
+    Raises :class:`SubmissionRefused` with what is missing, or
+    :class:`VisitStateError` when the visit cannot be sent. The status change
+    is a guarded UPDATE, so two requests with the same token at once make one
+    submission: the second finds the visit sent with its token.
+    """
+    if not valid_token(token):
+        raise VisitError("This request is missing its submission token; reload the page.")
+    if already_submitted(visit, token):
+        return True
+    require_editable(visit)
+    if visit.status is V.RETURNED and visit.client_token == token:
+        raise VisitStateError("This visit was returned to you; reload the page to send it again.")
+    definition = visit.version.parsed()
+    missing = missing_items(visit, definition)
+    if missing:
+        raise SubmissionRefused(missing)
+
+    resubmission = visit.status is V.RETURNED
+    now = datetime.now(UTC)
+    result = db.session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id, Visit.status.in_(EDITABLE))
+        .values(status=V.SUBMITTED, client_token=token, submitted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(visit)
+        if already_submitted(visit, token):
+            return True
+        raise VisitStateError("This visit has just been sent from somewhere else.")
+    db.session.refresh(visit, ["status", "client_token", "submitted_at"])
+    if visit.started_at is not None:
+        visit.visited_at = visit.started_at
+    store_score(visit, definition)
+    assignment_status = None
+    if visit.assignment is not None:
+        try:
+            mark_submitted(visit.assignment, user)
+        except AssignmentStateError:
+            # Cancelled while the shopper was in the branch: the visit still counts for review.
+            pass
+        assignment_status = visit.assignment.status.value
+    record_event(
+        user,
+        "visit.resubmitted" if resubmission else "visit.submitted",
+        visit,
+        token=token,
+        assignment_status=assignment_status,
+    )
+    return False
+
+
+# --- photos and receipts -------------------------------------------------------------
+
+
+def add_attachment(
+    visit: Visit,
+    data: bytes,
+    *,
+    user: User,
+    store: FileStore,
+    max_bytes: int,
+    question_key: str | None = None,
+    kind: AttachmentKind = AttachmentKind.PHOTO,
+    original_name: str = "",
+    captured_hint: datetime | None = None,
+) -> tuple[Attachment, bool]:
+    """Check and store one photo; returns (attachment, created).
+
+    The same photo sent again for the same place (a retried upload) gives back
+    the attachment already stored. ``captured_hint`` is the capture time the
+    phone read before shrinking the photo; the file's own EXIF time wins.
+    Raises :class:`audit.evidence.UploadRefused` for anything that is not a photo.
+    """
+    require_editable(visit)
+    if question_key is not None:
+        question = visit.version.parsed().question(question_key)
+        if question is None:
+            raise VisitError("This question is not on the form.")
+        if question.evidence == "none":
+            raise VisitError("This question does not take photos.")
+    if len(visit.attachments) >= MAX_ATTACHMENTS:
+        raise VisitError(f"A visit can have at most {MAX_ATTACHMENTS} photos.")
+    image: ProcessedImage = process_image(data, max_bytes)
+    for existing in visit.attachments:
+        if (
+            existing.sha256 == image.sha256
+            and existing.question_key == question_key
+            and existing.kind is kind
+        ):
+            return existing, False
+    name, thumb = store.new_names()
+    store.save(name, image.data)
+    store.save(thumb, image.thumb)
+    captured = image.captured_at
+    if captured is None and captured_hint is not None:
+        if captured_hint <= datetime.now(UTC) + CLOCK_SKEW:
+            captured = captured_hint
+    attachment = Attachment(
+        question_key=question_key,
+        kind=kind,
+        original_name=(original_name or "")[:255],
+        stored_name=name,
+        thumb_name=thumb,
+        content_type=CONTENT_TYPE,
+        size=len(image.data),
+        sha256=image.sha256,
+        width=image.width,
+        height=image.height,
+        captured_at=captured,
+        uploaded_by=user,
+    )
+    visit.attachments.append(attachment)
+    try:
+        db.session.flush()
+    except Exception:
+        store.delete(name, thumb)
+        raise
+    record_event(
+        user,
+        "visit.attachment_added",
+        visit,
+        attachment_id=attachment.id,
+        question_key=question_key,
+        kind=kind.value,
+        size=attachment.size,
+    )
+    return attachment, True
+
+
+def delete_attachment(attachment: Attachment, user: User) -> tuple[str, str]:
+    """Remove a photo from a visit still being filled in; returns the file names to delete
+    once the caller has committed."""
+    visit = attachment.visit
+    require_editable(visit)
+    names = (attachment.stored_name, attachment.thumb_name)
+    record_event(
+        user,
+        "visit.attachment_deleted",
+        visit,
+        attachment_id=attachment.id,
+        question_key=attachment.question_key,
+    )
+    visit.attachments.remove(attachment)
+    db.session.flush()
+    return names
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Home:
+    returned: list[Visit]
+    drafts: list[Visit]
+    sent: list[Visit]
+
+
+def visits_for(user: User, recent: int = 10) -> Home:
+    """The user's own visits, as their home page groups them (no scores are loaded)."""
+    base = (
+        select(Visit)
+        .where(Visit.visitor_id == user.id)
+        .options(joinedload(Visit.branch), joinedload(Visit.scorecard))
+    )
+    returned = db.session.scalars(
+        base.where(Visit.status == V.RETURNED).order_by(Visit.updated_at.desc())
+    ).all()
+    drafts = db.session.scalars(
+        base.where(Visit.status == V.DRAFT).order_by(Visit.updated_at.desc())
+    ).all()
+    sent = db.session.scalars(
+        base.where(Visit.status.in_(SENT))
+        .order_by(Visit.submitted_at.desc().nulls_last(), Visit.id.desc())
+        .limit(recent)
+    ).all()
+    return Home(list(returned), list(drafts), list(sent))
+
+
+def published_scorecards() -> list[Scorecard]:
+    published = select(ScorecardVersion.scorecard_id).where(
+        ScorecardVersion.status == VersionStatus.PUBLISHED
+    )
+    return list(
+        db.session.scalars(
+            select(Scorecard).where(Scorecard.id.in_(published)).order_by(Scorecard.title)
+        )
+    )
+
+
+def load_for_form(visit_id: int) -> None:
+    """Warm the session with what the form reads, in a few queries instead of one per row."""
+    db.session.scalars(
+        select(Visit)
+        .where(Visit.id == visit_id)
+        .options(
+            selectinload(Visit.answers),
+            selectinload(Visit.attachments),
+            selectinload(Visit.staff),
+            joinedload(Visit.branch).selectinload(Branch.staff),
+            joinedload(Visit.version),
+        )
+    ).all()
+
+
+def draft_state(visit: Visit) -> dict[str, object]:
+    """The saved draft as the phone's JSON (values as the form sends them back)."""
+    return {
+        "answers": {k: v for k, v in values_for_form(visit).items() if v is not None},
+        "comments": comments_of(visit),
+        "staff_ids": [m.id for m in visit.staff],
+        "staff_description": visit.staff_description,
+        "started_at": _iso(visit.started_at),
+        "ended_at": _iso(visit.ended_at),
+        "saved_at": _iso(visit.draft_saved_at),
+        "status": visit.status.value,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def form_value(value: object) -> object:
+    """A stored value as the form shows it ("na" for N/A)."""
+    return "na" if value is NA else value
+
+
+def values_for_form(visit: Visit) -> Mapping[str, object]:
+    return {k: form_value(v) for k, v in answer_values(visit).items()}

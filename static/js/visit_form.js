@@ -1,0 +1,632 @@
+/* The shopper's visit form (templates/shop/visit.html) and the start buttons.
+ *
+ * - one section per screen, with progress; show_if applied live;
+ * - every change is mirrored at once in localStorage and saved to the server
+ *   about 800 ms after typing stops; offline, the page says so, keeps
+ *   working and sends the draft when the connection returns;
+ * - an expired session keeps everything here and goes to the sign-in page,
+ *   which comes back to this form; the form then restores and syncs;
+ * - the report is sent once: a token made once per visit (kept here) makes a
+ *   retried or doubled send one submission on the server.
+ * Without this script the page is one long form that still posts.
+ */
+(function () {
+  "use strict";
+
+  var SAVE_DELAY = 800;
+  var store = window.localStorage;
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function readJSON(key) { try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; } }
+  function writeJSON(key, value) { try { store.setItem(key, JSON.stringify(value)); } catch (e) { /* full or private mode */ } }
+
+  // --- start a visit: the position, when the shopper agrees ------------------------
+  $$("form[data-start]").forEach(function (form) {
+    var share = $('[name="share_location"]', form);
+    if (share && store.getItem("sa-share-location") === "0") share.checked = false;
+    if (share) share.addEventListener("change", function () { store.setItem("sa-share-location", share.checked ? "1" : "0"); });
+    form.addEventListener("submit", function (event) {
+      var button = $("[data-start-button]", form);
+      if (form.dataset.busy) { event.preventDefault(); return; }
+      if (!share || !share.checked || !navigator.geolocation) return;
+      event.preventDefault();
+      form.dataset.busy = "1";
+      if (button) { button.disabled = true; button.textContent = "Finding where you are…"; }
+      var done = false;
+      function go(pos) {
+        if (done) return;
+        done = true;
+        if (pos) {
+          $('[name="lat"]', form).value = pos.coords.latitude;
+          $('[name="lng"]', form).value = pos.coords.longitude;
+          $('[name="accuracy"]', form).value = Math.round(pos.coords.accuracy || 0);
+        }
+        form.submit();
+      }
+      navigator.geolocation.getCurrentPosition(go, function () { go(null); },
+        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+      setTimeout(function () { go(null); }, 12000);
+    });
+  });
+
+  var form = document.getElementById("visit-form");
+  if (!form) return;
+
+  // --- the page ------------------------------------------------------------------
+  var visitId = form.dataset.visit;
+  var KEY = "sa-visit-" + visitId;
+  var TOKEN_KEY = KEY + "-token";
+  var SECTION_KEY = KEY + "-section";
+  var csrfInput = $('[name="csrf_token"]', form);
+  var saveStatus = document.getElementById("save-status");
+  var banner = document.getElementById("net-banner");
+  var sendButton = document.getElementById("submit-button");
+  var sendMessage = document.getElementById("send-message");
+  var sections = $$(".visit-section", form);
+  var boxes = $$("fieldset[data-question]", form).filter(function (b) { return b.dataset.question.charAt(0) !== "@"; });
+  var byKey = {};
+  boxes.forEach(function (box) { byKey[box.dataset.question] = box; });
+  var rules = boxes.filter(function (b) { return b.hasAttribute("data-show-if"); }).map(function (box) {
+    var rule = {};
+    try { rule = JSON.parse(box.getAttribute("data-show-if")); } catch (e) { /* ignore */ }
+    return { box: box, field: rule.field, values: rule.values || [] };
+  });
+  var controllers = {};
+  rules.forEach(function (r) { controllers[r.field] = true; });
+
+  var rev = 0;            // changes made on this phone
+  var savedRev = 0;       // the last change the server has confirmed
+  var saving = null;      // the save in flight (a promise)
+  var timer = null;
+  var retryDelay = 0;
+  var retryTimer = null;
+  var serverMissing = null; // what the server says is missing, as of savedRev
+  var serverProblems = {};  // invalid values, per key
+  var reviewing = false;    // the shopper has reached the checklist once
+  var sending = false;
+  var sendQueued = false;
+  var leaving = false;
+  var current = 0;
+
+  form.classList.add("js");
+
+  // --- reading and writing the fields ------------------------------------------------
+  function fieldName(key) { return "answer-" + key; }
+
+  function readAnswer(box) {
+    var name = fieldName(box.dataset.question);
+    var na = form.elements[name + "-na"];
+    if (na && na.type === "checkbox" && na.checked) return "na";
+    var field = form.elements[name];
+    if (!field) return null;
+    if (field instanceof RadioNodeList || field.type === "radio") {
+      var checked = $$('input[name="' + CSS.escape(name) + '"]', box).filter(function (i) { return i.checked; })[0];
+      return checked ? checked.value : null;
+    }
+    var value = field.value;
+    return value.trim() === "" ? null : value;
+  }
+
+  function writeAnswer(box, value) {
+    var name = fieldName(box.dataset.question);
+    var na = form.elements[name + "-na"];
+    var inputs = $$('[name="' + CSS.escape(name) + '"]', box);
+    if (na && na.type === "checkbox") na.checked = value === "na";
+    inputs.forEach(function (input) {
+      if (input.type === "radio") {
+        input.checked = value !== null && value !== undefined && String(value) === input.value;
+      } else {
+        input.value = value === null || value === undefined || value === "na" ? "" : value;
+        input.disabled = !!(na && na.checked);
+      }
+    });
+  }
+
+  function commentOf(key) { return form.elements[fieldName(key) + "-comment"]; }
+
+  function localInput(iso) {
+    if (!iso) return "";
+    var d = new Date(iso);
+    if (isNaN(d)) return "";
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+  function isoFromInput(value) {
+    if (!value) return "";
+    var d = new Date(value); // "YYYY-MM-DDTHH:MM" is read as the phone's local time
+    return isNaN(d) ? value : d.toISOString();
+  }
+
+  function collect() {
+    var state = { answers: {}, comments: {}, staff_ids: [], staff_description: "", started_at: "", ended_at: "" };
+    boxes.forEach(function (box) {
+      var key = box.dataset.question;
+      state.answers[key] = readAnswer(box);
+      var comment = commentOf(key);
+      if (comment) state.comments[key] = comment.value;
+    });
+    $$('[name="staff_ids"]', form).forEach(function (c) { if (c.checked) state.staff_ids.push(Number(c.value)); });
+    state.staff_description = form.elements.staff_description ? form.elements.staff_description.value : "";
+    state.started_at = isoFromInput(form.elements.started_at.value);
+    state.ended_at = isoFromInput(form.elements.ended_at.value);
+    return state;
+  }
+
+  function apply(state) {
+    Object.keys(state.answers || {}).forEach(function (key) {
+      if (byKey[key]) writeAnswer(byKey[key], state.answers[key]);
+    });
+    Object.keys(state.comments || {}).forEach(function (key) {
+      var comment = commentOf(key);
+      if (!comment) return;
+      comment.value = state.comments[key] || "";
+      var details = comment.closest("details");
+      if (details && comment.value) details.open = true;
+    });
+    if (state.staff_ids) {
+      $$('[name="staff_ids"]', form).forEach(function (c) { c.checked = state.staff_ids.indexOf(Number(c.value)) >= 0; });
+    }
+    if (typeof state.staff_description === "string" && form.elements.staff_description) {
+      form.elements.staff_description.value = state.staff_description;
+    }
+    if (typeof state.started_at === "string") form.elements.started_at.value = localInput(state.started_at);
+    if (typeof state.ended_at === "string") form.elements.ended_at.value = localInput(state.ended_at);
+  }
+
+  // --- show_if, live ---------------------------------------------------------------
+  function matches(value, wanted) {
+    if (value === null || value === "na") return false;
+    return wanted.some(function (w) {
+      if (typeof w === "number") return value !== "" && Number(value) === w;
+      if (typeof w === "boolean") w = w ? "yes" : "no";
+      return String(w).toLowerCase() === String(value).toLowerCase();
+    });
+  }
+  function updateVisibility() {
+    // Questions come in form order, so one pass also settles chains of conditions.
+    rules.forEach(function (rule) {
+      var controller = byKey[rule.field.replace(/^answer-/, "")];
+      var hidden = !controller || controller.hidden || !matches(readAnswer(controller), rule.values);
+      if (rule.box.hidden !== hidden) rule.box.hidden = hidden;
+    });
+  }
+
+  // --- the copy on this phone --------------------------------------------------------
+  function keepLocal(dirty) {
+    writeJSON(KEY, { state: collect(), dirty: dirty, at: new Date().toISOString() });
+  }
+
+  // --- talking to the server -----------------------------------------------------------
+  function Expired() { this.expired = true; }
+
+  function send(url, options) {
+    options = options || {};
+    var headers = { "Accept": "application/json", "X-CSRFToken": csrfInput.value };
+    if (options.json !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(url, {
+      method: options.method || "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      keepalive: !!options.keepalive,
+      headers: headers,
+      body: options.json !== undefined ? JSON.stringify(options.json) : options.body
+    }).then(function (response) {
+      if (response.type === "opaqueredirect" || response.status === 401) throw new Expired();
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (response.status === 400 && /csrf/i.test(data.message || "") && !options.retried) {
+          return refreshToken().then(function () {
+            options.retried = true;
+            return send(url, options);
+          });
+        }
+        return { status: response.status, data: data };
+      });
+    });
+  }
+  // A CSRF refusal means the session changed: fetch a fresh token, or learn it has expired.
+  function refreshToken() {
+    return fetch(form.dataset.draftUrl, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (response.type === "opaqueredirect" || response.status === 401) throw new Expired();
+        if (!response.ok) throw new Error("could not refresh the form's token");
+        return response.json();
+      }).then(function (data) { if (data.csrf_token) csrfInput.value = data.csrf_token; });
+  }
+  function goToLogin() {
+    if (leaving) return;
+    leaving = true;
+    keepLocal(true);
+    setBanner("Your session has ended. Your answers are kept on this phone: sign in again to carry on.", "expired");
+    var next = location.pathname + location.search;
+    setTimeout(function () { location.assign(form.dataset.loginUrl + "?next=" + encodeURIComponent(next)); }, 300);
+  }
+  window.addEventListener("visit:expired", goToLogin);
+
+  function setStatus(text) { if (saveStatus) saveStatus.textContent = text; }
+  function setBanner(text, kind) {
+    if (!banner) return;
+    banner.hidden = !text;
+    banner.textContent = text || "";
+    banner.className = "net-banner" + (kind ? " net-banner-" + kind : "");
+  }
+  function timeText(iso) {
+    var d = iso ? new Date(iso) : new Date();
+    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+  function offline() {
+    setBanner("You are offline. Keep going: your answers are kept on this phone and will be sent when the connection is back.", "offline");
+    setStatus("Kept on this phone");
+  }
+
+  function scheduleSave(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(save, delay === undefined ? SAVE_DELAY : delay);
+  }
+  function retryLater() {
+    clearTimeout(retryTimer);
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 30000);
+    retryTimer = setTimeout(save, retryDelay);
+  }
+
+  // Saves everything typed so far; resolves true when the server has all of it.
+  function save() {
+    clearTimeout(timer);
+    if (leaving) return Promise.resolve(false);
+    if (saving) return saving.then(function () { return savedRev === rev ? true : save(); });
+    if (savedRev === rev) return Promise.resolve(true);
+    if (navigator.onLine === false) { offline(); return Promise.resolve(false); }
+    var upTo = rev;
+    setStatus("Saving…");
+    saving = send(form.dataset.draftUrl, { json: collect() }).then(function (result) {
+      if (result.status === 200) {
+        retryDelay = 0;
+        savedRev = upTo;
+        if (banner && !banner.hidden && banner.className.indexOf("offline") >= 0) setBanner("");
+        serverProblems = {};
+        (result.data.problems || []).forEach(function (p) { serverProblems[p.key] = p.message; });
+        serverMissing = result.data.missing || [];
+        if (savedRev === rev) keepLocal(false);
+        setStatus("Saved " + timeText(result.data.saved_at));
+        refresh();
+        return savedRev === rev;
+      }
+      if (result.status === 409) {
+        leaving = true;
+        store.removeItem(KEY);
+        setBanner(result.data.message || "This visit can no longer be changed.", "expired");
+        setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
+        return false;
+      }
+      setStatus("Not saved yet");
+      retryLater();
+      return false;
+    }, function (error) {
+      if (error && error.expired) { goToLogin(); return false; }
+      offline();
+      retryLater();
+      return false;
+    }).then(function (ok) { saving = null; return ok; });
+    return saving;
+  }
+
+  function changed(event) {
+    var target = event && event.target;
+    if (target && target.type === "file") return;
+    if (target && target.type === "checkbox" && /-na$/.test(target.name)) {
+      var input = form.elements[target.name.slice(0, -3)];
+      if (input && !(input instanceof RadioNodeList)) input.disabled = target.checked;
+    }
+    rev += 1;
+    keepLocal(true);
+    if (!target || controllers[target.name] || (target.name && controllers[target.name.replace(/-na$/, "")])) updateVisibility();
+    setStatus("Editing…");
+    scheduleSave();
+    refreshSoon();
+  }
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  // "Go" on a phone keyboard must not send the form (or press the first button in it).
+  form.addEventListener("keydown", function (event) {
+    var t = event.target;
+    if (event.key === "Enter" && t.tagName === "INPUT" && t.type !== "submit" && t.type !== "button") {
+      event.preventDefault();
+      t.blur();
+    }
+  });
+
+  window.addEventListener("offline", offline);
+  window.addEventListener("online", function () {
+    setBanner("");
+    retryDelay = 0;
+    save().then(function () { if (sendQueued) { sendQueued = false; submit(); } });
+  });
+  document.addEventListener("visibilitychange", function () {
+    // Leaving the page (home button, another app): send what is pending now.
+    if (document.visibilityState === "hidden" && !leaving && savedRev !== rev && navigator.onLine !== false) {
+      send(form.dataset.draftUrl, { json: collect(), keepalive: true }).catch(function () {});
+    }
+  });
+
+  // --- sections, progress and the checklist --------------------------------------------
+  var nav = $("[data-visit-nav]", form);
+  var prev = $("[data-prev]", form);
+  var next = $("[data-next]", form);
+  var progress = $("[data-progress]", form);
+
+  function show(index, scroll) {
+    current = Math.max(0, Math.min(sections.length - 1, index));
+    sections.forEach(function (s, i) { s.hidden = i !== current; });
+    prev.hidden = current === 0;
+    next.hidden = current === sections.length - 1;
+    store.setItem(SECTION_KEY, sections[current].id);
+    if (current === sections.length - 1) {
+      reviewing = true;
+      save();
+    }
+    refresh();
+    if (scroll !== false) window.scrollTo({ top: 0, left: 0, behavior: "instant" });
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
+
+  function hasPhotos(box) { return !!$(".photo-item", box); }
+  function isAnswered(box) {
+    return readAnswer(box) !== null;
+  }
+
+  // What the phone itself can tell is missing (the server also checks comments and values).
+  function localMissing() {
+    var items = [];
+    var details = $("[data-needs-details]", form);
+    if (!form.elements.started_at.value) items.push({ key: "@started", message: "Say when your visit started", section: sections[0].dataset.section, label: "Visit start" });
+    if (details) {
+      if (!form.elements.ended_at.value) items.push({ key: "@ended", message: "Say when your visit ended", section: details.dataset.section, label: "Visit end" });
+      var staffChosen = $$('[name="staff_ids"]', form).some(function (c) { return c.checked; });
+      if (!staffChosen && !form.elements.staff_description.value.trim()) {
+        items.push({ key: "@staff", message: "Say who served you: choose them from the list or describe them", section: details.dataset.section, label: "Who served you" });
+      }
+    }
+    boxes.forEach(function (box) {
+      if (box.hidden) return;
+      var section = box.closest(".visit-section").dataset.section;
+      var label = $(".question-text", box).firstChild.textContent.trim();
+      var key = box.dataset.question;
+      if (serverProblems[key]) items.push({ key: key, message: serverProblems[key], section: section, label: label });
+      else if (box.hasAttribute("data-required") && !isAnswered(box)) items.push({ key: key, message: "Answer this question", section: section, label: label });
+      if (box.dataset.evidence === "required" && !hasPhotos(box)) items.push({ key: key, message: "Add a photo", section: section, label: label });
+    });
+    return items;
+  }
+
+  function labelFor(key) {
+    var box = byKey[key];
+    if (box) return $(".question-text", box).firstChild.textContent.trim();
+    var el = $('[data-question="' + key + '"] .form-label, [data-question="' + key + '"] legend', form);
+    return el ? el.textContent.trim() : key;
+  }
+
+  function missingNow() {
+    if (serverMissing && savedRev === rev) {
+      return serverMissing.map(function (m) { return { key: m.key, message: m.message, section: m.section, label: labelFor(m.key) }; });
+    }
+    return localMissing();
+  }
+
+  function showMessages(items) {
+    var perKey = {};
+    items.forEach(function (m) { (perKey[m.key] = perKey[m.key] || []).push(m.message); });
+    Object.keys(serverProblems).forEach(function (k) {
+      perKey[k] = perKey[k] || [];
+      if (perKey[k].indexOf(serverProblems[k]) < 0) perKey[k].push(serverProblems[k]);
+    });
+    $$("[data-question]", form).forEach(function (box) {
+      var key = box.dataset.question;
+      var list = reviewing ? perKey[key] : (serverProblems[key] ? [serverProblems[key]] : null);
+      var old = $(":scope > .question-errors", box);
+      if (!list || !list.length) {
+        if (old) old.remove();
+        box.classList.remove("question-invalid");
+        return;
+      }
+      var ul = old || document.createElement("ul");
+      ul.className = "question-errors";
+      ul.id = "errors-" + key.replace(/[^\w-]/g, "");
+      ul.textContent = "";
+      list.forEach(function (text) { var li = document.createElement("li"); li.textContent = text; ul.appendChild(li); });
+      if (!old) box.appendChild(ul);
+      box.classList.add("question-invalid");
+      var comment = byKey[key] && commentOf(key);
+      if (comment && list.some(function (t) { return /comment/i.test(t); })) {
+        var details = comment.closest("details");
+        if (details) details.open = true;
+      }
+    });
+  }
+
+  function renderChecklist(items) {
+    var list = $("[data-missing-list]", form);
+    var title = $("[data-check-title]", form);
+    var note = $("[data-check-note]", form);
+    list.textContent = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#" + sectionId(item.section);
+      a.dataset.go = item.key;
+      a.dataset.sectionKey = item.section;
+      var label = document.createElement("span");
+      label.className = "missing-label";
+      label.textContent = item.label;
+      var message = document.createElement("span");
+      message.className = "missing-message";
+      message.textContent = item.message;
+      a.appendChild(label);
+      a.appendChild(document.createTextNode(" "));
+      a.appendChild(message);
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    title.textContent = items.length ? "Still to do before you send (" + items.length + ")" : "Ready to send";
+    note.hidden = items.length > 0;
+    if (savedRev !== rev && navigator.onLine === false) {
+      note.hidden = false;
+      note.textContent = "You are offline: this list is checked again when your answers reach the server.";
+    } else {
+      note.textContent = "Everything needed is filled in. You can still change any answer before you send.";
+      note.hidden = items.length > 0;
+    }
+  }
+
+  function sectionId(sectionKey) {
+    var section = sections.filter(function (s) { return s.dataset.section === sectionKey; })[0];
+    return section ? section.id : sections[0].id;
+  }
+
+  function refresh() {
+    var visible = boxes.filter(function (b) { return !b.hidden; });
+    var answered = visible.filter(isAnswered).length;
+    $("[data-step-label]", form).textContent = "Step " + (current + 1) + " of " + sections.length + " · " + sections[current].dataset.title;
+    $("[data-answered]", form).textContent = answered + " of " + visible.length + " answered";
+    var bar = $("[data-progress-bar]", form);
+    bar.max = visible.length || 1;
+    bar.value = answered;
+    var items = missingNow();
+    if (current === sections.length - 1 || reviewing) renderChecklist(items);
+    showMessages(items);
+  }
+  var refreshTimer = null;
+  function refreshSoon() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, 150);
+  }
+
+  form.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-go]");
+    if (!link) return;
+    event.preventDefault();
+    var index = sections.map(function (s) { return s.dataset.section; }).indexOf(link.dataset.sectionKey);
+    show(index < 0 ? 0 : index, false);
+    var target = form.querySelector('[data-question="' + CSS.escape(link.dataset.go) + '"]');
+    if (target) {
+      target.scrollIntoView({ block: "start", behavior: "instant" });
+      var field = $("input:not([type=hidden]):not([disabled]), textarea, select", target);
+      if (field) field.focus({ preventScroll: true });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest('[data-bs-dismiss="alert"]');
+    if (close) close.closest(".alert").remove();
+  });
+  window.addEventListener("photos:changed", function () { serverMissing = null; refresh(); });
+
+  // --- sending the report, once ----------------------------------------------------------
+  function token() {
+    var t = store.getItem(TOKEN_KEY);
+    if (!t || t === form.dataset.usedToken) {
+      if (window.crypto && crypto.randomUUID) t = crypto.randomUUID().replace(/-/g, "");
+      else t = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+      store.setItem(TOKEN_KEY, t);
+    }
+    return t;
+  }
+  function say(text) { sendMessage.hidden = !text; sendMessage.textContent = text || ""; }
+  function release() { sending = false; sendButton.disabled = false; sendButton.textContent = "Send my report"; }
+
+  function submit() {
+    if (sending) return;          // a double tap sends once
+    sending = true;
+    sendButton.disabled = true;
+    sendButton.textContent = "Sending…";
+    say("");
+    var body = { client_token: token(), draft: collect() };
+    keepLocal(savedRev !== rev);
+    if (navigator.onLine === false) {
+      sendQueued = true;
+      say("You are offline. Your report will be sent as soon as the connection is back; keep this page open.");
+      sending = false;
+      sendButton.textContent = "Waiting for a connection…";
+      return;
+    }
+    send(form.dataset.submitUrl, { json: body }).then(function (result) {
+      if (result.status === 200) {
+        leaving = true;
+        store.removeItem(KEY);
+        store.removeItem(TOKEN_KEY);
+        store.removeItem(SECTION_KEY);
+        location.assign(result.data.redirect);
+        return;
+      }
+      if (result.status === 422) {
+        savedRev = rev;
+        keepLocal(false);
+        serverProblems = {};
+        (result.data.problems || []).forEach(function (p) { serverProblems[p.key] = p.message; });
+        serverMissing = result.data.missing || [];
+        reviewing = true;
+        refresh();
+        say(result.data.message || "A few things are still missing: see the list above.");
+        $("#checklist").scrollIntoView({ block: "start" });
+        release();
+        return;
+      }
+      if (result.status === 409) {
+        leaving = true;
+        say(result.data.message || "This visit can no longer be changed.");
+        setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
+        return;
+      }
+      say(result.data.message || "The report could not be sent. Try again in a moment.");
+      release();
+    }, function (error) {
+      if (error && error.expired) { goToLogin(); return; }
+      sendQueued = true;
+      offline();
+      say("No connection. Your report will be sent as soon as the connection is back; keep this page open.");
+      sending = false;
+      sendButton.textContent = "Waiting for a connection…";
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var submitter = event.submitter;
+    if (submitter && submitter.value === "save") {
+      rev += 1; // save even when nothing changed, so the shopper sees it confirmed
+      save().then(function (ok) {
+        if (ok) { leaving = true; location.assign(form.dataset.homeUrl); }
+        else say("Kept on this phone: it will be sent when the connection is back.");
+      });
+      return;
+    }
+    if (submitter && submitter.hasAttribute("formaction")) return; // photo removal: photo_resize.js
+    if (current !== sections.length - 1) { show(sections.length - 1); return; }
+    submit();
+  });
+
+  // --- start: restore, then show the right section ------------------------------------------
+  $$("[data-detail]", form).forEach(function (input) {
+    if (input.dataset.utc) input.value = localInput(input.dataset.utc);
+  });
+  var saved = readJSON(KEY);
+  if (saved && saved.dirty && saved.state) {
+    // Typed on this phone and not confirmed by the server (offline, reload, expired session).
+    apply(saved.state);
+    rev = 1;
+    setStatus("Restored from this phone");
+  } else {
+    keepLocal(false);
+  }
+  // Photo removal is a button of its own with the script (a form post without it).
+  $$(".photo-remove", form).forEach(function (b) { b.type = "button"; });
+  updateVisibility();
+  nav.hidden = false;
+  progress.hidden = false;
+  var wanted = location.hash.slice(1) || store.getItem(SECTION_KEY);
+  // The section is shown by this script: a fragment left in the URL would scroll the page.
+  if (location.hash && history.replaceState) history.replaceState(null, "", location.pathname + location.search);
+  var start = sections.map(function (s) { return s.id; }).indexOf(wanted);
+  show(start < 0 ? 0 : start);
+  if (rev !== savedRev) scheduleSave(0);
+  if (navigator.onLine === false) offline();
+})();

@@ -1,0 +1,638 @@
+"""The review service: approve, return, edit, exclude, publish, and the trust signals.
+
+Visits are made through the real import path (``import_records``) with status
+"submitted", so their stored scores come from the engine as on submission.
+Expected scores are worked out by hand from DESIGN.md "Scoring rules" and
+tests/data/rules-card.yaml (points-based, zero_visit, target 85, excellence 95):
+
+    greeted   yes_no 5, critical        empathy  scale 1..5, 10 points, N/A allowed
+    outcome   Fully 10 / Partly 5 / 0   follow_up yes_no 2, shown if outcome is not Fully,
+    wait      number, max 5, 4 points             comment_on_fail
+    recommend nps (unscored)            summary  text, required
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from audit.extensions import db
+from audit.models import (
+    AnswerChange,
+    Assignment,
+    AssignmentStatus,
+    Attachment,
+    AuditEvent,
+    Branch,
+    Role,
+    Scorecard,
+    User,
+    Visit,
+    VisitStatus,
+)
+from audit.review import service
+from audit.review.service import ReviewError, ReviewStateError, Signal, trust_signals
+from audit.scorecard_files import load_file
+from audit.scorecard_store import save_definition
+from audit.visit_import import RawVisit, import_records
+from tests.factories import make_branch, make_region, make_user
+
+DATA = Path(__file__).parent / "data"
+S = VisitStatus
+
+#: 5 + 10 × (4 − 1) / (5 − 1) = 7.5 + 10 + 4 (3 min is inside max 5) = 26.5 of 29.
+FULL = {
+    "greeted": "yes",
+    "empathy": 4,
+    "outcome": "Fully",
+    "wait": 3,
+    "recommend": 9,
+    "summary": "Fine",
+}
+#: outcome Partly shows follow_up: 5 + 7.5 + 5 + 2 + 4 = 23.5 of 31.
+PARTLY = {**FULL, "outcome": "Partly", "follow_up": "yes"}
+
+
+def make_world() -> SimpleNamespace:
+    """North (Leeds, with coordinates) and South (Bristol), the rules card, people."""
+    north, south = make_region("North"), make_region("South")
+    world = SimpleNamespace(
+        north=north,
+        south=south,
+        leeds=make_branch(north, code="LDS01", name="Leeds Briggate", lat=53.7965, lng=-1.5426),
+        bristol=make_branch(south, code="BRS01", name="Bristol Broadmead"),
+        shopper=make_user(Role.SHOPPER, email="shopper@example.org", name="Sally Shopper"),
+        manager=make_user(Role.MANAGER, name="Mia Manager"),
+        north_manager=make_user(Role.MANAGER, regions=[north], name="Ned North"),
+    )
+    version, _ = save_definition(load_file(DATA / "rules-card.yaml"), publish=True)
+    world.card = version.scorecard
+    db.session.commit()
+    return world
+
+
+def import_visits(*specs: dict) -> list[Visit]:
+    """Import visits (status submitted unless given) and return them in the order given.
+
+    Each spec holds the import fields; ``answers`` and ``comments`` default to FULL / none.
+    """
+    records = []
+    for index, spec in enumerate(specs):
+        fields = {
+            "branch": "LDS01",
+            "scorecard": "rules-card",
+            "visited_at": "2026-05-14T10:30:00",
+            "shopper": "shopper@example.org",
+            "status": "submitted",
+        }
+        fields.update({k: v for k, v in spec.items() if k not in ("answers", "comments")})
+        answers = spec.get("answers", FULL)
+        records.append(RawVisit(f"[{index}].", fields, dict(answers), spec.get("comments", {})))
+    import_records(records)
+    db.session.commit()
+    by_id = {v.external_id: v for v in db.session.scalars(select(Visit))}
+    return [by_id[spec["external_id"]] for spec in specs]
+
+
+def actions(visit: Visit) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject_type == "visits", AuditEvent.subject_id == visit.id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def last_event(visit: Visit) -> AuditEvent:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "visits", AuditEvent.subject_id == visit.id)
+        .order_by(AuditEvent.id.desc())
+    ).first()
+
+
+@pytest.fixture
+def world(ctx) -> SimpleNamespace:
+    return make_world()
+
+
+@pytest.fixture
+def visit(world) -> Visit:
+    (visit,) = import_visits({"external_id": "V1"})
+    assert visit.status is S.SUBMITTED
+    assert visit.percent == pytest.approx(26.5 / 29 * 100)
+    return visit
+
+
+# --- approve, return, publish ------------------------------------------------------
+
+
+def test_approve_moves_a_submitted_visit_and_records_it(world, visit):
+    service.approve(visit, world.manager)
+    db.session.commit()
+    assert visit.status is S.APPROVED and visit.approved_at is not None
+    event = last_event(visit)
+    assert event.action == "visit.approved" and event.actor_id == world.manager.id
+    with pytest.raises(ReviewStateError, match="approved cannot be approved"):
+        service.approve(visit, world.manager)
+
+
+def test_approving_completes_the_assignment_waiting_on_the_visit(world, visit):
+    assignment = Assignment(
+        scorecard=world.card,
+        branch=world.leeds,
+        shopper=world.shopper,
+        window_start=visit.visited_at.date(),
+        window_end=visit.visited_at.date(),
+        status=AssignmentStatus.SUBMITTED,
+    )
+    db.session.add(assignment)
+    visit.assignment = assignment
+    db.session.commit()
+    service.approve(visit, world.manager)
+    db.session.commit()
+    assert assignment.status is AssignmentStatus.COMPLETED
+
+
+def test_return_needs_a_reason_the_shopper_reads(world, visit):
+    for blank in ("", "   ", None):
+        with pytest.raises(ReviewError, match="what to fix") as error:
+            service.return_to_shopper(visit, world.manager, blank)
+        assert error.value.field == "reason"
+    assert visit.status is S.SUBMITTED and actions(visit) == []
+
+    service.return_to_shopper(visit, world.manager, "  The receipt photo is unreadable.  ")
+    db.session.commit()
+    assert visit.status is S.RETURNED
+    assert visit.return_reason == "The receipt photo is unreadable."
+    event = last_event(visit)
+    assert event.action == "visit.returned"
+    assert event.details["reason"] == "The receipt photo is unreadable."
+    with pytest.raises(ReviewStateError):
+        service.approve(visit, world.manager)  # back with the shopper until resubmitted
+
+
+def test_only_a_submitted_visit_is_returned(world, visit):
+    service.approve(visit, world.manager)
+    with pytest.raises(ReviewStateError, match="approved cannot be returned"):
+        service.return_to_shopper(visit, world.manager, "Too late")
+
+
+def test_a_visit_without_a_shopper_cannot_be_returned(world):
+    (visit,) = import_visits({"external_id": "NOBODY", "shopper": ""})
+    with pytest.raises(ReviewStateError, match="no shopper"):
+        service.return_to_shopper(visit, world.manager, "Fix it")
+    assert visit.status is S.SUBMITTED
+
+
+def test_publish_only_after_approval(world, visit):
+    with pytest.raises(ReviewStateError, match="Only an approved visit"):
+        service.publish(visit, world.manager)
+    assert visit.status is S.SUBMITTED and visit.published_at is None
+    service.approve(visit, world.manager)
+    service.publish(visit, world.manager)
+    db.session.commit()
+    assert visit.status is S.PUBLISHED and visit.published_at is not None
+    assert actions(visit) == ["visit.approved", "visit.published"]
+    with pytest.raises(ReviewStateError, match="already published"):
+        service.publish(visit, world.manager)
+
+
+def test_a_stale_page_cannot_undo_what_someone_else_did(world, visit):
+    # Another reviewer returned the visit after this one loaded it.
+    db.session.execute(
+        Visit.__table__.update().where(Visit.id == visit.id).values(status="returned")
+    )
+    with pytest.raises(ReviewStateError, match="now returned"):
+        service._guarded_update(visit, (S.SUBMITTED,), status=S.APPROVED)
+    assert visit.status is S.RETURNED
+
+
+# --- exclude and include -------------------------------------------------------------
+
+
+def test_exclude_and_include_need_reasons_and_are_recorded(world, visit):
+    with pytest.raises(ReviewError, match="left out of reporting"):
+        service.exclude(visit, world.manager, " ")
+    service.exclude(visit, world.manager, "Shopper knew the adviser")
+    db.session.commit()
+    assert visit.excluded and visit.exclusion_reason == "Shopper knew the adviser"
+    assert visit.status is S.SUBMITTED  # a flag, not a status
+    with pytest.raises(ReviewStateError, match="already excluded"):
+        service.exclude(visit, world.manager, "Again")
+
+    with pytest.raises(ReviewError, match="count again"):
+        service.include(visit, world.manager, "")
+    service.include(visit, world.manager, "Checked: they had never met")
+    db.session.commit()
+    assert not visit.excluded and visit.exclusion_reason == ""
+    event = last_event(visit)
+    assert event.action == "visit.included"
+    assert event.details == {
+        "reason": "Checked: they had never met",
+        "exclusion_reason": "Shopper knew the adviser",
+    }
+    with pytest.raises(ReviewStateError, match="not excluded"):
+        service.include(visit, world.manager, "Again")
+    assert actions(visit) == ["visit.excluded", "visit.included"]
+
+
+def test_an_excluded_visit_is_not_published(world, visit):
+    service.approve(visit, world.manager)
+    service.exclude(visit, world.manager, "Duplicate of another visit")
+    with pytest.raises(ReviewStateError, match="include it again"):
+        service.publish(visit, world.manager)
+    assert visit.status is S.APPROVED
+
+
+def test_published_visits_can_be_excluded_returned_ones_cannot(world):
+    published, returned = import_visits(
+        {"external_id": "P", "status": "published"}, {"external_id": "R"}
+    )
+    service.exclude(published, world.manager, "Wrong branch")
+    assert published.excluded
+    service.return_to_shopper(returned, world.manager, "Add the receipt")
+    with pytest.raises(ReviewStateError, match="returned cannot be excluded"):
+        service.exclude(returned, world.manager, "No")
+
+
+# --- editing answers ----------------------------------------------------------------
+
+
+def test_edit_records_old_new_who_why_and_rescores_by_the_rules(world, visit):
+    change = service.edit_answer(
+        visit, "empathy", "2", None, world.manager, "Receipt shows a 20 minute wait"
+    )
+    db.session.commit()
+    # empathy 2 on 1..5: 10 × (2 − 1) / 4 = 2.5; 5 + 2.5 + 10 + 4 = 21.5 of 29 -> below 85
+    assert visit.earned == 21.5 and visit.possible == 29
+    assert visit.percent == pytest.approx(21.5 / 29 * 100)
+    assert visit.band == "below"
+    assert visit.answer("empathy").value_number == 2
+    assert visit.answer("empathy").earned == 2.5
+    assert visit.section_scores[0].percent == pytest.approx(21.5 / 29 * 100)
+
+    stored = db.session.scalars(select(AnswerChange)).one()
+    assert stored is change
+    assert (stored.question_key, stored.old_value, stored.new_value) == ("empathy", "4", "2")
+    assert stored.changed_by_id == world.manager.id
+    assert stored.reason == "Receipt shows a 20 minute wait"
+    assert stored.source == "review"
+    assert stored.percent_before == pytest.approx(26.5 / 29 * 100)
+    assert stored.percent_after == pytest.approx(21.5 / 29 * 100)
+    event = last_event(visit)
+    assert event.action == "visit.answer_edited" and event.actor_id == world.manager.id
+    assert event.details["change_id"] == change.id
+    assert (event.details["old"], event.details["new"]) == ("4", "2")
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "old", "new", "earned", "possible", "percent", "band", "critical"),
+    [
+        # empathy N/A adds nothing: 5 + 10 + 4 = 19 of 19 -> 100% exceeds
+        ("empathy", "n/a", "4", "N/A", 19, 19, 100.0, "exceeds", False),
+        # greeted is critical: "no" earns 0 -> zero_visit: percent 0, sums unchanged
+        ("greeted", "No", "yes", "no", 21.5, 29, 0.0, "below", True),
+        # wait 6 is outside max 5: 26.5 − 4 = 22.5 of 29
+        ("wait", "6", "3", "6", 22.5, 29, 22.5 / 29 * 100, "below", False),
+        # wait 5 is inside (inclusive): unchanged score
+        ("wait", "5", "3", "5", 26.5, 29, 26.5 / 29 * 100, "meets", False),
+        # unscored nps: the score does not move
+        ("recommend", "3", "9", "3", 26.5, 29, 26.5 / 29 * 100, "meets", False),
+        # empathy 5: 5 + 10 + 10 + 4 = 29 of 29
+        ("empathy", "5", "4", "5", 29, 29, 100.0, "exceeds", False),
+    ],
+)
+def test_edits_rescore_exactly(
+    world, visit, key, raw, old, new, earned, possible, percent, band, critical
+):
+    change = service.edit_answer(visit, key, raw, None, world.manager, "Checked the receipt")
+    assert (change.old_value, change.new_value) == (old, new)
+    assert visit.earned == pytest.approx(earned) and visit.possible == possible
+    assert visit.percent == pytest.approx(percent)
+    assert visit.band == band and visit.critical_failed is critical
+    assert change.percent_after == pytest.approx(percent)
+
+
+@pytest.mark.parametrize(
+    ("key", "raw", "message"),
+    [
+        ("empathy", "7", "7 is outside 1 to 5"),
+        ("empathy", "three", "whole number"),
+        ("outcome", "Mostly", "not one of the options"),
+        ("greeted", "maybe", "yes or no"),
+        ("greeted", "n/a", "N/A is not allowed"),
+        ("wait", "soon", "Give a number"),
+        ("greeted", "", "cannot be blank"),
+        ("summary", "  ", "cannot be blank"),
+    ],
+)
+def test_invalid_values_are_refused_and_nothing_changes(world, visit, key, raw, message):
+    before = (visit.percent, visit.answer(key).value_text, visit.answer(key).value_number)
+    with pytest.raises(ReviewError, match=message) as error:
+        service.edit_answer(visit, key, raw, None, world.manager, "Because")
+    assert error.value.field == "value"
+    db.session.rollback()
+    assert (visit.percent, visit.answer(key).value_text, visit.answer(key).value_number) == before
+    assert db.session.scalars(select(AnswerChange)).all() == []
+    assert actions(visit) == []
+
+
+def test_an_edit_that_changes_nothing_is_refused(world, visit):
+    with pytest.raises(ReviewError, match="Nothing changed"):
+        service.edit_answer(visit, "empathy", "4", "", world.manager, "Same")
+    with pytest.raises(ReviewError, match="Nothing changed"):
+        service.edit_answer(visit, "outcome", "Fully", None, world.manager, "Same")
+
+
+def test_an_edit_needs_a_reason(world, visit):
+    with pytest.raises(ReviewError, match="why") as error:
+        service.edit_answer(visit, "empathy", "2", None, world.manager, "  ")
+    assert error.value.field == "reason"
+
+
+def test_a_comment_only_edit_is_recorded_without_moving_the_score(world, visit):
+    change = service.edit_answer(
+        visit, "empathy", "4", "Listened well", world.manager, "Shopper's note was lost"
+    )
+    assert (change.old_value, change.new_value) == ("4", "4")
+    assert (change.old_comment, change.new_comment) == ("", "Listened well")
+    assert change.percent_before == change.percent_after
+    assert visit.answer("empathy").comment == "Listened well"
+
+
+def test_comment_on_fail_holds_for_reviewer_edits(world):
+    (visit,) = import_visits({"external_id": "P1", "answers": PARTLY})
+    assert visit.percent == pytest.approx(23.5 / 31 * 100)
+    with pytest.raises(ReviewError, match="Add a comment") as error:
+        service.edit_answer(visit, "follow_up", "no", None, world.manager, "Not offered")
+    assert error.value.field == "comment"
+    service.edit_answer(visit, "follow_up", "no", "Never offered", world.manager, "Recording")
+    # 23.5 − 2 = 21.5 of 31
+    assert visit.percent == pytest.approx(21.5 / 31 * 100)
+
+
+def test_an_edit_that_shows_an_unanswered_question_blocks_approval_until_answered(world, visit):
+    service.edit_answer(visit, "outcome", "Partly", None, world.manager, "Only partly resolved")
+    # follow_up now shows, unanswered: 0 of 2. 5 + 7.5 + 5 + 0 + 4 = 21.5 of 31
+    assert visit.percent == pytest.approx(21.5 / 31 * 100)
+    assert [p.key for p in service.open_problems(visit)] == ["follow_up"]
+    with pytest.raises(ReviewError, match="Offered follow-up"):
+        service.approve(visit, world.manager)
+    service.edit_answer(visit, "follow_up", "yes", None, world.manager, "Receipt shows it")
+    assert visit.percent == pytest.approx(23.5 / 31 * 100)
+    service.approve(visit, world.manager)
+    assert visit.status is S.APPROVED
+
+
+def test_approved_visits_can_be_edited_published_and_returned_ones_cannot(world):
+    approved, published, returned = import_visits(
+        {"external_id": "A", "status": "approved"},
+        {"external_id": "P", "status": "published"},
+        {"external_id": "R"},
+    )
+    service.edit_answer(approved, "wait", "6", None, world.manager, "Timed on the receipt")
+    assert approved.percent == pytest.approx(22.5 / 29 * 100)
+    with pytest.raises(ReviewStateError, match="appeal"):
+        service.edit_answer(published, "wait", "6", None, world.manager, "Late")
+    service.return_to_shopper(returned, world.manager, "Add the receipt")
+    with pytest.raises(ReviewStateError, match="returned cannot be edited"):
+        service.edit_answer(returned, "wait", "6", None, world.manager, "No")
+    assert published.percent == pytest.approx(26.5 / 29 * 100)
+
+
+def test_an_unknown_question_is_refused(world, visit):
+    with pytest.raises(ReviewError, match="not a question"):
+        service.edit_answer(visit, "nope", "yes", None, world.manager, "Why")
+
+
+def test_display_values():
+    from audit.scoring import NA
+
+    assert [service.display_value(v) for v in ("yes", 4, 3.5, 4.0, "Partly", NA, None)] == [
+        "yes",
+        "4",
+        "3.5",
+        "4",
+        "Partly",
+        "N/A",
+        "",
+    ]
+
+
+# --- history and the queue ---------------------------------------------------------
+
+
+def test_history_holds_every_action_in_time_order(world, visit):
+    service.edit_answer(visit, "empathy", "2", None, world.manager, "Checked")
+    service.exclude(visit, world.manager, "Mystery")
+    service.include(visit, world.manager, "Solved")
+    service.approve(visit, world.manager)
+    service.publish(visit, world.manager)
+    db.session.commit()
+    entries = service.history(visit)
+    assert [e.change.question_key if e.change else e.event.action for e in entries] == [
+        "empathy",  # the edit, once (its AuditEvent is not shown twice)
+        "visit.excluded",
+        "visit.included",
+        "visit.approved",
+        "visit.published",
+    ]
+    assert [e.at for e in entries] == sorted(e.at for e in entries)
+
+
+def test_queue_is_oldest_first_and_scoped(world):
+    import_visits(
+        {"external_id": "NEW", "visited_at": "2026-05-20T09:00:00"},
+        {"external_id": "OLD", "visited_at": "2026-05-02T09:00:00"},
+        {"external_id": "MID", "visited_at": "2026-05-10T09:00:00"},
+        {"external_id": "SOUTH", "branch": "BRS01", "visited_at": "2026-05-01T09:00:00"},
+        {"external_id": "DONE", "status": "approved", "visited_at": "2026-04-01T09:00:00"},
+    )
+    order = lambda user, status="submitted": [  # noqa: E731
+        v.external_id for v in db.session.scalars(service.queue_query(user, status)).unique()
+    ]
+    assert order(world.manager) == ["SOUTH", "OLD", "MID", "NEW"]
+    assert order(world.north_manager) == ["OLD", "MID", "NEW"]
+    assert order(world.manager, "approved") == ["DONE"]
+    counts = service.queue_counts(world.north_manager)
+    assert counts == {"submitted": 3, "returned": 0, "approved": 1, "published": 0, "excluded": 0}
+
+
+# --- the comment library -------------------------------------------------------------
+
+
+def test_comment_library_add_deactivate_and_use(world):
+    used = service.add_comment("return", "  Add a photo of the receipt.  ", world.manager)
+    general = service.add_comment("general", "Thank you.", world.manager)
+    service.add_comment("exclude", "Shopper knew the staff member.", world.manager)
+    with pytest.raises(ReviewError, match="Write the comment"):
+        service.add_comment("return", " ", world.manager)
+    with pytest.raises(ReviewError, match="Unknown category"):
+        service.add_comment("nonsense", "Text", world.manager)
+    db.session.commit()
+    labels = [c.label for c in service.comment_choices("return")]
+    assert labels[1:] == ["Add a photo of the receipt.", "Thank you."]
+    assert service.library_text(used.id, "return") == "Add a photo of the receipt."
+    assert service.library_text(general.id, "edit") == "Thank you."
+
+    service.set_comment_active(used, False, world.manager)
+    db.session.commit()
+    assert [c.label for c in service.comment_choices("return")][1:] == ["Thank you."]
+    assert service.library_text(used.id, "return") is None
+    added = select(AuditEvent.action).where(AuditEvent.subject_type == "reviewer_comments")
+    assert sorted(db.session.scalars(added)) == [
+        "reviewer_comment.added",
+        "reviewer_comment.added",
+        "reviewer_comment.added",
+        "reviewer_comment.deactivated",
+    ]
+
+
+# --- trust signals (constructed visits, no database) --------------------------------
+
+START = datetime(2026, 5, 14, 10, 0, tzinfo=UTC)
+
+
+def constructed(
+    *,
+    minutes: float | None = 30,
+    channel: str = "in_person",
+    visitor: bool = True,
+    submitted_after: timedelta | None = timedelta(hours=2),
+    photos: tuple[datetime | None, ...] = (),
+    **fields,
+) -> Visit:
+    visit = Visit(
+        scorecard=Scorecard(slug="card", title="Card", channel=channel),
+        branch=fields.pop("branch", Branch(code="B", name="B", lat=None, lng=None)),
+        visitor=User(email="s@example.org", name="S", role=Role.SHOPPER) if visitor else None,
+        visited_at=START,
+        started_at=START if minutes is not None else None,
+        ended_at=START + timedelta(minutes=minutes) if minutes is not None else None,
+        **fields,
+    )
+    end = visit.ended_at or START
+    visit.submitted_at = end + submitted_after if submitted_after is not None else None
+    visit.attachments = [
+        Attachment(id=n + 1, original_name=f"photo{n + 1}.jpg", captured_at=taken)
+        for n, taken in enumerate(photos)
+    ]
+    return visit
+
+
+def by_kind(visit: Visit) -> dict[str, list[Signal]]:
+    signals: dict[str, list[Signal]] = {}
+    for signal in trust_signals(visit):
+        signals.setdefault(signal.kind, []).append(signal)
+    return signals
+
+
+@pytest.mark.parametrize(
+    ("minutes", "channel", "visitor", "level", "text"),
+    [
+        (30, "in_person", True, "ok", "Visit lasted 30 min."),
+        (5, "in_person", True, "ok", "Visit lasted 5 min."),
+        (4, "in_person", True, "warn", "under 5 min"),
+        (180, "in_person", True, "ok", "Visit lasted 3 h."),
+        (181, "in_person", True, "warn", "over 3 h"),
+        (3, "phone", True, "ok", "Visit lasted 3 min."),  # a short call is fine
+        (300, "email", True, "ok", "Visit lasted 5 h."),
+        (2, "in_person", False, "ok", "Visit lasted 2 min."),  # a survey typed in by staff
+        (-10, "in_person", True, "warn", "ends before it starts"),
+    ],
+)
+def test_duration_signal(minutes, channel, visitor, level, text):
+    (signal,) = by_kind(constructed(minutes=minutes, channel=channel, visitor=visitor))["duration"]
+    assert signal.level == level and text in signal.text
+
+
+def test_no_times_no_duration_signal():
+    assert "duration" not in by_kind(constructed(minutes=None))
+
+
+def test_distance_signal():
+    near = constructed(start_lat=53.7965, start_lng=-1.5426, distance_m=120.0)
+    far = constructed(start_lat=53.8, start_lng=-1.5, distance_m=620.0, start_accuracy_m=15.0)
+    edge = constructed(start_lat=53.8, start_lng=-1.5, distance_m=500.0)
+    assert by_kind(near)["distance"] == [Signal("distance", "ok", "Started 120 m from the branch.")]
+    (signal,) = by_kind(far)["distance"]
+    assert signal.warn and "620 m" in signal.text and "accurate to 15 m" in signal.text
+    assert [s.level for s in by_kind(edge)["distance"]] == ["ok"]
+    (signal,) = by_kind(constructed(start_lat=53.8, start_lng=-1.5, distance_m=2460.0))["distance"]
+    assert signal.warn and "2.5 km" in signal.text
+    # A position, but the branch had no coordinates; and no position at all.
+    (signal,) = by_kind(constructed(start_lat=51.0, start_lng=0.0))["distance"]
+    assert signal.level == "ok" and "no coordinates" in signal.text
+    assert "distance" not in by_kind(constructed())
+
+
+def test_photo_time_signal():
+    during = constructed(photos=(START + timedelta(minutes=10), START + timedelta(minutes=29)))
+    assert by_kind(during)["photo_time"] == [
+        Signal("photo_time", "ok", "2 photos taken during the visit.")
+    ]
+    # 2 h before the start and 2 h after the end are still inside the window.
+    edges = constructed(photos=(START - timedelta(hours=2), START + timedelta(minutes=150)))
+    assert [s.level for s in by_kind(edges)["photo_time"]] == ["ok"]
+
+    early = START - timedelta(hours=2, minutes=1)
+    late = START + timedelta(minutes=30) + timedelta(hours=3)
+    odd = constructed(photos=(early, START + timedelta(minutes=5), late, None))
+    signals = by_kind(odd)["photo_time"]
+    assert [s.level for s in signals] == ["warn", "warn"]
+    assert signals[0].text == "photo1.jpg taken 2 h 1 min before the visit started."
+    assert signals[1].text == "photo3.jpg taken 3 h after the visit ended."
+
+
+def test_photo_on_another_day_warns_even_inside_the_window():
+    evening = datetime(2026, 5, 14, 23, 0, tzinfo=UTC)
+    visit = constructed(photos=(datetime(2026, 5, 15, 0, 40, tzinfo=UTC),))
+    visit.visited_at = visit.started_at = evening
+    visit.ended_at = evening + timedelta(minutes=30)
+    (signal,) = by_kind(visit)["photo_time"]
+    assert signal.warn and "15 May 2026, another day" in signal.text
+
+
+def test_photos_without_capture_times_are_said_so():
+    (signal,) = by_kind(constructed(photos=(None,)))["photo_time"]
+    assert signal.level == "ok" and "no capture time" in signal.text
+    assert "photo_time" not in by_kind(constructed())
+
+
+@pytest.mark.parametrize(
+    ("after", "level", "text"),
+    [
+        (timedelta(hours=47, minutes=59), "ok", "Submitted 1 d 23 h after the visit."),
+        (timedelta(hours=48), "ok", "Submitted 2 d after the visit."),
+        (timedelta(hours=49), "warn", "Submitted 2 d 1 h after the visit: more than 48 h later."),
+        (timedelta(minutes=-5), "ok", "Submitted 0 min after the visit."),
+    ],
+)
+def test_submission_delay_signal(after, level, text):
+    (signal,) = by_kind(constructed(submitted_after=after))["submission_delay"]
+    assert (signal.level, signal.text) == (level, text)
+
+
+def test_a_resubmission_after_a_return_is_not_called_late():
+    visit = constructed(submitted_after=timedelta(days=5), return_reason="Add the receipt")
+    (signal,) = by_kind(visit)["submission_delay"]
+    assert signal.level == "ok" and "after being returned" in signal.text
+
+
+def test_warning_count_of_a_visit_full_of_doubts():
+    visit = constructed(
+        minutes=3,
+        distance_m=2500.0,
+        start_lat=1.0,
+        start_lng=1.0,
+        photos=(START - timedelta(days=1),),
+        submitted_after=timedelta(days=4),
+    )
+    assert service.warning_count(visit) == 4
+    assert service.warning_count(constructed()) == 0
