@@ -1,9 +1,20 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from audit.models.action import (
+    ACTIVE_ACTION_STATUSES,
+    Action,
+    ActionKind,
+    ActionPriority,
+    ActionStatus,
+    ActionUpdate,
+)
+from audit.models.appeal import Appeal, AppealStatus
 from audit.models.assignment import OPEN_STATUSES, Assignment, AssignmentStatus
 from audit.models.attachment import Attachment, AttachmentKind
 from audit.models.audit_event import AuditEvent, record_event
+from audit.models.coaching import CoachingNote, CoachingReply, Kudos
 from audit.models.login_attempt import LoginAttempt
+from audit.models.notification import Notification
 from audit.models.org import Branch, Region, StaffMember
 from audit.models.review import AnswerChange, ReviewerComment
 from audit.models.scorecard import (
@@ -25,6 +36,18 @@ from audit.models.visit import (
 )
 
 __all__ = [
+    "ACTIVE_ACTION_STATUSES",
+    "Action",
+    "ActionKind",
+    "ActionPriority",
+    "ActionStatus",
+    "ActionUpdate",
+    "Appeal",
+    "AppealStatus",
+    "CoachingNote",
+    "CoachingReply",
+    "Kudos",
+    "Notification",
     "OPEN_STATUSES",
     "AnswerChange",
     "Assignment",

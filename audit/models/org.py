@@ -67,6 +67,8 @@ class StaffMember(db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    #: The staff member asked not to appear by name among the branch's top performers.
+    hide_from_recognition: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     branch: Mapped[Branch] = relationship(back_populates="staff")

@@ -51,6 +51,7 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_scorecard_status_visited", "scorecard_id", "status", "visited_at"),
         Index("ix_visits_branch_visited", "branch_id", "visited_at"),
+        Index("ix_visits_status_visited", "status", "visited_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
