@@ -30,8 +30,9 @@ run: $(VENV)/.installed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: install test requirements and Chromium for browser tests, lint, run the whole suite
+# One worker per core (pytest-xdist), each with its own PostgreSQL database.
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download cannot work offline); install it when it is missing.

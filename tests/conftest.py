@@ -16,12 +16,35 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from audit import create_app
 from audit.extensions import db
 
-POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL")
+
+def _postgres_url_for_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own database (``test_gw0``, ...).
+
+    Workers empty their tables after every test; sharing one database would
+    let one worker's TRUNCATE wipe another's data mid-test.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _postgres_url_for_this_worker(os.environ.get("AUDIT_TEST_POSTGRES_URL"))
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 TEST_PASSWORD = "correct horse battery"  # noqa: S105
 
