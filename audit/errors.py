@@ -11,8 +11,9 @@ PAGES = {403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html"}
 
 
 def _wants_json() -> bool:
+    """JSON for API paths and for clients that prefer it; HTML on a tie (``*/*``, curl)."""
     return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
 
 

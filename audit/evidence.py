@@ -25,13 +25,16 @@ import io
 import os
 import re
 import tempfile
+import threading
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
 
 #: Formats accepted, as Pillow names them, with the name people know them by.
 ACCEPTED_FORMATS: dict[str, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -150,8 +153,34 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     return buffer.getvalue()
 
 
+_STRICT = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode with Pillow's LOAD_TRUNCATED_IMAGES off, whatever the process has set.
+
+    WeasyPrint (the PDF reports) sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` for
+    the whole process when it is imported; a damaged or half-sent photo would then be
+    stored with a grey lower half instead of being refused. The flag is global, so
+    the change is made under a lock and put back at once.
+    """
+    with _STRICT:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def process_image(data: bytes, max_bytes: int) -> ProcessedImage:
     """Check, clean and shrink one uploaded photo; raises :class:`UploadRefused`."""
+    with _strict_decoding():
+        return _process_image(data, max_bytes)
+
+
+def _process_image(data: bytes, max_bytes: int) -> ProcessedImage:
     if len(data) > max_bytes:
         raise UploadRefused(
             f"This file is {_megabytes(len(data))} MB; photos can be at most "

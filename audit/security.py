@@ -10,6 +10,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "img-src 'self' data: blob:",
         "font-src 'self'",
         "connect-src 'self'",
+        "worker-src 'self'",  # the shopper's offline service worker (/shop/sw.js)
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

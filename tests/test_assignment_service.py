@@ -402,6 +402,30 @@ def test_mark_overdue_touches_only_open_assignments_past_their_window(world):
     assert offered.status is S.SUBMITTED
 
 
+def test_the_mark_overdue_command(world, runner):
+    card, shopper = world["card"], world["shopper"]
+    late = make_assignment(card, world["leeds"], shopper, start=TODAY - timedelta(days=9))
+    later = make_assignment(card, world["york"], shopper, start=TODAY, status=S.ACCEPTED)
+    db.session.commit()
+    late_id, later_id = late.id, later.id
+
+    result = runner.invoke(args=["assignments", "mark-overdue"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Marked 1 assignment overdue.\n"
+    db.session.expire_all()
+    assert db.session.get(Assignment, late_id).status is S.OVERDUE
+    assert db.session.get(Assignment, later_id).status is S.ACCEPTED
+
+    ahead = (TODAY + timedelta(days=30)).isoformat()
+    result = runner.invoke(args=["assignments", "mark-overdue", "--as-of", ahead])
+    assert result.output == "Marked 1 assignment overdue.\n"
+    result = runner.invoke(args=["assignments", "mark-overdue"])
+    assert result.output == "Marked 0 assignments overdue.\n"
+    db.session.expire_all()
+    assert db.session.get(Assignment, later_id).status is S.OVERDUE
+    assert runner.invoke(args=["assignments", "mark-overdue", "--as-of", "soon"]).exit_code == 2
+
+
 def test_assignments_for_shopper_are_open_ones_due_soonest_first(world):
     card, shopper = world["card"], world["shopper"]
     later = make_assignment(card, world["leeds"], shopper, end=TODAY + timedelta(days=20))

@@ -115,6 +115,18 @@ def test_other_image_formats_and_damaged_files_are_refused():
         process_image(whole[: len(whole) // 2], LIMIT)
 
 
+def test_damaged_files_are_refused_even_when_weasyprint_loosened_pillow(monkeypatch):
+    from PIL import ImageFile
+
+    # Importing WeasyPrint (the PDF reports) sets this for the whole process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = jpeg()
+    with pytest.raises(UploadRefused, match="damaged"):
+        process_image(whole[: len(whole) // 2], LIMIT)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint
+    assert process_image(whole, LIMIT).width == 1200
+
+
 def test_files_over_the_limit_are_refused_before_reading():
     with pytest.raises(UploadRefused) as refused:
         process_image(b"\xff\xd8" + b"\x00" * 2_000_000, 1024 * 1024)

@@ -166,6 +166,8 @@ def _render_detail(assignment: Assignment, cancel_form: CancelForm) -> str:
 @bp.route("/<int:assignment_id>")
 @roles_required(*MANAGERS)
 def detail(assignment_id: int):
+    if service.mark_overdue():  # one cheap UPDATE: the status shown is never stale
+        db.session.commit()
     return _render_detail(_managed(assignment_id), CancelForm(formdata=None))
 
 

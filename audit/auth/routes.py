@@ -78,4 +78,8 @@ def logout():
     if form.validate_on_submit():
         logout_user()
         flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # Pages the visit form's service worker kept for offline use go with the session, so the
+    # next person on a shared phone cannot open them; answers not yet sent stay in storage.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

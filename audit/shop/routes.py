@@ -19,6 +19,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    send_from_directory,
     url_for,
 )
 from flask_login import current_user
@@ -44,6 +45,7 @@ from audit.models import (
 )
 from audit.scoring import hidden_questions
 from audit.shop import service
+from audit.shop.assets import versioned_static
 from audit.shop.forms import AuditForm, MalformedDraft, StartForm, draft_from_form, draft_from_json
 from audit.shop.service import (
     EDITABLE,
@@ -60,6 +62,25 @@ VISITORS = (Role.SHOPPER, Role.ASSESSOR)
 #: Who may look at a photo; get_visit decides which ones.
 EVIDENCE_VIEWERS = (Role.SHOPPER, Role.ASSESSOR, Role.MANAGER, Role.STAFF)
 NOT_EDITABLE = "not_editable"
+
+bp.add_app_template_global(versioned_static, "versioned_static")
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+@bp.before_request
+def signed_out_json():
+    """The phone's autosave, send and photo requests get 401 JSON when the session has
+    ended, never the sign-in page: the form keeps every answer and says so."""
+    if current_user.is_authenticated or not _wants_json():
+        return None
+    return {
+        "error": "signed_out",
+        "message": "You are signed out. Sign in again: your answers are kept on this phone.",
+        "login_url": url_for("auth.login"),
+    }, 401
 
 
 def file_store() -> FileStore:
@@ -104,6 +125,22 @@ def home():
         accept_form=EmptyForm(formdata=None),
         branches=_audit_branches() if current_user.role is Role.ASSESSOR else [],
     )
+
+
+@bp.route("/sw.js")
+@roles_required(*VISITORS)
+def service_worker():
+    """The service worker that keeps the form working offline (static/js/sw.js).
+
+    Served from here, not /static/, so that its scope is /shop/ without any
+    Service-Worker-Allowed header. Never cached by HTTP: the browser checks it
+    for a new version on every visit.
+    """
+    response = send_from_directory(
+        current_app.static_folder, "js/sw.js", mimetype="text/javascript", max_age=0
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _audit_branches() -> list[Branch]:
@@ -199,6 +236,7 @@ def _render_form(visit: Visit, errors: dict[str, list[str]] | None = None, statu
         # A plain form post (no JavaScript) carries this token, so a resent form is one visit.
         form_token=uuid.uuid4().hex,
         max_photo_mb=current_app.config["MAX_PHOTO_MB"],
+        saved_at=_iso(visit.draft_saved_at),
     ), status
 
 

@@ -5,7 +5,10 @@
  * has no EXIF, so the capture time is read here first and sent with it. A file
  * the phone cannot draw is sent as it is: the server checks every upload and
  * says why it refuses one, and the message is shown beside the question.
- * Offline, a photo waits on the page and is sent when the connection is back.
+ * Offline (or signed out), a photo waits and is sent when the connection (or the
+ * session) is back. Every photo is kept in IndexedDB until the server has it, so a
+ * reload (offline too) shows it again and sends it; where IndexedDB cannot be used
+ * (private mode), leaving the page with a photo not sent asks first.
  */
 (function () {
   "use strict";
@@ -17,6 +20,8 @@
   if (!form) return;
   var maxBytes = Number(form.dataset.maxPhotoMb || 10) * 1024 * 1024;
   var waiting = [];
+  var inFlight = [];
+  var visitId = form.dataset.visit;
 
   function csrf() { return form.querySelector('[name="csrf_token"]').value; }
   function tell(name, detail) { window.dispatchEvent(new CustomEvent(name, { detail: detail })); }
@@ -77,6 +82,45 @@
     } catch (e) {
       return null;
     }
+  }
+
+  // --- photos not sent yet, kept until the server has them -------------------------------
+  var opened = null;
+  function database() {
+    if (!opened) {
+      opened = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+        var request = indexedDB.open("sa-photos", 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore("waiting", { keyPath: "id", autoIncrement: true });
+        };
+        request.onsuccess = function () { resolve(request.result); };
+        request.onerror = function () { reject(request.error); };
+      });
+    }
+    return opened;
+  }
+  function stored(mode, work) {
+    return database().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction("waiting", mode);
+        var request = work(tx.objectStore("waiting"));
+        tx.oncomplete = function () { resolve(request.result); };
+        tx.onerror = tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+  function remember(picker, job) {
+    var record = {
+      visit: visitId, question_key: picker.dataset.questionKey || "", kind: picker.dataset.kind || "photo",
+      blob: job.blob, name: job.name, captured: job.captured || null
+    };
+    return stored("readwrite", function (s) { return s.add(record); })
+      .then(function (id) { job.id = id; }, function () { /* this page only */ });
+  }
+  function forget(job) {
+    if (job.id === undefined) return;
+    stored("readwrite", function (s) { return s.delete(job.id); }).catch(function () {});
   }
 
   // --- shrinking ----------------------------------------------------------------------
@@ -191,22 +235,30 @@
     if (job.captured) body.append("captured_at", job.captured);
     item.classList.remove("is-waiting");
     item.querySelector(".photo-note").textContent = "Sending…";
+    inFlight.push(job);
+    var landed = function () { inFlight.splice(inFlight.indexOf(job), 1); };
     post(form.dataset.uploadUrl, body).then(function (result) {
+      landed();
       if (result.status === 200 || result.status === 201) {
+        forget(job);
         finish(item, result.data);
         tell("photos:changed", { key: picker.dataset.questionKey });
         return;
       }
+      forget(job); // refused: the message says why; sending it again would not help
       item.remove();
       var message = result.data.message;
       if (result.status === 400 && /csrf/i.test(message || "")) message = "Please try that photo again.";
       showError(picker, message || "The photo could not be sent (error " + result.status + ").");
     }, function (error) {
-      if (error && error.expired) return;
-      item.classList.add("is-waiting");
-      item.querySelector(".photo-note").textContent = "Waiting for a connection";
-      waiting.push({ picker: picker, item: item, job: job });
+      landed();
+      wait(picker, item, job, error && error.expired ? "Waiting: sign in again" : "Waiting for a connection");
     });
+  }
+  function wait(picker, item, job, note) {
+    item.classList.add("is-waiting");
+    item.querySelector(".photo-note").textContent = note;
+    waiting.push({ picker: picker, item: item, job: job });
   }
 
   function handle(picker, file) {
@@ -218,9 +270,25 @@
         showError(picker, "This file is " + mb(job.blob.size) + " MB; photos can be at most " + mb(maxBytes) + " MB.");
         return;
       }
-      attempt(picker, item, job);
+      remember(picker, job).then(function () { attempt(picker, item, job); });
     });
   }
+
+  // Photos of this visit chosen before a reload and not sent yet: shown, and sent.
+  stored("readonly", function (s) { return s.getAll(); }).then(function (records) {
+    var pickers = Array.prototype.slice.call(form.querySelectorAll("[data-photo-picker]"));
+    (records || []).forEach(function (record) {
+      if (record.visit !== visitId) return;
+      var job = { blob: record.blob, name: record.name, captured: record.captured, id: record.id };
+      var picker = pickers.filter(function (p) {
+        return (p.dataset.questionKey || "") === record.question_key && (p.dataset.kind || "photo") === record.kind;
+      })[0];
+      if (!picker) { forget(job); return; }
+      var item = pendingItem(picker, record.blob);
+      if (navigator.onLine === false) wait(picker, item, job, "Waiting for a connection");
+      else attempt(picker, item, job);
+    });
+  }).catch(function () { /* nothing kept */ });
 
   form.addEventListener("change", function (event) {
     var input = event.target;
@@ -231,8 +299,16 @@
     files.forEach(function (file) { handle(picker, file); });
   });
 
-  window.addEventListener("online", function () {
+  function retry() {
     waiting.splice(0).forEach(function (w) { attempt(w.picker, w.item, w.job); });
+  }
+  window.addEventListener("online", retry);
+  window.addEventListener("visit:signed-in", retry);
+  window.addEventListener("beforeunload", function (event) {
+    var unkept = function (job) { return job.id === undefined; };
+    if (!waiting.map(function (w) { return w.job; }).concat(inFlight).some(unkept)) return;
+    event.preventDefault();
+    event.returnValue = "";
   });
 
   form.addEventListener("click", function (event) {

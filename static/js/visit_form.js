@@ -4,8 +4,12 @@
  * - every change is mirrored at once in localStorage and saved to the server
  *   about 800 ms after typing stops; offline, the page says so, keeps
  *   working and sends the draft when the connection returns;
- * - an expired session keeps everything here and goes to the sign-in page,
- *   which comes back to this form; the form then restores and syncs;
+ * - a reload restores every answer: the copy here wins over the page when it
+ *   holds changes the server has not confirmed, or was confirmed after the page
+ *   was made (a page kept by the service worker, static/js/sw.js, offline);
+ * - an expired session (401 from the server) keeps everything here and says so,
+ *   with a link to sign in again that comes back to this form, which restores
+ *   and syncs;
  * - the report is sent once: a token made once per visit (kept here) makes a
  *   retried or doubled send one submission on the server.
  * Without this script the page is one long form that still posts.
@@ -50,6 +54,24 @@
     });
   });
 
+  // --- working offline: the service worker keeps this page and its files ----------------
+  var worker = $('meta[name="service-worker"]');
+  if (worker && "serviceWorker" in navigator) {
+    var controlled = !!navigator.serviceWorker.controller;
+    var assets = $$('link[rel="stylesheet"][href], link[rel="icon"][href], script[src]').map(function (el) {
+      return el.href || el.src;
+    });
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "kept") document.documentElement.dataset.offlineReady = "1";
+    });
+    navigator.serviceWorker.register(worker.content, { scope: worker.content.replace(/[^/]*$/, "") })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function (registration) {
+        registration.active.postMessage({ type: "keep", refresh: !controlled, urls: [location.href.split("#")[0]].concat(assets) });
+      })
+      .catch(function () { /* no offline copy: the page still works online */ });
+  }
+
   var form = document.getElementById("visit-form");
   if (!form) return;
 
@@ -87,6 +109,8 @@
   var sending = false;
   var sendQueued = false;
   var leaving = false;
+  var signedOut = false;    // the session ended: answers stay here until the shopper signs in
+  var serverSavedAt = form.dataset.savedAt || ""; // the server's time of the draft we hold
   var current = 0;
 
   form.classList.add("js");
@@ -193,8 +217,14 @@
   }
 
   // --- the copy on this phone --------------------------------------------------------
+  // dirty: holds changes the server has not confirmed; saved: the server's time of the
+  // last draft it confirmed (compared with the page's own on a reload).
   function keepLocal(dirty) {
-    writeJSON(KEY, { state: collect(), dirty: dirty, at: new Date().toISOString() });
+    writeJSON(KEY, { state: collect(), dirty: dirty, saved: serverSavedAt, at: new Date().toISOString() });
+  }
+  function stamp(iso) {
+    var t = Date.parse(iso || "");
+    return isNaN(t) ? 0 : t;
   }
 
   // --- talking to the server -----------------------------------------------------------
@@ -233,15 +263,34 @@
         return response.json();
       }).then(function (data) { if (data.csrf_token) csrfInput.value = data.csrf_token; });
   }
-  function goToLogin() {
+  // The session ended: say so, keep every answer here, offer the way back. Nothing is
+  // sent until the shopper has signed in again (here, or in another tab).
+  function signedOutNow() {
     if (leaving) return;
-    leaving = true;
-    keepLocal(true);
-    setBanner("Your session has ended. Your answers are kept on this phone: sign in again to carry on.", "expired");
-    var next = location.pathname + location.search;
-    setTimeout(function () { location.assign(form.dataset.loginUrl + "?next=" + encodeURIComponent(next)); }, 300);
+    keepLocal(savedRev !== rev);
+    setStatus("Kept on this phone");
+    if (signedOut) return;
+    signedOut = true;
+    setBanner("You are signed out. Sign in again: your answers are kept on this phone.", "expired");
+    var link = document.createElement("a");
+    link.href = form.dataset.loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
+    link.className = "btn btn-light btn-lg w-100 mt-2";
+    link.textContent = "Sign in again";
+    link.dataset.signIn = "";
+    banner.appendChild(link);
   }
-  window.addEventListener("visit:expired", goToLogin);
+  window.addEventListener("visit:expired", signedOutNow);
+  // Back on the page after signing in elsewhere: carry on where it stopped.
+  function checkSignedIn() {
+    if (!signedOut || leaving || navigator.onLine === false) return;
+    refreshToken().then(function () {
+      signedOut = false;
+      setBanner("");
+      window.dispatchEvent(new CustomEvent("visit:signed-in"));
+      save();
+    }, function () { /* still signed out */ });
+  }
+  window.addEventListener("focus", checkSignedIn);
 
   function setStatus(text) { if (saveStatus) saveStatus.textContent = text; }
   function setBanner(text, kind) {
@@ -273,6 +322,7 @@
   function save() {
     clearTimeout(timer);
     if (leaving) return Promise.resolve(false);
+    if (signedOut) { setStatus("Kept on this phone"); return Promise.resolve(false); }
     if (saving) return saving.then(function () { return savedRev === rev ? true : save(); });
     if (savedRev === rev) return Promise.resolve(true);
     if (navigator.onLine === false) { offline(); return Promise.resolve(false); }
@@ -282,6 +332,7 @@
       if (result.status === 200) {
         retryDelay = 0;
         savedRev = upTo;
+        if (result.data.saved_at) serverSavedAt = result.data.saved_at;
         if (banner && !banner.hidden && banner.className.indexOf("offline") >= 0) setBanner("");
         serverProblems = {};
         (result.data.problems || []).forEach(function (p) { serverProblems[p.key] = p.message; });
@@ -302,7 +353,7 @@
       retryLater();
       return false;
     }, function (error) {
-      if (error && error.expired) { goToLogin(); return false; }
+      if (error && error.expired) { signedOutNow(); return false; }
       offline();
       retryLater();
       return false;
@@ -338,12 +389,14 @@
   window.addEventListener("offline", offline);
   window.addEventListener("online", function () {
     setBanner("");
+    signedOut = false; // asked again: a 401 says so once more
     retryDelay = 0;
     save().then(function () { if (sendQueued) { sendQueued = false; submit(); } });
   });
   document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") checkSignedIn();
     // Leaving the page (home button, another app): send what is pending now.
-    if (document.visibilityState === "hidden" && !leaving && savedRev !== rev && navigator.onLine !== false) {
+    if (document.visibilityState === "hidden" && !leaving && !signedOut && savedRev !== rev && navigator.onLine !== false) {
       send(form.dataset.draftUrl, { json: collect(), keepalive: true }).catch(function () {});
     }
   });
@@ -535,6 +588,10 @@
 
   function submit() {
     if (sending) return;          // a double tap sends once
+    if (signedOut) {
+      say("You are signed out. Sign in again (the button at the top): your answers are kept on this phone.");
+      return;
+    }
     sending = true;
     sendButton.disabled = true;
     sendButton.textContent = "Sending…";
@@ -579,7 +636,7 @@
       say(result.data.message || "The report could not be sent. Try again in a moment.");
       release();
     }, function (error) {
-      if (error && error.expired) { goToLogin(); return; }
+      if (error && error.expired) { release(); signedOutNow(); return; }
       sendQueued = true;
       offline();
       say("No connection. Your report will be sent as soon as the connection is back; keep this page open.");
@@ -609,10 +666,12 @@
     if (input.dataset.utc) input.value = localInput(input.dataset.utc);
   });
   var saved = readJSON(KEY);
-  if (saved && saved.dirty && saved.state) {
-    // Typed on this phone and not confirmed by the server (offline, reload, expired session).
+  if (saved && saved.state && (saved.dirty || stamp(saved.saved) > stamp(form.dataset.savedAt))) {
+    // Typed here and not confirmed by the server (offline, reload, expired session), or
+    // confirmed after this page was made (the page is the copy kept for offline use).
     apply(saved.state);
-    rev = 1;
+    if (stamp(saved.saved) > stamp(serverSavedAt)) serverSavedAt = saved.saved;
+    if (saved.dirty) rev = 1;
     setStatus("Restored from this phone");
   } else {
     keepLocal(false);
@@ -629,4 +688,5 @@
   show(start < 0 ? 0 : start);
   if (rev !== savedRev) scheduleSave(0);
   if (navigator.onLine === false) offline();
+  if (window.performance && performance.mark) performance.mark("visit-form-ready");
 })();

@@ -41,8 +41,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: object) -> None:  # one line per request drowns the output
-        pass
+    """Logs nothing (one line per request drowns the output); records what was asked."""
+
+    def log_request(self, *args: object) -> None:
+        self.server.seen.append((self.command, self.path.split("?")[0]))  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -50,6 +52,10 @@ class LiveServer:
     app: Flask
     url: str
     server: BaseWSGIServer
+
+    def requests(self, method: str, path: str) -> int:
+        """How many ``method path`` requests the server has answered so far."""
+        return self.server.seen.count((method, path))  # type: ignore[attr-defined]
 
     def login(self, page, email: str, password: str, *, go: bool = True) -> None:  # noqa: ANN001
         """Sign in; ``go=False`` uses the sign-in page the browser is already on."""
@@ -73,6 +79,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    server.seen = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -73,6 +73,25 @@ PLAN = {
 }
 
 
+#: Files the phone must refuse beside the question: (name, type, bytes, words shown).
+REFUSED = [
+    (
+        "logo.svg",
+        "image/svg+xml",
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><rect width="9"/></svg>',
+        "HTML or SVG",
+    ),
+    ("offer.html", "text/html", b"<html><script>alert(1)</script></html>", "HTML or SVG"),
+    ("huge.jpg", "image/jpeg", b"\0" * (11 * 1024 * 1024), "photos can be at most 10 MB"),
+]
+
+
+def small_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (240, 240, 230)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def camera_photo(size=(4000, 3000)) -> bytes:
     """A 12 MP camera-sized JPEG with enough detail to weigh a few MB."""
     noise = Image.effect_noise((size[0] // 4, size[1] // 4), 60).convert("RGB")
@@ -119,6 +138,11 @@ def fill_section(page, section: str) -> None:  # noqa: ANN001
 
 def next_section(page) -> None:  # noqa: ANN001
     page.locator("[data-next]").tap()
+
+
+def offline_ready(page) -> None:  # noqa: ANN001
+    """The service worker has kept this page and its files for a reload without network."""
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'")
 
 
 def saved(page) -> None:  # noqa: ANN001
@@ -181,10 +205,12 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     page.get_by_role("button", name="Start the visit").tap()
     page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
     visit_id = int(page.url.rsplit("/", 1)[1])
+    form_path = f"/shop/visits/{visit_id}"
     with app.app_context():
         visit = db.session.get(Visit, visit_id)
         assert visit.assignment_id == assignment_id and visit.distance_m is not None
         assert 50 < visit.distance_m < 150
+    offline_ready(page)
 
     # About the visit: when they left, who served them.
     assert page.locator("[data-step-label]").inner_text().startswith("Step 1 of 7")
@@ -208,26 +234,53 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     assert local_answers(page, visit_id)["empathy"] == "5"
     assert "empathy" not in stored_answers(app, visit_id)
 
-    # A reload before those answers reach the server restores them from this phone.
-    page.route("**/draft", lambda route: route.abort())
-    phone.set_offline(False)
+    # A reload while offline: the page comes from the service worker, every answer from
+    # this phone, and the shopper is back on the same step.
+    reloads = live_server.requests("GET", form_path)
     page.reload()
+    assert live_server.requests("GET", form_path) == reloads  # the server never saw it
     assert page.locator("[data-step-label]").inner_text().startswith("Step 3 of 7")
     for key, value in PLAN["needs"]:
         assert page.locator(f"#answer-{key}-{value}").is_checked(), key
-    page.unroute("**/draft")
-    wait_until(lambda: stored_answers(app, visit_id).get("empathy") == 5)
-
-    # Offline again: typing goes on, and is sent by itself when the network is back.
-    next_section(page)
-    phone.set_offline(True)
+    for key, value in PLAN["arrival"][:4]:
+        assert page.locator(f"#answer-{key}-{value}").is_checked(), key
+    assert page.locator("#answer-wait_minutes").input_value() == "3"
+    assert page.locator("input[name=staff_ids]:checked + label").inner_text().startswith("Amira")
+    assert page.locator("#ended_at").input_value() != ""
     banner.wait_for(state="visible")
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "offline-reload.png"))
+
+    # Typing goes on offline, and is sent by itself when the network is back.
+    next_section(page)
     for key, value in PLAN["advice"][:3]:
         answer(page, key, value)
     assert "product_knowledge" not in stored_answers(app, visit_id)
     phone.set_offline(False)
     wait_until(lambda: stored_answers(app, visit_id).get("product_knowledge") == 5)
+    assert stored_answers(app, visit_id)["empathy"] == 5
     banner.wait_for(state="hidden")
+    saved(page)
+
+    # Offline again, a receipt waits to be sent, another reload: the kept page is older
+    # than the answers the server has confirmed since, so the newer copy here wins; the
+    # receipt is still waiting, and goes when the network is back.
+    phone.set_offline(True)
+    receipt = page.locator('[data-photo-picker][data-kind="receipt"]')
+    receipt.locator("input[type=file]").nth(1).set_input_files(
+        files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": small_png()}]
+    )
+    receipt.locator(".photo-item.is-waiting").wait_for(state="attached")
+    page.reload()
+    assert page.locator("[data-step-label]").inner_text().startswith("Step 4 of 7")
+    assert page.locator("#answer-product_knowledge-5").is_checked()
+    assert page.locator("#answer-empathy-5").is_checked()
+    receipt.locator(".photo-item.is-waiting").wait_for(state="attached")
+    phone.set_offline(False)
+    receipt.locator(".photo-item[data-attachment]").wait_for(state="attached")
+    with app.app_context():
+        kinds = db.session.scalars(select(Attachment.kind).where(Attachment.visit_id == visit_id))
+        assert [k.value for k in kinds] == ["receipt"]
 
     # A photo: a text file renamed .jpg is refused beside the question; a 12 MP photo is
     # shrunk on the phone before it is sent.
@@ -240,6 +293,17 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     error = offer.locator("[data-photo-error]")
     error.wait_for(state="visible")
     assert "not a photo we can read" in error.inner_text()
+    # So are a web page, a drawing, and a file over the limit; every answer stays.
+    for name, mime, data, words in REFUSED:
+        page.evaluate(
+            "document.querySelectorAll('[data-photo-error]').forEach(e => e.hidden = true)"
+        )
+        chooser.set_input_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
+        error.wait_for(state="visible")
+        assert words in error.inner_text(), (name, error.inner_text())
+    assert offer.locator(".photo-item").count() == 0
+    assert page.locator("#answer-offer_on_display-yes").is_checked()
+    assert page.locator("#answer-product_knowledge-5").is_checked()
     original = camera_photo()
     assert len(original) > 2_000_000
     with page.expect_request("**/attachments") as sent:
@@ -249,7 +313,11 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     offer.locator(".photo-item[data-attachment] img").wait_for()
     assert sent.value.sizes()["requestBodySize"] < 800_000  # not the 2+ MB original
     with app.app_context():
-        photo = db.session.scalar(select(Attachment).where(Attachment.visit_id == visit_id))
+        photo = db.session.scalar(
+            select(Attachment).where(
+                Attachment.visit_id == visit_id, Attachment.question_key == "offer_on_display"
+            )
+        )
         assert photo.question_key == "offer_on_display"
         assert (photo.width, photo.height) == (1600, 1200)
     for key, value in PLAN["advice"][4:]:
@@ -283,6 +351,7 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     page.route("**/submit", twice)
     page.locator("#submit-button").dblclick()
     page.locator("[data-sent]").wait_for()
+    assert live_server.requests("POST", f"{form_path}/submit") == 2  # sent again: still one
     page.screenshot(path=str(SHOTS / "sent.png"))
     assert "Sent · waiting for review" in page.locator("[data-sent]").inner_text()
     with app.app_context():
@@ -374,10 +443,18 @@ def test_an_expired_session_comes_back_to_the_same_form_with_every_answer(live_s
     answer(page, "greeted_promptly", "yes")
     saved(page)
 
-    # The session ends (cookie gone) while the shopper keeps typing.
+    # The session ends (cookie gone) while the shopper keeps typing: the page says so and
+    # keeps every answer; nothing is lost while they go on typing.
     phone.clear_cookies()
     answer(page, "friendly_greeting", "no")
+    banner = page.locator("#net-banner")
+    banner.wait_for(state="visible")
+    assert "signed out" in banner.inner_text() and "answers are kept" in banner.inner_text()
+    assert page.url == form_url
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "signed-out.png"))
     page.locator("#answer-friendly_greeting-comment").fill("A flat 'next'.")
+    page.locator("[data-sign-in]").tap()
     page.wait_for_url(re.compile(r"/login\?next="))
     live_server.login(page, "shopper@demo.test", DEMO_PASSWORD, go=False)
     assert page.url == form_url
@@ -410,6 +487,11 @@ def test_the_form_at_360_px_has_no_horizontal_scroll(live_server, new_phone):
     page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
     sections = page.locator(".visit-section").count()
     assert sections == 7
+    # Numbers get a numeric keyboard.
+    modes = page.evaluate(
+        "[...document.querySelectorAll('input[type=number]')].map(i => i.inputMode)"
+    )
+    assert modes and set(modes) <= {"decimal", "numeric"}, modes
     for index in range(sections):
         section = page.locator(".visit-section:not([hidden])")
         key = section.get_attribute("data-section").lstrip("@")

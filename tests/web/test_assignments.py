@@ -422,6 +422,16 @@ def test_list_marks_overdue_and_filters_by_the_query_string(app, client, auth, i
     assert client.get("/assignments/?from=not-a-date&page=abc").status_code == 200
 
 
+def test_the_detail_page_is_never_stale_about_overdue(app, client, auth, ids):
+    past = TODAY - timedelta(days=20)
+    late = seed_assignment(app, ids, start=past, end=TODAY - timedelta(days=1))
+    auth.login(ids["manager_email"])
+    page = client.get(f"/assignments/{late}").get_data(as_text=True)
+    assert "Overdue" in page or "overdue" in page
+    with app.app_context():
+        assert db.session.get(Assignment, late).status is S.OVERDUE
+
+
 def test_list_is_paginated_by_50_and_keeps_filters(app, client, auth, ids):
     with app.app_context():
         from audit.models import Branch, Scorecard, User

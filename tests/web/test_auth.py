@@ -27,8 +27,17 @@ def test_login_and_logout(app, client, auth):
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert client.get("/org/branches").status_code == 200
-    assert auth.logout().status_code == 302
+    signed_out = auth.logout()
+    assert signed_out.status_code == 302
+    assert signed_out.headers["Clear-Site-Data"] == '"cache"'  # offline copies of pages go too
     assert client.get("/org/branches").status_code == 302
+
+
+def test_errors_answer_json_only_to_clients_that_prefer_it(app, client):
+    as_html = client.get("/no-such-page", headers={"Accept": "*/*"})
+    assert as_html.status_code == 404 and as_html.mimetype == "text/html"
+    as_json = client.get("/no-such-page", headers={"Accept": "application/json"})
+    assert as_json.status_code == 404 and as_json.json["error"] == "Not Found"
 
 
 def test_email_is_case_insensitive(app, auth):

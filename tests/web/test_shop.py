@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import gzip
+import hashlib
 import io
 import re
 import threading
@@ -670,6 +671,51 @@ def test_managers_and_staff_cannot_use_the_shoppers_pages(client, auth, ids, sha
     assert client.get("/shop/").status_code == 403
 
 
+#: Areas a shopper never uses: scores, reports, reviews, staff and organisation data.
+CLOSED_TO_SHOPPERS = (
+    "reports",
+    "review",
+    "coaching",
+    "org",
+    "scorecards",
+    "admin",
+    "appeals",
+    "actions",
+)
+ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+
+
+def dummy_url(rule) -> str:
+    """A concrete URL for a rule: every argument filled in to fit its converter."""
+
+    def fill(match: re.Match) -> str:
+        converter = match.group("converter") or "default"
+        if converter == "any":
+            return match.group("args").split(",")[0].strip().strip("'\"")
+        if converter == "uuid":
+            return "00000000-0000-0000-0000-000000000001"
+        if converter == "float":
+            return "1.0"
+        return "1"
+
+    return ARGUMENT.sub(fill, rule.rule)
+
+
+def test_dummy_urls_fit_their_converters():
+    from werkzeug.routing import Map, Rule
+
+    rules = Map(
+        [
+            Rule("/a/<int:id>/<code>", endpoint="a"),
+            Rule("/b/<any(pdf, csv):fmt>/<uuid:job>", endpoint="b"),
+            Rule("/c/<path:rest>.<float:x>", endpoint="c"),
+        ]
+    )
+    adapter = rules.bind("localhost")
+    for rule in rules.iter_rules():
+        assert adapter.match(dummy_url(rule))[0] == rule.endpoint
+
+
 def test_shoppers_get_403_for_scores_reports_and_staff_data(app, client, auth, ids, shared):
     visit_id = shared[0]
     auth.login(ids["shopper_email"])
@@ -681,13 +727,34 @@ def test_shoppers_get_403_for_scores_reports_and_staff_data(app, client, auth, i
         "/org/branches",
         "/assignments/",
         "/scorecards/",
-        "/me",
+        "/coaching/me",
     ):
         assert client.get(url).status_code == 403, url
+    # Every route of those areas, whatever is added to them later (the reports blueprint
+    # grows its dashboards): walked from the url_map, every method.
+    checked: set[str] = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/reports", "/coaching", "/api")) and "GET" in rule.methods:
-            url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
-            assert client.get(url).status_code == 403, url
+        if rule.endpoint.split(".")[0] not in CLOSED_TO_SHOPPERS:
+            continue
+        url = dummy_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 403, (rule.endpoint, method, url, response.status_code)
+        checked.add(rule.endpoint.split(".")[0])
+    assert {"reports", "review", "org", "scorecards"} <= checked
+    assert client.get(f"/reports/visits/{visit_id}.pdf").status_code == 403  # their own visit
+
+
+def test_a_shopper_sees_nothing_of_another_shoppers_assignment(app, client, auth, ids):
+    assignment_id = make_assignment(app, ids, shopper="other_shopper", status="offered")
+    auth.login(ids["shopper_email"])
+    assert client.get(f"/assignments/{assignment_id}/offer").status_code == 404
+    assert client.post(f"/assignments/{assignment_id}/accept").status_code == 404
+    assert client.post(f"/assignments/{assignment_id}/decline").status_code == 404
+    assert client.post(f"/shop/assignments/{assignment_id}/start").status_code == 404
+    assert f"/assignments/{assignment_id}/" not in client.get("/shop/").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Assignment, assignment_id).status is AssignmentStatus.OFFERED
 
 
 def test_photos_are_served_only_to_those_who_may_see_the_visit(app, client, auth, ids, shared):
@@ -876,3 +943,66 @@ def test_staff_choices_are_the_branchs_active_staff(app, client, ids, visit_id):
         db.session.commit()
     page = client.get(f"/shop/visits/{visit_id}").get_data(as_text=True)
     assert "Amira Hassan" not in page and "Ava Edwards" in page
+
+
+# --- signed out mid-form, offline copies ----------------------------------------------------
+
+
+def test_a_signed_out_phone_gets_401_json_and_comes_back_to_its_form(client, auth, ids, visit_id):
+    form = f"/shop/visits/{visit_id}"
+    client.post(f"{form}/draft", json={"answers": {"greeted": "yes"}})
+    auth.logout()
+    json_calls = [
+        client.post(f"{form}/draft", json={"answers": {"greeted": "no"}}),
+        client.post(f"{form}/submit", json={"client_token": "a" * 32}),
+        client.get(f"{form}/draft", headers={"Accept": "application/json"}),
+        upload(client, visit_id, question_key="poster"),
+    ]
+    for response in json_calls:
+        assert response.status_code == 401, response.request.path
+        assert response.json["error"] == "signed_out"
+        assert "answers are kept" in response.json["message"]
+        assert response.json["login_url"] == "/login"
+    # A person's browser still gets the sign-in page, which leads back to the form.
+    page = client.get(form)
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+    back = auth.login(ids["shopper_email"], query_string={"next": form})
+    assert back.status_code == 302 and back.headers["Location"] == form
+    assert client.get(f"{form}/draft").json["answers"] == {"greeted": "yes"}  # nothing lost
+
+
+def test_the_service_worker_covers_the_shop_and_assets_are_versioned(app, client, visit_id):
+    with client.get("/shop/sw.js") as worker:
+        assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+        assert worker.headers["Cache-Control"] == "no-cache"
+        assert b'addEventListener("fetch"' in worker.data
+    assert "worker-src 'self'" in worker.headers["Content-Security-Policy"]
+    page = client.get(f"/shop/visits/{visit_id}").get_data(as_text=True)
+    assert '<meta name="service-worker" content="/shop/sw.js">' in page
+    script = (Path(app.static_folder) / "js" / "visit_form.js").read_bytes()
+    version = hashlib.sha256(script).hexdigest()[:12]
+    assert f'src="/static/js/visit_form.js?v={version}"' in page
+    assert re.search(r'href="/static/css/visit_form.css\?v=[0-9a-f]{12}"', page)
+    assert re.search(r'data-saved-at="[^"]*"', page)
+    assert "sw.js" in client.get("/shop/").get_data(as_text=True)
+
+
+def test_versioned_urls_follow_the_file(app, tmp_path):
+    from audit.shop.assets import versioned_static
+
+    app.static_folder = str(tmp_path)
+    (tmp_path / "a.js").write_text("one")
+    with app.test_request_context():
+        first = versioned_static("a.js")
+        (tmp_path / "a.js").write_text("two!")
+        second = versioned_static("a.js")
+        assert first != second and first.startswith("/static/a.js?v=")
+        assert versioned_static("missing.js") == "/static/missing.js"
+
+
+def test_a_saved_draft_stamps_the_page_with_the_servers_time(client, visit_id):
+    saved = client.post(f"/shop/visits/{visit_id}/draft", json={"answers": {"greeted": "yes"}})
+    stamp = saved.json["saved_at"]
+    assert stamp.endswith("Z")
+    page = client.get(f"/shop/visits/{visit_id}").get_data(as_text=True)
+    assert f'data-saved-at="{stamp}"' in page
