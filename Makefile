@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint browser format migrate demo clean
+.PHONY: run test lint browser pdf-deps bench-reports format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@
 
 ## run: install, migrate the embedded database, load demo data on first start, serve
-run: $(VENV)/.installed
+run: $(VENV)/.installed pdf-deps
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo
@@ -29,18 +29,33 @@ run: $(VENV)/.installed
 	@echo
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## test: install test requirements and Chromium for browser tests, lint, run the whole suite
+## test: install test requirements, Chromium and poppler for browser and PDF tests, lint, run the whole suite
 # One worker per core (pytest-xdist), each with its own PostgreSQL database.
-test: lint browser
+test: lint browser pdf-deps
 	$(BIN)/pytest -n auto --dist loadfile
 
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
-# download cannot work offline); install it when it is missing.
+# download cannot work offline); PDF layout tests draw pages with poppler's pdftoppm.
+# Install both when missing.
+TEST_PACKAGES := chromium poppler-utils
 browser:
-	@test -x /usr/bin/chromium || { \
-		echo "Installing Chromium for the browser tests"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		|| { echo "Could not install chromium; run: sudo apt-get install chromium"; exit 1; }; }
+	@{ test -x /usr/bin/chromium && command -v pdftoppm >/dev/null; } || { \
+		echo "Installing Chromium and poppler-utils for the browser and PDF layout tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES)) \
+		|| { echo "Could not install them; run: sudo apt-get install $(TEST_PACKAGES)"; exit 1; }; }
+
+# PDF reports: WeasyPrint draws with Pango and the locally installed DejaVu fonts
+# (nothing is fetched over the network); install them when missing.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-deps:
+	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
+		echo "Installing Pango and DejaVu fonts for the PDF reports"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES)) \
+		|| { echo "Could not install them; run: sudo apt-get install $(PDF_PACKAGES)"; exit 1; }; }
+
+## bench-reports: 100,000 visits into SQLite and PostgreSQL (BENCH_POSTGRES_URL), timings table
+bench-reports: $(VENV)/.test-installed pdf-deps
+	$(BIN)/python bench/reports.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

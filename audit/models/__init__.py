@@ -17,6 +17,7 @@ from audit.models.login_attempt import LoginAttempt
 from audit.models.notification import Notification
 from audit.models.org import Branch, Region, StaffMember
 from audit.models.review import AnswerChange, ReviewerComment
+from audit.models.rollup import QuestionMonthStats, SectionMonthStats, VisitMonthStats
 from audit.models.scorecard import (
     Scorecard,
     ScorecardQuestion,
@@ -48,6 +49,9 @@ __all__ = [
     "CoachingReply",
     "Kudos",
     "Notification",
+    "QuestionMonthStats",
+    "SectionMonthStats",
+    "VisitMonthStats",
     "OPEN_STATUSES",
     "AnswerChange",
     "Assignment",

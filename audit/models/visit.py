@@ -52,6 +52,7 @@ class Visit(db.Model):
         Index("ix_visits_scorecard_status_visited", "scorecard_id", "status", "visited_at"),
         Index("ix_visits_branch_visited", "branch_id", "visited_at"),
         Index("ix_visits_status_visited", "status", "visited_at"),
+        Index("ix_visits_updated_at", "updated_at"),  # the report cache's data stamp
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,12 @@ the viewer's scope) and counts only reportable visits: approved or
 published, not excluded, with a percent. Each function runs a fixed number
 of queries whatever the number of branches or visits.
 
+Company, region and branch figures over whole calendar months are summed
+from rollup tables (:mod:`audit.reporting.rollups`: per branch, scorecard
+and month, kept exact by a session hook on every change to a visit) instead
+of every visit and answer; custom day ranges and staff figures read the
+visits directly. Both paths give the same figures (tests/reporting/test_rollups.py).
+
 Typical use in a view::
 
     flt = ReportFilter.for_viewer(current_user, scorecard="branch-visit",

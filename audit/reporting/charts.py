@@ -250,12 +250,16 @@ def trend_chart(
     def x_of(index: int) -> float:
         return left + step * (index + 0.5)
 
-    # Month labels: thin them out when there are many, keep every n.
+    # Month labels: thinned out past 12 months (every n is still in the point's tip and
+    # in <desc>); the n under each month up to 18 months, under the labelled ones beyond.
     every = max(1, -(-count // 12))
     for i, value in enumerate(values):
         x = x_of(i)
-        if i % every == 0 or i == count - 1:
+        labelled = i % every == 0
+        if labelled:
             body.append(_text(x, top + plot_h + 16, value.label, text_anchor="middle"))
+        if not labelled and count > 18:
+            continue
         body.append(
             _text(
                 x,

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from audit.extensions import db
-from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit
+from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit, VisitMonthStats
 from audit.reporting.filters import ReportFilter
+from audit.reporting.rollups import reads_rollups, rollup_conditions
 from audit.reporting.sql import visit_conditions
 from audit.reporting.summary import BranchRef
 
@@ -40,10 +41,20 @@ class CriticalFails:
 def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
     """The number of critical-fail visits and the latest ``limit``, newest first (one query).
 
-    ``COUNT(*) OVER ()`` is computed before LIMIT, so the total comes with the page.
+    ``COUNT(*) OVER ()`` is computed before LIMIT, so the total comes with the page
+    (or, for whole months, the rollups' sum of critical fails as a scalar subquery).
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    total: ColumnElement[Any] = func.count().over()
+    if reads_rollups(flt):
+        # The count from the rollups: the window would read every visit of the filter,
+        # while the latest few are found through ix_visits_scorecard_status_visited.
+        total = (
+            select(func.coalesce(func.sum(VisitMonthStats.critical), 0))
+            .where(*rollup_conditions(VisitMonthStats, flt))
+            .scalar_subquery()
+        )
     latest = (
         select(
             Visit.id,
@@ -51,7 +62,7 @@ def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
             Visit.branch_id,
             Visit.scorecard_id,
             Visit.percent,
-            func.count().over().label("total"),
+            total.label("total"),
         )
         .where(*visit_conditions(flt), Visit.critical_failed.is_(True))
         .order_by(Visit.visited_at.desc(), Visit.id.desc())

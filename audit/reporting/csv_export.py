@@ -12,13 +12,14 @@ Typical use::
 
     league_csv(branch_league(flt), company_mean=summary(flt).figure.mean)
     visits_csv(visit_rows(flt, sections=True))
+    iter_visits_csv(stream_visit_rows(flt), section_keys(flt))   # a streamed download
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from audit.reporting.league import League
 from audit.reporting.stats import Figure, significance
@@ -126,8 +127,46 @@ def league_csv(
     return _rows_to_csv(LEAGUE_FIELDS, rows)
 
 
+def _visit_cells(visit: VisitRow, section_keys: Sequence[str]) -> list[object]:
+    return [
+        visit.id,
+        visit.visited_at.isoformat(),
+        visit.status,
+        safe_text(visit.branch_code),
+        safe_text(visit.branch_name),
+        safe_text(visit.region_name),
+        visit.scorecard,
+        visit.version,
+        _number(visit.percent),
+        _number(visit.target),
+        "yes" if visit.passed else "no",
+        visit.band or "",
+        "yes" if visit.critical_failed else "no",
+        safe_text(";".join(s.code for s in visit.staff)),
+        *(_number(visit.sections.get(key)) for key in section_keys),
+    ]
+
+
+def iter_visits_csv(
+    visits: Iterable[VisitRow], section_keys: Sequence[str], batch: int = 500
+) -> Iterator[str]:
+    """The visits CSV in pieces (header first, then ``batch`` rows at a time), for streaming."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*VISIT_FIELDS, *(f"section:{k}" for k in section_keys)])
+    count = 0
+    for visit in visits:
+        writer.writerow(_visit_cells(visit, section_keys))
+        count += 1
+        if count % batch == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
 def visits_csv(visits: Sequence[VisitRow], section_keys: Sequence[str] | None = None) -> str:
-    """One row per visit, with a ``section:KEY`` column per section (in first-seen order).
+    """One row per visit, with a ``section:KEY`` column per section (first-seen order by default).
 
     No shopper identity: who made the visit is not part of a report.
     """
@@ -136,28 +175,14 @@ def visits_csv(visits: Sequence[VisitRow], section_keys: Sequence[str] | None = 
         for visit in visits:
             keys.extend(k for k in visit.sections if k not in keys)
         section_keys = keys
-    rows = []
-    for visit in visits:
-        rows.append(
-            [
-                visit.id,
-                visit.visited_at.isoformat(),
-                visit.status,
-                safe_text(visit.branch_code),
-                safe_text(visit.branch_name),
-                safe_text(visit.region_name),
-                visit.scorecard,
-                visit.version,
-                _number(visit.percent),
-                _number(visit.target),
-                "yes" if visit.passed else "no",
-                visit.band or "",
-                "yes" if visit.critical_failed else "no",
-                safe_text(";".join(s.code for s in visit.staff)),
-                *(_number(visit.sections.get(key)) for key in section_keys),
-            ]
-        )
-    return _rows_to_csv([*VISIT_FIELDS, *(f"section:{k}" for k in section_keys)], rows)
+    return "".join(iter_visits_csv(visits, section_keys))
 
 
-__all__ = ["LEAGUE_FIELDS", "VISIT_FIELDS", "league_csv", "safe_text", "visits_csv"]
+__all__ = [
+    "LEAGUE_FIELDS",
+    "VISIT_FIELDS",
+    "iter_visits_csv",
+    "league_csv",
+    "safe_text",
+    "visits_csv",
+]

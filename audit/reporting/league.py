@@ -22,8 +22,14 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 
 from audit.extensions import db
-from audit.models import Branch, StaffMember, Visit, visit_staff
+from audit.models import Branch, StaffMember, Visit, VisitMonthStats, visit_staff
 from audit.reporting.filters import ReportFilter, UnitKind
+from audit.reporting.rollups import (
+    reads_rollups,
+    rollup_conditions,
+    visit_figure_columns,
+    visit_rank_mean,
+)
 from audit.reporting.sql import (
     branch_conditions,
     figure_columns,
@@ -128,17 +134,29 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
     """Branches of the filter's region (or every branch in scope) ranked by mean (one query)."""
     minimum = _minimum(min_visits)
     peers = flt.peers()
-    aggregates = (
-        from_visits(
+    if reads_rollups(peers):
+        t = VisitMonthStats
+        aggregates = (
             select(
-                Visit.branch_id.label("unit_id"),
-                *figure_columns(),
-                rank_mean(Visit.percent).label("rank_mean"),
+                t.branch_id.label("unit_id"),
+                *visit_figure_columns(),
+                visit_rank_mean().label("rank_mean"),
             )
+            .where(*rollup_conditions(t, peers))
+            .group_by(t.branch_id)
         )
-        .where(*visit_conditions(peers))
-        .group_by(Visit.branch_id)
-    )
+    else:
+        aggregates = (
+            from_visits(
+                select(
+                    Visit.branch_id.label("unit_id"),
+                    *figure_columns(),
+                    rank_mean(Visit.percent).label("rank_mean"),
+                )
+            )
+            .where(*visit_conditions(peers))
+            .group_by(Visit.branch_id)
+        )
     units = select(
         Branch.id, Branch.code, Branch.name, Branch.id.label("branch_id"), Branch.region_id
     ).where(*branch_conditions(peers))

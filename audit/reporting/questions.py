@@ -17,6 +17,8 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from audit.extensions import db
 from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit
 from audit.reporting.filters import ReportFilter
+from audit.reporting.rollups import nps_counts, reads_rollups
+from audit.reporting.rollups import question_aggregates as rollup_question_aggregates
 from audit.reporting.sql import as_float, count_if, latest_questions, visit_conditions
 from audit.reporting.stats import Interval, nps_score, wilson_interval
 from audit.reporting.summary import BranchRef
@@ -77,6 +79,13 @@ def _question_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Selec
     )
 
 
+def _pass_counts(flt: ReportFilter) -> Select:
+    """Scored answers and full marks per (scorecard, question), from the rollups when it can."""
+    if reads_rollups(flt):
+        return rollup_question_aggregates(flt)
+    return _question_aggregates(flt)
+
+
 def _with_text(flt: ReportFilter, aggregates: Select, *extra: Any) -> Select:
     agg = aggregates.subquery("question_figures")
     latest = latest_questions(flt)
@@ -110,7 +119,7 @@ def _result(row: Any) -> QuestionResult:
 
 def question_results(flt: ReportFilter) -> list[QuestionResult]:
     """Every scored question answered in the filter, in the newest version's order."""
-    query = _with_text(flt, _question_aggregates(flt))
+    query = _with_text(flt, _pass_counts(flt))
     c = query.selected_columns
     query = query.order_by(c.slug, c.version_number.desc(), c.position, c.question_key)
     return [_result(row) for row in db.session.execute(query)]
@@ -123,7 +132,7 @@ def most_failed_questions(
 
     ``min_answers`` leaves out questions answered fewer times than that.
     """
-    query = _with_text(flt, _question_aggregates(flt))
+    query = _with_text(flt, _pass_counts(flt))
     c = query.selected_columns
     query = (
         query.where(c.passed < c.n, c.n >= min_answers)
@@ -205,23 +214,27 @@ class NpsResult:
 def nps(flt: ReportFilter) -> NpsResult:
     """NPS from the answers to questions of type nps (one query)."""
     value = Answer.value_number
-    row = db.session.execute(
-        select(
-            func.count().label("n"),
-            count_if(value >= 9).label("promoters"),
-            count_if(value <= 6).label("detractors"),
+    if reads_rollups(flt):
+        query = nps_counts(flt)
+    else:
+        query = (
+            select(
+                func.count().label("n"),
+                count_if(value >= 9).label("promoters"),
+                count_if(value <= 6).label("detractors"),
+            )
+            .select_from(Answer)
+            .join(Visit, Visit.id == Answer.visit_id)
+            .join(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
+            .where(
+                *visit_conditions(flt),
+                ScorecardQuestion.type == "nps",
+                value.is_not(None),
+                Answer.is_na.is_(False),
+                Answer.hidden.is_(False),
+            )
         )
-        .select_from(Answer)
-        .join(Visit, Visit.id == Answer.visit_id)
-        .join(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
-        .where(
-            *visit_conditions(flt),
-            ScorecardQuestion.type == "nps",
-            value.is_not(None),
-            Answer.is_na.is_(False),
-            Answer.hidden.is_(False),
-        )
-    ).one()
+    row = db.session.execute(query).one()
     n, promoters, detractors = int(row.n), int(row.promoters), int(row.detractors)
     return NpsResult(
         n, promoters, n - promoters - detractors, detractors, nps_score(promoters, detractors, n)

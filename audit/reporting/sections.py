@@ -14,8 +14,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 
 from audit.extensions import db
-from audit.models import Branch, Scorecard, ScorecardSection, Visit, VisitSectionScore
+from audit.models import (
+    Branch,
+    Scorecard,
+    ScorecardSection,
+    SectionMonthStats,
+    Visit,
+    VisitSectionScore,
+)
 from audit.reporting.filters import ReportFilter
+from audit.reporting.rollups import reads_rollups
+from audit.reporting.rollups import section_aggregates as rollup_section_aggregates
 from audit.reporting.sql import count_if, latest_sections, visit_conditions
 from audit.reporting.stats import Figure
 from audit.reporting.summary import Benchmark, BenchmarkKind, BranchRef, compare
@@ -49,6 +58,8 @@ class SectionResult:
 
 
 def _section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
+    if reads_rollups(flt):
+        return rollup_section_aggregates(flt, *group)
     percent = VisitSectionScore.percent
     judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
     return (
@@ -140,9 +151,10 @@ class Heatmap:
 
 def section_heatmap(flt: ReportFilter) -> Heatmap:
     """Section × branch figures in one GROUP BY; only branches in the filter and scope."""
+    branch_id = SectionMonthStats.branch_id if reads_rollups(flt) else Visit.branch_id
     query = _with_titles(
         flt,
-        _section_aggregates(flt, Visit.branch_id),
+        _section_aggregates(flt, branch_id.label("branch_id")),
         Branch.code.label("branch_code"),
         Branch.name.label("branch_name"),
         Branch.region_id.label("branch_region_id"),

@@ -27,7 +27,6 @@ from sqlalchemy import (
     Subquery,
     case,
     cast,
-    exists,
     false,
     func,
     select,
@@ -94,10 +93,11 @@ def visit_conditions(flt: ReportFilter, *, staff: bool = True) -> list[ColumnEle
     if by_branch:
         conditions.append(Visit.branch_id.in_(select(Branch.id).where(*by_branch)))
     if staff and flt.staff_id is not None:
+        # IN, not a correlated EXISTS: the staff member's few visits are found through
+        # ix_visit_staff_staff_member_id instead of testing every visit of the period.
         conditions.append(
-            exists().where(
-                visit_staff.c.visit_id == Visit.id,
-                visit_staff.c.staff_member_id == flt.staff_id,
+            Visit.id.in_(
+                select(visit_staff.c.visit_id).where(visit_staff.c.staff_member_id == flt.staff_id)
             )
         )
     return conditions

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from sqlalchemy import literal_column, select, union_all
 
 from audit.extensions import db
-from audit.models import Branch, Region, Scorecard, ScorecardVersion, StaffMember, VersionStatus
+from audit.models import (
+    Branch,
+    Region,
+    Scorecard,
+    ScorecardVersion,
+    StaffMember,
+    VersionStatus,
+    VisitMonthStats,
+)
 from audit.reporting.filters import ReportFilter, UnitKind
+from audit.reporting.rollups import reads_rollups, rollup_conditions, visit_figure_columns
 from audit.reporting.sql import figure_columns, figure_of, from_visits, visit_conditions
 from audit.reporting.stats import Figure, Significance, significance
 
@@ -197,12 +206,15 @@ def figures(filters: list[ReportFilter]) -> list[Figure]:
     """The figure of each filter, all in one statement."""
     if not filters:
         return []
-    parts = [
-        from_visits(select(literal_column(str(i)).label("part"), *figure_columns())).where(
-            *visit_conditions(f)
-        )
-        for i, f in enumerate(filters)
-    ]
+    parts = []
+    for i, f in enumerate(filters):
+        part = literal_column(str(i)).label("part")
+        if reads_rollups(f):
+            parts.append(
+                select(part, *visit_figure_columns()).where(*rollup_conditions(VisitMonthStats, f))
+            )
+        else:
+            parts.append(from_visits(select(part, *figure_columns())).where(*visit_conditions(f)))
     rows = db.session.execute(union_all(*parts)).all()
     by_part = {int(row.part): figure_of(row) for row in rows}
     return [by_part[i] for i in range(len(filters))]

@@ -194,3 +194,13 @@ def test_adapters_carry_means_n_and_intervals() -> None:
     league = League(UnitKind.BRANCH, 2, (entry,), ())
     (league_bar,) = league_bar_values(league, target=85, company=75)
     assert league_bar[:5] == ("1. Leeds", 65.0, 2, 85, 75)
+
+
+def test_long_trends_thin_their_labels_but_keep_every_point() -> None:
+    points = [(f"2024-{m:02d}", 50.0 + m, m) for m in range(1, 13)]
+    points += [(f"2025-{m:02d}", 60.0 + m, m) for m in range(1, 13)]
+    root = parse(trend_chart(points, target=70))
+    assert len(root.findall(f".//{SVG}circle[@class='point']")) == 24
+    labels = [t for t in all_text(root).split() if t.startswith("202")]
+    assert labels == [f"{y}-{m:02d}" for y in (2024, 2025) for m in (1, 3, 5, 7, 9, 11)]
+    assert "2025-12 72.0% (n=12)" in root.find(f"{SVG}desc").text

@@ -1,10 +1,16 @@
 """The branch report: the branch against target, region, company and its own past, its
-sections, staff, recurring failures, critical fails and latest visits."""
+sections, staff, recurring failures, critical fails, corrective actions, appeals and latest
+visits."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
+from audit.actions.service import branch_actions, is_overdue, owner_name
+from audit.models import Action
+from audit.reporting.appeals import AppealFigures, appeal_figures
+from audit.reporting.cache import cached
 from audit.reporting.charts import section_bar_values, section_bars, trend_chart, trend_values
 from audit.reporting.critical import CriticalFails, critical_fails
 from audit.reporting.filters import ReportFilter, UnitKind
@@ -23,6 +29,58 @@ from audit.reporting.sections import SectionResult, section_results
 from audit.reporting.summary import Summary, summary
 from audit.reporting.trend import TrendPoint, monthly_trend
 
+#: Closed actions listed on the branch page and PDF (the latest ones); open ones are all listed.
+CLOSED_ACTIONS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """A corrective action as the branch page and PDF list it (plain values, cacheable)."""
+
+    id: int
+    title: str
+    priority: str
+    status: str
+    owner: str
+    due_on: date | None
+    closed_at: datetime | None
+    overdue: bool
+
+    @classmethod
+    def of(cls, action: Action, today: date | None = None) -> ActionLine:
+        return cls(
+            id=action.id,
+            title=action.title,
+            priority=action.priority.value,
+            status=action.status.value.replace("_", " "),
+            owner=owner_name(action),
+            due_on=action.due_on,
+            closed_at=action.closed_at,
+            overdue=is_overdue(action, today),
+        )
+
+
+@dataclass(frozen=True)
+class BranchActions:
+    """A branch's open actions (soonest due first) and its latest closed ones."""
+
+    open: tuple[ActionLine, ...]
+    closed: tuple[ActionLine, ...]
+    closed_count: int
+
+
+def action_lines(branch_id: int, today: date | None = None) -> BranchActions:
+    """The branch's open and closed corrective actions (one query).
+
+    The caller checks that the viewer may see the branch.
+    """
+    open_, closed = branch_actions(branch_id)
+    return BranchActions(
+        open=tuple(ActionLine.of(a, today) for a in open_),
+        closed=tuple(ActionLine.of(a, today) for a in closed[:CLOSED_ACTIONS_SHOWN]),
+        closed_count=len(closed),
+    )
+
 
 @dataclass(frozen=True)
 class BranchReport:
@@ -39,6 +97,19 @@ class BranchReport:
     critical: CriticalFails
     nps: NpsResult
     visits: tuple[VisitLine, ...]
+    actions: BranchActions
+    appeals: AppealFigures
+
+
+def company_sections(flt: ReportFilter) -> list[SectionResult]:
+    """The company's section results for the filter's period and scorecard.
+
+    The same for every branch and staff report of a period, and a scan of
+    every section score, so it comes from the report cache while the data
+    stamp is unchanged (:mod:`audit.reporting.cache`).
+    """
+    company = flt.company()
+    return cached("pdf.company_sections", company, lambda: section_results(company))
 
 
 def branch_report(flt: ReportFilter) -> BranchReport:
@@ -56,7 +127,7 @@ def branch_report(flt: ReportFilter) -> BranchReport:
         scorecard_label=scorecard_label(flt),
         trend=tuple(monthly_trend(flt)),
         sections=tuple(section_results(flt)),
-        company_sections={r.section.ident: r for r in section_results(flt.company())},
+        company_sections={r.section.ident: r for r in company_sections(flt)},
         region_position=region.entry(flt.branch_id) if region else None,  # type: ignore[arg-type]
         region_league_size=len(region.ranked) if region else 0,
         staff=staff_league(flt),
@@ -65,6 +136,8 @@ def branch_report(flt: ReportFilter) -> BranchReport:
         critical=critical_fails(flt, 10),
         nps=nps(flt),
         visits=tuple(recent_visits(flt, 15)),
+        actions=action_lines(flt.branch_id),  # type: ignore[arg-type]
+        appeals=appeal_figures(flt),
     )
 
 

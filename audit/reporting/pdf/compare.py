@@ -14,9 +14,9 @@ from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import League, branch_league
 from audit.reporting.pdf.common import period_label, region_names, scorecard_label
 from audit.reporting.pdf.render import Progress, build_html, no_progress, render_pdf
-from audit.reporting.sections import Heatmap, SectionResult, section_heatmap, section_results
-from audit.reporting.stats import Significance, significance
-from audit.reporting.summary import BenchmarkKind, Summary, summary
+from audit.reporting.sections import Heatmap, SectionResult, section_heatmap
+from audit.reporting.stats import Figure, Significance, significance
+from audit.reporting.summary import BenchmarkKind, Summary, compare, summary
 from audit.reporting.trend import TrendPoint, monthly_trend
 
 #: More sections than this and the heatmap goes on landscape pages.
@@ -45,6 +45,35 @@ class CompareReport:
         return heatmap_cell_class(fig.mean if fig else None, section.target)
 
 
+def sections_from_heatmap(heatmap: Heatmap) -> tuple[SectionResult, ...]:
+    """Each section's figure over all the heatmap's branches, added up from its cells.
+
+    The same numbers :func:`~audit.reporting.section_results` gives for the
+    filter (n, Σx and Σx² add up across branches; Σx² is recovered from each
+    cell's n, mean and sample sd), without a second scan of every section score.
+    """
+    results = []
+    for section in heatmap.sections:
+        n = passed = judged = critical = 0
+        total = total_sq = 0.0
+        for branch in heatmap.branches:
+            cell = heatmap.cell(branch.id, section)
+            if cell is None or cell.n == 0 or cell.mean is None:
+                continue
+            n += cell.n
+            total += cell.mean * cell.n
+            total_sq += cell.n * cell.mean**2 + (cell.n - 1) * (cell.sd or 0.0) ** 2
+            passed += cell.passed
+            judged += cell.judged
+            critical += cell.critical_fails
+        figure = Figure.from_sums(n, total, total_sq, passed, critical, judged=judged)
+        target = None
+        if section.target is not None:
+            target = compare(figure, BenchmarkKind.SECTION_TARGET, "Section target", section.target)
+        results.append(SectionResult(section, figure, target))
+    return tuple(results)
+
+
 def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> CompareReport:
     """League, heatmap, sections and trend over the filter's branches (a fixed number of
     queries, whatever the number of branches)."""
@@ -60,7 +89,7 @@ def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> Compa
     )
     progress(1, 4, "Comparing sections")
     heatmap = section_heatmap(flt)
-    sections = tuple(section_results(flt))
+    sections = sections_from_heatmap(heatmap)
     progress(2, 4, "Monthly trend")
     trend = tuple(monthly_trend(flt))
     return CompareReport(

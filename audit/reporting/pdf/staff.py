@@ -2,21 +2,25 @@
 branch and the company, with the shoppers' comments behind them.
 
 It never shows who the shopper was: no visitor, no review actor, no file
-name; comments are quoted with the visit date only.
+name; comments are quoted with the visit date only. Open coaching notes are
+listed with their goal, follow-up date and whether they were acknowledged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from audit.coaching.service import open_notes_for
 from audit.extensions import db
-from audit.models import Answer, StaffMember, Visit
+from audit.models import Answer, CoachingNote, StaffMember, Visit
+from audit.reporting.cache import cached
 from audit.reporting.charts import section_bar_values, section_bars, trend_chart, trend_values
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import LeagueEntry, staff_league
+from audit.reporting.pdf.branch import company_sections as pdf_company_sections
 from audit.reporting.pdf.common import VisitLine, period_label, recent_visits, scorecard_label
 from audit.reporting.pdf.render import build_html, render_pdf
 from audit.reporting.questions import QuestionResult, question_results
@@ -62,6 +66,29 @@ class SectionLine:
 
 
 @dataclass(frozen=True)
+class NoteLine:
+    """An open coaching note: what it says and asks, never who the shopper was."""
+
+    written_on: date
+    body: str
+    goal: str
+    follow_up_on: date | None
+    acknowledged_on: date | None
+    visit_date: date | None
+
+    @classmethod
+    def of(cls, note: CoachingNote) -> NoteLine:
+        return cls(
+            written_on=note.created_at.date(),
+            body=note.body,
+            goal=note.goal,
+            follow_up_on=note.follow_up_on,
+            acknowledged_on=note.acknowledged_at.date() if note.acknowledged_at else None,
+            visit_date=note.visit.visited_at.date() if note.visit else None,
+        )
+
+
+@dataclass(frozen=True)
 class StaffReport:
     summary: Summary
     scorecard_label: str
@@ -76,6 +103,7 @@ class StaffReport:
     weaknesses: tuple[CoachingPoint, ...]
     trend: tuple[TrendPoint, ...]
     visits: tuple[VisitLine, ...]
+    open_notes: tuple[NoteLine, ...] = ()
 
 
 def _quotes(flt: ReportFilter, keys: set[str], failed: bool) -> dict[str, list[Quote]]:
@@ -172,7 +200,7 @@ def staff_report(flt: ReportFilter) -> StaffReport:
     league = staff_league(branch_flt)
     own_sections = section_results(flt)
     branch_sections = {r.section.ident: r for r in section_results(branch_flt)}
-    company_sections = {r.section.ident: r for r in section_results(company_flt)}
+    company_sections = {r.section.ident: r for r in pdf_company_sections(flt)}
     lines = tuple(
         SectionLine(
             r,
@@ -191,7 +219,7 @@ def staff_report(flt: ReportFilter) -> StaffReport:
         flt,
         question_results(flt),
         keyed(question_results(branch_flt)),
-        keyed(question_results(company_flt)),
+        keyed(cached("pdf.company_questions", company_flt, lambda: question_results(company_flt))),
     )
     return StaffReport(
         summary=head,
@@ -207,6 +235,7 @@ def staff_report(flt: ReportFilter) -> StaffReport:
         weaknesses=weaknesses,
         trend=tuple(monthly_trend(flt)),
         visits=tuple(recent_visits(flt, 12)),
+        open_notes=tuple(NoteLine.of(n) for n in open_notes_for(flt.staff_id)),  # type: ignore[arg-type]
     )
 
 

@@ -5,6 +5,10 @@ Who reads it decides what it shows. Managers and admins see the shopper's
 name and who did what in the review; staff never see the shopper's identity
 (no name, no e-mail, no actor of any review step, no file names): the
 staff variant names only roles ("the shopper", "a reviewer").
+
+Appeals are listed with their outcome (a staff reader sees only their own,
+as on the visit page), and answers changed on appeal are told apart from
+corrections made in review before publication, for every reader.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from audit.appeals.service import AppealView, appeals_for_visit
 from audit.extensions import db
 from audit.models import (
     AnswerChange,
@@ -104,6 +109,55 @@ class HistoryLine:
     detail: str = ""
 
 
+#: Who raised an appeal, as a staff reader is told (never a name).
+ROLE_WORDS = {
+    Role.STAFF: "A staff member",
+    Role.MANAGER: "A manager",
+    Role.ADMIN: "An administrator",
+}
+
+
+@dataclass(frozen=True)
+class AppealLine:
+    raised_at: datetime
+    raised_by: str  # a name for managers and admins, a role for staff readers
+    question: str
+    reason: str
+    outcome: str  # open, upheld, amended, withdrawn
+    outcome_label: str
+    decided_at: datetime | None
+    decided_by: str | None  # None for staff readers
+    decision_note: str
+    change: str  # "old → new" when the answer was amended
+
+    @classmethod
+    def of(cls, view: AppealView, identity: bool) -> AppealLine:
+        appeal = view.appeal
+        raiser = appeal.raised_by
+        if raiser is None:
+            raised_by = "—"
+        elif identity:
+            raised_by = raiser.name
+        else:
+            raised_by = ROLE_WORDS.get(raiser.role, "Someone")
+        decider = appeal.decided_by.name if identity and appeal.decided_by else None
+        change = ""
+        if view.change is not None:
+            change = f"{view.change.old_value or '—'} → {view.change.new_value or '—'}"
+        return cls(
+            raised_at=appeal.created_at,
+            raised_by=raised_by,
+            question=view.question_text,
+            reason=appeal.reason,
+            outcome=appeal.status.value,
+            outcome_label=view.status_label,
+            decided_at=appeal.decided_at,
+            decided_by=decider,
+            decision_note=appeal.decision_note or "",
+            change=change,
+        )
+
+
 @dataclass
 class VisitReport:
     visit: Visit
@@ -115,6 +169,7 @@ class VisitReport:
     show_identity: bool
     corrections: int = 0
     staff_names: list[str] = field(default_factory=list)
+    appeals: list[AppealLine] = field(default_factory=list)
 
 
 def _value(answer_value: object) -> str:
@@ -164,21 +219,24 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
         who = event.actor.name if identity and event.actor else None
         lines.append(HistoryLine(event.at, label, who, detail))
     changes: list[AnswerChange] = list(visit.answer_changes)
+    corrected = [c for c in changes if c.source != "appeal"]
     for change in changes:
-        if identity:
-            who = change.changed_by.name if change.changed_by else None
-            detail = f"{change.question_key}: {change.old_value or '—'} → {change.new_value or '—'}"
-            if change.reason:
-                detail += f" ({change.reason})"
-            what = "Answer corrected" if change.source == "review" else "Answer changed on appeal"
-            lines.append(HistoryLine(change.changed_at, what, who, detail))
-    if not identity and changes:
+        on_appeal = change.source == "appeal"
+        if not identity and not on_appeal:
+            continue  # staff see review corrections only as a count, below
+        detail = f"{change.question_key}: {change.old_value or '—'} → {change.new_value or '—'}"
+        if change.reason and identity:
+            detail += f" ({change.reason})"
+        who = change.changed_by.name if identity and change.changed_by else None
+        what = "Answer changed on appeal" if on_appeal else "Answer corrected in review"
+        lines.append(HistoryLine(change.changed_at, what, who, detail))
+    if not identity and corrected:
         lines.append(
             HistoryLine(
-                changes[-1].changed_at,
+                corrected[-1].changed_at,
                 "Answers corrected in review",
                 None,
-                f"{len(changes)} answer{'s' if len(changes) != 1 else ''} corrected before "
+                f"{len(corrected)} answer{'s' if len(corrected) != 1 else ''} corrected before "
                 "publication",
             )
         )
@@ -243,6 +301,7 @@ def visit_report(
     known = {q.key for q in definition.questions()}
     general = [p for key, items in photos.items() if key not in known for p in items]
     history, corrections = _history(visit, identity)
+    appeals = [AppealLine.of(view, identity) for view in appeals_for_visit(visit.id, viewer)]
     return VisitReport(
         visit=visit,
         definition=definition,
@@ -253,6 +312,7 @@ def visit_report(
         show_identity=identity,
         corrections=corrections,
         staff_names=[m.name for m in visit.staff],
+        appeals=appeals,
     )
 
 

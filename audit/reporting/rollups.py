@@ -1,0 +1,509 @@
+"""Rollups: the reportable visits summed per (branch, scorecard, calendar month).
+
+Company, region and branch figures over whole months add up these rows
+(:mod:`audit.models.rollup`) instead of reading every visit and answer; a
+100,000-visit dashboard then reads a few thousand rows. The rows hold sums
+(n, Σx, Σx², counts), never means, so a figure from them is the figure the
+visits give (up to floating-point summation order, far below any shown digit).
+
+Which filters read them (:func:`reads_rollups`): no staff member (rollups know
+no staff) and a period of whole calendar months (or open ends). Custom day
+ranges and staff figures use the direct queries. Titles, positions and
+targets are joined at read time exactly as on the direct path.
+
+Kept exactly up to date:
+
+- :func:`rebuild_rollups` recomputes every row (``flask --app wsgi reports
+  rebuild-rollups``; run it after loading data behind the application's back);
+- a session hook records every visit a transaction touches — Visit, Answer
+  and VisitSectionScore objects added, changed or deleted, and AuditEvent
+  rows about a visit (the review service changes a visit's status with a
+  Core UPDATE the ORM does not track, and records an event for it) — with the
+  (branch, scorecard, month) the visit had before the flush and has after
+  it; at the end of that flush it recomputes the rows of those keys with
+  DELETE + INSERT ... SELECT, so even a report read before the commit, in
+  the same transaction, is right (a Core UPDATE is followed by its audit
+  event, which autoflushes before any query). On PostgreSQL an advisory lock per (branch,
+  scorecard) serialises two transactions refreshing the same key, so the
+  later one aggregates after the earlier one committed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Numeric,
+    Select,
+    Table,
+    and_,
+    cast,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from audit.extensions import db
+from audit.models import (
+    Answer,
+    AuditEvent,
+    Branch,
+    QuestionMonthStats,
+    ScorecardQuestion,
+    ScorecardSection,
+    SectionMonthStats,
+    Visit,
+    VisitMonthStats,
+    VisitSectionScore,
+)
+from audit.reporting.filters import ReportFilter
+from audit.reporting.sql import (
+    RANK_DECIMALS,
+    branch_conditions,
+    count_if,
+    figure_columns,
+    from_visits,
+    month_bucket,
+    scorecard_id,
+    visit_conditions,
+)
+
+Key = tuple[int, int, str]  # (branch_id, scorecard_id, "YYYY-MM")
+
+_CHUNK = 200
+_LOCK_NAMESPACE = 0x524F4C  # "ROL": pg_advisory_xact_lock(namespace, key)
+
+# --- which queries read them ---------------------------------------------------------
+
+_direct: ContextVar[bool] = ContextVar("report_rollups_bypassed", default=False)
+
+
+@contextmanager
+def direct_queries() -> Iterator[None]:
+    """Inside the block every report reads the visits directly (tests, benchmarks)."""
+    token = _direct.set(True)
+    try:
+        yield
+    finally:
+        _direct.reset(token)
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def reads_rollups(flt: ReportFilter) -> bool:
+    """True when the filter's figures can come from the rollups: no staff member, and a
+    period made of whole calendar months (either end may be open)."""
+    if _direct.get() or flt.staff_id is not None:
+        return False
+    if flt.date_from is not None and flt.date_from.day != 1:
+        return False
+    if flt.date_to is not None:
+        last = calendar.monthrange(flt.date_to.year, flt.date_to.month)[1]
+        if flt.date_to.day != last:
+            return False
+    return True
+
+
+def rollup_conditions(table: Any, flt: ReportFilter) -> list[ColumnElement[bool]]:
+    """The filter's conditions on a rollup model (what visit_conditions is to visits)."""
+    conditions: list[ColumnElement[bool]] = []
+    if flt.scorecard is not None:
+        conditions.append(table.scorecard_id == scorecard_id(flt.scorecard))
+    if flt.date_from is not None:
+        conditions.append(table.month >= month_of(flt.date_from))
+    if flt.date_to is not None:
+        conditions.append(table.month <= month_of(flt.date_to))
+    if flt.branch_id is not None:
+        conditions.append(table.branch_id == flt.branch_id)
+    by_branch = branch_conditions(flt)
+    if by_branch:
+        conditions.append(table.branch_id.in_(select(Branch.id).where(*by_branch)))
+    return conditions
+
+
+def _sum(column: Any, label: str, empty: Any = 0) -> ColumnElement[Any]:
+    return func.coalesce(func.sum(column), empty).label(label)
+
+
+def visit_figure_columns() -> tuple[ColumnElement[Any], ...]:
+    """:func:`~audit.reporting.sql.figure_columns` summed from ``visit_month_stats``."""
+    t = VisitMonthStats
+    return (
+        _sum(t.n, "n"),
+        _sum(t.total, "total", 0.0),
+        _sum(t.total_sq, "total_sq", 0.0),
+        _sum(t.passed, "passed"),
+        _sum(t.critical, "critical"),
+    )
+
+
+def visit_rank_mean() -> ColumnElement[Any]:
+    """The league's rank mean from the sums (see :func:`~audit.reporting.sql.rank_mean`)."""
+    mean = func.sum(VisitMonthStats.total) / func.nullif(func.sum(VisitMonthStats.n), 0)
+    return func.round(cast(mean, Numeric), RANK_DECIMALS)
+
+
+def section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
+    """The columns of the direct section aggregates, summed from ``section_month_stats``."""
+    t = SectionMonthStats
+    return (
+        select(
+            *group,
+            t.scorecard_id,
+            t.section_key,
+            _sum(t.n, "n"),
+            _sum(t.total, "total", 0.0),
+            _sum(t.total_sq, "total_sq", 0.0),
+            _sum(t.passed, "passed"),
+            _sum(t.judged, "judged"),
+            _sum(t.critical, "critical"),
+        )
+        .where(*rollup_conditions(t, flt))
+        .group_by(*group, t.scorecard_id, t.section_key)
+        .having(func.sum(t.n) > 0)
+    )
+
+
+def question_aggregates(flt: ReportFilter) -> Select:
+    """The columns of the direct question aggregates, summed from ``question_month_stats``."""
+    t = QuestionMonthStats
+    return (
+        select(t.scorecard_id, t.question_key, _sum(t.n, "n"), _sum(t.passed, "passed"))
+        .where(*rollup_conditions(t, flt))
+        .group_by(t.scorecard_id, t.question_key)
+        .having(func.sum(t.n) > 0)
+    )
+
+
+def nps_counts(flt: ReportFilter) -> Select:
+    t = QuestionMonthStats
+    return select(
+        _sum(t.nps_n, "n"), _sum(t.promoters, "promoters"), _sum(t.detractors, "detractors")
+    ).where(*rollup_conditions(t, flt))
+
+
+# --- what the rows hold: the same aggregates as the direct queries ---------------------
+
+
+def _month() -> ColumnElement[str]:
+    return month_bucket(Visit.visited_at)
+
+
+def _visit_source(where: Iterable[ColumnElement[bool]]) -> Select:
+    month = _month()
+    return (
+        from_visits(
+            select(Visit.branch_id, Visit.scorecard_id, month.label("month"), *figure_columns())
+        )
+        .where(*visit_conditions(ReportFilter()), *where)
+        .group_by(Visit.branch_id, Visit.scorecard_id, month)
+    )
+
+
+def _section_source(where: Iterable[ColumnElement[bool]]) -> Select:
+    month = _month()
+    percent = VisitSectionScore.percent
+    judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
+    return (
+        select(
+            Visit.branch_id,
+            Visit.scorecard_id,
+            month.label("month"),
+            VisitSectionScore.section_key,
+            func.count(percent).label("n"),
+            func.coalesce(func.sum(percent), 0.0).label("total"),
+            func.coalesce(func.sum(percent * percent), 0.0).label("total_sq"),
+            count_if(judged & (percent >= ScorecardSection.target)).label("passed"),
+            count_if(judged).label("judged"),
+            count_if(VisitSectionScore.critical_failed.is_(True)).label("critical"),
+        )
+        .select_from(VisitSectionScore)
+        .join(Visit, Visit.id == VisitSectionScore.visit_id)
+        .join(ScorecardSection, ScorecardSection.id == VisitSectionScore.section_id)
+        .where(*visit_conditions(ReportFilter()), *where)
+        .group_by(Visit.branch_id, Visit.scorecard_id, month, VisitSectionScore.section_key)
+    )
+
+
+def _question_source(where: Iterable[ColumnElement[bool]]) -> Select:
+    month = _month()
+    # As audit.reporting.questions counts them: scored answers, and nps answers.
+    scored = (
+        (Answer.possible > 0)
+        & Answer.earned.is_not(None)
+        & Answer.is_na.is_(False)
+        & Answer.hidden.is_(False)
+    )
+    value = Answer.value_number
+    promoter_or_not = (
+        (ScorecardQuestion.type == "nps")
+        & value.is_not(None)
+        & Answer.is_na.is_(False)
+        & Answer.hidden.is_(False)
+    )
+    return (
+        select(
+            Visit.branch_id,
+            Visit.scorecard_id,
+            month.label("month"),
+            Answer.question_key,
+            count_if(scored).label("n"),
+            count_if(scored & (Answer.earned >= Answer.possible)).label("passed"),
+            count_if(promoter_or_not).label("nps_n"),
+            count_if(promoter_or_not & (value >= 9)).label("promoters"),
+            count_if(promoter_or_not & (value <= 6)).label("detractors"),
+        )
+        .select_from(Answer)
+        .join(Visit, Visit.id == Answer.visit_id)
+        .join(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
+        .where(*visit_conditions(ReportFilter()), scored | promoter_or_not, *where)
+        .group_by(Visit.branch_id, Visit.scorecard_id, month, Answer.question_key)
+    )
+
+
+_SOURCES = (
+    (VisitMonthStats, _visit_source),
+    (SectionMonthStats, _section_source),
+    (QuestionMonthStats, _question_source),
+)
+
+
+def _insert(table: Table, source: Select) -> Any:
+    return insert(table).from_select([c.name for c in source.selected_columns], source)
+
+
+def rebuild_rollups_on(connection: Connection) -> None:
+    """Recompute every rollup row on ``connection`` (the caller commits)."""
+    for model, source in _SOURCES:
+        table = model.__table__
+        connection.execute(delete(table))
+        connection.execute(_insert(table, source(())))
+
+
+def rebuild_rollups() -> None:
+    """Recompute every rollup row in the current session (the caller commits)."""
+    rebuild_rollups_on(db.session.connection())
+
+
+# --- keeping them up to date -------------------------------------------------------------
+
+
+def _month_span(month: str) -> tuple[datetime, datetime]:
+    year, number = int(month[:4]), int(month[5:7])
+    start = datetime(year, number, 1, tzinfo=UTC)
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
+    """Recompute the rollup rows of ``keys`` (branch_id, scorecard_id, month) from the visits."""
+    ordered = sorted(set(keys))
+    if not ordered:
+        return
+    if connection.dialect.name == "postgresql":
+        for branch, card in sorted({(b, s) for b, s, _ in ordered}):
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                {"namespace": _LOCK_NAMESPACE, "key": (card * 1_000_003 + branch) % 2**31},
+            )
+    for first in range(0, len(ordered), _CHUNK):
+        chunk = ordered[first : first + _CHUNK]
+        visits = []
+        for branch, card, month in chunk:
+            start, end = _month_span(month)
+            visits.append(
+                and_(
+                    Visit.branch_id == branch,
+                    Visit.scorecard_id == card,
+                    Visit.visited_at >= start,
+                    Visit.visited_at < end,
+                )
+            )
+        for model, source in _SOURCES:
+            rows = or_(
+                *(
+                    and_(model.branch_id == b, model.scorecard_id == s, model.month == m)
+                    for b, s, m in chunk
+                )
+            )
+            connection.execute(delete(model).where(rows))
+            connection.execute(_insert(model.__table__, source((or_(*visits),))))
+
+
+_IDS = "rollup_visit_ids"
+_KEYS = "rollup_keys"
+_BUSY = "rollup_busy"
+_FLUSHING = "rollup_flushing"
+_REBUILD = "rollup_rebuild"
+
+
+def _visit_id(obj: object) -> int | None:
+    """The visit an object of the session is about, without loading anything."""
+    if isinstance(obj, Visit):
+        return inspect(obj).dict.get("id")
+    if isinstance(obj, Answer | VisitSectionScore):
+        state = inspect(obj).dict
+        visit_id = state.get("visit_id")
+        if visit_id is None and (visit := state.get("visit")) is not None:
+            visit_id = inspect(visit).dict.get("id")
+        return visit_id
+    if isinstance(obj, AuditEvent):
+        state = inspect(obj).dict
+        if state.get("subject_type") == Visit.__tablename__:
+            return state.get("subject_id")
+    return None
+
+
+def _touched(session: Session) -> set[int]:
+    ids = (_visit_id(obj) for obj in chain(session.new, session.dirty, session.deleted))
+    return {i for i in ids if i is not None}
+
+
+def _keys_of(session: Session, visit_ids: Iterable[int]) -> set[Key]:
+    ids = sorted(visit_ids)
+    keys: set[Key] = set()
+    month = _month()
+    for first in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Visit.branch_id, Visit.scorecard_id, month)
+            .where(Visit.id.in_(ids[first : first + 500]))
+            .distinct()
+        )
+        keys.update((b, s, m) for b, s, m in rows)
+    return keys
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    # The keys touched visits have now, before this flush moves any of them. Until the
+    # flush ends, SELECTs it runs (loading a cascade) must not settle: the rows are in flux.
+    session.info[_FLUSHING] = True
+    ids = _touched(session)
+    if ids:
+        session.info.setdefault(_KEYS, set()).update(_keys_of(session, ids))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context: Any) -> None:
+    # New objects have their ids now; new, dirty and deleted still list this flush's objects.
+    ids = _touched(session)
+    if ids:
+        session.info.setdefault(_IDS, set()).update(ids)
+
+
+def _settle(session: Session) -> None:
+    """Recompute the rows of every key recorded as touched (and forget them)."""
+    if session.info.get(_BUSY):
+        return
+    session.info[_BUSY] = True
+    try:
+        ids = session.info.pop(_IDS, set())
+        keys = session.info.pop(_KEYS, set())
+        if session.info.pop(_REBUILD, False):
+            rebuild_rollups_on(session.connection())
+            ids, keys = set(), set()
+        if ids:
+            keys |= _keys_of(session, ids)  # where they are now
+        if keys:
+            refresh_rollups(session.connection(), keys)
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _refresh_after_flush(session: Session, flush_context: Any) -> None:
+    # Within the flush, so reports read later in the same transaction see the change too.
+    session.info.pop(_FLUSHING, None)
+    _settle(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    session.flush()
+    _settle(session)  # what Core statements changed with nothing left to flush
+
+
+_VISIT_OF_TABLE: dict[str, Any] = {
+    Visit.__tablename__: Visit.id,
+    Answer.__tablename__: Answer.visit_id,
+    VisitSectionScore.__tablename__: VisitSectionScore.visit_id,
+}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _watch_statements(state: Any) -> None:
+    """Core UPDATE/DELETE of visits, answers or section scores through the session: record
+    the visits they match (and where those are now); before any ORM SELECT, settle."""
+    session = state.session
+    if session.info.get(_BUSY):
+        return
+    if state.is_select:
+        if session.info.get(_FLUSHING):
+            return
+        if session.info.get(_IDS) or session.info.get(_KEYS) or session.info.get(_REBUILD):
+            _settle(session)
+        return
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    table = getattr(state.statement, "table", None)
+    visit_id = _VISIT_OF_TABLE.get(getattr(table, "name", ""))
+    if visit_id is None:
+        return
+    if state.is_insert or isinstance(state.parameters, list | tuple):
+        # Bulk INSERT, or UPDATE by primary keys from a list: no cheap way to tell which
+        # visits; rebuild every row when it settles (nothing in the application does this).
+        session.info[_REBUILD] = True
+        return
+    session.info[_BUSY] = True
+    try:
+        query = select(visit_id).distinct()
+        if state.statement.whereclause is not None:
+            query = query.where(state.statement.whereclause)
+        ids = set(session.execute(query, params=state.parameters).scalars())
+        if ids:
+            session.info.setdefault(_IDS, set()).update(ids)
+            session.info.setdefault(_KEYS, set()).update(_keys_of(session, ids))
+    finally:
+        session.info.pop(_BUSY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_IDS, None)
+        session.info.pop(_KEYS, None)
+        session.info.pop(_BUSY, None)
+        session.info.pop(_FLUSHING, None)
+        session.info.pop(_REBUILD, None)
+
+
+__all__ = [
+    "direct_queries",
+    "month_of",
+    "nps_counts",
+    "question_aggregates",
+    "reads_rollups",
+    "rebuild_rollups",
+    "rebuild_rollups_on",
+    "refresh_rollups",
+    "rollup_conditions",
+    "section_aggregates",
+    "visit_figure_columns",
+    "visit_rank_mean",
+]

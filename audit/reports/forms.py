@@ -1,0 +1,152 @@
+"""The dashboards' filter: period, scorecard and region, read from and written to the URL.
+
+A dashboard's filter lives in its query string (a GET form), so a view
+can be bookmarked and sent on. :func:`parse_filter` reads it from any
+mapping (``request.args`` in a view, a dict in a test) without touching
+the request; :meth:`DashboardFilter.query` writes it back.
+
+Periods are whole calendar months ending with the current one ("last 3
+months" in November is 1 September to 30 November), so the previous
+period benchmark steps back by whole months too; ``custom`` takes any
+``from``/``to`` dates.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+PRESETS: dict[str, str] = {
+    "3m": "Last 3 months",
+    "6m": "Last 6 months",
+    "12m": "Last 12 months",
+    "ytd": "This year",
+    "all": "All time",
+    "custom": "Custom dates",
+}
+PRESET_MONTHS = {"3m": 3, "6m": 6, "12m": 12}
+DEFAULT_PERIOD = "12m"
+ALL_SCORECARDS = "all"
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """What a dashboard shows; ``date_from``/``date_to`` are resolved from the period."""
+
+    period: str = DEFAULT_PERIOD
+    date_from: date | None = None
+    date_to: date | None = None
+    scorecard: str | None = None  # slug; None: every scorecard
+    region_id: int | None = None
+    errors: tuple[str, ...] = field(default=(), compare=False)
+
+    def query(self, **changes: object) -> dict[str, str]:
+        """The query-string arguments that reproduce this filter (with ``changes`` applied)."""
+        args: dict[str, str] = {"period": self.period}
+        if self.period == "custom":
+            if self.date_from:
+                args["from"] = self.date_from.isoformat()
+            if self.date_to:
+                args["to"] = self.date_to.isoformat()
+        args["scorecard"] = self.scorecard or ALL_SCORECARDS
+        if self.region_id is not None:
+            args["region"] = str(self.region_id)
+        for key, value in changes.items():
+            if value is None:
+                args.pop(key, None)
+            else:
+                args[key] = str(value)
+        return args
+
+    @property
+    def period_label(self) -> str:
+        if self.date_from is None and self.date_to is None:
+            return "All time"
+        start = self.date_from.strftime("%d %b %Y") if self.date_from else "the start"
+        end = self.date_to.strftime("%d %b %Y") if self.date_to else "today"
+        return f"{start} to {end}"
+
+
+def _month_end(day: date) -> date:
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def preset_dates(period: str, today: date) -> tuple[date | None, date | None]:
+    """The first and last day of a preset period ending with ``today``'s month."""
+    if period in PRESET_MONTHS:
+        index = today.year * 12 + today.month - 1 - (PRESET_MONTHS[period] - 1)
+        return date(index // 12, index % 12 + 1, 1), _month_end(today)
+    if period == "ytd":
+        return date(today.year, 1, 1), _month_end(today)
+    return None, None
+
+
+def _parse_date(text: str, label: str, errors: list[str]) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"The {label} date “{text}” is not a date (use YYYY-MM-DD).")
+        return None
+
+
+def parse_filter(
+    args: Mapping[str, str],
+    *,
+    today: date,
+    scorecards: Mapping[str, str],
+    default_scorecard: str | None,
+) -> DashboardFilter:
+    """Read the filter from query-string ``args``; bad values are reported and replaced.
+
+    ``scorecards`` maps the slugs a viewer may pick to their titles;
+    ``default_scorecard`` is used when the URL names none. A region id is
+    parsed but not checked here: the view checks it against the viewer's
+    scope (403 outside it).
+    """
+    errors: list[str] = []
+    period = args.get("period", "").strip()
+    date_from = _parse_date(args.get("from", ""), "from", errors)
+    date_to = _parse_date(args.get("to", ""), "to", errors)
+    if not period:
+        period = "custom" if (date_from or date_to) else DEFAULT_PERIOD
+    if period not in PRESETS:
+        errors.append(f"Unknown period “{period}”; showing the last 12 months.")
+        period = DEFAULT_PERIOD
+    if period == "custom":
+        if date_from and date_to and date_from > date_to:
+            errors.append("The period ends before it starts; the dates were swapped.")
+            date_from, date_to = date_to, date_from
+        if date_from is None and date_to is None:
+            period = "all"
+    else:
+        date_from, date_to = preset_dates(period, today)
+
+    scorecard: str | None
+    slug = args.get("scorecard", "").strip()
+    if slug == ALL_SCORECARDS:
+        scorecard = None
+    elif not slug:
+        scorecard = default_scorecard
+    elif slug in scorecards:
+        scorecard = slug
+    else:
+        errors.append(f"No scorecard “{slug}”; showing {_title(default_scorecard, scorecards)}.")
+        scorecard = default_scorecard
+
+    region_id: int | None = None
+    region = args.get("region", "").strip()
+    if region:
+        if region.isdigit():
+            region_id = int(region)
+        else:
+            errors.append(f"Unknown region “{region}”; showing every region.")
+    return DashboardFilter(period, date_from, date_to, scorecard, region_id, tuple(errors))
+
+
+def _title(slug: str | None, scorecards: Mapping[str, str]) -> str:
+    return "every scorecard" if slug is None else scorecards.get(slug, slug)

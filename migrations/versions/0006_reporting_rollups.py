@@ -1,0 +1,96 @@
+"""reporting rollups: visit, section and question sums per branch, scorecard and month
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-30 17:40:00
+
+The tables are derived data. The upgrade fills them from the visits already
+there, with the statements of ``audit.reporting.rollups`` as they were when
+this migration was written (frozen here: a migration must not run application
+code that may change later). ``flask --app wsgi reports rebuild-rollups``
+recomputes them with the current code at any time.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+#: The rollup rows from the visits, per dialect (compiled from audit.reporting.rollups, frozen).
+FILL = {
+    "sqlite": (
+        "INSERT INTO visit_month_stats (branch_id, scorecard_id, month, n, total, total_sq, passed, critical) SELECT visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at) AS month, count(visits.percent) AS n, coalesce(sum(visits.percent), 0.0) AS total, coalesce(sum(visits.percent * visits.percent), 0.0) AS total_sq, coalesce(sum(CASE WHEN (visits.percent >= scorecard_versions.target) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (visits.critical_failed IS 1) THEN 1 ELSE 0 END), 0) AS critical \nFROM visits JOIN scorecard_versions ON scorecard_versions.id = visits.version_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS 0 AND visits.percent IS NOT NULL GROUP BY visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at)",
+        "INSERT INTO section_month_stats (branch_id, scorecard_id, month, section_key, n, total, total_sq, passed, judged, critical) SELECT visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at) AS month, visit_section_scores.section_key, count(visit_section_scores.percent) AS n, coalesce(sum(visit_section_scores.percent), 0.0) AS total, coalesce(sum(visit_section_scores.percent * visit_section_scores.percent), 0.0) AS total_sq, coalesce(sum(CASE WHEN (scorecard_sections.target IS NOT NULL AND visit_section_scores.percent IS NOT NULL AND visit_section_scores.percent >= scorecard_sections.target) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (scorecard_sections.target IS NOT NULL AND visit_section_scores.percent IS NOT NULL) THEN 1 ELSE 0 END), 0) AS judged, coalesce(sum(CASE WHEN (visit_section_scores.critical_failed IS 1) THEN 1 ELSE 0 END), 0) AS critical \nFROM visit_section_scores JOIN visits ON visits.id = visit_section_scores.visit_id JOIN scorecard_sections ON scorecard_sections.id = visit_section_scores.section_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS 0 AND visits.percent IS NOT NULL GROUP BY visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at), visit_section_scores.section_key",
+        "INSERT INTO question_month_stats (branch_id, scorecard_id, month, question_key, n, passed, nps_n, promoters, detractors) SELECT visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at) AS month, answers.question_key, coalesce(sum(CASE WHEN (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0) THEN 1 ELSE 0 END), 0) AS n, coalesce(sum(CASE WHEN (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0 AND answers.earned >= answers.possible) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0) THEN 1 ELSE 0 END), 0) AS nps_n, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0 AND answers.value_number >= 9) THEN 1 ELSE 0 END), 0) AS promoters, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0 AND answers.value_number <= 6) THEN 1 ELSE 0 END), 0) AS detractors \nFROM answers JOIN visits ON visits.id = answers.visit_id JOIN scorecard_questions ON scorecard_questions.id = answers.question_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS 0 AND visits.percent IS NOT NULL AND (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0 OR scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS 0 AND answers.hidden IS 0) GROUP BY visits.branch_id, visits.scorecard_id, strftime('%Y-%m', visits.visited_at), answers.question_key",
+    ),
+    "postgresql": (
+        "INSERT INTO visit_month_stats (branch_id, scorecard_id, month, n, total, total_sq, passed, critical) SELECT visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month, count(visits.percent) AS n, coalesce(sum(visits.percent), 0.0) AS total, coalesce(sum(visits.percent * visits.percent), 0.0) AS total_sq, coalesce(sum(CASE WHEN (visits.percent >= scorecard_versions.target) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (visits.critical_failed IS true) THEN 1 ELSE 0 END), 0) AS critical \nFROM visits JOIN scorecard_versions ON scorecard_versions.id = visits.version_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS false AND visits.percent IS NOT NULL GROUP BY visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM')",
+        "INSERT INTO section_month_stats (branch_id, scorecard_id, month, section_key, n, total, total_sq, passed, judged, critical) SELECT visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month, visit_section_scores.section_key, count(visit_section_scores.percent) AS n, coalesce(sum(visit_section_scores.percent), 0.0) AS total, coalesce(sum(visit_section_scores.percent * visit_section_scores.percent), 0.0) AS total_sq, coalesce(sum(CASE WHEN (scorecard_sections.target IS NOT NULL AND visit_section_scores.percent IS NOT NULL AND visit_section_scores.percent >= scorecard_sections.target) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (scorecard_sections.target IS NOT NULL AND visit_section_scores.percent IS NOT NULL) THEN 1 ELSE 0 END), 0) AS judged, coalesce(sum(CASE WHEN (visit_section_scores.critical_failed IS true) THEN 1 ELSE 0 END), 0) AS critical \nFROM visit_section_scores JOIN visits ON visits.id = visit_section_scores.visit_id JOIN scorecard_sections ON scorecard_sections.id = visit_section_scores.section_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS false AND visits.percent IS NOT NULL GROUP BY visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM'), visit_section_scores.section_key",
+        "INSERT INTO question_month_stats (branch_id, scorecard_id, month, question_key, n, passed, nps_n, promoters, detractors) SELECT visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM') AS month, answers.question_key, coalesce(sum(CASE WHEN (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false) THEN 1 ELSE 0 END), 0) AS n, coalesce(sum(CASE WHEN (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false AND answers.earned >= answers.possible) THEN 1 ELSE 0 END), 0) AS passed, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false) THEN 1 ELSE 0 END), 0) AS nps_n, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false AND answers.value_number >= 9) THEN 1 ELSE 0 END), 0) AS promoters, coalesce(sum(CASE WHEN (scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false AND answers.value_number <= 6) THEN 1 ELSE 0 END), 0) AS detractors \nFROM answers JOIN visits ON visits.id = answers.visit_id JOIN scorecard_questions ON scorecard_questions.id = answers.question_id \nWHERE visits.status IN ('approved', 'published') AND visits.excluded IS false AND visits.percent IS NOT NULL AND (answers.possible > 0 AND answers.earned IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false OR scorecard_questions.type = 'nps' AND answers.value_number IS NOT NULL AND answers.is_na IS false AND answers.hidden IS false) GROUP BY visits.branch_id, visits.scorecard_id, to_char(date_trunc('month', visits.visited_at AT TIME ZONE 'UTC'), 'YYYY-MM'), answers.question_key",
+    ),
+}
+
+
+def _key():
+    return [
+        sa.Column('branch_id', sa.Integer(), nullable=False),
+        sa.Column('scorecard_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.String(length=7), nullable=False),
+    ]
+
+
+def _foreign_keys(table):
+    return [
+        sa.ForeignKeyConstraint(['branch_id'], ['branches.id'], name=op.f(f'fk_{table}_branch_id_branches'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['scorecard_id'], ['scorecards.id'], name=op.f(f'fk_{table}_scorecard_id_scorecards'), ondelete='CASCADE'),
+    ]
+
+
+def upgrade():
+    op.create_table('visit_month_stats',
+    *_key(),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=False),
+    sa.Column('total_sq', sa.Float(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False),
+    sa.Column('critical', sa.Integer(), nullable=False),
+    *_foreign_keys('visit_month_stats'),
+    sa.PrimaryKeyConstraint('branch_id', 'scorecard_id', 'month', name=op.f('pk_visit_month_stats'))
+    )
+    op.create_table('section_month_stats',
+    *_key(),
+    sa.Column('section_key', sa.String(length=80), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=False),
+    sa.Column('total_sq', sa.Float(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False),
+    sa.Column('judged', sa.Integer(), nullable=False),
+    sa.Column('critical', sa.Integer(), nullable=False),
+    *_foreign_keys('section_month_stats'),
+    sa.PrimaryKeyConstraint('branch_id', 'scorecard_id', 'month', 'section_key', name=op.f('pk_section_month_stats'))
+    )
+    op.create_table('question_month_stats',
+    *_key(),
+    sa.Column('question_key', sa.String(length=80), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Integer(), nullable=False),
+    sa.Column('nps_n', sa.Integer(), nullable=False),
+    sa.Column('promoters', sa.Integer(), nullable=False),
+    sa.Column('detractors', sa.Integer(), nullable=False),
+    *_foreign_keys('question_month_stats'),
+    sa.PrimaryKeyConstraint('branch_id', 'scorecard_id', 'month', 'question_key', name=op.f('pk_question_month_stats'))
+    )
+    bind = op.get_bind()
+    for statement in FILL[bind.dialect.name]:
+        bind.execute(sa.text(statement))
+
+
+def downgrade():
+    op.drop_table('question_month_stats')
+    op.drop_table('section_month_stats')
+    op.drop_table('visit_month_stats')

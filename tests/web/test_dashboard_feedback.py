@@ -1,0 +1,245 @@
+"""Issue 6 on the dashboards: corrective actions, top performers and appeal figures on the
+branch page, appeal figures on the overview and region pages (within the viewer's scope),
+and the appeals of a visit on the staff member's visit page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from audit.extensions import db
+from audit.models import (
+    Action,
+    ActionKind,
+    ActionPriority,
+    ActionStatus,
+    Appeal,
+    AppealStatus,
+    Branch,
+    Role,
+    StaffMember,
+    User,
+    Visit,
+    VisitStatus,
+)
+from tests.factories import make_staff, make_user
+from tests.pdf.small import build_small
+from tests.reporting.dataset import add_visits
+from tests.web.test_dashboards import get, marked, section
+
+PERIOD = {"period": "custom", "from": "2026-01-01", "to": "2026-11-30", "scorecard": "branch-visit"}
+QUESTION = "greeted_promptly"
+
+
+def _action(branch: Branch, title: str, status: ActionStatus, **fields: object) -> Action:
+    action = Action(
+        branch=branch,
+        kind=ActionKind.MANUAL,
+        status=status,
+        priority=ActionPriority.HIGH,
+        title=title,
+        **fields,
+    )
+    db.session.add(action)
+    return action
+
+
+def _appeal(visit: Visit, status: AppealStatus, by: User) -> None:
+    db.session.add(
+        Appeal(visit=visit, question_key=QUESTION, reason="Disputed", status=status, raised_by=by)
+    )
+
+
+@pytest.fixture
+def world(app):
+    """The small organisation (North: N1, N2; South: S1, four published visits each and one
+    more at N1 naming Nadia), plus staff with published visits for the top performers."""
+    with app.app_context():
+        small = build_small()
+        branches = {
+            k: db.session.scalars(select(Branch).where(Branch.code == c)).one()
+            for k, c in small.codes.items()
+        }
+        n1 = branches["N1"]
+        nadia = db.session.scalars(
+            select(StaffMember).where(StaffMember.code == small.staff_code)
+        ).one()
+        paul = make_staff(n1, name="Paul Passmark")
+        omar = make_staff(n1, name="Omar Optout", hide_from_recognition=True)
+        tess = make_staff(n1, name="Tess Twovisits")
+        ben = make_staff(n1, name="Ben Unpublished")
+        published = VisitStatus.PUBLISHED
+        add_visits(n1, [90, 80, 70], status=published, staff=[nadia])  # with her 88: 82.0
+        add_visits(n1, [60, 70, 80], status=published, staff=[paul])  # 70.0
+        add_visits(n1, [95, 95, 95], status=published, staff=[omar])  # opted out
+        add_visits(n1, [99, 99], status=published, staff=[tess])  # too few visits
+        add_visits(n1, [100, 100, 100], status=VisitStatus.APPROVED, staff=[ben])  # unpublished
+        # N1 now has 4 + 1 + 3 + 3 + 3 + 2 = 16 published visits; N2 and S1 have 4 each.
+        admin = make_user(Role.ADMIN)
+        raiser = make_user(Role.MANAGER)
+        owner = make_user(Role.MANAGER, name="Olive Owner")
+        _action(
+            n1,
+            "Fix the queue signage",
+            ActionStatus.OPEN,
+            owner_user=owner,
+            due_on=date(2026, 12, 20),
+        )
+        _action(
+            n1,
+            "Retrain on greetings",
+            ActionStatus.IN_PROGRESS,
+            owner_staff=nadia,
+            due_on=date(2020, 1, 1),
+        )
+        _action(
+            n1, "Repaint the counter", ActionStatus.DONE, closed_at=datetime(2026, 6, 1, tzinfo=UTC)
+        )
+        _action(n1, "Proposed never accepted", ActionStatus.PROPOSED)
+        _action(n1, "Dismissed as noise", ActionStatus.DISMISSED)
+        _action(branches["N2"], "Castle Gate own action", ActionStatus.OPEN)
+        _action(branches["S1"], "Seafront secret action", ActionStatus.OPEN)
+        n1_visits = db.session.scalars(
+            select(Visit)
+            .where(Visit.branch_id == n1.id, Visit.status == published)
+            .order_by(Visit.id)
+        ).all()
+        a, b, c = n1_visits[:3]
+        _appeal(a, AppealStatus.AMENDED, raiser)
+        _appeal(a, AppealStatus.OPEN, raiser)  # a second appeal on the same visit
+        _appeal(b, AppealStatus.UPHELD, raiser)
+        _appeal(c, AppealStatus.WITHDRAWN, raiser)  # withdrawn: not counted
+        s1_visit = db.session.scalars(
+            select(Visit).where(Visit.branch_id == branches["S1"].id)
+        ).first()
+        _appeal(s1_visit, AppealStatus.AMENDED, raiser)
+        db.session.commit()
+        ids = {a.title: a.id for a in db.session.scalars(select(Action))}
+        return SimpleNamespace(
+            small=small,
+            admin=admin.email,
+            actions=ids,
+            names=SimpleNamespace(
+                nadia=nadia.name, paul=paul.name, omar=omar.name, tess=tess.name, ben=ben.name
+            ),
+            visit_ids=(a.id, b.id),
+        )
+
+
+def test_branch_page_shows_its_actions_performers_and_appeals(client, auth, world):
+    auth.login(world.small.north_manager)
+    html = get(client, f"/reports/branches/{world.small.codes['N1']}", **PERIOD)
+    actions = section(html, "actions-h", "top-h")
+    for title in ("Fix the queue signage", "Retrain on greetings", "Repaint the counter"):
+        assert title in actions
+        assert f'href="/actions/{world.actions[title]}"' in actions
+    for title in (
+        "Proposed never accepted",
+        "Dismissed as noise",
+        "Castle Gate own action",
+        "Seafront secret action",
+    ):
+        assert title not in html
+    found = marked(actions, "action").found
+    assert "Olive Owner" in found[str(world.actions["Fix the queue signage"])]
+    assert "20 Dec 2026" in found[str(world.actions["Fix the queue signage"])]
+    overdue = found[str(world.actions["Retrain on greetings"])]
+    assert world.names.nadia in overdue and "overdue" in overdue
+    assert "01 Jun 2026" in found[str(world.actions["Repaint the counter"])]
+    assert "Open (2)" in actions and "Closed (1)" in actions
+
+    top = section(html, "top-h", "appeals-h")
+    performers = [" ".join(t.split()) for t in marked(top, "performer").found.values()]
+    assert performers == [
+        f"{world.names.nadia} 82.0% · 4 published visits",
+        f"{world.names.paul} 70.0% · 3 published visits",
+    ]
+    for absent in (world.names.omar, world.names.tess, world.names.ben):
+        assert absent not in top
+
+    # 16 published visits at N1; appealed: a (amended + open) and b (upheld) = 2; amended: a.
+    figures = marked(html, "figure").found
+    assert figures["appeals"] == "2 of 16 published visits appealed (12.5%), 1 amended (6.2%)"
+    assert figures["appeals-open"] == "1 visit with an appeal still open."
+
+
+def test_a_regional_manager_never_sees_another_regions_actions(client, auth, world):
+    auth.login(world.small.north_manager)
+    assert (
+        client.get(f"/reports/branches/{world.small.codes['S1']}", query_string=PERIOD).status_code
+        == 403
+    )
+    n2 = get(client, f"/reports/branches/{world.small.codes['N2']}", **PERIOD)
+    assert "Castle Gate own action" in n2
+    assert "Fix the queue signage" not in n2 and "Seafront secret action" not in n2
+    assert (
+        marked(n2, "figure").found["appeals"]
+        == "0 of 4 published visits appealed (0.0%), 0 amended (0.0%)"
+    )
+    auth.logout()
+    auth.login(world.admin)
+    s1 = get(client, f"/reports/branches/{world.small.codes['S1']}", **PERIOD)
+    assert "Seafront secret action" in s1 and "Castle Gate own action" not in s1
+
+
+def test_overview_and_region_pages_count_appeals_in_scope(client, auth, world):
+    auth.login(world.admin)
+    company = marked(get(client, "/reports/", **PERIOD), "figure").found
+    # 16 + 4 + 4 published; appealed N1 a, b and S1's one; amended N1 a and S1's one.
+    assert company["appeals"] == "3 of 24 published visits appealed (12.5%), 2 amended (8.3%)"
+    region = marked(
+        get(client, f"/reports/regions/{world.small.north_id}", **PERIOD), "figure"
+    ).found
+    assert region["appeals"] == "2 of 20 published visits appealed (10.0%), 1 amended (5.0%)"
+    auth.logout()
+    auth.login(world.small.north_manager)
+    scoped = marked(get(client, "/reports/", **PERIOD), "figure").found
+    assert scoped["appeals"] == "2 of 20 published visits appealed (10.0%), 1 amended (5.0%)"
+
+
+def test_staff_visit_page_shows_own_appeals_and_the_link_only_within_the_window(
+    app, client, auth, world
+):
+    with app.app_context():
+        visit = db.session.get(Visit, world.small.visit_id)
+        visit.published_at = datetime.now(UTC) - timedelta(days=3)
+        staff_user = db.session.scalars(
+            select(User).where(User.email == world.small.staff_email)
+        ).one()
+        db.session.add(
+            Appeal(
+                visit=visit,
+                question_key=QUESTION,
+                reason="I did greet them at the door",
+                status=AppealStatus.UPHELD,
+                raised_by=staff_user,
+                decision_note="The photo shows an empty entrance",
+                decided_at=datetime.now(UTC),
+            )
+        )
+        other = make_user(Role.MANAGER)
+        db.session.add(
+            Appeal(
+                visit=visit, question_key=QUESTION, reason="Manager's own dispute", raised_by=other
+            )
+        )
+        db.session.commit()
+    auth.login(world.small.staff_email)
+    url = f"/coaching/me/visits/{world.small.visit_id}"
+    page = get(client, url)
+    assert "I did greet them at the door" in page and "The photo shows an empty entrance" in page
+    assert "upheld" in page
+    assert "Manager&#39;s own dispute" not in page and "Manager's own dispute" not in page
+    assert f'href="/appeals/visits/{world.small.visit_id}/new"' in page
+    assert "Appeal an answer" in page
+
+    with app.app_context():  # the window (14 days by default) has closed
+        visit = db.session.get(Visit, world.small.visit_id)
+        visit.published_at = datetime.now(UTC) - timedelta(days=15)
+        db.session.commit()
+    page = get(client, url)
+    assert "I did greet them at the door" in page  # the outcome is still shown
+    assert "Appeal an answer" not in page and "/appeals/visits/" not in page
