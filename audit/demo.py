@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from audit import PROJECT_ROOT
+from audit.demo_activity import ACTIVITY_COUNTS as ACTIVITY_COUNTS
+from audit.demo_activity import generate_activity
 from audit.demo_visits import DAYS_BACK, generate_visits
 from audit.extensions import db
 from audit.models import AuditEvent, Branch, Region, Role, ScorecardVersion, StaffMember, User
@@ -203,6 +205,8 @@ def load_demo(seed: int = 7, *, visits: bool = True, today: date | None = None) 
             today=today,
         )
         counts["visits"] = summary.visits
+        activity = generate_activity(seed=seed, users=users, today=today)
+        counts.update(activity.counts())
     return counts
 
 

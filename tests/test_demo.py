@@ -78,7 +78,7 @@ HOMES = {
     Role.MANAGER: "/review/",
     Role.ASSESSOR: "/shop/",
     Role.SHOPPER: "/shop/",
-    Role.STAFF: "/me",
+    Role.STAFF: "/coaching/me",
 }
 
 

@@ -28,6 +28,7 @@ from audit.models import (
     Attachment,
     AuditEvent,
     Branch,
+    Notification,
     Role,
     Scorecard,
     User,
@@ -39,7 +40,7 @@ from audit.review.service import ReviewError, ReviewStateError, Signal, trust_si
 from audit.scorecard_files import load_file
 from audit.scorecard_store import save_definition
 from audit.visit_import import RawVisit, import_records
-from tests.factories import make_branch, make_region, make_user
+from tests.factories import make_branch, make_region, make_staff, make_user
 
 DATA = Path(__file__).parent / "data"
 S = VisitStatus
@@ -201,6 +202,25 @@ def test_publish_only_after_approval(world, visit):
     assert actions(visit) == ["visit.approved", "visit.published"]
     with pytest.raises(ReviewStateError, match="already published"):
         service.publish(visit, world.manager)
+
+
+def test_publishing_tells_the_staff_named_on_the_visit_and_nobody_else(world, visit):
+    served = make_staff(world.leeds, name="Amira Khan")
+    served.user = make_user(Role.STAFF, name="Amira Khan")
+    colleague = make_staff(world.leeds, name="Ben Cole")
+    colleague.user = make_user(Role.STAFF, name="Ben Cole")
+    visit.staff.append(served)
+    service.approve(visit, world.manager)
+    db.session.commit()
+    assert db.session.scalars(select(Notification)).all() == []
+
+    service.publish(visit, world.manager)
+    db.session.commit()
+
+    sent = db.session.scalars(select(Notification)).all()
+    assert [(n.user_id, n.kind, n.link) for n in sent] == [
+        (served.user.id, "visit.published", f"/coaching/me/visits/{visit.id}")
+    ]
 
 
 def test_a_stale_page_cannot_undo_what_someone_else_did(world, visit):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
-from audit.access import any_signed_in, roles_required
+from audit.access import any_signed_in
 from audit.models import Role
 
 bp = Blueprint("main", __name__)
@@ -24,9 +24,3 @@ HOME_ENDPOINTS: dict[Role, str] = {
 @any_signed_in
 def home():
     return redirect(url_for(HOME_ENDPOINTS[current_user.role]))
-
-
-@bp.route("/me")
-@roles_required(Role.STAFF)
-def staff_home():
-    return render_template("main/staff_home.html", member=current_user.staff_member)

@@ -29,6 +29,8 @@ from wtforms.fields.choices import SelectChoice
 
 from audit.access import scope_branches
 from audit.actions.service import propose_for_visit
+from audit.answer_changes import AnswerChangeError, change_answer, checked_value
+from audit.answer_changes import display_value as display_value  # where answers are written out
 from audit.assignments.service import mark_completed
 from audit.extensions import db
 from audit.models import (
@@ -41,16 +43,10 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
+from audit.notifications import notify
 from audit.scorecard_definition import Question, ScorecardDefinition
-from audit.scoring import (
-    NA,
-    AnswerValue,
-    InvalidAnswer,
-    SubmissionProblem,
-    normalise_value,
-    submission_problems,
-)
-from audit.visit_scoring import answer_values, comments_of, set_answer, store_score, stored_value
+from audit.scoring import SubmissionProblem, submission_problems
+from audit.visit_scoring import answer_values, comments_of
 
 V = VisitStatus
 
@@ -235,20 +231,15 @@ def publish(visit: Visit, actor: User) -> None:
         visit, (V.APPROVED,), Visit.excluded.is_(False), status=V.PUBLISHED, published_at=_now()
     )
     record_event(actor, "visit.published", visit)
+    notify(
+        [member.user for member in visit.staff],
+        "visit.published",
+        f"New feedback is ready for you: {visit.scorecard.title}.",
+        f"/coaching/me/visits/{visit.id}",
+    )
 
 
 # --- editing an answer ---------------------------------------------------------
-
-
-def display_value(value: AnswerValue) -> str:
-    """An answer as a person reads it: "yes", "4", "3.5", "Partly", "N/A"; "" unanswered."""
-    if value is None:
-        return ""
-    if value is NA:
-        return "N/A"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def answer_options(question: Question) -> list[tuple[str, str]] | None:
@@ -298,81 +289,25 @@ def edit_answer(
     question = definition.question(question_key)
     if question is None:
         raise ReviewError(f"'{question_key}' is not a question of this scorecard.")
-    value = _checked_value(question, raw_value)
-
-    # Lock the row, then read the answers as they are now: another reviewer may just have
-    # changed one, and the record must hold the value this edit really replaced.
-    for row in (*visit.answers, *visit.section_scores):
-        db.session.expire(row)
-    _guarded_update(visit, EDITABLE)
-
-    answer = visit.answer(question.key)
-    old_value = stored_value(answer)
-    old_comment = answer.comment if answer is not None else ""
-    new_comment = old_comment if comment is None else comment.strip()
-    if old_value == value and new_comment == old_comment:
-        raise ReviewError("Nothing changed: the answer and comment are as before.", field="value")
-    _check_comment(definition, visit, question, value, new_comment)
-
-    percent_before = visit.percent
-    set_answer(visit, question, value, new_comment)
-    store_score(visit, definition)
-    change = AnswerChange(
-        visit=visit,
-        question_key=question.key,
-        old_value=display_value(old_value),
-        new_value=display_value(value),
-        old_comment=old_comment,
-        new_comment=new_comment,
-        reason=reason,
-        source="review",
-        percent_before=percent_before,
-        percent_after=visit.percent,
-        changed_by=actor,
-        changed_at=_now(),
-    )
-    db.session.add(change)
-    db.session.flush()
-    record_event(
-        actor,
-        "visit.answer_edited",
-        visit,
-        change_id=change.id,
-        question=question.key,
-        old=change.old_value,
-        new=change.new_value,
-        reason=reason,
-        percent_before=percent_before,
-        percent_after=visit.percent,
-    )
-    return change
-
-
-def _checked_value(question: Question, raw_value: object) -> AnswerValue:
     try:
-        value = normalise_value(question, raw_value)
-    except InvalidAnswer as problem:
-        raise ReviewError(str(problem), field="value") from None
-    if value is None and (question.scored or question.required):
-        hint = " (or N/A)" if question.allow_na else ""
-        raise ReviewError(f"Give an answer{hint}: this question cannot be blank.", field="value")
-    return value
-
-
-def _check_comment(
-    definition: ScorecardDefinition,
-    visit: Visit,
-    question: Question,
-    value: AnswerValue,
-    comment: str,
-) -> None:
-    """The scorecard's comment_on_fail rule holds for a reviewer's answer too."""
-    values = {**answer_values(visit), question.key: value}
-    comments = {**comments_of(visit), question.key: comment}
-    every_key = frozenset(q.key for q in definition.questions())
-    for problem in submission_problems(definition, values, comments, evidence=every_key):
-        if problem.key == question.key:
-            raise ReviewError(problem.message, field="comment")
+        value = checked_value(question, raw_value)
+        # Lock the row, then read the answers as they are now: another reviewer may just
+        # have changed one, and the record must hold the value this edit really replaced.
+        for row in (*visit.answers, *visit.section_scores):
+            db.session.expire(row)
+        _guarded_update(visit, EDITABLE)
+        return change_answer(
+            visit,
+            question,
+            value,
+            comment,
+            reason=reason,
+            source="review",
+            user=actor,
+            definition=definition,
+        )
+    except AnswerChangeError as problem:
+        raise ReviewError(str(problem), field=problem.field) from None
 
 
 # --- trust signals -----------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Corrective actions: proposed from visits, decided by managers, worked on by owners."""

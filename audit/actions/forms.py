@@ -1,0 +1,75 @@
+"""Forms of the actions area: the plan a manager sets, a dismissal, an owner's update."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from audit.actions.service import STATUS_LABELS, TEXT_MAX, TRANSITIONS
+from audit.models import ActionPriority, ActionStatus
+from audit.photos import photo_field
+
+PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in ActionPriority]
+
+
+class PlanForm(FlaskForm):
+    """Title, owner, due date and priority; the owner list is set by the view."""
+
+    title = StringField(
+        "Title", validators=[DataRequired("Give the action a title."), Length(max=200)]
+    )
+    description = TextAreaField(
+        "What needs doing", validators=[Length(max=TEXT_MAX)], render_kw={"rows": 3}
+    )
+    owner = SelectField("Owner", choices=[], validate_choice=True)
+    due_on = DateField("Due", validators=[Optional()])
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="medium")
+    submit = SubmitField("Save")
+
+    def set_owners(self, choices: list[tuple[str, str]]) -> None:
+        self.owner.choices = [
+            SelectChoice("", "— nobody yet —"),
+            *(SelectChoice(value, label) for value, label in choices),
+        ]
+
+
+class AcceptForm(PlanForm):
+    submit = SubmitField("Accept and open")
+
+
+class NewActionForm(PlanForm):
+    branch = SelectField("Branch", coerce=int, choices=[])
+
+    def set_branches(self, branches: list[tuple[int, str]]) -> None:
+        self.branch.choices = [SelectChoice(value, label) for value, label in branches]
+
+    submit = SubmitField("Raise action")
+
+
+class DismissForm(FlaskForm):
+    reason = TextAreaField(
+        "Why no action is needed",
+        validators=[DataRequired("Say why this proposal needs no action."), Length(max=TEXT_MAX)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Dismiss proposal")
+
+
+class UpdateForm(FlaskForm):
+    status = SelectField("Status", choices=[])
+    note = TextAreaField(
+        "What was done",
+        validators=[DataRequired("Write what was done."), Length(max=TEXT_MAX)],
+        render_kw={"rows": 3},
+    )
+    photo = photo_field("Photo (optional)", "A JPEG, PNG or WebP photo showing the work done.")
+    submit = SubmitField("Post update")
+
+    def set_status(self, current: ActionStatus) -> None:
+        self.status.choices = [
+            SelectChoice(s.value, STATUS_LABELS[s]) for s in TRANSITIONS.get(current, ())
+        ]
+        if self.status.data is None:
+            self.status.data = current.value

@@ -1,0 +1,270 @@
+"""Corrective actions: managers decide and assign them, owners report progress."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from audit.access import get_branch, roles_required, scope_branches
+from audit.actions import service
+from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
+from audit.actions.service import ActionError, Plan
+from audit.extensions import db
+from audit.models import Action, ActionPriority, ActionStatus, ActionUpdate, Branch, Role, User
+from audit.photos import file_store, save_upload, send_photo
+
+bp = Blueprint("actions", __name__)
+
+MANAGERS = (Role.MANAGER,)
+OWNERS = (Role.MANAGER, Role.STAFF)
+PER_PAGE = 50
+
+
+def get_action(action_id: int, user: User | None = None) -> Action:
+    """An action the user may see: managers in scope (403 outside), owners (404 otherwise)."""
+    user = user or current_user
+    action = db.session.get(Action, action_id)
+    if action is None:
+        abort(404)
+    if service.may_see(action, user):
+        if user.role is Role.STAFF and action.status is ActionStatus.PROPOSED:
+            abort(404)
+        return action
+    abort(403 if user.role is Role.MANAGER else 404)
+
+
+def _plan(form: PlanForm) -> Plan:
+    return Plan(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        priority=ActionPriority(form.priority.data),
+        due_on=form.due_on.data,
+        owner=form.owner.data or None,
+    )
+
+
+def _field_error(form, error: ActionError) -> bool:  # noqa: ANN001
+    """Put the error beside its field when the form has it; False otherwise."""
+    field = getattr(form, error.field or "", None)
+    if field is None:
+        return False
+    field.errors = [*field.errors, str(error)]
+    return True
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*OWNERS)
+def index():
+    status = request.args.get("status", "active")
+    if status not in service.LIST_FILTERS:
+        status = "active"
+    branch_id = request.args.get("branch", type=int)
+    owner = request.args.get("owner") or None
+    page = db.paginate(
+        service.list_query(current_user, status=status, branch_id=branch_id, owner=owner),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    managing = current_user.role is not Role.STAFF
+    branches = (
+        db.session.scalars(scope_branches(select(Branch).order_by(Branch.name), current_user)).all()
+        if managing
+        else []
+    )
+    owners: list[tuple[str, str]] = []
+    if managing and branch_id is not None:
+        owners = service.owner_choices(get_branch(branch_id))
+    return render_template(
+        "actions/index.html",
+        page=page,
+        status=status,
+        filters={"branch": branch_id, "owner": owner or ""},
+        branches=branches,
+        owners=owners,
+        managing=managing,
+        overdue=service.overdue_count(current_user),
+        labels=service.STATUS_LABELS,
+        is_overdue=service.is_overdue,
+        owner_name=service.owner_name,
+    )
+
+
+# --- one action ----------------------------------------------------------------------------
+
+
+def _render(action: Action, status_code: int = 200, **forms):  # noqa: ANN003, ANN202
+    managing = service.may_manage(action, current_user)
+    context = {}
+    if managing and action.status is ActionStatus.PROPOSED:
+        accept_form = forms.get("accept_form") or AcceptForm(
+            formdata=None, prefix="accept", obj=action, owner=service.owner_value(action)
+        )
+        accept_form.set_owners(service.owner_choices(action.branch))
+        context["accept_form"] = accept_form
+        context["dismiss_form"] = forms.get("dismiss_form") or DismissForm(
+            formdata=None, prefix="dismiss"
+        )
+    if service.may_update(action, current_user):
+        update_form = forms.get("update_form") or UpdateForm(formdata=None, prefix="update")
+        update_form.set_status(action.status)
+        context["update_form"] = update_form
+    return render_template(
+        "actions/detail.html",
+        action=action,
+        managing=managing,
+        events=list(service.events_of(action)) if managing else [],
+        labels=service.STATUS_LABELS,
+        overdue=service.is_overdue(action),
+        owner_name=service.owner_name(action),
+        **context,
+    ), status_code
+
+
+@bp.route("/<int:action_id>")
+@roles_required(*OWNERS)
+def detail(action_id: int):
+    return _render(get_action(action_id))
+
+
+def _done(action: Action, message: str):  # noqa: ANN202
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("actions.detail", action_id=action.id))
+
+
+@bp.route("/<int:action_id>/accept", methods=["POST"])
+@roles_required(*MANAGERS)
+def accept(action_id: int):
+    action = get_action(action_id)
+    form = AcceptForm(prefix="accept")
+    form.set_owners(service.owner_choices(action.branch))
+    if form.validate_on_submit():
+        try:
+            service.accept(action, current_user, _plan(form))
+        except ActionError as error:
+            db.session.rollback()
+            if not _field_error(form, error):
+                flash(str(error), "danger")
+                return redirect(url_for("actions.detail", action_id=action_id))
+        else:
+            return _done(action, "Action accepted and open.")
+    return _render(action, 422, accept_form=form)
+
+
+@bp.route("/<int:action_id>/dismiss", methods=["POST"])
+@roles_required(*MANAGERS)
+def dismiss(action_id: int):
+    action = get_action(action_id)
+    form = DismissForm(prefix="dismiss")
+    if form.validate_on_submit():
+        try:
+            service.dismiss(action, current_user, form.reason.data)
+        except ActionError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("actions.detail", action_id=action_id))
+        return _done(action, "Proposal dismissed; your reason is kept.")
+    return _render(action, 422, dismiss_form=form)
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def edit(action_id: int):
+    action = get_action(action_id)
+    form = PlanForm(obj=action) if request.method == "GET" else PlanForm()
+    form.set_owners(service.owner_choices(action.branch))
+    if request.method == "GET":
+        form.owner.data = service.owner_value(action)
+        form.priority.data = action.priority.value
+    elif form.validate_on_submit():
+        try:
+            service.edit(action, current_user, _plan(form))
+        except ActionError as error:
+            db.session.rollback()
+            if not _field_error(form, error):
+                form.title.errors = [*form.title.errors, str(error)]
+        else:
+            return _done(action, "Action changed.")
+    status = 422 if form.errors else 200
+    return render_template("actions/edit.html", action=action, form=form), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def new():
+    branches = db.session.scalars(
+        scope_branches(select(Branch).where(Branch.active.is_(True)), current_user).order_by(
+            Branch.name
+        )
+    ).all()
+    form = NewActionForm()
+    form.set_branches([(b.id, b.label) for b in branches])
+    if request.method == "GET" and request.args.get("branch", type=int):
+        form.branch.data = request.args.get("branch", type=int)
+    branch = get_branch(form.branch.data) if form.branch.data else None
+    form.set_owners(service.owner_choices(branch) if branch else [])
+    if form.validate_on_submit() and branch is not None:
+        try:
+            action = service.create_manual(branch, current_user, _plan(form))
+        except ActionError as error:
+            db.session.rollback()
+            if not _field_error(form, error):
+                flash(str(error), "danger")
+        else:
+            return _done(action, "Action raised.")
+    status = 422 if form.errors else 200
+    return render_template("actions/new.html", form=form, branch=branch), status
+
+
+@bp.route("/<int:action_id>/updates", methods=["POST"])
+@roles_required(*OWNERS)
+def post_update(action_id: int):
+    action = get_action(action_id)
+    if not service.may_update(action, current_user):
+        abort(403)
+    form = UpdateForm(prefix="update")
+    form.set_status(action.status)
+    if not form.validate_on_submit():
+        return _render(action, 422, update_form=form)
+    store = file_store()
+    photo = save_upload(form.photo, store)
+    if form.photo.errors:
+        return _render(action, 422, update_form=form)
+    try:
+        service.post_update(
+            action, current_user, ActionStatus(form.status.data), form.note.data, photo
+        )
+    except ActionError as error:
+        db.session.rollback()
+        if photo:
+            store.delete(*photo.names)
+        if not _field_error(form, error):
+            flash(str(error), "danger")
+            return redirect(url_for("actions.detail", action_id=action_id))
+        return _render(action, 422, update_form=form)
+    return _done(action, "Update posted.")
+
+
+def _update_photo(update_id: int, thumb: bool):  # noqa: ANN202
+    update = db.session.get(ActionUpdate, update_id)
+    if update is None or not update.photo_name:
+        abort(404)
+    get_action(update.action_id)  # the one guard: who may see the action sees its photos
+    return send_photo(update.thumb_name if thumb else update.photo_name)
+
+
+@bp.route("/updates/<int:update_id>/photo")
+@roles_required(*OWNERS)
+def update_photo(update_id: int):
+    return _update_photo(update_id, thumb=False)
+
+
+@bp.route("/updates/<int:update_id>/thumb")
+@roles_required(*OWNERS)
+def update_thumb(update_id: int):
+    return _update_photo(update_id, thumb=True)

@@ -1,0 +1,668 @@
+"""Corrective actions; nothing here knows of requests.
+
+Life of an action::
+
+    proposed ──accept──> open ──> in_progress ──> done
+        │                  └───────────────────────┘ (done can be reopened)
+        └──dismiss (reason)──> dismissed
+
+Proposals come from findings, each with a ``source_key`` so the same finding never
+proposes twice: a critical item failed on an approved visit
+(``critical:<visit>:<question>``) and a question failed on at least
+``recurring_failure_visits`` visits of a branch in a period
+(``recurring:<branch>:<scorecard>:<question>:<from>..<to>``). A recurring finding
+is also not proposed again while an earlier proposal for the same branch and
+question is still active, whatever its period.
+
+Every change writes an AuditEvent and notifies the people concerned; the caller
+commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from audit.access import branch_in_scope, scope_branches
+from audit.extensions import db
+from audit.models import (
+    ACTIVE_ACTION_STATUSES,
+    Action,
+    ActionKind,
+    ActionPriority,
+    ActionStatus,
+    ActionUpdate,
+    AuditEvent,
+    Branch,
+    Region,
+    Role,
+    Scorecard,
+    StaffMember,
+    User,
+    Visit,
+    VisitStatus,
+    record_event,
+    user_regions,
+)
+from audit.notifications import notify
+from audit.photos import Photo
+from audit.reporting.filters import ReportFilter
+from audit.reporting.questions import recurring_failures
+from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
+from audit.service_errors import FieldError
+
+A = ActionStatus
+#: What an owner may move an action to, from each status.
+TRANSITIONS: dict[ActionStatus, tuple[ActionStatus, ...]] = {
+    A.OPEN: (A.OPEN, A.IN_PROGRESS, A.DONE),
+    A.IN_PROGRESS: (A.IN_PROGRESS, A.OPEN, A.DONE),
+    A.DONE: (A.DONE, A.IN_PROGRESS),
+}
+STATUS_LABELS = {
+    A.PROPOSED: "Proposed",
+    A.OPEN: "Open",
+    A.IN_PROGRESS: "In progress",
+    A.DONE: "Done",
+    A.DISMISSED: "Dismissed",
+}
+#: The list's status filters; "active" is open or in progress, "overdue" active and past due.
+LIST_FILTERS = ("active", "proposed", "overdue", "open", "in_progress", "done", "dismissed", "all")
+
+
+class ActionError(FieldError):
+    """Something that cannot be done to an action; ``str()`` is for the person."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    return _now().date()
+
+
+_text = ActionError.required_text
+
+
+def _link(action: Action) -> str:
+    return f"/actions/{action.id}"
+
+
+# --- who is concerned ----------------------------------------------------------------
+
+
+def managers_for_branch(branch: Branch) -> list[User]:
+    """Active managers whose scope names the branch's region; else the unscoped managers.
+
+    Head-office managers (no region scope) see every branch; they are told only when no
+    manager is responsible for the region, so that they are not told of everything.
+    """
+    scoped = list(
+        db.session.scalars(
+            select(User)
+            .join(user_regions, user_regions.c.user_id == User.id)
+            .where(
+                User.role == Role.MANAGER,
+                User.active.is_(True),
+                user_regions.c.region_id == branch.region_id,
+            )
+            .order_by(User.id)
+        )
+    )
+    if scoped:
+        return scoped
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == Role.MANAGER, User.active.is_(True), ~User.regions.any())
+            .order_by(User.id)
+        )
+    )
+
+
+def owner_users(action: Action) -> list[User]:
+    """The account(s) that act for the owner: the manager, or the staff member's login."""
+    users: list[User] = []
+    if action.owner_user is not None:
+        users.append(action.owner_user)
+    if action.owner_staff is not None and action.owner_staff.user is not None:
+        users.append(action.owner_staff.user)
+    return users
+
+
+def is_owner(action: Action, user: User) -> bool:
+    return any(u.id == user.id for u in owner_users(action))
+
+
+def in_scope(action: Action, user: User) -> bool:
+    return branch_in_scope(action.branch, user)
+
+
+def may_manage(action: Action, user: User) -> bool:
+    """Managers in scope of the branch (and admins) decide, edit and assign."""
+    if user.role is Role.ADMIN:
+        return True
+    return user.role is Role.MANAGER and in_scope(action, user)
+
+
+def may_see(action: Action, user: User) -> bool:
+    return may_manage(action, user) or is_owner(action, user)
+
+
+def may_update(action: Action, user: User) -> bool:
+    """Owners and managers in scope post progress on an accepted action."""
+    return action.status in TRANSITIONS and (may_manage(action, user) or is_owner(action, user))
+
+
+def owner_choices(branch: Branch) -> list[tuple[str, str]]:
+    """("u:<id>" | "s:<id>", label) for every possible owner of an action at ``branch``."""
+    managers = db.session.scalars(
+        select(User)
+        .where(
+            User.role == Role.MANAGER,
+            User.active.is_(True),
+            or_(
+                ~User.regions.any(),
+                User.regions.any(Region.id == branch.region_id),
+            ),
+        )
+        .order_by(User.name)
+    )
+    staff = db.session.scalars(
+        select(StaffMember)
+        .where(StaffMember.branch_id == branch.id, StaffMember.active.is_(True))
+        .order_by(StaffMember.name)
+    )
+    return [(f"u:{u.id}", f"{u.name} (manager)") for u in managers] + [
+        (f"s:{m.id}", f"{m.name} ({m.job_title or 'staff'})") for m in staff
+    ]
+
+
+def resolve_owner(action: Action, choice: str | None) -> tuple[User | None, StaffMember | None]:
+    """The owner named by an ``owner_choices`` value; ActionError if it is not one of them."""
+    if not choice:
+        return None, None
+    if choice not in {value for value, _ in owner_choices(action.branch)}:
+        raise ActionError("Choose an owner from the list.", field="owner")
+    kind, _, raw_id = choice.partition(":")
+    if kind == "u":
+        return db.session.get(User, int(raw_id)), None
+    return None, db.session.get(StaffMember, int(raw_id))
+
+
+def owner_value(action: Action) -> str:
+    """The owner as an ``owner_choices`` value ("" for nobody); reads the relationships,
+    so it is right before a flush too."""
+    if action.owner_user is not None:
+        return f"u:{action.owner_user.id}"
+    if action.owner_staff is not None:
+        return f"s:{action.owner_staff.id}"
+    return ""
+
+
+def owner_name(action: Action) -> str:
+    if action.owner_user is not None:
+        return action.owner_user.name
+    if action.owner_staff is not None:
+        return action.owner_staff.name
+    return ""
+
+
+def is_overdue(action: Action, today: date | None = None) -> bool:
+    return (
+        action.status in ACTIVE_ACTION_STATUSES
+        and action.due_on is not None
+        and action.due_on < (today or _today())
+    )
+
+
+# --- proposals -------------------------------------------------------------------------
+
+
+def _add_proposal(action: Action) -> bool:
+    """Insert one proposal unless its source_key exists (checked, then guarded by the index)."""
+    exists = db.session.scalar(select(Action.id).where(Action.source_key == action.source_key))
+    if exists is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(action)
+            db.session.flush()
+    except IntegrityError:  # another process proposed the same finding just now
+        return False
+    return True
+
+
+def _announce(actions: Sequence[Action], actor: User | None) -> None:
+    for action in actions:
+        record_event(
+            actor,
+            "action.proposed",
+            action,
+            kind=action.kind.value,
+            source_key=action.source_key,
+            branch_id=action.branch_id,
+        )
+        notify(
+            [u for u in managers_for_branch(action.branch) if actor is None or u.id != actor.id],
+            "action.proposed",
+            f"Proposed action at {action.branch.name}: {action.title}",
+            _link(action),
+        )
+
+
+def propose_for_visit(visit: Visit, actor: User | None = None) -> list[Action]:
+    """Propose one action per critical item the visit failed (approved or published only).
+
+    Idempotent: a visit approved, rescored or scanned again proposes nothing new.
+    """
+    if visit.status not in (VisitStatus.APPROVED, VisitStatus.PUBLISHED) or visit.excluded:
+        return []
+    failed = [a for a in visit.answers if a.critical_failed]
+    if not failed:
+        return []
+    definition = visit.version.parsed()
+    added: list[Action] = []
+    for answer in failed:
+        question = definition.question(answer.question_key)
+        text = question.text if question is not None else answer.question_key
+        lines = [
+            f"A critical item failed on the visit of {visit.visited_at:%d %b %Y} "
+            f"({visit.scorecard.title}).",
+        ]
+        if answer.comment:
+            lines.append(f"Comment: {answer.comment}")
+        action = Action(
+            branch_id=visit.branch_id,
+            kind=ActionKind.CRITICAL,
+            status=A.PROPOSED,
+            priority=ActionPriority.HIGH,
+            title=f"Critical item failed: {text}"[:200],
+            description="\n".join(lines),
+            source_key=f"critical:{visit.id}:{answer.question_key}",
+            visit_id=visit.id,
+            scorecard_id=visit.scorecard_id,
+            question_key=answer.question_key,
+            created_by=actor,
+        )
+        if _add_proposal(action):
+            added.append(action)
+    _announce(added, actor)
+    return added
+
+
+def propose_recurring(
+    date_from: date, date_to: date, actor: User | None = None, min_visits: int | None = None
+) -> list[Action]:
+    """Propose an action for each question a branch failed on N visits in the period."""
+    flt = ReportFilter(date_from=date_from, date_to=date_to)
+    findings = recurring_failures(flt, min_visits)
+    if not findings:
+        return []
+    slugs = {f.question.scorecard for f in findings}
+    card_ids = dict(
+        db.session.execute(select(Scorecard.slug, Scorecard.id).where(Scorecard.slug.in_(slugs)))
+        .tuples()
+        .all()
+    )
+    active = {
+        (row.branch_id, row.scorecard_id, row.question_key)
+        for row in db.session.execute(
+            select(Action.branch_id, Action.scorecard_id, Action.question_key).where(
+                Action.kind == ActionKind.RECURRING,
+                Action.status.in_((A.PROPOSED, *ACTIVE_ACTION_STATUSES)),
+            )
+        )
+    }
+    period = f"{date_from.isoformat()}..{date_to.isoformat()}"
+    added: list[Action] = []
+    for finding in findings:
+        card_id = card_ids[finding.question.scorecard]
+        if (finding.branch.id, card_id, finding.question.key) in active:
+            continue
+        action = Action(
+            branch_id=finding.branch.id,
+            kind=ActionKind.RECURRING,
+            status=A.PROPOSED,
+            priority=ActionPriority.MEDIUM,
+            title=f"Recurring issue: {finding.question.text}"[:200],
+            description=(
+                f"Failed on {finding.failed} of {finding.n} visits between "
+                f"{date_from:%d %b %Y} and {date_to:%d %b %Y} "
+                f"(last on {finding.last_failed_at:%d %b %Y})."
+            ),
+            source_key=f"recurring:{finding.branch.id}:{card_id}:{finding.question.key}:{period}",
+            scorecard_id=card_id,
+            question_key=finding.question.key,
+            created_by=actor,
+        )
+        if _add_proposal(action):
+            added.append(action)
+    _announce(added, actor)
+    return added
+
+
+def propose_all(
+    date_from: date | None, date_to: date | None, actor: User | None = None
+) -> tuple[int, int]:
+    """Scan approved/published visits in the period: (critical, recurring) proposals made.
+
+    Without dates the period is the last 90 days up to today.
+    """
+    date_to = date_to or _today()
+    date_from = date_from or date_to - timedelta(days=89)
+    start = datetime.combine(date_from, datetime.min.time(), UTC)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), UTC)
+    visits = db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.status.in_((VisitStatus.APPROVED, VisitStatus.PUBLISHED)),
+            Visit.excluded.is_(False),
+            Visit.critical_failed.is_(True),
+            Visit.visited_at >= start,
+            Visit.visited_at < end,
+        )
+        .order_by(Visit.id)
+    )
+    critical = sum(len(propose_for_visit(visit, actor)) for visit in visits)
+    recurring = len(propose_recurring(date_from, date_to, actor))
+    return critical, recurring
+
+
+# --- managers' decisions ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a manager sets on an action when accepting or editing it."""
+
+    title: str
+    description: str
+    priority: ActionPriority
+    due_on: date | None
+    owner: str | None  # an owner_choices value, or None / "" for nobody
+
+
+def _apply_plan(action: Action, plan: Plan) -> dict[str, Any]:
+    """Set the plan's fields; returns {field: [old, new]} for what changed."""
+    title = _text(plan.title, "Give the action a title.", "title")[:200]
+    owner_user, owner_staff = resolve_owner(action, plan.owner)
+    before = {
+        "title": action.title,
+        "description": action.description,
+        "priority": action.priority.value,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "owner": owner_value(action) or None,
+    }
+    action.title = title
+    action.description = (plan.description or "").strip()
+    action.priority = plan.priority
+    action.due_on = plan.due_on
+    action.owner_user = owner_user
+    action.owner_staff = owner_staff
+    after = {
+        "title": action.title,
+        "description": action.description,
+        "priority": action.priority.value,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "owner": owner_value(action) or None,
+    }
+    return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+
+
+def _notify_owner(action: Action, actor: User, changes: dict[str, Any]) -> None:
+    if "owner" in changes and (action.owner_user or action.owner_staff):
+        due = f", due {action.due_on:%d %b %Y}" if action.due_on else ""
+        notify(
+            [u for u in owner_users(action) if u.id != actor.id],
+            "action.assigned",
+            f"Action assigned to you at {action.branch.name}: {action.title}{due}",
+            _link(action),
+        )
+
+
+def accept(action: Action, actor: User, plan: Plan) -> None:
+    """proposed -> open, with the plan (owner, due date, priority) the manager sets."""
+    if action.status is not A.PROPOSED:
+        raise ActionError(f"Only a proposed action can be accepted; this one is {action.status}.")
+    if plan.due_on is not None and plan.due_on < _today():
+        raise ActionError("The due date is in the past.", field="due_on")
+    changes = _apply_plan(action, plan)
+    action.status = A.OPEN
+    action.decided_by = actor
+    action.decided_at = _now()
+    record_event(actor, "action.accepted", action, changes=changes)
+    _notify_owner(action, actor, changes)
+
+
+def edit(action: Action, actor: User, plan: Plan) -> dict[str, Any]:
+    """Change the plan of a proposed, open or in-progress action; returns what changed."""
+    if action.status not in (A.PROPOSED, *ACTIVE_ACTION_STATUSES):
+        raise ActionError(f"A {action.status.value} action is not edited.")
+    changes = _apply_plan(action, plan)
+    if not changes:
+        raise ActionError("Nothing changed.")
+    record_event(actor, "action.edited", action, changes=changes)
+    _notify_owner(action, actor, changes)
+    return changes
+
+
+def dismiss(action: Action, actor: User, reason: str) -> None:
+    """proposed -> dismissed, with the reason it needs no action."""
+    reason = _text(reason, "Say why this proposal needs no action.", "reason")
+    if action.status is not A.PROPOSED:
+        raise ActionError(f"Only a proposal can be dismissed; this action is {action.status}.")
+    action.status = A.DISMISSED
+    action.dismiss_reason = reason
+    action.decided_by = actor
+    action.decided_at = _now()
+    action.closed_at = action.decided_at
+    record_event(actor, "action.dismissed", action, reason=reason)
+
+
+def create_manual(branch: Branch, actor: User, plan: Plan, *, visit: Visit | None = None) -> Action:
+    """A manager raises an action by hand: it starts open."""
+    action = Action(
+        branch=branch,
+        kind=ActionKind.MANUAL,
+        status=A.OPEN,
+        title="",
+        description="",
+        priority=plan.priority,
+        created_by=actor,
+        decided_by=actor,
+        decided_at=_now(),
+        visit=visit,
+    )
+    if plan.due_on is not None and plan.due_on < _today():
+        raise ActionError("The due date is in the past.", field="due_on")
+    changes = _apply_plan(action, plan)
+    db.session.add(action)
+    db.session.flush()
+    record_event(actor, "action.created", action, changes=changes)
+    _notify_owner(action, actor, changes)
+    return action
+
+
+# --- owners' updates -----------------------------------------------------------------------
+
+
+def post_update(
+    action: Action,
+    actor: User,
+    status: ActionStatus,
+    note: str,
+    photo: Photo | None = None,
+) -> ActionUpdate:
+    """An owner's (or manager's) progress: a note, maybe a new status, maybe a photo."""
+    note = _text(note, "Write what was done.", "note")
+    if not may_update(action, actor):
+        raise ActionError(f"A {action.status.value} action takes no updates.")
+    allowed = TRANSITIONS[action.status]
+    if status not in allowed:
+        raise ActionError(
+            f"A {STATUS_LABELS[action.status].lower()} action cannot become "
+            f"{STATUS_LABELS.get(status, status).lower()}.",
+            field="status",
+        )
+    before = action.status
+    update = ActionUpdate(
+        action=action,
+        author=actor,
+        status_from=before,
+        status_to=status,
+        note=note,
+        photo_name=photo.name if photo else None,
+        thumb_name=photo.thumb_name if photo else None,
+        photo_captured_at=photo.captured_at if photo else None,
+        created_at=_now(),
+    )
+    db.session.add(update)
+    action.status = status
+    if status is A.DONE and before is not A.DONE:
+        action.closed_at = update.created_at
+    elif status is not A.DONE:
+        action.closed_at = None
+    db.session.flush()
+    record_event(
+        actor,
+        "action.updated",
+        action,
+        update_id=update.id,
+        status_from=before.value,
+        status_to=status.value,
+        note=note,
+        photo=bool(photo),
+    )
+    change = "" if before is status else f" ({STATUS_LABELS[status].lower()})"
+    notify(
+        [u for u in (action.created_by, action.decided_by) if u is not None and u.id != actor.id],
+        "action.updated",
+        f"{actor.name} updated an action at {action.branch.name}{change}: {action.title}",
+        _link(action),
+    )
+    return update
+
+
+def remind_overdue(today: date | None = None) -> int:
+    """Tell the owner of every overdue action (meant to run daily); returns how many."""
+    today = today or _today()
+    overdue = db.session.scalars(
+        select(Action)
+        .where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < today)
+        .options(
+            joinedload(Action.branch),
+            joinedload(Action.owner_user),
+            joinedload(Action.owner_staff).joinedload(StaffMember.user),
+        )
+        .order_by(Action.due_on, Action.id)
+    ).all()
+    reminded = 0
+    for action in overdue:
+        owners = owner_users(action)
+        if not notify(
+            owners,
+            "action.overdue",
+            f"Overdue since {action.due_on:%d %b %Y} at {action.branch.name}: {action.title}",
+            _link(action),
+        ):
+            continue
+        record_event(None, "action.reminded", action, due_on=action.due_on.isoformat())
+        reminded += 1
+    return reminded
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def scope_actions(query: Select, user: User) -> Select:
+    """Actions the user may see: managers their regions, staff what they own."""
+    if user.role is Role.ADMIN:
+        return query
+    if user.role is Role.MANAGER:
+        return query.where(Action.branch_id.in_(scope_branches(select(Branch.id), user)))
+    member = user.staff_member
+    conditions = [Action.owner_user_id == user.id]
+    if member is not None:
+        conditions.append(Action.owner_staff_id == member.id)
+    return query.where(or_(*conditions), Action.status != A.PROPOSED)
+
+
+def list_query(
+    user: User,
+    *,
+    status: str = "active",
+    branch_id: int | None = None,
+    owner: str | None = None,
+    today: date | None = None,
+) -> Select:
+    """Actions in the user's reach matching the list filters, overdue and soonest due first."""
+    today = today or _today()
+    query = select(Action).options(
+        joinedload(Action.branch), joinedload(Action.owner_user), joinedload(Action.owner_staff)
+    )
+    if status == "active":
+        query = query.where(Action.status.in_(ACTIVE_ACTION_STATUSES))
+    elif status == "overdue":
+        query = query.where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < today)
+    elif status in {s.value for s in ActionStatus}:
+        query = query.where(Action.status == ActionStatus(status))
+    if branch_id is not None:
+        query = query.where(Action.branch_id == branch_id)
+    if owner == "me":
+        query = query.where(Action.owner_user_id == user.id)
+    elif owner == "none":
+        query = query.where(Action.owner_user_id.is_(None), Action.owner_staff_id.is_(None))
+    elif owner and owner.startswith(("u:", "s:")) and owner[2:].isdigit():
+        column = Action.owner_user_id if owner[0] == "u" else Action.owner_staff_id
+        query = query.where(column == int(owner[2:]))
+    query = query.order_by(
+        Action.due_on.is_(None), Action.due_on, Action.created_at.desc(), Action.id.desc()
+    )
+    return scope_actions(query, user)
+
+
+def overdue_count(user: User, today: date | None = None) -> int:
+    query = (
+        select(func.count())
+        .select_from(Action)
+        .where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < (today or _today()))
+    )
+    return db.session.scalar(scope_actions(query, user)) or 0
+
+
+def branch_actions(branch_id: int) -> tuple[list[Action], list[Action]]:
+    """(open, closed) actions of a branch for its page and PDF.
+
+    Open: open or in progress, soonest due first. Closed: done, latest first. Proposals
+    and dismissed ones are left out: they were never the branch's work. The caller
+    checks that the viewer may see the branch.
+    """
+    rows = db.session.scalars(
+        select(Action)
+        .where(Action.branch_id == branch_id, Action.status.in_((*ACTIVE_ACTION_STATUSES, A.DONE)))
+        .options(joinedload(Action.owner_user), joinedload(Action.owner_staff))
+        .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
+    ).all()
+    open_ = [a for a in rows if a.status in ACTIVE_ACTION_STATUSES]
+    closed = sorted(
+        (a for a in rows if a.status is A.DONE),
+        key=lambda a: a.closed_at or a.created_at,
+        reverse=True,
+    )
+    return open_, closed
+
+
+def events_of(action: Action) -> Iterable[AuditEvent]:
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == Action.__tablename__, AuditEvent.subject_id == action.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )

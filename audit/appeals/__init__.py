@@ -1,0 +1,1 @@
+"""Appeals: disputing one answer of a published visit, and the reviewer's decision."""

@@ -1,0 +1,272 @@
+"""Appeals: the branch's manager or the staff member served disputes an answer; a reviewer
+decides it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from audit.access import get_visit, roles_required
+from audit.answer_changes import display_value
+from audit.appeals import service
+from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
+from audit.appeals.service import AppealError, AppealView
+from audit.auth.forms import EmptyForm
+from audit.extensions import db
+from audit.models import Appeal, Role, User, Visit, VisitStatus
+from audit.photos import file_store, save_upload, send_photo
+from audit.review.service import answer_options
+from audit.visit_scoring import stored_value
+
+bp = Blueprint("appeals", __name__)
+
+REVIEWERS = (Role.MANAGER,)
+APPELLANTS = (Role.MANAGER, Role.STAFF)
+PER_PAGE = 50
+
+
+def get_appeal(appeal_id: int, user: User | None = None) -> Appeal:
+    """An appeal the user may see: reviewers in scope (403 outside), staff their own (404)."""
+    user = user or current_user
+    appeal = db.session.get(Appeal, appeal_id)
+    if appeal is None:
+        abort(404)
+    if user.role is Role.STAFF and appeal.raised_by_id != user.id:
+        abort(404)
+    get_visit(appeal.visit_id, user)  # scope of the visit: 403 / 404 as for the visit
+    if not service.may_see(appeal, user):
+        abort(404)
+    return appeal
+
+
+def _answer_text(visit: Visit, key: str) -> str:
+    answer = visit.answer(key)
+    return display_value(stored_value(answer)) or "no answer"
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@roles_required(*APPELLANTS)
+def index():
+    status = request.args.get("status", "open")
+    if status not in service.LIST_FILTERS:
+        status = "open"
+    page = db.paginate(
+        service.list_query(current_user, status),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    appealable = service.appealable_visits(current_user) if current_user.role is Role.STAFF else []
+    return render_template(
+        "appeals/index.html",
+        page=page,
+        status=status,
+        labels=service.STATUS_LABELS,
+        appealable=appealable,
+        window_ends=service.window_ends,
+    )
+
+
+# --- raising -------------------------------------------------------------------------------
+
+
+@bp.route("/visits/<int:visit_id>/new", methods=["GET", "POST"])
+@roles_required(*APPELLANTS)
+def new(visit_id: int):
+    visit = get_visit(visit_id)  # staff: only published visits naming them (404 otherwise)
+    if not service.may_appeal_visit(visit, current_user):
+        abort(404 if current_user.role is Role.STAFF else 403)
+    if visit.status is not VisitStatus.PUBLISHED or not service.window_open(visit):
+        flash("This visit cannot be appealed: only published visits, within the window.", "info")
+        return redirect(_visit_url(visit))
+    form = AppealForm()
+    form.question_key.choices = [
+        SelectChoice(q.key, f"{q.text} — {_answer_text(visit, q.key)}")
+        for q in service.appealable_questions(visit)
+    ]
+    if request.method == "GET" and request.args.get("question"):
+        form.question_key.data = request.args["question"]
+    if form.validate_on_submit():
+        store = file_store()
+        photo = save_upload(form.photo, store)
+        evidence = photo.names if photo else None
+        if not form.photo.errors:
+            try:
+                appeal = service.raise_appeal(
+                    visit,
+                    form.question_key.data,
+                    current_user,
+                    form.reason.data,
+                    form.requested_value.data or "",
+                    evidence,
+                )
+            except AppealError as error:
+                db.session.rollback()
+                if evidence:
+                    store.delete(*evidence)
+                field = getattr(form, error.field or "reason")
+                field.errors = [*field.errors, str(error)]
+            else:
+                db.session.commit()
+                flash("Appeal sent: a reviewer will decide it.", "success")
+                return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "appeals/new.html", visit=visit, form=form, window_ends=service.window_ends(visit)
+    ), status
+
+
+def _visit_url(visit: Visit) -> str:
+    if current_user.role is Role.STAFF:
+        return url_for("appeals.index")
+    return url_for("review.visit", visit_id=visit.id)
+
+
+# --- one appeal ----------------------------------------------------------------------------
+
+
+def _render(appeal: Appeal, status_code: int = 200, **forms):  # noqa: ANN003, ANN202
+    visit = appeal.visit
+    definition = visit.version.parsed()
+    question = definition.question(appeal.question_key)
+    blocker = service.why_not_decide(appeal, current_user)
+    context = {}
+    if blocker is None:
+        context["uphold_form"] = forms.get("uphold_form") or UpholdForm(
+            formdata=None, prefix="uphold"
+        )
+        answer = visit.answer(appeal.question_key)
+        context["amend_form"] = forms.get("amend_form") or AmendForm(
+            formdata=None,
+            prefix="amend",
+            data={
+                "value": appeal.requested_value or _answer_text(visit, appeal.question_key),
+                "comment": answer.comment if answer else "",
+            },
+        )
+        context["options"] = answer_options(question) if question else None
+    (view,) = [v for v in service.appeals_for_visit(visit.id) if v.appeal.id == appeal.id]
+    return render_template(
+        "appeals/detail.html",
+        appeal=appeal,
+        view=view,
+        visit=visit,
+        question=question,
+        current_answer=_answer_text(visit, appeal.question_key),
+        comment=(
+            visit.answer(appeal.question_key).comment if visit.answer(appeal.question_key) else ""
+        ),
+        blocker=blocker,
+        reviewer=current_user.role in (Role.MANAGER, Role.ADMIN),
+        withdraw_form=EmptyForm(formdata=None),
+        **context,
+    ), status_code
+
+
+@bp.route("/<int:appeal_id>")
+@roles_required(*APPELLANTS)
+def detail(appeal_id: int):
+    return _render(get_appeal(appeal_id))
+
+
+def _refused(appeal_id: int, error: AppealError):  # noqa: ANN202
+    db.session.rollback()
+    flash(str(error), "danger")
+    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+
+
+@bp.route("/<int:appeal_id>/uphold", methods=["POST"])
+@roles_required(*REVIEWERS)
+def uphold(appeal_id: int):
+    appeal = get_appeal(appeal_id)
+    form = UpholdForm(prefix="uphold")
+    if not form.validate_on_submit():
+        return _render(appeal, 422, uphold_form=form)
+    try:
+        service.uphold(appeal, current_user, form.note.data)
+    except AppealError as error:
+        return _refused(appeal_id, error)
+    db.session.commit()
+    flash("Appeal upheld: the answer stands.", "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+
+
+@bp.route("/<int:appeal_id>/amend", methods=["POST"])
+@roles_required(*REVIEWERS)
+def amend(appeal_id: int):
+    appeal = get_appeal(appeal_id)
+    form = AmendForm(prefix="amend")
+    if not form.validate_on_submit():
+        return _render(appeal, 422, amend_form=form)
+    try:
+        # A form without the comment box keeps the answer's comment.
+        comment = form.comment.data if form.comment.name in request.form else None
+        change = service.amend(appeal, current_user, form.value.data, comment, form.note.data)
+    except AppealError as error:
+        if error.field in ("value", "comment"):
+            db.session.rollback()
+            field = getattr(form, error.field)
+            field.errors = [*field.errors, str(error)]
+            return _render(appeal, 422, amend_form=form)
+        return _refused(appeal_id, error)
+    db.session.commit()
+    before, after = change.percent_before, change.percent_after
+    score = ""
+    if before is not None and after is not None and before != after:
+        score = f" Score {before:.1f}% → {after:.1f}%."
+    flash(f"Answer amended and recorded.{score}", "success")
+    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+
+
+@bp.route("/<int:appeal_id>/withdraw", methods=["POST"])
+@roles_required(*APPELLANTS)
+def withdraw(appeal_id: int):
+    appeal = get_appeal(appeal_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        service.withdraw(appeal, current_user)
+    except AppealError as error:
+        return _refused(appeal_id, error)
+    db.session.commit()
+    flash("Appeal withdrawn.", "info")
+    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+
+
+def _evidence(appeal_id: int, thumb: bool):  # noqa: ANN202
+    appeal = get_appeal(appeal_id)
+    return send_photo(appeal.evidence_thumb_name if thumb else appeal.evidence_name)
+
+
+@bp.route("/<int:appeal_id>/evidence")
+@roles_required(*APPELLANTS)
+def evidence(appeal_id: int):
+    return _evidence(appeal_id, thumb=False)
+
+
+@bp.route("/<int:appeal_id>/evidence/thumb")
+@roles_required(*APPELLANTS)
+def evidence_thumb(appeal_id: int):
+    return _evidence(appeal_id, thumb=True)
+
+
+# --- on the visit page ---------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def visit_appeals(visit: Visit) -> list[AppealView]:
+    """The visit's appeals as the signed-in user may see them (review visit page)."""
+    return service.appeals_for_visit(visit.id, current_user)
+
+
+@bp.app_template_global()
+def may_appeal(visit: Visit) -> bool:
+    return (
+        current_user.is_authenticated
+        and service.may_appeal_visit(visit, current_user)
+        and service.window_open(visit)
+    )

@@ -1,0 +1,1 @@
+"""Staff portal, coaching notes and recognition (blueprint ``coaching``)."""

@@ -1,0 +1,16 @@
+"""``flask coaching remind``: tell authors about follow-ups that are due (cron, daily)."""
+
+from __future__ import annotations
+
+import click
+
+from audit.coaching.service import remind_due_follow_ups
+from audit.extensions import db
+
+
+@click.command("remind")
+def remind_command() -> None:
+    """Notify authors of open notes whose follow-up date has come (once per note per day)."""
+    sent = remind_due_follow_ups()
+    db.session.commit()
+    click.echo(f"{sent} follow-up reminder{'s' if sent != 1 else ''} sent.")

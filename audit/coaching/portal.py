@@ -1,0 +1,291 @@
+"""What a staff member sees about themselves: published visits in plain words, and figures.
+
+Only **published**, not excluded visits count here. The reporting module
+counts approved visits too (they are final for managers), but a staff
+member must not see a visit, nor a number resting on one, before it is
+published; so the figures below reuse reporting's SQL building blocks and
+add that one condition. No shopper identity is read or returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from audit.extensions import db
+from audit.models import (
+    Answer,
+    Scorecard,
+    ScorecardQuestion,
+    ScorecardVersion,
+    StaffMember,
+    Visit,
+    VisitSectionScore,
+    VisitStatus,
+    visit_staff,
+)
+from audit.reporting import ReportFilter, TrendPoint
+from audit.reporting.filters import month_range
+from audit.reporting.sql import (
+    figure_columns,
+    figure_of,
+    from_visits,
+    latest_sections,
+    month_bucket,
+    visit_conditions,
+)
+from audit.reporting.stats import Figure
+from audit.review.service import display_value
+from audit.visit_scoring import stored_value
+
+#: Tolerance when comparing earned with possible points (they are floats).
+_EPSILON = 1e-9
+
+
+def published_only() -> ColumnElement[bool]:
+    return Visit.status == VisitStatus.PUBLISHED
+
+
+# --- one visit in plain words ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    section: str
+    question: str
+    value: str
+    earned: float | None
+    possible: float | None
+    comment: str
+
+    @property
+    def scored(self) -> bool:
+        return bool(self.possible) and self.earned is not None
+
+    @property
+    def full_points(self) -> bool:
+        return self.scored and self.earned >= self.possible - _EPSILON  # type: ignore[operator]
+
+    @property
+    def lost_points(self) -> bool:
+        return self.scored and not self.full_points
+
+    @property
+    def points_label(self) -> str:
+        if not self.scored:
+            return "not scored"
+        return f"{_number(self.earned)} of {_number(self.possible)} points"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _line(answer: Answer) -> AnswerLine:
+    question = answer.question
+    return AnswerLine(
+        section=question.section.title,
+        question=question.text,
+        value=display_value(stored_value(answer)),
+        earned=None if answer.is_na else answer.earned,
+        possible=None if answer.is_na else answer.possible,
+        comment=answer.comment or "",
+    )
+
+
+def answer_lines(visit: Visit) -> list[AnswerLine]:
+    """The visible answers of a visit in form order (hidden questions left out), one query."""
+    answers = db.session.scalars(
+        select(Answer)
+        .where(Answer.visit_id == visit.id, Answer.hidden.is_(False))
+        .options(joinedload(Answer.question).joinedload(ScorecardQuestion.section))
+        .order_by(Answer.position, Answer.id)
+    )
+    return [_line(a) for a in answers]
+
+
+@dataclass(frozen=True)
+class VisitFeedback:
+    visit: Visit
+    answers: list[AnswerLine]
+
+    @property
+    def strengths(self) -> list[AnswerLine]:
+        return [a for a in self.answers if a.full_points]
+
+    @property
+    def to_work_on(self) -> list[AnswerLine]:
+        return [a for a in self.answers if a.lost_points]
+
+    @property
+    def sections(self) -> list[tuple[str, list[AnswerLine]]]:
+        """The answers grouped by section title, in form order."""
+        groups: list[tuple[str, list[AnswerLine]]] = []
+        for line in self.answers:
+            if not groups or groups[-1][0] != line.section:
+                groups.append((line.section, []))
+            groups[-1][1].append(line)
+        return groups
+
+
+def visit_feedback(visit: Visit) -> VisitFeedback:
+    return VisitFeedback(visit, answer_lines(visit))
+
+
+def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback]:
+    """The member's latest published visits with their answers (a fixed number of queries)."""
+    visits = db.session.scalars(
+        select(Visit)
+        .join(visit_staff, visit_staff.c.visit_id == Visit.id)
+        .where(
+            visit_staff.c.staff_member_id == member.id,
+            published_only(),
+            Visit.excluded.is_(False),
+        )
+        .options(
+            joinedload(Visit.scorecard),
+            selectinload(Visit.answers)
+            .joinedload(Answer.question)
+            .joinedload(ScorecardQuestion.section),
+        )
+        .order_by(Visit.visited_at.desc(), Visit.id.desc())
+        .limit(limit)
+    ).all()
+    return [VisitFeedback(v, [_line(a) for a in v.answers if not a.hidden]) for v in visits]
+
+
+# --- figures --------------------------------------------------------------------------
+
+
+def staff_trend(member: StaffMember, date_from: date, date_to: date) -> list[TrendPoint]:
+    """The member's mean per month over published visits; every month listed (one query)."""
+    flt = ReportFilter(date_from=date_from, date_to=date_to, staff_id=member.id)
+    month = month_bucket(Visit.visited_at)
+    rows = db.session.execute(
+        from_visits(select(month.label("month"), *figure_columns()))
+        .where(*visit_conditions(flt), published_only())
+        .group_by(month)
+        .order_by(month)
+    ).all()
+    found = {row.month: figure_of(row) for row in rows}
+    return [TrendPoint(m, found.get(m) or Figure.empty()) for m in month_range(date_from, date_to)]
+
+
+@dataclass(frozen=True)
+class Mean:
+    value: float | None
+    n: int
+
+
+@dataclass(frozen=True)
+class SectionComparison:
+    scorecard: str  # title
+    section: str  # title
+    target: float | None
+    mine: Mean
+    branch: Mean
+    company: Mean
+
+    @property
+    def difference_to_branch(self) -> float | None:
+        if self.mine.value is None or self.branch.value is None:
+            return None
+        return self.mine.value - self.branch.value
+
+
+def _mean_where(condition: ColumnElement[bool], name: str) -> tuple[Any, Any]:
+    value = case((condition, VisitSectionScore.percent))
+    return func.avg(value).label(f"{name}_mean"), func.count(value).label(f"{name}_n")
+
+
+def section_comparison(
+    member: StaffMember, date_from: date | None, date_to: date | None
+) -> list[SectionComparison]:
+    """The member's section means beside their branch's and the company's (one GROUP BY).
+
+    Only scorecards the member has published visits on in the period are listed.
+    """
+    period = ReportFilter(date_from=date_from, date_to=date_to)
+    mine_link = visit_staff.alias("mine")
+    is_mine = mine_link.c.staff_member_id.is_not(None)
+    aggregates = (
+        select(
+            Visit.scorecard_id,
+            VisitSectionScore.section_key,
+            *_mean_where(is_mine, "mine"),
+            *_mean_where(Visit.branch_id == member.branch_id, "branch"),
+            func.avg(VisitSectionScore.percent).label("company_mean"),
+            func.count(VisitSectionScore.percent).label("company_n"),
+        )
+        .select_from(VisitSectionScore)
+        .join(Visit, Visit.id == VisitSectionScore.visit_id)
+        .outerjoin(
+            mine_link,
+            (mine_link.c.visit_id == Visit.id) & (mine_link.c.staff_member_id == member.id),
+        )
+        .where(*visit_conditions(period), published_only())
+        .group_by(Visit.scorecard_id, VisitSectionScore.section_key)
+        .having(func.count(case((is_mine, VisitSectionScore.percent))) > 0)
+        .subquery("section_means")
+    )
+    latest = latest_sections(period)
+    rows = db.session.execute(
+        select(aggregates, Scorecard.title.label("card_title"), latest.c.title, latest.c.target)
+        .join(Scorecard, Scorecard.id == aggregates.c.scorecard_id)
+        .join(
+            latest,
+            (latest.c.scorecard_id == aggregates.c.scorecard_id)
+            & (latest.c.key == aggregates.c.section_key),
+        )
+        .order_by(Scorecard.title, latest.c.position)
+    ).all()
+    return [
+        SectionComparison(
+            row.card_title,
+            row.title,
+            row.target,
+            Mean(row.mine_mean, row.mine_n),
+            Mean(row.branch_mean, row.branch_n),
+            Mean(row.company_mean, row.company_n),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BranchSummary:
+    branch: Figure
+    company: Figure
+
+
+def branch_summary(branch_id: int, date_from: date | None, date_to: date | None) -> BranchSummary:
+    """The branch's figure and the company's over published visits (one query).
+
+    Branch figures only: nothing here names or scores another staff member.
+    """
+    period = ReportFilter(date_from=date_from, date_to=date_to)
+    at_branch = Visit.branch_id == branch_id
+    columns = figure_columns()
+    branch_columns = [
+        func.count(case((at_branch, Visit.percent))).label("b_n"),
+        func.coalesce(func.sum(case((at_branch, Visit.percent))), 0.0).label("b_total"),
+        func.coalesce(func.sum(case((at_branch, Visit.percent * Visit.percent))), 0.0).label(
+            "b_total_sq"
+        ),
+        func.count(case((at_branch & (Visit.percent >= ScorecardVersion.target), 1))).label(
+            "b_passed"
+        ),
+        func.count(case((at_branch & Visit.critical_failed.is_(True), 1))).label("b_critical"),
+    ]
+    row = db.session.execute(
+        from_visits(select(*columns, *branch_columns)).where(
+            *visit_conditions(period), published_only()
+        )
+    ).one()
+    return BranchSummary(branch=figure_of(row, "b_"), company=figure_of(row))

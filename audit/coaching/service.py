@@ -1,0 +1,356 @@
+"""Coaching notes: write, acknowledge, reply, close, remind. No Flask request in here.
+
+Every change writes an :class:`AuditEvent` and notifies the other side; the
+caller commits. Who may reach a note is decided by the views' guard; these
+functions check what the person may *do* with a note they can reach.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import joinedload
+
+from audit.access import region_ids_in_scope, scope_branches
+from audit.coaching.portal import answer_lines
+from audit.coaching.recognition import TopPerformer, top_performers
+from audit.extensions import db
+from audit.models import (
+    Branch,
+    CoachingNote,
+    CoachingReply,
+    Notification,
+    Role,
+    StaffMember,
+    User,
+    Visit,
+    VisitStatus,
+    record_event,
+)
+from audit.notifications import notify
+
+__all__ = [
+    "CoachingError",
+    "NoteFilter",
+    "TopPerformer",
+    "acknowledge",
+    "close",
+    "create_note",
+    "note_link",
+    "notes_query",
+    "open_notes_for",
+    "prefill_note",
+    "remind_due_follow_ups",
+    "reply",
+    "top_performers",
+]
+
+BODY_MAX = 5000
+GOAL_MAX = 2000
+
+#: Visit statuses a note or kudos may be written from (reviewed; the staff see it once published).
+COACHABLE = (VisitStatus.APPROVED, VisitStatus.PUBLISHED)
+
+
+class CoachingError(ValueError):
+    """Something that cannot be done to a note; ``str()`` is for the person."""
+
+
+def note_link(note: CoachingNote) -> str:
+    return f"/coaching/notes/{note.id}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- writing -----------------------------------------------------------------------
+
+
+def prefill_note(visit: Visit) -> str:
+    """The note's opening text: the answers that lost points, with the shopper's comments."""
+    lost = [line for line in answer_lines(visit) if line.lost_points]
+    if not lost:
+        return ""
+    lines = [f"From the visit on {visit.visited_at:%d %b %Y}, points were lost on:"]
+    for line in lost:
+        text = f"- {line.question} Answer: {line.value or 'none'} ({line.points_label})."
+        if line.comment:
+            text += f' Comment: "{line.comment}"'
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def check_visit_for(member: StaffMember, visit: Visit) -> None:
+    """A note or kudos from ``visit`` needs a reviewed visit that names ``member``."""
+    if visit.status not in COACHABLE or visit.excluded:
+        raise CoachingError("Only an approved or published visit can be used for coaching.")
+    if member not in visit.staff:
+        raise CoachingError(f"{member.name} is not named on this visit.")
+
+
+def create_note(
+    author: User,
+    member: StaffMember,
+    body: str,
+    *,
+    goal: str = "",
+    follow_up_on: date | None = None,
+    visit: Visit | None = None,
+    today: date | None = None,
+) -> CoachingNote:
+    body, goal = body.strip(), goal.strip()
+    if not body:
+        raise CoachingError("Write the note.")
+    if len(body) > BODY_MAX or len(goal) > GOAL_MAX:
+        raise CoachingError("The note is too long.")
+    if follow_up_on is not None and follow_up_on < (today or _now().date()):
+        raise CoachingError("The follow-up date cannot be in the past.")
+    if visit is not None:
+        check_visit_for(member, visit)
+    note = CoachingNote(
+        staff_member=member,
+        visit=visit,
+        author=author,
+        body=body,
+        goal=goal,
+        follow_up_on=follow_up_on,
+    )
+    db.session.add(note)
+    db.session.flush()
+    record_event(
+        author,
+        "coaching_note.created",
+        note,
+        staff_member_id=member.id,
+        visit_id=visit.id if visit else None,
+        follow_up_on=follow_up_on.isoformat() if follow_up_on else None,
+    )
+    notify(
+        [member.user],
+        "coaching.note",
+        f"{author.name} wrote you a coaching note. Please read and acknowledge it.",
+        note_link(note),
+    )
+    return note
+
+
+def acknowledge(note: CoachingNote, actor: User) -> None:
+    """The staff member confirms they have read the note (once)."""
+    if note.staff_member.user_id != actor.id:
+        raise CoachingError("Only the staff member the note is for can acknowledge it.")
+    if note.acknowledged_at is not None:
+        raise CoachingError("You have already acknowledged this note.")
+    note.acknowledged_at = _now()
+    record_event(actor, "coaching_note.acknowledged", note)
+    notify(
+        [note.author],
+        "coaching.acknowledged",
+        f"{note.staff_member.name} acknowledged your coaching note.",
+        note_link(note),
+    )
+
+
+def reply(note: CoachingNote, actor: User, body: str) -> CoachingReply:
+    """Add a reply; a staff member's reply tells the author, a manager's the staff member."""
+    body = body.strip()
+    if not body:
+        raise CoachingError("Write a reply.")
+    if len(body) > BODY_MAX:
+        raise CoachingError("The reply is too long.")
+    if not note.is_open:
+        raise CoachingError("This note is closed; replies are no longer possible.")
+    answer = CoachingReply(note=note, author=actor, body=body)
+    db.session.add(answer)
+    db.session.flush()
+    record_event(actor, "coaching_note.replied", note, reply_id=answer.id)
+    if note.staff_member.user_id == actor.id:
+        recipients = [note.author]
+        message = f"{note.staff_member.name} replied to your coaching note."
+    else:
+        recipients = [note.staff_member.user]
+        message = f"{actor.name} replied to your coaching note."
+    notify(recipients, "coaching.reply", message, note_link(note))
+    return answer
+
+
+def close(note: CoachingNote, actor: User, closing_note: str = "") -> None:
+    """A manager closes the note once the follow-up has happened."""
+    if actor.role not in (Role.MANAGER, Role.ADMIN):
+        raise CoachingError("Only a manager can close a coaching note.")
+    if not note.is_open:
+        raise CoachingError("This note is already closed.")
+    note.closed_at = _now()
+    note.closing_note = closing_note.strip()[:GOAL_MAX]
+    record_event(actor, "coaching_note.closed", note, closing_note=note.closing_note)
+    notify(
+        [note.staff_member.user],
+        "coaching.closed",
+        f"{actor.name} closed the coaching note to you.",
+        note_link(note),
+    )
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def open_notes_for(staff_member_id: int) -> list[CoachingNote]:
+    """Open notes to one staff member, oldest first (for the staff coaching PDF)."""
+    return list(
+        db.session.scalars(
+            select(CoachingNote)
+            .where(
+                CoachingNote.staff_member_id == staff_member_id, CoachingNote.closed_at.is_(None)
+            )
+            .options(joinedload(CoachingNote.author), joinedload(CoachingNote.visit))
+            .order_by(CoachingNote.created_at, CoachingNote.id)
+        )
+    )
+
+
+def notes_for_staff(member: StaffMember) -> list[CoachingNote]:
+    """Every note to ``member``, open ones first, newest first within each."""
+    return list(
+        db.session.scalars(
+            select(CoachingNote)
+            .where(CoachingNote.staff_member_id == member.id)
+            .options(joinedload(CoachingNote.author))
+            .order_by(
+                CoachingNote.closed_at.is_not(None),
+                CoachingNote.created_at.desc(),
+                CoachingNote.id.desc(),
+            )
+        )
+    )
+
+
+class NoteFilter(enum.StrEnum):
+    OPEN = "open"
+    UNACKNOWLEDGED = "unacknowledged"
+    DUE = "due"
+    CLOSED = "closed"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return {
+            NoteFilter.OPEN: "Open",
+            NoteFilter.UNACKNOWLEDGED: "Not acknowledged",
+            NoteFilter.DUE: "Follow-up due",
+            NoteFilter.CLOSED: "Closed",
+            NoteFilter.ALL: "All",
+        }[self]
+
+
+def _status_condition(status: NoteFilter, today: date) -> Any:
+    is_open = CoachingNote.closed_at.is_(None)
+    return {
+        NoteFilter.OPEN: is_open,
+        NoteFilter.UNACKNOWLEDGED: and_(is_open, CoachingNote.acknowledged_at.is_(None)),
+        NoteFilter.DUE: and_(is_open, CoachingNote.follow_up_on <= today),
+        NoteFilter.CLOSED: CoachingNote.closed_at.is_not(None),
+        NoteFilter.ALL: None,
+    }[status]
+
+
+def _scoped(query: Select, viewer: User) -> Select:
+    query = query.join(StaffMember, StaffMember.id == CoachingNote.staff_member_id).join(
+        Branch, Branch.id == StaffMember.branch_id
+    )
+    ids = region_ids_in_scope(viewer)
+    return query if ids is None else query.where(Branch.region_id.in_(ids))
+
+
+def notes_query(
+    viewer: User,
+    status: NoteFilter = NoteFilter.OPEN,
+    *,
+    branch_id: int | None = None,
+    today: date | None = None,
+) -> Select:
+    """Notes to staff in the viewer's regions, the most urgent first."""
+    query = _scoped(select(CoachingNote), viewer).options(
+        joinedload(CoachingNote.staff_member).joinedload(StaffMember.branch),
+        joinedload(CoachingNote.author),
+    )
+    condition = _status_condition(status, today or _now().date())
+    if condition is not None:
+        query = query.where(condition)
+    if branch_id is not None:
+        query = query.where(StaffMember.branch_id == branch_id)
+    return query.order_by(
+        CoachingNote.closed_at.is_not(None),
+        CoachingNote.follow_up_on.is_(None),
+        CoachingNote.follow_up_on,
+        CoachingNote.created_at.desc(),
+        CoachingNote.id.desc(),
+    )
+
+
+def branches_query(viewer: User) -> Select:
+    """Active branches in the viewer's regions, for the overview's filter."""
+    return scope_branches(select(Branch).where(Branch.active.is_(True)), viewer).order_by(
+        Branch.name
+    )
+
+
+def note_counts(viewer: User, today: date | None = None) -> dict[NoteFilter, int]:
+    """How many notes each filter holds, in one query."""
+    today = today or _now().date()
+    columns = [
+        func.count(CoachingNote.id).filter(_status_condition(f, today)).label(f.value)
+        for f in (NoteFilter.OPEN, NoteFilter.UNACKNOWLEDGED, NoteFilter.DUE, NoteFilter.CLOSED)
+    ]
+    row = db.session.execute(_scoped(select(*columns).select_from(CoachingNote), viewer)).one()
+    counts = {f: int(getattr(row, f.value) or 0) for f in NoteFilter if f is not NoteFilter.ALL}
+    counts[NoteFilter.ALL] = counts[NoteFilter.OPEN] + counts[NoteFilter.CLOSED]
+    return counts
+
+
+# --- reminders ---------------------------------------------------------------------
+
+
+def remind_due_follow_ups(today: date | None = None) -> int:
+    """Tell each author about open notes whose follow-up date has come; once per note per day.
+
+    Returns how many reminders were added; the caller commits.
+    """
+    today = today or _now().date()
+    day_start = datetime.combine(today, time(), UTC)
+    reminded_today = set(
+        db.session.execute(
+            select(Notification.user_id, Notification.link).where(
+                Notification.kind == "coaching.follow_up_due",
+                Notification.created_at >= day_start,
+            )
+        ).tuples()
+    )
+    notes = [
+        note
+        for note in db.session.scalars(
+            select(CoachingNote)
+            .where(
+                CoachingNote.closed_at.is_(None),
+                CoachingNote.follow_up_on <= today,
+                CoachingNote.author_id.is_not(None),
+            )
+            .options(joinedload(CoachingNote.author), joinedload(CoachingNote.staff_member))
+            .order_by(CoachingNote.id)
+        )
+        if (note.author_id, note_link(note)) not in reminded_today
+    ]
+    sent = 0
+    for note in notes:
+        when = "today" if note.follow_up_on == today else f"on {note.follow_up_on:%d %b %Y}"
+        sent += len(
+            notify(
+                [note.author],
+                "coaching.follow_up_due",
+                f"The follow-up with {note.staff_member.name} was due {when}.",
+                note_link(note),
+            )
+        )
+    return sent

@@ -1,0 +1,1 @@
+"""The bell: everyone's in-app notifications (blueprint ``notifications``)."""
