@@ -81,21 +81,43 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from audit.actions.routes import bp as actions_bp
     from audit.admin.routes import bp as admin_bp
+    from audit.appeals.routes import bp as appeals_bp
+    from audit.assignments.routes import bp as assignments_bp
     from audit.auth.routes import bp as auth_bp
+    from audit.coaching.routes import bp as coaching_bp
     from audit.main.routes import bp as main_bp
+    from audit.notices.routes import bp as notifications_bp
     from audit.org.routes import bp as org_bp
+    from audit.reports import dashboards, downloads  # noqa: F401  (views register on bp)
+    from audit.reports.blueprint import bp as reports_bp
+    from audit.review.routes import bp as review_bp
+    from audit.scorecards.routes import bp as scorecards_bp
+    from audit.shop.routes import bp as shop_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(org_bp, url_prefix="/org")
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(assignments_bp, url_prefix="/assignments")
+    app.register_blueprint(scorecards_bp, url_prefix="/scorecards")
+    app.register_blueprint(shop_bp, url_prefix="/shop")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(coaching_bp, url_prefix="/coaching")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(actions_bp, url_prefix="/actions")
+    app.register_blueprint(appeals_bp, url_prefix="/appeals")
 
 
 def register_security(app: Flask) -> None:
+    from audit.compression import gzip_response
     from audit.security import add_security_headers
 
     app.after_request(add_security_headers)
+    if app.config.get("GZIP_RESPONSES"):
+        app.after_request(gzip_response)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,12 +9,23 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from audit.actions.cli import actions_cli
 from audit.admin.service import AccountError, create_user
+from audit.assignments.cli import assignments_cli
 from audit.csv_files import ImportFailed
-from audit.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoRefused, database_has_data, load_demo
+from audit.demo import (
+    ACTIVITY_COUNTS,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DemoRefused,
+    database_has_data,
+    load_demo,
+)
 from audit.extensions import db
 from audit.models import Role, User
 from audit.org.csv_import import import_branches, import_staff
+from audit.report_commands import report_cli
+from audit.reporting.rollups import rebuild_rollups
 from audit.scorecard_files import ScorecardFileError, dump_yaml, load_file, validate_file
 from audit.scorecard_store import find_version, save_definition
 from audit.visit_export import VisitFilter, export_csv, export_json
@@ -26,6 +37,7 @@ scorecards_cli = AppGroup("scorecards", help="Validate, import and export scorec
 visits_cli = AppGroup("visits", help="Import, export and rescore visits.")
 branches_cli = AppGroup("branches", help="Manage branches.")
 staff_cli = AppGroup("staff", help="Manage staff members.")
+reports_cli = AppGroup("reports", help="Maintain the reporting rollups.")
 
 
 @click.command("demo")
@@ -46,8 +58,12 @@ def demo_command(if_empty: bool) -> None:
     except DemoRefused as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
+    activity = {what: counts.pop(what) for what in ACTIVITY_COUNTS if what in counts}
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     click.echo(f"Demo data loaded: {summary}.")
+    if activity:
+        summary = ", ".join(f"{n} {what}" for what, n in activity.items())
+        click.echo(f"Demo activity: {summary}.")
     _print_demo_logins()
 
 
@@ -203,6 +219,14 @@ def rescore_visits_command(scorecard: str | None) -> None:
     click.echo(f"Rescored {checked} visits: {changed} changed.")
 
 
+@reports_cli.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Recompute every reporting rollup from the visits (after loading data behind the app)."""
+    rebuild_rollups()
+    db.session.commit()
+    click.echo("Reporting rollups rebuilt.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(scorecards_cli)
@@ -210,3 +234,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(branches_cli)
     app.cli.add_command(staff_cli)
+    app.cli.add_command(actions_cli)
+    app.cli.add_command(assignments_cli)
+    app.cli.add_command(report_cli)
+    app.cli.add_command(reports_cli)

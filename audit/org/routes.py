@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import (
@@ -55,6 +55,14 @@ def _status_filter(query, model, status: str):  # noqa: ANN001, ANN202
     if status == "inactive":
         return query.where(model.active.is_(False))
     return query
+
+
+def _matching(query: Select, q: str, *columns: InstrumentedAttribute[str]) -> Select:
+    """Rows where any of the columns contains the search text, ignoring case."""
+    if not q:
+        return query
+    like = f"%{q.lower()}%"
+    return query.where(or_(*(func.lower(column).like(like) for column in columns)))
 
 
 def _require_unscoped() -> None:
@@ -124,15 +132,7 @@ def branches():
     query = _status_filter(scope_branches(query, current_user), Branch, status)
     if region_id:
         query = query.where(Branch.region_id == region_id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Branch.name).like(like),
-                func.lower(Branch.code).like(like),
-                func.lower(Branch.address).like(like),
-            )
-        )
+    query = _matching(query, q, Branch.name, Branch.code, Branch.address)
     return render_template(
         "org/branches.html",
         rows=db.session.execute(query).all(),
@@ -205,15 +205,7 @@ def staff():
     query = _status_filter(scope_branches(query, current_user), StaffMember, status)
     if branch_id:
         query = query.where(StaffMember.branch_id == branch_id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(StaffMember.name).like(like),
-                func.lower(StaffMember.code).like(like),
-                func.lower(StaffMember.job_title).like(like),
-            )
-        )
+    query = _matching(query, q, StaffMember.name, StaffMember.code, StaffMember.job_title)
     return render_template(
         "org/staff.html",
         members=db.session.scalars(query).all(),
