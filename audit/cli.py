@@ -37,7 +37,6 @@ scorecards_cli = AppGroup("scorecards", help="Validate, import and export scorec
 visits_cli = AppGroup("visits", help="Import, export and rescore visits.")
 branches_cli = AppGroup("branches", help="Manage branches.")
 staff_cli = AppGroup("staff", help="Manage staff members.")
-reports_cli = AppGroup("reports", help="Maintain the reporting rollups.")
 
 
 @click.command("demo")
@@ -219,7 +218,7 @@ def rescore_visits_command(scorecard: str | None) -> None:
     click.echo(f"Rescored {checked} visits: {changed} changed.")
 
 
-@reports_cli.command("rebuild-rollups")
+@report_cli.command("rebuild-rollups")
 def rebuild_rollups_command() -> None:
     """Recompute every reporting rollup from the visits (after loading data behind the app)."""
     rebuild_rollups()
@@ -237,4 +236,3 @@ def register(app: Flask) -> None:
     app.cli.add_command(actions_cli)
     app.cli.add_command(assignments_cli)
     app.cli.add_command(report_cli)
-    app.cli.add_command(reports_cli)

@@ -26,7 +26,7 @@ from audit.extensions import db
 from audit.models import Branch, Region, Scorecard, StaffMember, Visit, VisitStatus
 from audit.reporting import ReportFilter
 
-report_cli = AppGroup("report", help="PDF reports: visit, branch, staff, compare; report jobs.")
+report_cli = AppGroup("report", help="PDF reports, report jobs and the reporting rollups.")
 
 _DATE = click.DateTime(["%Y-%m-%d"])
 

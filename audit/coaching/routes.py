@@ -19,6 +19,7 @@ from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
 from audit.reporting.charts import trend_chart, trend_values
 
 bp = Blueprint("coaching", __name__)
+bp.cli.help = "Coaching notes: remind authors of follow-ups that are due."
 bp.cli.add_command(remind_command)
 
 MANAGERS = (Role.MANAGER,)

@@ -2,7 +2,7 @@
 
 Derived data, kept exactly up to date by :mod:`audit.reporting.rollups` (a
 session hook recomputes the rows of every (branch, scorecard, month) a
-transaction touches; ``flask reports rebuild-rollups`` recomputes them all).
+transaction touches; ``flask report rebuild-rollups`` recomputes them all).
 A row holds sums, never means, so any set of months and branches adds up to
 the same figure the visits give. ``month`` is ``YYYY-MM`` of ``visited_at`` in UTC.
 """

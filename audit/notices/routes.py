@@ -15,6 +15,7 @@ from audit.auth.forms import EmptyForm
 from audit.extensions import db
 
 bp = Blueprint("notifications", __name__)
+bp.cli.help = "Retry notification e-mails that could not be sent."
 
 PER_PAGE = 30
 

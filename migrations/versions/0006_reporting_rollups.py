@@ -7,7 +7,7 @@ Create Date: 2026-11-30 17:40:00
 The tables are derived data. The upgrade fills them from the visits already
 there, with the statements of ``audit.reporting.rollups`` as they were when
 this migration was written (frozen here: a migration must not run application
-code that may change later). ``flask --app wsgi reports rebuild-rollups``
+code that may change later). ``flask --app wsgi report rebuild-rollups``
 recomputes them with the current code at any time.
 """
 from alembic import op

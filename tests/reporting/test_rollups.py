@@ -339,7 +339,7 @@ def test_the_cli_rebuilds_rollups_after_data_loaded_behind_the_app(app, runner):
             db.session.execute(model.__table__.delete())
         db.session.commit()
         assert not any(rollup_rows().values())
-    result = runner.invoke(args=["reports", "rebuild-rollups"])
+    result = runner.invoke(args=["report", "rebuild-rollups"])
     assert result.exit_code == 0, result.output
     with app.app_context():
         rebuilt = rollup_rows()
