@@ -359,9 +359,11 @@ def measure(kind: str, url: str, args: argparse.Namespace) -> list[Row]:
                 have = db.session.scalar(select(func.count()).select_from(Visit)) or 0
             except Exception:  # noqa: BLE001 - no tables yet
                 db.session.rollback()
-        if have == args.visits and not db.session.scalar(select(func.count(VisitMonthStats.month))):
-            rebuild_rollups()  # data from before the rollups existed
-            db.session.commit()
+        if have == args.visits:
+            db.create_all()  # tables added since the data was made
+            if not db.session.scalar(select(func.count(VisitMonthStats.month))):
+                rebuild_rollups()  # data from before the rollups existed
+                db.session.commit()
         if have != args.visits:
             print(f"{kind}: generating {args.visits:,} visits ...")
             began = time.perf_counter()
