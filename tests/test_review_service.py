@@ -22,6 +22,9 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import (
+    Action,
+    ActionKind,
+    ActionStatus,
     AnswerChange,
     Assignment,
     AssignmentStatus,
@@ -424,6 +427,27 @@ def test_approved_visits_can_be_edited_published_and_returned_ones_cannot(world)
     with pytest.raises(ReviewStateError, match="returned cannot be edited"):
         service.edit_answer(returned, "wait", "6", None, world.manager, "No")
     assert published.percent == pytest.approx(26.5 / 29 * 100)
+
+
+def test_an_edit_that_fails_a_critical_item_on_an_approved_visit_proposes_an_action(world):
+    (approved,) = import_visits({"external_id": "A", "status": "approved"})
+    assert db.session.scalars(select(Action)).all() == []
+
+    service.edit_answer(
+        approved, "greeted", "no", "Nobody looked up", world.manager, "The receipt shows 4 min"
+    )
+    db.session.commit()
+
+    (action,) = db.session.scalars(select(Action)).all()
+    assert (action.kind, action.status, action.question_key, action.visit_id) == (
+        ActionKind.CRITICAL,
+        ActionStatus.PROPOSED,
+        "greeted",
+        approved.id,
+    )
+    # Editing again proposes nothing new: the finding is already proposed.
+    service.edit_answer(approved, "wait", "6", None, world.manager, "Timed on the receipt")
+    assert len(db.session.scalars(select(Action)).all()) == 1
 
 
 def test_an_unknown_question_is_refused(world, visit):

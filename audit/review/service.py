@@ -296,7 +296,7 @@ def edit_answer(
         for row in (*visit.answers, *visit.section_scores):
             db.session.expire(row)
         _guarded_update(visit, EDITABLE)
-        return change_answer(
+        change = change_answer(
             visit,
             question,
             value,
@@ -308,6 +308,9 @@ def edit_answer(
         )
     except AnswerChangeError as problem:
         raise ReviewError(str(problem), field=problem.field) from None
+    # An approved visit whose edit fails a critical item proposes its action now.
+    propose_for_visit(visit, actor)
+    return change
 
 
 # --- trust signals -----------------------------------------------------------
