@@ -5,8 +5,8 @@ answers and section scores, in SQLite and in PostgreSQL; then timings.
     .venv/bin/python bench/reports.py --only sqlite
     .venv/bin/python bench/reports.py --reuse             # keep the data from the last run
 
-PostgreSQL is BENCH_POSTGRES_URL, by default the local database bench_pdf
-(``createdb -h 127.0.0.1 -U postgres bench_pdf``). Data goes in with bulk
+PostgreSQL is BENCH_POSTGRES_URL, by default the local database bench_reports
+(created when missing). Data goes in with bulk
 inserts (SQLite executemany on the raw connection, PostgreSQL COPY), not the
 ORM one row at a time. Scores are real: a pool of random answer sets per
 service level is scored with :func:`audit.scoring.score_visit` and visits
@@ -38,8 +38,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flask import Flask  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from audit import create_app  # noqa: E402
@@ -336,12 +337,12 @@ def timed(fn: Callable[[], Any], runs: int, cold: str | None = None) -> tuple[fl
     return statistics.median(times), result
 
 
-def measure(kind: str, url: str, args: argparse.Namespace) -> list[Row]:
-    instance = Path(tempfile.mkdtemp(prefix="bench-reports-"))
-    app = create_app(
+def bench_app(url: str, prefix: str) -> Flask:
+    """The app on the benchmark database; the report cache off, so every view computes."""
+    return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": instance,
+            "INSTANCE_PATH": Path(tempfile.mkdtemp(prefix=prefix)),
             "TESTING": True,
             "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "bench",
@@ -351,24 +352,75 @@ def measure(kind: str, url: str, args: argparse.Namespace) -> list[Row]:
             "REPORT_CACHE_SIZE": 0,
         }
     )
+
+
+def ensure_data(kind: str, args: argparse.Namespace) -> None:
+    """Generate the data set unless ``--reuse`` finds one of the same size (app context)."""
+    have = 0
+    if args.reuse:
+        try:
+            have = db.session.scalar(select(func.count()).select_from(Visit)) or 0
+        except Exception:  # noqa: BLE001 - no tables yet
+            db.session.rollback()
+    if have == args.visits:
+        db.create_all()  # tables added since the data was made
+        if not db.session.scalar(select(func.count(VisitMonthStats.month))):
+            rebuild_rollups()  # data from before the rollups existed
+            db.session.commit()
+        return
+    print(f"{kind}: generating {args.visits:,} visits ...", flush=True)
+    began = time.perf_counter()
+    generate(args.visits, args.branches, args.staff)
+    print(f"{kind}: generated in {time.perf_counter() - began:.0f} s", flush=True)
+
+
+def add_scale_arguments(parser: argparse.ArgumentParser, name: str, runs: int) -> None:
+    """Data size and databases; ``name`` names the SQLite file and the PostgreSQL database."""
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--branches", type=int, default=200)
+    parser.add_argument("--staff", type=int, default=2_000)
+    parser.add_argument("--runs", type=int, default=runs, help="measured runs per figure (median)")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"))
+    parser.add_argument("--reuse", action="store_true", help="keep data of the same size")
+    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / f"{name}.db"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "BENCH_POSTGRES_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        ),
+    )
+
+
+def databases(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(kind, URL) of each database to measure; a fresh SQLite file unless ``--reuse``."""
+    targets = []
+    if args.only in (None, "sqlite"):
+        if not args.reuse:
+            Path(args.sqlite).unlink(missing_ok=True)
+        targets.append(("sqlite", f"sqlite:///{args.sqlite}"))
+    if args.only in (None, "postgresql"):
+        create_database_if_missing(args.postgres)
+        targets.append(("postgresql", args.postgres))
+    return targets
+
+
+def create_database_if_missing(url: str) -> None:
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    engine.dispose()
+
+
+def measure(kind: str, url: str, args: argparse.Namespace) -> list[Row]:
+    app = bench_app(url, "bench-reports-")
     rows: list[Row] = []
     with app.app_context():
-        have = 0
-        if args.reuse:
-            try:
-                have = db.session.scalar(select(func.count()).select_from(Visit)) or 0
-            except Exception:  # noqa: BLE001 - no tables yet
-                db.session.rollback()
-        if have == args.visits:
-            db.create_all()  # tables added since the data was made
-            if not db.session.scalar(select(func.count(VisitMonthStats.month))):
-                rebuild_rollups()  # data from before the rollups existed
-                db.session.commit()
-        if have != args.visits:
-            print(f"{kind}: generating {args.visits:,} visits ...")
-            began = time.perf_counter()
-            generate(args.visits, args.branches, args.staff)
-            print(f"{kind}: generated in {time.perf_counter() - began:.0f} s")
+        ensure_data(kind, args)
         counts = {
             t: db.session.scalar(text(f"SELECT count(*) FROM {t}"))  # noqa: S608
             for t in ("branches", "staff_members", "visits", "answers", "visit_section_scores")
@@ -482,28 +534,10 @@ def table(rows: list[Row]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits", type=int, default=100_000)
-    parser.add_argument("--branches", type=int, default=200)
-    parser.add_argument("--staff", type=int, default=2_000)
-    parser.add_argument("--runs", type=int, default=7, help="measured runs per figure (median)")
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--reuse", action="store_true", help="keep data of the same size")
+    add_scale_arguments(parser, "bench_reports", runs=7)
     parser.add_argument("--save", metavar="DIR", help="write the measured PDFs to DIR")
-    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "bench_reports.db"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_pdf"
-        ),
-    )
     args = parser.parse_args(argv)
-    targets = []
-    if args.only in (None, "sqlite"):
-        if not args.reuse:
-            Path(args.sqlite).unlink(missing_ok=True)
-        targets.append(("sqlite", f"sqlite:///{args.sqlite}"))
-    if args.only in (None, "postgresql"):
-        targets.append(("postgresql", args.postgres))
+    targets = databases(args)
     rows = []
     for kind, url in targets:
         rows.extend(measure(kind, url, args))

@@ -5,9 +5,8 @@
 
 Data: 200 branches, 2,000 staff, 100,000 branch-visit visits with answers and
 section scores, made by :func:`bench.reports.generate` (bulk inserts, real
-scores), then the rollups rebuilt (timed). PostgreSQL is BENCH_ROLLUP_URL, by
-default the local database bench_rollup (``createdb -h 127.0.0.1 -U postgres
-bench_rollup``).
+scores), then the rollups rebuilt (timed). The databases are those of
+bench/reports.py (``--reuse`` takes its data as it is).
 
 Every page is a first view: ``REPORT_CACHE_SIZE=0``. Each measure is the
 median of several runs after one warm-up, once with the rollups bypassed
@@ -17,10 +16,7 @@ median of several runs after one warm-up, once with the rollups bypassed
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -32,50 +28,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from audit import create_app  # noqa: E402
 from audit.extensions import db  # noqa: E402
 from audit.models import Branch, StaffMember, Visit, visit_staff  # noqa: E402
 from audit.reporting import ReportFilter, branch_league  # noqa: E402
 from audit.reporting.rollups import direct_queries, rebuild_rollups  # noqa: E402
-from bench.reports import CARD, PASSWORD, TODAY, generate  # noqa: E402
-
-
-def timed(fn: Callable[[], Any], runs: int) -> float:
-    fn()
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+from bench.reports import (  # noqa: E402
+    CARD,
+    PASSWORD,
+    TODAY,
+    add_scale_arguments,
+    bench_app,
+    databases,
+    ensure_data,
+    timed,
+)
 
 
 def measure(kind: str, url: str, args: argparse.Namespace) -> list[tuple[str, str, str, float]]:
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": Path(tempfile.mkdtemp(prefix="bench-rollup-")),
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "bench",
-            "GZIP_RESPONSES": False,
-            "REPORT_CACHE_SIZE": 0,
-        }
-    )
+    app = bench_app(url, "bench-rollup-")
     rows = []
     with app.app_context():
-        have = 0
-        if args.reuse:
-            try:
-                have = db.session.scalar(select(func.count()).select_from(Visit)) or 0
-            except Exception:  # noqa: BLE001 - no tables yet
-                db.session.rollback()
-        if have != args.visits:
-            print(f"{kind}: generating {args.visits:,} visits ...", flush=True)
-            began = time.perf_counter()
-            generate(args.visits, args.branches, args.staff)
-            print(f"{kind}: generated in {time.perf_counter() - began:.0f} s", flush=True)
-        db.create_all()  # tables added since the data was made (the rollups)
+        ensure_data(kind, args)
         began = time.perf_counter()
         rebuild_rollups()
         db.session.commit()
@@ -124,7 +97,7 @@ def measure(kind: str, url: str, args: argparse.Namespace) -> list[tuple[str, st
         for mode, context in modes:
             for label, fn in measures:
                 with context():
-                    seconds = timed(fn, args.runs)
+                    seconds, _ = timed(fn, args.runs)
                 rows.append((kind, label, mode, seconds))
                 print(f"  {kind:<10} {label:<34} {mode:<8} {seconds * 1000:8.0f} ms", flush=True)
         db.session.remove()
@@ -134,27 +107,9 @@ def measure(kind: str, url: str, args: argparse.Namespace) -> list[tuple[str, st
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visits", type=int, default=100_000)
-    parser.add_argument("--branches", type=int, default=200)
-    parser.add_argument("--staff", type=int, default=2_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", choices=("sqlite", "postgresql"))
-    parser.add_argument("--reuse", action="store_true", help="keep data of the same size")
-    parser.add_argument("--sqlite", default=str(Path(tempfile.gettempdir()) / "bench_rollup.db"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "BENCH_ROLLUP_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench_rollup"
-        ),
-    )
+    add_scale_arguments(parser, "bench_reports", runs=5)
     args = parser.parse_args(argv)
-    targets = []
-    if args.only in (None, "sqlite"):
-        if not args.reuse:
-            Path(args.sqlite).unlink(missing_ok=True)
-        targets.append(("sqlite", f"sqlite:///{args.sqlite}"))
-    if args.only in (None, "postgresql"):
-        targets.append(("postgresql", args.postgres))
+    targets = databases(args)
     rows = []
     for kind, url in targets:
         rows.extend(measure(kind, url, args))
