@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload
 
-from audit.access import region_ids_in_scope, scope_branches
+from audit.access import scope_branches
 from audit.coaching.portal import answer_lines
 from audit.coaching.recognition import TopPerformer, top_performers
 from audit.extensions import db
@@ -260,8 +260,7 @@ def _scoped(query: Select, viewer: User) -> Select:
     query = query.join(StaffMember, StaffMember.id == CoachingNote.staff_member_id).join(
         Branch, Branch.id == StaffMember.branch_id
     )
-    ids = region_ids_in_scope(viewer)
-    return query if ids is None else query.where(Branch.region_id.in_(ids))
+    return scope_branches(query, viewer)
 
 
 def notes_query(

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     send_from_directory,
     url_for,
 )
@@ -31,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from audit.access import get_branch, get_visit, roles_required, scope_branches
 from audit.assignments.service import assignments_for_shopper
 from audit.auth.forms import EmptyForm
-from audit.evidence import FileStore, UploadRefused
+from audit.evidence import UploadRefused
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -43,6 +42,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
+from audit.photos import file_store, send_photo
 from audit.scoring import hidden_questions
 from audit.shop import service
 from audit.shop.assets import versioned_static
@@ -81,10 +81,6 @@ def signed_out_json():
         "message": "You are signed out. Sign in again: your answers are kept on this phone.",
         "login_url": url_for("auth.login"),
     }, 401
-
-
-def file_store() -> FileStore:
-    return FileStore(current_app.config["UPLOAD_FOLDER"])
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -468,27 +464,18 @@ def _guarded_attachment(attachment_id: int) -> Attachment:
     return attachment
 
 
-def _send(attachment: Attachment, name: str):
-    store = file_store()
-    if not store.exists(name):
-        abort(404)
-    response = send_file(store.path(name), mimetype=attachment.content_type, conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
-
-
 @bp.route("/attachments/<int:attachment_id>")
 @roles_required(*EVIDENCE_VIEWERS)
 def attachment(attachment_id: int):
     item = _guarded_attachment(attachment_id)
-    return _send(item, item.stored_name)
+    return send_photo(item.stored_name)
 
 
 @bp.route("/attachments/<int:attachment_id>/thumb")
 @roles_required(*EVIDENCE_VIEWERS)
 def attachment_thumb(attachment_id: int):
     item = _guarded_attachment(attachment_id)
-    return _send(item, item.thumb_name)
+    return send_photo(item.thumb_name)
 
 
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
