@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope, scope_branches
 from audit.extensions import db
@@ -240,7 +240,10 @@ def _add_proposal(action: Action) -> bool:
 
 
 def _announce(actions: Sequence[Action], actor: User | None) -> None:
+    managers: dict[int, list[User]] = {}  # per branch: one visit's actions share it
     for action in actions:
+        if action.branch_id not in managers:
+            managers[action.branch_id] = managers_for_branch(action.branch)
         record_event(
             actor,
             "action.proposed",
@@ -250,7 +253,7 @@ def _announce(actions: Sequence[Action], actor: User | None) -> None:
             branch_id=action.branch_id,
         )
         notify(
-            [u for u in managers_for_branch(action.branch) if actor is None or u.id != actor.id],
+            [u for u in managers[action.branch_id] if actor is None or u.id != actor.id],
             "action.proposed",
             f"Proposed action at {action.branch.name}: {action.title}",
             _link(action),
@@ -367,6 +370,11 @@ def propose_all(
             Visit.critical_failed.is_(True),
             Visit.visited_at >= start,
             Visit.visited_at < end,
+        )
+        .options(
+            selectinload(Visit.answers),
+            joinedload(Visit.version),
+            joinedload(Visit.scorecard),
         )
         .order_by(Visit.id)
     )
