@@ -26,6 +26,20 @@ EVIDENCE_LEVELS: tuple[str, ...] = ("none", "optional", "required")
 UNSCORED_TYPES: frozenset[str] = frozenset({"text", "nps"})
 
 Number = int | float
+#: The largest number answer that can be a measurement of a visit (minutes, pounds,
+#: metres...): a number question without its own ``min``/``max`` refuses anything beyond.
+MAX_MEASUREMENT = 1_000_000_000
+
+
+def range_text(low: Number | None, high: Number | None) -> str:
+    """A range as a person reads it: "0 to 120", "at least 0", "at most 120"."""
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    if low is not None:
+        return f"at least {low:g}"
+    return f"at most {high:g}" if high is not None else "any number"
+
+
 #: A value a ``show_if`` compares with: "yes"/"no", an option label, or a number.
 ShowIfValue = str | int | float
 
@@ -75,9 +89,9 @@ class Question:
     guidance: str | None = None
     evidence: Evidence = "none"
     show_if: ShowIf | None = None
-    # scale
-    min: int | None = None
-    max: int | None = None
+    # scale: the ends of the scale (whole numbers); number: the answers accepted at all
+    min: Number | None = None
+    max: Number | None = None
     labels: dict[int, str] = field(default_factory=dict)
     # choice
     options: tuple[Option, ...] = ()

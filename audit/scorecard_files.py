@@ -32,6 +32,7 @@ from audit.scorecard_definition import (
     CHANNELS,
     CRITICAL_MODES,
     EVIDENCE_LEVELS,
+    MAX_MEASUREMENT,
     QUESTION_TYPES,
     UNSCORED_TYPES,
     Number,
@@ -42,6 +43,7 @@ from audit.scorecard_definition import (
     Section,
     ShowIf,
     ShowIfValue,
+    range_text,
 )
 
 __all__ = [
@@ -101,7 +103,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "yes_no": (),
     "scale": ("min", "max", "labels"),
     "choice": ("options",),
-    "number": ("unit", "target"),
+    "number": ("unit", "target", "min", "max"),
     "text": (),
     "nps": (),
 }
@@ -682,6 +684,15 @@ class _Validator:
 
     def number_question(self, m: Mapping[Any, Any], path: Path, draft: _QuestionDraft) -> None:
         draft.fields["unit"] = self.text(m, "unit", path, "this question", required=False)
+        # The answers that can be a measurement at all (optional): others are refused.
+        low, high = (
+            self.number(m, bound, path, "this question", low=-MAX_MEASUREMENT, high=MAX_MEASUREMENT)
+            for bound in ("min", "max")
+        )
+        if low is not None and high is not None and low >= high:
+            self.error(path + ("max",), f"'max' ({high}) must be greater than 'min' ({low})")
+            low = high = None
+        draft.fields["min"], draft.fields["max"] = low, high
         value = self.get(m, "target")
         if value is _MISSING:
             self.error(
@@ -701,8 +712,18 @@ class _Validator:
             self.error(tpath, "'target' needs 'min', 'max' or both")
         elif low is not None and high is not None and low > high:
             self.error(tpath + ("min",), f"target 'min' ({low}) is above 'max' ({high})")
+        elif not self.target_reachable(draft, low, high):
+            accepted = range_text(draft.fields["min"], draft.fields["max"])
+            self.error(tpath, f"the target can never be met: answers are limited to {accepted}")
         else:
             draft.fields["target"] = NumberTarget(min=low, max=high)
+
+    @staticmethod
+    def target_reachable(draft: _QuestionDraft, low: Number | None, high: Number | None) -> bool:
+        accept_low, accept_high = draft.fields["min"], draft.fields["max"]
+        if accept_high is not None and low is not None and low > accept_high:
+            return False
+        return not (accept_low is not None and high is not None and high < accept_low)
 
     # ---- checks that look at several questions
 
@@ -1143,6 +1164,9 @@ def _question_to_data(q: Question) -> dict[str, Any]:
     if q.type == "number":
         if q.unit is not None:
             data["unit"] = q.unit
+        for bound in ("min", "max"):
+            if getattr(q, bound) is not None:
+                data[bound] = getattr(q, bound)
         if q.target is not None:
             target = {"min": q.target.min, "max": q.target.max}
             data["target"] = {k: v for k, v in target.items() if v is not None}

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final, Literal
 
-from audit.scorecard_definition import Question, ScorecardDefinition, ShowIfValue
+from audit.scorecard_definition import (
+    MAX_MEASUREMENT,
+    Question,
+    ScorecardDefinition,
+    ShowIfValue,
+    range_text,
+)
 
 __all__ = [
     "NA",
@@ -247,6 +253,14 @@ def normalise_value(question: Question, raw: object) -> AnswerValue:
         number = _as_number(raw)
         if number is None:
             raise InvalidAnswer(f"Give a number, not {_describe(raw)}")
+        low, high = question.min, question.max
+        unit = f" {question.unit}" if question.unit else ""
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise InvalidAnswer(f"{_describe(raw)} is outside {range_text(low, high)}{unit}")
+        if abs(number) > MAX_MEASUREMENT:
+            raise InvalidAnswer(
+                f"This number is beyond what a measurement can be (±{MAX_MEASUREMENT:,}); check it"
+            )
         return number
 
     if qtype == "text":
@@ -261,11 +275,11 @@ def _describe(raw: object) -> str:
     if raw is NA:
         return "N/A"
     if isinstance(raw, str):
-        return repr(raw)
+        return repr(raw if len(raw) <= 40 else raw[:37] + "…")
     if isinstance(raw, bool):
         return "true" if raw else "false"
     if isinstance(raw, int | float):
-        return str(raw)
+        return str(raw) if abs(raw) < 1e15 else f"{float(raw):.3g}"
     return f"a {type(raw).__name__}"
 
 

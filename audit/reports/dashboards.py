@@ -81,6 +81,15 @@ def _filters() -> tuple[DashboardFilter, pages.Choices]:
     return chosen, choices
 
 
+def _download_filters() -> tuple[DashboardFilter, pages.Choices]:
+    """A download's filter: a file of another period than asked for is worse than none, so
+    a bad value answers 400 with what was wrong (a page shows it above the figures)."""
+    chosen, choices = _filters()
+    if chosen.errors:
+        abort(400, " ".join(chosen.errors))
+    return chosen, choices
+
+
 def _report_filter(chosen: DashboardFilter, **unit: int | None) -> ReportFilter:
     fields: dict[str, Any] = {
         "date_from": chosen.date_from,
@@ -183,7 +192,7 @@ def staff(code: str):
 @roles_required(*MANAGERS)
 def league_download():
     """The branch league of the overview (or region) filter, ranked and unranked."""
-    chosen, choices = _filters()
+    chosen, choices = _download_filters()
     league, company = pages.league_with_company(_report_filter(chosen))
     text = league_csv(league, company_mean=company, region_names=choices.regions)
     return _csv(text, f"branch-league-{_stamp(chosen)}.csv")
@@ -193,7 +202,7 @@ def league_download():
 @roles_required(*MANAGERS)
 def staff_league_download(code: str):
     unit = _branch(code)
-    chosen, choices = _filters()
+    chosen, choices = _download_filters()
     flt = _report_filter(replace(chosen, region_id=None), branch_id=unit.id)
     league, company = pages.league_with_company(flt, staff=True)
     text = league_csv(league, company_mean=company, region_names=choices.regions)
@@ -204,7 +213,7 @@ def staff_league_download(code: str):
 @roles_required(*MANAGERS)
 def visits_download():
     """The visits behind any page: the page's filter plus ``branch`` or ``staff`` (codes)."""
-    chosen, _ = _filters()
+    chosen, _ = _download_filters()
     unit: dict[str, int | None] = {}
     name = "visits"
     if code := request.args.get("staff", "").strip():

@@ -83,15 +83,26 @@ def preset_dates(period: str, today: date) -> tuple[date | None, date | None]:
     return None, None
 
 
+#: Dates a report period may name: anything outside is a typo, not a period of visits.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def _parse_date(text: str, label: str, errors: list[str]) -> date | None:
     text = text.strip()
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors.append(f"The {label} date “{text}” is not a date (use YYYY-MM-DD).")
         return None
+    if not EARLIEST <= day <= LATEST:
+        errors.append(
+            f"The {label} date {day.isoformat()} is out of range: choose a date between "
+            f"{EARLIEST:%d %b %Y} and {LATEST:%d %b %Y}."
+        )
+        return None
+    return day
 
 
 def parse_filter(

@@ -60,7 +60,7 @@ TYPE_FIELDS: dict[str, tuple[str, ...]] = {
     "yes_no": ("points",),
     "scale": ("points", "scale_min", "scale_max", "scale_labels"),
     "choice": ("options",),
-    "number": ("points", "unit", "target_min", "target_max"),
+    "number": ("points", "unit", "target_min", "target_max", "accept_min", "accept_max"),
     "text": (),
     "nps": (),
 }
@@ -72,6 +72,8 @@ TYPE_SPECIFIC_FIELDS: tuple[str, ...] = (
     "unit",
     "target_min",
     "target_max",
+    "accept_min",
+    "accept_max",
 )
 #: The file key a question form field edits, where the names differ.
 _QUESTION_FIELD_OF_KEY: dict[str, str] = {
@@ -79,6 +81,8 @@ _QUESTION_FIELD_OF_KEY: dict[str, str] = {
     "max": "scale_max",
     "labels": "scale_labels",
 }
+#: ... and where a number question's differ from a scale's.
+_NUMBER_FIELD_OF_KEY: dict[str, str] = {"min": "accept_min", "max": "accept_max"}
 MAX_SUGGESTED_KEY = 40
 
 
@@ -371,6 +375,8 @@ def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
         "unit": question.get("unit") or "",
         "target_min": "",
         "target_max": "",
+        "accept_min": format_number(question.get("min")),
+        "accept_max": format_number(question.get("max")),
         "show_if_question": "",
         "show_if_mode": "equals",
         "show_if_values": "",
@@ -456,6 +462,10 @@ def build_question(
         }
         if target:
             question["target"] = target
+        for name, key_name in (("accept_min", "min"), ("accept_max", "max")):
+            number = parse_number(values.get(name))
+            if number is not None:
+                question[key_name] = number
     if qtype == "scale":
         for name, key_name in (("scale_min", "min"), ("scale_max", "max")):
             number = parse_number(values.get(name))
@@ -709,7 +719,7 @@ def _question_field(tail: Path, message: str, edit: QuestionEdit | None) -> tupl
     if not tail:
         missing = _missing_key(message)
         if missing is not None:
-            name = _QUESTION_FIELD_OF_KEY.get(missing, missing)
+            name = _field_of_key(missing, edit)
             if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
                 return name, _required_message(missing)
         if "needs 'target'" in message:
@@ -742,10 +752,17 @@ def _question_field(tail: Path, message: str, edit: QuestionEdit | None) -> tupl
         if len(tail) > 1 and tail[1] == "question":
             return "show_if_question", message
         return "show_if_values", message
-    name = _QUESTION_FIELD_OF_KEY.get(str(head), str(head))
+    name = _field_of_key(str(head), edit)
     if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
         return name, message
     return None, message
+
+
+def _field_of_key(key: str, edit: QuestionEdit | None) -> str:
+    """The form field that holds a question's file key (min and max differ by type)."""
+    if edit is not None and edit.question.get("type") == "number" and key in _NUMBER_FIELD_OF_KEY:
+        return _NUMBER_FIELD_OF_KEY[key]
+    return _QUESTION_FIELD_OF_KEY.get(key, key)
 
 
 def _line_for(lines: Sequence[int] | None, index: int) -> int:

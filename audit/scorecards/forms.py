@@ -146,6 +146,12 @@ class QuestionForm(FlaskForm):
         render_kw=DECIMAL,
         description="An answer inside the range (inclusive) earns the points.",
     )
+    accept_min = StringField("Lowest possible answer", render_kw=DECIMAL)
+    accept_max = StringField(
+        "Highest possible answer",
+        render_kw=DECIMAL,
+        description="Optional: answers outside are refused as typing errors (e.g. 0 and 120).",
+    )
     # show_if
     show_if_question = SelectField("Show only when question", choices=[], default="")
     show_if_mode = SelectField("Answer", choices=SHOW_IF_MODE_CHOICES, default="equals")

@@ -710,13 +710,24 @@ QUESTION_CASES = [
         id="unit-target-on-scale",
     ),
     pytest.param(
-        block("number", "target: {max: 3}", "min: 1", "max: 2", "labels: {1: a}"),
-        [
-            (L + 5, "'min' is not used by number"),
-            (L + 6, "'max' is not used by number"),
-            (L + 7, "'labels' is not used by number"),
-        ],
-        id="scale-keys-on-number",
+        block("number", "target: {max: 3}", "min: 0", "max: 120", "labels: {1: a}"),
+        [(L + 7, "'labels' is not used by number")],
+        id="scale-labels-on-number",
+    ),
+    pytest.param(
+        block("number", "target: {max: 3}", "min: 5", "max: 5"),
+        [(L + 6, "'max' (5) must be greater than 'min' (5)")],
+        id="number-range-empty",
+    ),
+    pytest.param(
+        block("number", "target: {min: 200}", "min: 0", "max: 120"),
+        [(L + 4, "the target can never be met: answers are limited to 0 to 120")],
+        id="number-target-out-of-range",
+    ),
+    pytest.param(
+        block("number", "target: {max: 3}", "max: 5000000000"),
+        [(L + 5, "'max' must be between -1000000000 and 1000000000, not 5000000000")],
+        id="number-range-beyond-a-measurement",
     ),
     pytest.param(
         "- {key: q2, text: T, type: text, options: [{label: A}, {label: B}]}\n",
@@ -1271,6 +1282,8 @@ TRICKY = ScorecardDefinition(
                     text="Num",
                     type="number",
                     target=NumberTarget(min=-1.5),
+                    min=-10,
+                    max=250.5,
                     unit="yes",
                     show_if=ShowIf("scale", (-2,)),
                 ),
@@ -1405,6 +1418,9 @@ def _questions(draw, key: str, earlier: list[Question]):
             low, high = high, low
         fields["target"] = NumberTarget(min=low, max=high)
         fields["unit"] = draw(st.none() | _text)
+        if draw(st.booleans()):  # the answers accepted at all, around the target
+            fields["min"] = (low if low is not None else high) - draw(st.integers(1, 100))
+            fields["max"] = (high if high is not None else low) + draw(st.integers(1, 100))
     question = Question(**fields)
     if question.possible > 0 and draw(st.booleans()):
         question = Question(**fields, critical=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -151,6 +152,24 @@ def test_normalise_number() -> None:
     assert normalise_value(question, -3) == -3  # outside target is a valid answer
     for bad in ("seven", float("nan"), float("inf"), "inf", False, [1]):
         with pytest.raises(InvalidAnswer, match="number"):
+            normalise_value(question, bad)
+
+
+def test_numbers_that_cannot_be_a_measurement_are_refused() -> None:
+    question = number("w", hi=5)
+    assert normalise_value(question, 1_000_000_000) == 1_000_000_000
+    for bad in (1e308, "1e308", -2e9, 10**400, "1000000001"):
+        with pytest.raises(InvalidAnswer, match="beyond what a measurement can be"):
+            normalise_value(question, bad)
+
+
+def test_a_number_question_with_its_own_range_refuses_what_lies_outside() -> None:
+    question = replace(number("w", hi=5), min=0, max=120, unit="minutes")
+    assert normalise_value(question, 0) == 0
+    assert normalise_value(question, "120") == 120
+    assert normalise_value(question, 7.5) == 7.5
+    for bad in (-1, 120.5, "500"):
+        with pytest.raises(InvalidAnswer, match="outside 0 to 120 minutes"):
             normalise_value(question, bad)
 
 

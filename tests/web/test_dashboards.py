@@ -503,6 +503,29 @@ def test_filter_defaults_and_bad_values():
     assert parse({"period": "custom"}).period == "all"
 
 
+def test_dates_outside_any_programme_are_refused_with_a_message():
+    far = parse({"period": "custom", "from": "2026-01-01", "to": "9999-12-31"})
+    assert (far.date_from, far.date_to) == (date(2026, 1, 1), None)
+    assert far.errors == (
+        "The to date 9999-12-31 is out of range: choose a date between 01 Jan 2000 "
+        "and 31 Dec 2099.",
+    )
+    ancient = parse({"from": "0001-01-01"})
+    assert ancient.errors and ancient.date_from != date(1, 1, 1)
+
+
+def test_a_period_ending_in_the_year_9999_answers_a_message_not_a_500(client, data):
+    login(client, data.admin)
+    args = {"period": "custom", "from": "2026-01-01", "to": "9999-12-31", "scorecard": "all"}
+    page = client.get("/reports/", query_string=args)
+    assert page.status_code == 200
+    assert "out of range" in page.get_data(as_text=True)
+    for url in ("/reports/visits.csv", "/reports/compare.pdf"):
+        response = client.get(url, query_string=args)
+        assert response.status_code == 400, url
+        assert "out of range" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -469,6 +469,30 @@ def test_number_without_target_and_text_with_points(app, client, auth):
     assert _questions(app) == []
 
 
+def test_a_number_question_keeps_the_range_of_answers_it_accepts(app, client, auth):
+    _draft_with_section(app, client, auth)
+    url = V1 + "/sections/0/questions/new"
+    page = _page(
+        client.post(
+            url,
+            data=_question(
+                "Wait?", "number", key="wait", target_max="5", accept_min="60", accept_max="0"
+            ),
+        )
+    )
+    assert "&#39;max&#39; (0) must be greater than &#39;min&#39; (60)" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="accept_max"', page)
+    _add_question(
+        client,
+        0,
+        _question("Wait?", "number", key="wait", target_max="5", accept_min="0", accept_max="120"),
+    )
+    (question,) = _questions(app)
+    assert (question["min"], question["max"], question["target"]) == (0, 120, {"max": 5})
+    form = _page(client.get(V1 + "/sections/0/questions/0"))
+    assert re.search(r'id="accept_max"[^>]*value="120"|value="120"[^>]*id="accept_max"', form)
+
+
 def test_show_if_can_only_point_at_earlier_questions(app, client, auth):
     _draft_with_section(app, client, auth)
     _add_question(client, 0, _question("First?", "yes_no", key="first"))
