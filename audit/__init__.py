@@ -17,8 +17,24 @@ from audit.models.types import render_migration_item
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class AuditFlask(Flask):
+    def log_exception(self, exc_info: Any) -> None:
+        """The traceback of a failed request, with the id its answer and the person saw."""
+        from flask import request
+
+        from audit import request_id
+
+        self.logger.error(
+            "Exception on %s %s (request %s)",
+            request.method,
+            request.path,
+            request_id.current(),
+            exc_info=exc_info,
+        )
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = AuditFlask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
@@ -43,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
+    from audit.photos import register_file_cleanup
 
     db.init_app(app)
     migrate.init_app(
@@ -53,6 +70,7 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
+    register_file_cleanup()
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
@@ -112,9 +130,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    from audit import request_id
     from audit.compression import gzip_response
     from audit.security import add_security_headers
 
+    request_id.register(app)
     app.after_request(add_security_headers)
     if app.config.get("GZIP_RESPONSES"):
         app.after_request(gzip_response)
@@ -139,7 +159,13 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
+    from audit.request_id import RequestIdFilter
+
     if not app.debug and not app.testing:
         logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
         )
+        for handler in logging.getLogger().handlers:
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(RequestIdFilter())

@@ -6,7 +6,9 @@ import itertools
 from collections.abc import Iterable
 
 from audit.extensions import db
-from audit.models import Branch, Region, Role, StaffMember, User
+from audit.models import Branch, Region, Role, Scorecard, StaffMember, User
+from audit.scorecard_files import definition_from_data
+from audit.scorecard_store import save_definition
 from tests.conftest import TEST_PASSWORD
 
 _seq = itertools.count(1)
@@ -71,3 +73,11 @@ def make_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def publish_card(data: dict) -> Scorecard:
+    """A scorecard from file-format data, published as its first version."""
+    definition, errors = definition_from_data(data)
+    assert definition is not None, errors
+    version, _ = save_definition(definition, publish=True)
+    return version.scorecard

@@ -240,9 +240,7 @@ def post_update(action_id: int):
             action, current_user, ActionStatus(form.status.data), form.note.data, photo
         )
     except ActionError as error:
-        db.session.rollback()
-        if photo:
-            store.delete(*photo.names)
+        db.session.rollback()  # the photo's files go with it
         if not _field_error(form, error):
             flash(str(error), "danger")
             return redirect(url_for("actions.detail", action_id=action_id))

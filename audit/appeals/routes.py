@@ -105,9 +105,7 @@ def new(visit_id: int):
                     evidence,
                 )
             except AppealError as error:
-                db.session.rollback()
-                if evidence:
-                    store.delete(*evidence)
+                db.session.rollback()  # the photo's files go with it
                 field = getattr(form, error.field or "reason")
                 field.errors = [*field.errors, str(error)]
             else:

@@ -54,6 +54,7 @@ from audit.scorecard_definition import Question
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
 from audit.settings import get_setting
+from audit.visit_lock import lock_visit
 
 #: The visit events that are someone's review decision on the whole visit.
 DECISION_EVENTS = ("visit.approved", "visit.published")
@@ -300,16 +301,7 @@ def amend(
         raise AppealError.wrap(problem) from None
 
     # Lock the visit (still published) and read its answers as they are now.
-    for row in (*visit.answers, *visit.section_scores):
-        db.session.expire(row)
-    locked = db.session.execute(
-        update(Visit)
-        .where(Visit.id == visit.id, Visit.status == VisitStatus.PUBLISHED)
-        .values(updated_at=_now())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(visit)
-    if locked.rowcount != 1:
+    if not lock_visit(visit, (VisitStatus.PUBLISHED,), updated_at=_now()):
         raise AppealError("The visit is no longer published; nothing was changed.")
 
     try:

@@ -19,12 +19,13 @@ Kept exactly up to date:
   and VisitSectionScore objects added, changed or deleted, and AuditEvent
   rows about a visit (the review service changes a visit's status with a
   Core UPDATE the ORM does not track, and records an event for it) — with the
-  (branch, scorecard, month) the visit had before the flush and has after
-  it; at the end of that flush it recomputes the rows of those keys with
-  DELETE + INSERT ... SELECT, so even a report read before the commit, in
-  the same transaction, is right (a Core UPDATE is followed by its audit
-  event, which autoflushes before any query). On PostgreSQL an advisory lock per (branch,
-  scorecard) serialises two transactions refreshing the same key, so the
+  (branch, scorecard, month) the visit counted in before the flush and counts
+  in after it (none while it is a draft or waits for review); at the end of
+  that flush it recomputes the rows of those keys with DELETE + INSERT ...
+  SELECT, so even a report read before the commit, in the same transaction,
+  is right (a Core UPDATE is followed by its audit event, which autoflushes
+  before any query). On PostgreSQL an advisory lock per (branch, scorecard)
+  serialises two transactions refreshing the same key, so the
   later one aggregates after the earlier one committed.
 """
 
@@ -81,6 +82,7 @@ from audit.reporting.sql import (
     scorecard_id,
     visit_conditions,
 )
+from audit.visit_lock import LOCK_ONLY
 
 Key = tuple[int, int, str]  # (branch_id, scorecard_id, "YYYY-MM")
 
@@ -376,13 +378,17 @@ def _touched(session: Session) -> set[int]:
 
 
 def _keys_of(session: Session, visit_ids: Iterable[int]) -> set[Key]:
+    """The keys the visits count in as they are now; visits that count nowhere (drafts,
+    sent visits not yet approved, excluded ones) have none, so a shopper's autosave or
+    a submission refreshes no rollup and takes no rollup lock."""
     ids = sorted(visit_ids)
     keys: set[Key] = set()
     month = _month()
+    counted = visit_conditions(ReportFilter())
     for first in range(0, len(ids), 500):
         rows = session.execute(
             select(Visit.branch_id, Visit.scorecard_id, month)
-            .where(Visit.id.in_(ids[first : first + 500]))
+            .where(Visit.id.in_(ids[first : first + 500]), *counted)
             .distinct()
         )
         keys.update((b, s, m) for b, s, m in rows)
@@ -460,6 +466,8 @@ def _watch_statements(state: Any) -> None:
             _settle(session)
         return
     if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    if state.execution_options.get(LOCK_ONLY):
         return
     table = getattr(state.statement, "table", None)
     visit_id = _VISIT_OF_TABLE.get(getattr(table, "name", ""))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -46,6 +46,7 @@ from audit.models import (
 from audit.notifications import notify
 from audit.scorecard_definition import Question, ScorecardDefinition
 from audit.scoring import SubmissionProblem, submission_problems
+from audit.visit_lock import lock_visit
 from audit.visit_scoring import answer_values, comments_of
 
 V = VisitStatus
@@ -131,14 +132,7 @@ def _guarded_update(
     The UPDATE also locks the row until the caller commits (PostgreSQL), so work that
     follows reads the visit as it is now, not as it was when the page was drawn.
     """
-    result = db.session.execute(
-        update(Visit)
-        .where(Visit.id == visit.id, Visit.status.in_(allowed), *conditions)
-        .values(updated_at=_now(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(visit)
-    if result.rowcount != 1:
+    if not lock_visit(visit, allowed, *conditions, updated_at=_now(), **values):
         excluded = ", excluded from reporting" if visit.excluded else ""
         now = f"{visit.status.value}{excluded}"
         raise ReviewStateError(f"This visit is now {now}; nothing was changed.")
@@ -293,8 +287,6 @@ def edit_answer(
         value = checked_value(question, raw_value)
         # Lock the row, then read the answers as they are now: another reviewer may just
         # have changed one, and the record must hold the value this edit really replaced.
-        for row in (*visit.answers, *visit.section_scores):
-            db.session.expire(row)
         _guarded_update(visit, EDITABLE)
         change = change_answer(
             visit,

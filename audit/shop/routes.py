@@ -24,13 +24,14 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from audit.access import get_branch, get_visit, roles_required, scope_branches
 from audit.assignments.service import assignments_for_shopper
 from audit.auth.forms import EmptyForm
-from audit.evidence import UploadRefused
+from audit.errors import signed_out_answer, storage_unavailable
+from audit.evidence import StorageUnavailable, UploadRefused
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -76,11 +77,7 @@ def signed_out_json():
     ended, never the sign-in page: the form keeps every answer and says so."""
     if current_user.is_authenticated or not _wants_json():
         return None
-    return {
-        "error": "signed_out",
-        "message": "You are signed out. Sign in again: your answers are kept on this phone.",
-        "login_url": url_for("auth.login"),
-    }, 401
+    return signed_out_answer()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -96,11 +93,10 @@ def _missing_json(items: list[MissingItem]) -> list[dict[str, str]]:
 
 
 def _not_editable(visit: Visit):
+    """409: the visit was sent (or returned to review) and this change is refused whole."""
     return {
         "error": NOT_EDITABLE,
-        "message": "This visit has been sent and can no longer be changed."
-        if visit.status in service.SENT
-        else f"This visit is {visit.status.value} and cannot be changed.",
+        "message": str(service.not_editable(visit)),
         "status": visit.status.value,
         "redirect": url_for("shop.visit", visit_id=visit.id),
     }, 409
@@ -249,7 +245,14 @@ def visit(visit_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     definition = visit.version.parsed()
-    problems = service.save_draft(visit, draft_from_form(request.form, definition), current_user)
+    try:
+        problems = service.save_draft(
+            visit, draft_from_form(request.form, definition), current_user
+        )
+    except VisitStateError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for("shop.visit", visit_id=visit.id))
     errors: dict[str, list[str]] = {}
     for problem in problems:
         errors.setdefault(problem.key, []).append(problem.message)
@@ -293,7 +296,7 @@ def _plain_uploads(visit: Visit) -> list[tuple[str, str]]:
                 continue
             try:
                 _store_upload(visit, upload, key, kind, None)
-            except (UploadRefused, VisitError) as error:
+            except (UploadRefused, StorageUnavailable, VisitError) as error:
                 refused.append((key or "@photos", f"{upload.filename}: {error}"))
     return refused
 
@@ -319,7 +322,11 @@ def save_draft(visit_id: int):
         return {"error": "bad_request", "message": str(error)}, 400
     if visit.status not in EDITABLE:
         return _not_editable(visit)
-    problems = service.save_draft(visit, data, current_user)
+    try:
+        problems = service.save_draft(visit, data, current_user)
+    except VisitStateError:  # sent while this save was on its way: it changes nothing
+        db.session.rollback()
+        return _not_editable(visit)
     missing = service.missing_items(visit)
     db.session.commit()
     return {
@@ -344,25 +351,28 @@ def submit(visit_id: int):
         return {**done, "already": True}
     if visit.status not in EDITABLE:
         return _not_editable(visit)
+    data = None
     if payload.get("draft") is not None:
         try:
             data = draft_from_json(payload["draft"])
         except MalformedDraft as error:
             return {"error": "bad_request", "message": str(error)}, 400
-        problems = service.save_draft(visit, data, current_user)
-        db.session.commit()
-        if problems:
-            return {
-                "error": "invalid",
-                "message": "Some answers need fixing before the visit can be sent.",
-                "problems": _problems_json(problems),
-                "missing": _missing_json(service.missing_items(visit)),
-            }, 422
+    # One transaction: the visit stays locked from the final draft to the stored score.
     try:
+        if data is not None and service.valid_token(token):
+            problems = service.save_draft(visit, data, current_user)
+            if problems:
+                missing = service.missing_items(visit)
+                db.session.commit()  # what was valid is kept, as an autosave would
+                return {
+                    "error": "invalid",
+                    "message": "Some answers need fixing before the visit can be sent.",
+                    "problems": _problems_json(problems),
+                    "missing": _missing_json(missing),
+                }, 422
         already = service.submit(visit, token, current_user)
-        db.session.commit()
     except SubmissionRefused as refused:
-        db.session.rollback()
+        db.session.commit()  # the final draft is kept; only sending waits
         return {
             "error": "missing",
             "message": "A few things are still missing.",
@@ -370,17 +380,14 @@ def submit(visit_id: int):
         }, 422
     except VisitStateError as error:
         db.session.rollback()
+        visit = get_visit(visit_id)
+        if service.already_submitted(visit, token):  # a double tap: the other one sent it
+            return {**done, "already": True}
         return {"error": NOT_EDITABLE, "message": str(error), **done}, 409
     except VisitError as error:
         db.session.rollback()
         return {"error": "bad_request", "message": str(error)}, 400
-    except (IntegrityError, OperationalError):
-        # Two sends at once: the other one won. Same token means the same submission.
-        db.session.rollback()
-        visit = get_visit(visit_id)
-        if isinstance(token, str) and service.already_submitted(visit, token):
-            return {**done, "already": True}
-        return {"error": "conflict", "message": "Please try sending again."}, 409
+    db.session.commit()
     return {**done, "already": already}
 
 
@@ -450,6 +457,12 @@ def upload(visit_id: int):
     except UploadRefused as refused:
         db.session.rollback()
         return {"error": "refused", "message": str(refused)}, refused.status
+    except StorageUnavailable as failure:
+        db.session.rollback()
+        return storage_unavailable(failure)
+    except VisitStateError:
+        db.session.rollback()
+        return _not_editable(visit)
     except VisitError as error:
         db.session.rollback()
         return {"error": "refused", "message": str(error)}, 400
@@ -484,13 +497,19 @@ def delete_attachment(attachment_id: int):
     item = _guarded_attachment(attachment_id)
     visit = item.visit
     wants_json = request.accept_mimetypes.best == "application/json"
-    if visit.status not in EDITABLE:
+    try:
+        service.delete_attachment(item, current_user, file_store())
+    except VisitStateError:
+        db.session.rollback()
         if wants_json:
             return _not_editable(visit)
         abort(409)
-    names = service.delete_attachment(item, current_user)
+    except VisitError as error:
+        db.session.rollback()
+        if wants_json:
+            return {"error": "gone", "message": str(error)}, 404
+        abort(404)
     db.session.commit()
-    file_store().delete(*names)
     if wants_json:
         return {"deleted": attachment_id}
     flash("Photo removed.", "info")

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
@@ -44,8 +44,10 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
+from audit.photos import delete_when_committed, store_image
 from audit.scorecard_definition import ScorecardDefinition
 from audit.scoring import NA, InvalidAnswer, SubmissionProblem, normalise_value, submission_problems
+from audit.visit_lock import lock_visit
 from audit.visit_scoring import answer_values, comments_of, set_answer, store_score, stored_value
 
 V = VisitStatus
@@ -212,12 +214,28 @@ class DraftData:
 
 
 def require_editable(visit: Visit) -> None:
+    """Lock the visit for a change by its visitor; raises when it can no longer change.
+
+    Every change of a draft (autosave, send, photos) starts here, so a change that
+    arrives after the visit was sent is refused whole instead of landing on it.
+    """
+    if lock_visit(visit, EDITABLE):
+        return
+    raise not_editable(visit)
+
+
+def not_editable(visit: Visit) -> VisitStateError:
+    return VisitStateError(
+        "This visit has been sent and can no longer be changed."
+        if visit.status in SENT
+        else f"This visit is {visit.status.value} and cannot be changed."
+    )
+
+
+def check_editable(visit: Visit) -> None:
+    """The same refusal as :func:`require_editable` from what was read, without a lock."""
     if visit.status not in EDITABLE:
-        raise VisitStateError(
-            "This visit has been sent and can no longer be changed."
-            if visit.status in SENT
-            else f"This visit is {visit.status.value} and cannot be changed."
-        )
+        raise not_editable(visit)
 
 
 def parse_time(text: str) -> datetime:
@@ -418,15 +436,21 @@ def submit(visit: Visit, token: str, user: User) -> bool:
     """Send the visit; returns True when this token had already sent it (nothing done).
 
     Raises :class:`SubmissionRefused` with what is missing, or
-    :class:`VisitStateError` when the visit cannot be sent. The status change
-    is a guarded UPDATE, so two requests with the same token at once make one
-    submission: the second finds the visit sent with its token.
+    :class:`VisitStateError` when the visit cannot be sent. The visit is locked
+    (:func:`audit.visit_lock.lock_visit`) before anything is read, so the score
+    is computed from the answers as they are stored, and two requests at once
+    make one submission: the second finds the visit sent, with its own token
+    (answered as already done) or another one (refused).
     """
     if not valid_token(token):
         raise VisitError("This request is missing its submission token; reload the page.")
     if already_submitted(visit, token):
         return True
-    require_editable(visit)
+    if not lock_visit(visit, EDITABLE):
+        # Sent a moment ago: by this token (a double tap), or from somewhere else.
+        if already_submitted(visit, token):
+            return True
+        raise not_editable(visit)
     if visit.status is V.RETURNED and visit.client_token == token:
         raise VisitStateError("This visit was returned to you; reload the page to send it again.")
     definition = visit.version.parsed()
@@ -435,19 +459,9 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         raise SubmissionRefused(missing)
 
     resubmission = visit.status is V.RETURNED
-    now = datetime.now(UTC)
-    result = db.session.execute(
-        update(Visit)
-        .where(Visit.id == visit.id, Visit.status.in_(EDITABLE))
-        .values(status=V.SUBMITTED, client_token=token, submitted_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.refresh(visit)
-        if already_submitted(visit, token):
-            return True
-        raise VisitStateError("This visit has just been sent from somewhere else.")
-    db.session.refresh(visit, ["status", "client_token", "submitted_at"])
+    visit.status = V.SUBMITTED
+    visit.client_token = token
+    visit.submitted_at = datetime.now(UTC)
     if visit.started_at is not None:
         visit.visited_at = visit.started_at
     store_score(visit, definition)
@@ -489,18 +503,21 @@ def add_attachment(
     The same photo sent again for the same place (a retried upload) gives back
     the attachment already stored. ``captured_hint`` is the capture time the
     phone read before shrinking the photo; the file's own EXIF time wins.
-    Raises :class:`audit.evidence.UploadRefused` for anything that is not a photo.
+    Raises :class:`audit.evidence.UploadRefused` for anything that is not a photo and
+    :class:`audit.evidence.StorageUnavailable` when it cannot be stored; the files are
+    kept only if the caller commits.
     """
-    require_editable(visit)
+    check_editable(visit)
     if question_key is not None:
         question = visit.version.parsed().question(question_key)
         if question is None:
             raise VisitError("This question is not on the form.")
         if question.evidence == "none":
             raise VisitError("This question does not take photos.")
+    image: ProcessedImage = process_image(data, max_bytes)  # the slow part, before the lock
+    require_editable(visit)
     if len(visit.attachments) >= MAX_ATTACHMENTS:
         raise VisitError(f"A visit can have at most {MAX_ATTACHMENTS} photos.")
-    image: ProcessedImage = process_image(data, max_bytes)
     for existing in visit.attachments:
         if (
             existing.sha256 == image.sha256
@@ -508,9 +525,7 @@ def add_attachment(
             and existing.kind is kind
         ):
             return existing, False
-    name, thumb = store.new_names()
-    store.save(name, image.data)
-    store.save(thumb, image.thumb)
+    name, thumb = store_image(image, store)  # kept only if this transaction commits
     captured = image.captured_at
     if captured is None and captured_hint is not None:
         if captured_hint <= datetime.now(UTC) + CLOCK_SKEW:
@@ -530,11 +545,7 @@ def add_attachment(
         uploaded_by=user,
     )
     visit.attachments.append(attachment)
-    try:
-        db.session.flush()
-    except Exception:
-        store.delete(name, thumb)
-        raise
+    db.session.flush()
     record_event(
         user,
         "visit.attachment_added",
@@ -547,12 +558,14 @@ def add_attachment(
     return attachment, True
 
 
-def delete_attachment(attachment: Attachment, user: User) -> tuple[str, str]:
-    """Remove a photo from a visit still being filled in; returns the file names to delete
-    once the caller has committed."""
+def delete_attachment(attachment: Attachment, user: User, store: FileStore) -> None:
+    """Remove a photo from a visit still being filled in; its files go once the caller
+    has committed."""
     visit = attachment.visit
     require_editable(visit)
-    names = (attachment.stored_name, attachment.thumb_name)
+    if attachment not in visit.attachments:
+        raise VisitError("This photo has already been removed.")
+    delete_when_committed(store, attachment.stored_name, attachment.thumb_name)
     record_event(
         user,
         "visit.attachment_deleted",
@@ -562,7 +575,6 @@ def delete_attachment(attachment: Attachment, user: User) -> tuple[str, str]:
     )
     visit.attachments.remove(attachment)
     db.session.flush()
-    return names
 
 
 # --- reading -----------------------------------------------------------------------

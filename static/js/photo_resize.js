@@ -222,7 +222,8 @@
         throw { expired: true };
       }
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { status: response.status, data: data };
+        var seconds = parseInt(response.headers.get("Retry-After") || "", 10);
+        return { status: response.status, data: data, retryAfter: isNaN(seconds) ? 0 : seconds };
       });
     });
   }
@@ -241,8 +242,18 @@
       landed();
       if (result.status === 200 || result.status === 201) {
         forget(job);
+        if (job.retried) showError(picker, ""); // the storage message no longer holds
         finish(item, result.data);
         tell("photos:changed", { key: picker.dataset.questionKey });
+        return;
+      }
+      if (result.status === 503) {
+        // Not stored (storage full or away): kept on this phone and sent again later.
+        showError(picker, result.data.message || "The photo could not be stored just now; it will be sent again.");
+        job.retried = true;
+        wait(picker, item, job, "Waiting to try again");
+        var seconds = Math.min(Math.max(result.retryAfter || 60, 5), 600);
+        setTimeout(function () { retryOne(item); }, seconds * 1000);
         return;
       }
       forget(job); // refused: the message says why; sending it again would not help
@@ -301,6 +312,12 @@
 
   function retry() {
     waiting.splice(0).forEach(function (w) { attempt(w.picker, w.item, w.job); });
+  }
+  function retryOne(item) {
+    var index = waiting.map(function (w) { return w.item; }).indexOf(item);
+    if (index < 0 || navigator.onLine === false) return; // sent already, or waits for "online"
+    var w = waiting.splice(index, 1)[0];
+    attempt(w.picker, w.item, w.job);
   }
   window.addEventListener("online", retry);
   window.addEventListener("visit:signed-in", retry);

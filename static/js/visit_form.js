@@ -250,9 +250,14 @@
             return send(url, options);
           });
         }
-        return { status: response.status, data: data };
+        return { status: response.status, data: data, retryAfter: retryAfter(response) };
       });
     });
+  }
+  // Seconds the server asked us to wait (503 while its database or storage is away).
+  function retryAfter(response) {
+    var seconds = parseInt(response.headers.get("Retry-After") || "", 10);
+    return isNaN(seconds) ? 0 : Math.min(Math.max(seconds, 1), 300);
   }
   // A CSRF refusal means the session changed: fetch a fresh token, or learn it has expired.
   function refreshToken() {
@@ -312,9 +317,9 @@
     clearTimeout(timer);
     timer = setTimeout(save, delay === undefined ? SAVE_DELAY : delay);
   }
-  function retryLater() {
+  function retryLater(seconds) {
     clearTimeout(retryTimer);
-    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 2000, 30000);
+    retryDelay = seconds ? seconds * 1000 : Math.min(retryDelay ? retryDelay * 2 : 2000, 30000);
     retryTimer = setTimeout(save, retryDelay);
   }
 
@@ -349,8 +354,8 @@
         setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
         return false;
       }
-      setStatus("Not saved yet");
-      retryLater();
+      setStatus(result.status === 503 ? "Kept on this phone · the server is busy" : "Not saved yet");
+      retryLater(result.retryAfter);
       return false;
     }, function (error) {
       if (error && error.expired) { signedOutNow(); return false; }
@@ -631,6 +636,14 @@
         leaving = true;
         say(result.data.message || "This visit can no longer be changed.");
         setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
+        return;
+      }
+      if (result.status === 503) {
+        // The server is briefly away: nothing was lost; send again by itself (same token).
+        var wait = result.retryAfter || 5;
+        say((result.data.message || "The server is busy.") + " Sending again in " + wait + " s.");
+        sendButton.textContent = "Waiting to send…";
+        setTimeout(function () { sending = false; submit(); }, wait * 1000);
         return;
       }
       say(result.data.message || "The report could not be sent. Try again in a moment.");

@@ -9,17 +9,17 @@ tests are skipped when it is missing.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer
 
 from audit.extensions import db
-from tests.conftest import make_app
+from tests.conftest import make_app, unavailable
+from tests.served import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -38,13 +38,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.browser)
-
-
-class QuietHandler(WSGIRequestHandler):
-    """Logs nothing (one line per request drowns the output); records what was asked."""
-
-    def log_request(self, *args: object) -> None:
-        self.server.seen.append((self.command, self.path.split("?")[0]))  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -78,16 +71,10 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     )
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    server.seen = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", server)
+        with serve(app) as server:
+            yield LiveServer(app, server.url, server)  # type: ignore[attr-defined]
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -96,7 +83,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make browser)")
+        unavailable("Chromium is not installed (make browser)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

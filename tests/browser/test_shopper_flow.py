@@ -9,9 +9,10 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import time_machine
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -461,6 +462,51 @@ def test_an_expired_session_comes_back_to_the_same_form_with_every_answer(live_s
     assert page.locator("#answer-friendly_greeting-no").is_checked()
     assert page.locator("#answer-friendly_greeting-comment").input_value() == "A flat 'next'."
     wait_until(lambda: stored_answers(app, visit_id).get("friendly_greeting") == "no")
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).answer("friendly_greeting").comment == (
+            "A flat 'next'."
+        )
+
+
+def test_a_session_that_timed_out_answers_signed_out_and_keeps_every_answer(live_server, new_phone):
+    """The 12-hour session runs out while the form is open: the cookie is still sent, the
+    server no longer honours it. The autosave must hear "signed out" (401), not a CSRF
+    complaint, and the page must offer "Sign in again" with every answer kept."""
+    app = live_server.app
+    seed_demo(app)
+    phone = new_phone()
+    page = phone.new_page()
+    live_server.login(page, "shopper@demo.test", DEMO_PASSWORD)
+    page.get_by_role("button", name="Accept").tap()
+    page.locator("input[name=share_location]").uncheck()
+    page.get_by_role("button", name="Start the visit").tap()
+    page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
+    form_url = page.url
+    visit_id = int(form_url.rsplit("/", 1)[1])
+    next_section(page)
+    answer(page, "greeted_promptly", "yes")
+    saved(page)
+
+    draft_url = f"/shop/visits/{visit_id}/draft"
+    answered = live_server.server.answered
+    before = len(answered)
+    lifetime = app.config["PERMANENT_SESSION_LIFETIME"]
+    with time_machine.travel(datetime.now(UTC) + lifetime + timedelta(hours=1), tick=True):
+        answer(page, "friendly_greeting", "no")
+        banner = page.locator("#net-banner")
+        banner.wait_for(state="visible")
+        assert "signed out" in banner.inner_text() and "answers are kept" in banner.inner_text()
+        autosaves = [
+            code for m, path, code in answered[before:] if (m, path) == ("POST", draft_url)
+        ]
+        assert autosaves[:1] == [401], answered[before:]  # "signed out", not a CSRF refusal
+        page.locator("#answer-friendly_greeting-comment").fill("A flat 'next'.")
+        page.locator("[data-sign-in]").tap()
+        page.wait_for_url(re.compile(r"/login\?next="))
+        live_server.login(page, "shopper@demo.test", DEMO_PASSWORD, go=False)
+        assert page.url == form_url
+        assert page.locator("#answer-friendly_greeting-no").is_checked()
+        wait_until(lambda: stored_answers(app, visit_id).get("friendly_greeting") == "no")
     with app.app_context():
         assert db.session.get(Visit, visit_id).answer("friendly_greeting").comment == (
             "A flat 'next'."

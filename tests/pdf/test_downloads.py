@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from audit.jobs import JobStatus, JobStore, filter_params, rq_queue, wait_for
 from audit.reporting import ReportFilter
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, unavailable
 from tests.pdf.conftest import SHOPPER_NAME
 from tests.pdf.small import Small, build_small
 
@@ -142,7 +142,7 @@ def _redis_or_skip(url: str) -> None:
     try:
         Redis.from_url(url, socket_connect_timeout=1).ping()
     except RedisError as error:
-        pytest.skip(f"Redis is not answering at {url} ({error}); the RQ path needs it")
+        unavailable(f"Redis is not answering at {url} ({error}); the RQ path needs it")
 
 
 def test_a_big_comparison_runs_on_rq_when_redis_is_configured(

@@ -14,7 +14,7 @@ from audit.actions import service
 from audit.extensions import db
 from audit.models import Action, ActionStatus, ActionUpdate, AuditEvent, Role
 from tests.factories import make_staff, make_user
-from tests.test_evidence import jpeg
+from tests.images import jpeg
 from tests.test_review_service import FULL, import_visits, make_world
 
 FAILED = {**FULL, "greeted": "no"}

@@ -13,7 +13,7 @@ from audit.extensions import db
 from audit.models import AnswerChange, Appeal, AppealStatus, Role, Visit
 from audit.review import service as review
 from tests.factories import make_staff, make_user
-from tests.test_evidence import jpeg
+from tests.images import jpeg
 from tests.test_review_service import import_visits, make_world
 
 

@@ -37,7 +37,7 @@ from audit.scorecard_store import save_definition
 from audit.shop.service import haversine_m
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_branch, make_region, make_staff, make_user
-from tests.test_evidence import jpeg, png
+from tests.images import jpeg, png
 
 TODAY = today()
 LEEDS = (53.7983, -1.5425)
@@ -356,6 +356,19 @@ def test_draft_round_trip_keeps_valid_values_and_reports_the_rest(app, client, i
     assert client.get(f"/shop/visits/{visit_id}/draft").json["answers"]["empathy"] == "na"
     response = client.post(f"/shop/visits/{visit_id}/draft", json={"answers": {"greeted": "na"}})
     assert response.json["problems"][0]["key"] == "greeted"
+
+
+def test_a_number_no_visit_could_measure_is_refused_and_not_stored(app, client, ids, visit_id):
+    response = client.post(
+        f"/shop/visits/{visit_id}/draft", json={"answers": {"wait": 1e308, "greeted": "yes"}}
+    )
+    assert response.status_code == 200
+    problems = {p["key"]: p["message"] for p in response.json["problems"]}
+    assert "beyond what a measurement can be" in problems["wait"]
+    visit = visit_row(app, visit_id)
+    with app.app_context():
+        stored = {a.question_key: a.value_number for a in db.session.get(Visit, visit.id).answers}
+    assert "wait" not in stored or stored["wait"] is None
 
 
 def test_draft_checks_times_and_staff(app, client, ids, visit_id):
