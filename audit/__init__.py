@@ -10,11 +10,9 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from audit.config import settings_from_env
+from audit.config import PROJECT_ROOT, settings_from_env
 from audit.extensions import bootstrap, csrf, db, login_manager, migrate
 from audit.models.types import render_migration_item
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class AuditFlask(Flask):
@@ -22,7 +20,7 @@ class AuditFlask(Flask):
         """The traceback of a failed request, with the id its answer and the person saw."""
         from flask import request
 
-        from audit import request_id
+        from audit.web import request_id
 
         self.logger.error(
             "Exception on %s %s (request %s)",
@@ -59,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
-    from audit.photos import register_file_cleanup
+    from audit.photos.uploads import register_file_cleanup
 
     db.init_app(app)
     migrate.init_app(
@@ -99,17 +97,17 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from audit.accounts.routes import bp as auth_bp
     from audit.actions.routes import bp as actions_bp
     from audit.admin.routes import bp as admin_bp
     from audit.appeals.routes import bp as appeals_bp
     from audit.assignments.routes import bp as assignments_bp
-    from audit.auth.routes import bp as auth_bp
     from audit.coaching.routes import bp as coaching_bp
+    from audit.dashboards import downloads, views  # noqa: F401  (views register on bp)
+    from audit.dashboards.blueprint import bp as reports_bp
     from audit.main.routes import bp as main_bp
-    from audit.notices.routes import bp as notifications_bp
+    from audit.notifications.routes import bp as notifications_bp
     from audit.org.routes import bp as org_bp
-    from audit.reports import dashboards, downloads  # noqa: F401  (views register on bp)
-    from audit.reports.blueprint import bp as reports_bp
     from audit.review.routes import bp as review_bp
     from audit.scorecards.routes import bp as scorecards_bp
     from audit.shop.routes import bp as shop_bp
@@ -130,9 +128,9 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from audit import request_id
-    from audit.compression import gzip_response
-    from audit.security import add_security_headers
+    from audit.web import request_id
+    from audit.web.compression import gzip_response
+    from audit.web.security import add_security_headers
 
     request_id.register(app)
     app.after_request(add_security_headers)
@@ -159,7 +157,7 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
-    from audit.request_id import RequestIdFilter
+    from audit.web.request_id import RequestIdFilter
 
     if not app.debug and not app.testing:
         logging.basicConfig(

@@ -9,11 +9,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from audit.accounts.users import AccountError, create_user
 from audit.actions.cli import actions_cli
-from audit.admin.service import AccountError, create_user
 from audit.assignments.cli import assignments_cli
 from audit.csv_files import ImportFailed
-from audit.demo import (
+from audit.demo.load import (
     ACTIVITY_COUNTS,
     DEMO_LOGINS,
     DEMO_PASSWORD,
@@ -21,16 +21,16 @@ from audit.demo import (
     database_has_data,
     load_demo,
 )
+from audit.documents.cli import report_cli
 from audit.extensions import db
 from audit.models import Role, User
 from audit.org.csv_import import import_branches, import_staff
-from audit.report_commands import report_cli
 from audit.reporting.rollups import rebuild_rollups
-from audit.scorecard_files import ScorecardFileError, dump_yaml, load_file, validate_file
-from audit.scorecard_store import find_version, save_definition
-from audit.visit_export import VisitFilter, export_csv, export_json
-from audit.visit_import import VisitImportFailed, import_file
-from audit.visit_scoring import rescore_visits
+from audit.scorecards.fileformat import ScorecardFileError, dump_yaml, load_file, validate_file
+from audit.scorecards.store import find_version, save_definition
+from audit.visits.export import VisitFilter, export_csv, export_json
+from audit.visits.imports import VisitImportFailed, import_file
+from audit.visits.scores import rescore_visits
 
 users_cli = AppGroup("users", help="Manage accounts.")
 scorecards_cli = AppGroup("scorecards", help="Validate, import and export scorecards.")

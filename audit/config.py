@@ -8,6 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+#: The repository: templates/, static/, migrations/, scorecards/ and instance/ live here.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)

@@ -19,9 +19,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from audit import request_id
-from audit.evidence import StorageUnavailable
 from audit.extensions import db
+from audit.photos.images import StorageUnavailable
+from audit.web import request_id
 
 log = logging.getLogger(__name__)
 

@@ -29,11 +29,11 @@ def serve(folder: Path, *, sixty: bool = False):  # noqa: ANN201
 
     from audit import create_app
     from audit.assignments.service import today
-    from audit.demo import load_demo
+    from audit.demo.load import load_demo
     from audit.extensions import db
     from audit.models import Assignment, AssignmentStatus, Branch, Scorecard, User
-    from audit.scorecard_files import definition_from_data
-    from audit.scorecard_store import save_definition
+    from audit.scorecards.fileformat import definition_from_data
+    from audit.scorecards.store import save_definition
     from bench.page_weight import sixty_questions
 
     class Quiet(WSGIRequestHandler):
@@ -75,7 +75,7 @@ def serve(folder: Path, *, sixty: bool = False):  # noqa: ANN201
 
 
 def sign_in(page, base: str) -> None:  # noqa: ANN001
-    from audit.demo import DEMO_PASSWORD
+    from audit.demo.load import DEMO_PASSWORD
 
     page.goto(base + "/login")
     page.fill("#email", SHOPPER)

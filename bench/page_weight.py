@@ -195,11 +195,11 @@ def with_test_client(questions: int | None) -> tuple[Fetch, str]:
 
     from audit import create_app
     from audit.assignments.service import today
-    from audit.demo import DEMO_PASSWORD, load_demo
+    from audit.demo.load import DEMO_PASSWORD, load_demo
     from audit.extensions import db
     from audit.models import Assignment, AssignmentStatus, Branch, Scorecard, User
-    from audit.scorecard_files import definition_from_data
-    from audit.scorecard_store import save_definition
+    from audit.scorecards.fileformat import definition_from_data
+    from audit.scorecards.store import save_definition
 
     folder = Path(tempfile.mkdtemp(prefix="page-weight-"))
     app = create_app(

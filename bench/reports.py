@@ -9,7 +9,7 @@ PostgreSQL is BENCH_POSTGRES_URL, by default the local database bench_reports
 (created when missing). Data goes in with bulk
 inserts (SQLite executemany on the raw connection, PostgreSQL COPY), not the
 ORM one row at a time. Scores are real: a pool of random answer sets per
-service level is scored with :func:`audit.scoring.score_visit` and visits
+service level is scored with :func:`audit.scorecards.scoring.score_visit` and visits
 draw from their branch's pool, so every stored score matches its answers.
 
 Measured, warm (after one unmeasured run), as the median of several runs:
@@ -44,6 +44,12 @@ from sqlalchemy import create_engine, func, make_url, select, text  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from audit import create_app  # noqa: E402
+from audit.documents import (  # noqa: E402
+    branch_html,
+    compare_html,
+    render_pdf,
+    visit_html,
+)
 from audit.extensions import db  # noqa: E402
 from audit.models import (  # noqa: E402
     Branch,
@@ -52,16 +58,10 @@ from audit.models import (  # noqa: E402
     VisitMonthStats,
 )
 from audit.reporting import ReportFilter, branch_league  # noqa: E402
-from audit.reporting.pdf import (  # noqa: E402
-    branch_html,
-    compare_html,
-    render_pdf,
-    visit_html,
-)
 from audit.reporting.rollups import rebuild_rollups  # noqa: E402
-from audit.scorecard_files import load_file  # noqa: E402
-from audit.scorecard_store import save_definition  # noqa: E402
-from audit.scoring import NA, score_visit  # noqa: E402
+from audit.scorecards.fileformat import load_file  # noqa: E402
+from audit.scorecards.scoring import NA, score_visit  # noqa: E402
+from audit.scorecards.store import save_definition  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "branch-visit"

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from audit.extensions import db
 from audit.models import Branch, Region, Role, Scorecard, StaffMember, User
-from audit.scorecard_files import definition_from_data
-from audit.scorecard_store import save_definition
+from audit.scorecards.fileformat import definition_from_data
+from audit.scorecards.store import save_definition
 from tests.conftest import TEST_PASSWORD
 
 _seq = itertools.count(1)

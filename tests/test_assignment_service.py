@@ -25,8 +25,8 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.scorecard_files import load_file
-from audit.scorecard_store import new_scorecard, save_definition
+from audit.scorecards.fileformat import load_file
+from audit.scorecards.store import new_scorecard, save_definition
 from audit.settings import set_setting
 from tests.factories import make_branch, make_region, make_user
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from audit.demo import DEMO_LOGINS, DEMO_PASSWORD, SCORECARD_LIBRARY, load_demo
-from audit.demo_visits import DAYS_BACK
+from audit.demo.load import DEMO_LOGINS, DEMO_PASSWORD, SCORECARD_LIBRARY, load_demo
+from audit.demo.visits import DAYS_BACK
 from audit.extensions import db
 from audit.models import (
     Branch,

@@ -18,8 +18,8 @@ from sqlalchemy import func, select, text
 
 from audit.actions import service as actions
 from audit.assignments.service import assignments_for_shopper
-from audit.demo import DEMO_PASSWORD, DemoRefused, load_demo
-from audit.demo_activity import ACTIVITY_COUNTS, UNREAD_LEFT
+from audit.demo.activity import ACTIVITY_COUNTS, UNREAD_LEFT
+from audit.demo.load import DEMO_PASSWORD, DemoRefused, load_demo
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -39,10 +39,10 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.notifications import is_internal_link, unread_count
+from audit.notifications.service import is_internal_link, unread_count
 from audit.review.service import queue_counts
-from audit.scoring import score_visit
-from audit.visit_scoring import answer_values
+from audit.scorecards.scoring import score_visit
+from audit.visits.scores import answer_values
 from tests.conftest import DATABASES, _empty_postgres, database_url, make_app
 
 

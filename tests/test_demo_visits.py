@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from audit import PROJECT_ROOT
-from audit.demo_visits import (
+from audit.config import PROJECT_ROOT
+from audit.demo.visits import (
     DAYS_BACK,
     FAILURE_COMMENTS,
     IMPROVING_BRANCH,
@@ -25,9 +25,15 @@ from audit.demo_visits import (
 )
 from audit.extensions import db
 from audit.models import Branch, Scorecard, Visit, VisitStatus
-from audit.scorecard_files import load_file
-from audit.scoring import NA, hidden_questions, question_earned, score_visit, submission_problems
-from audit.visit_scoring import answer_values, comments_of
+from audit.scorecards.fileformat import load_file
+from audit.scorecards.scoring import (
+    NA,
+    hidden_questions,
+    question_earned,
+    score_visit,
+    submission_problems,
+)
+from audit.visits.scores import answer_values, comments_of
 
 LIBRARY = {path.stem: load_file(path) for path in (PROJECT_ROOT / "scorecards").glob("*.yaml")}
 

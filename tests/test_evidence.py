@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from PIL import ExifTags, Image
 
-from audit import evidence
-from audit.evidence import FileStore, UploadRefused, process_image
+from audit.photos import images as evidence
+from audit.photos.images import FileStore, UploadRefused, process_image
 from tests.images import jpeg, png
 
 LIMIT = 10 * 1024 * 1024

@@ -12,9 +12,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.mailer import MailSettings, OutgoingMail, send_messages
 from audit.models import Notification, Role
-from audit.notifications import notify
+from audit.notifications.mailer import MailSettings, OutgoingMail, send_messages
+from audit.notifications.service import notify
 from tests.factories import make_user
 
 

@@ -40,9 +40,9 @@ from audit.models import (
 )
 from audit.review import service
 from audit.review.service import ReviewError, ReviewStateError, Signal, trust_signals
-from audit.scorecard_files import load_file
-from audit.scorecard_store import save_definition
-from audit.visit_import import RawVisit, import_records
+from audit.scorecards.fileformat import load_file
+from audit.scorecards.store import save_definition
+from audit.visits.imports import RawVisit, import_records
 from tests.factories import make_branch, make_region, make_staff, make_user
 
 DATA = Path(__file__).parent / "data"
@@ -456,7 +456,7 @@ def test_an_unknown_question_is_refused(world, visit):
 
 
 def test_display_values():
-    from audit.scoring import NA
+    from audit.scorecards.scoring import NA
 
     assert [service.display_value(v) for v in ("yes", 4, 3.5, 4.0, "Partly", NA, None)] == [
         "yes",

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from audit import PROJECT_ROOT
+from audit.config import PROJECT_ROOT
 from audit.extensions import db
 from audit.models import AuditEvent, ScorecardQuestion, VersionStatus, Visit
 from audit.models.scorecard import ImmutableVersionError
-from audit.scorecard_files import definition_to_data, load_file, load_yaml
-from audit.scorecard_store import (
+from audit.scorecards.fileformat import definition_to_data, load_file, load_yaml
+from audit.scorecards.scoring import submission_problems
+from audit.scorecards.store import (
     ScorecardStateError,
     draft_errors,
     find_version,
@@ -24,8 +25,7 @@ from audit.scorecard_store import (
     save_working_data,
     start_draft,
 )
-from audit.scoring import submission_problems
-from audit.visit_scoring import set_answer, store_score
+from audit.visits.scores import set_answer, store_score
 from tests.factories import make_branch
 
 LIBRARY = sorted((PROJECT_ROOT / "scorecards").glob("*.yaml"))

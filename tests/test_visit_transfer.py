@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import Answer, Visit, VisitStatus
-from audit.scorecard_files import load_file
-from audit.scorecard_store import save_definition
+from audit.scorecards.fileformat import load_file
+from audit.scorecards.store import save_definition
 from tests.factories import make_branch, make_region, make_staff, make_user
 
 DATA = Path(__file__).parent / "data"

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from audit.actions.service import STATUS_LABELS, TEXT_MAX, TRANSITIONS
 from audit.models import ActionPriority, ActionStatus
-from audit.photos import photo_field
+from audit.photos.uploads import photo_field
 
 PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in ActionPriority]
 

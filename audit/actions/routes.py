@@ -12,7 +12,7 @@ from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm
 from audit.actions.service import ActionError, Plan
 from audit.extensions import db
 from audit.models import Action, ActionPriority, ActionStatus, ActionUpdate, Branch, Role, User
-from audit.photos import file_store, save_upload, send_photo
+from audit.photos.uploads import file_store, save_upload, send_photo
 
 bp = Blueprint("actions", __name__)
 

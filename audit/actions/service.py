@@ -50,8 +50,8 @@ from audit.models import (
     record_event,
     user_regions,
 )
-from audit.notifications import notify
-from audit.photos import Photo
+from audit.notifications.service import notify
+from audit.photos.uploads import Photo
 from audit.reporting.filters import ReportFilter
 from audit.reporting.questions import recurring_failures
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too

@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import roles_required
+from audit.accounts.forms import EmptyForm
+from audit.accounts.users import AccountError, create_user, reset_password, set_active, update_user
 from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
-from audit.admin.service import AccountError, create_user, reset_password, set_active, update_user
-from audit.auth.forms import EmptyForm
 from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
 from audit.settings import SPECS, all_settings, set_setting

@@ -7,7 +7,7 @@ from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from audit.appeals.service import TEXT_MAX
-from audit.photos import photo_field
+from audit.photos.uploads import photo_field
 
 
 class AppealForm(FlaskForm):

@@ -8,16 +8,16 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import get_visit, roles_required
-from audit.answer_changes import display_value
+from audit.accounts.forms import EmptyForm
 from audit.appeals import service
 from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
 from audit.appeals.service import AppealError, AppealView
-from audit.auth.forms import EmptyForm
 from audit.extensions import db
 from audit.models import Appeal, Role, User, Visit, VisitStatus
-from audit.photos import file_store, save_upload, send_photo
+from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.review.service import answer_options
-from audit.visit_scoring import stored_value
+from audit.visits.answer_changes import display_value
+from audit.visits.scores import stored_value
 
 bp = Blueprint("appeals", __name__)
 

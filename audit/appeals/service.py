@@ -33,7 +33,6 @@ from sqlalchemy.orm import joinedload
 
 from audit.access import branch_in_scope, scope_branches
 from audit.actions.service import managers_for_branch, propose_for_visit
-from audit.answer_changes import AnswerChangeError, apply_change, check_change, checked_value
 from audit.extensions import db
 from audit.models import (
     AnswerChange,
@@ -49,12 +48,13 @@ from audit.models import (
     record_event,
     visit_staff,
 )
-from audit.notifications import notify
-from audit.scorecard_definition import Question
+from audit.notifications.service import notify
+from audit.scorecards.definition import Question
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
 from audit.settings import get_setting
-from audit.visit_lock import lock_visit
+from audit.visits.answer_changes import AnswerChangeError, apply_change, check_change, checked_value
+from audit.visits.lock import lock_visit
 
 #: The visit events that are someone's review decision on the whole visit.
 DECISION_EVENTS = ("visit.approved", "visit.published")

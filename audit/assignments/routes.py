@@ -9,6 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import branch_in_scope, roles_required
+from audit.accounts.forms import EmptyForm
 from audit.assignments import service
 from audit.assignments.forms import AssignmentForm, CancelForm, DeclineForm
 from audit.assignments.service import (
@@ -17,7 +18,6 @@ from audit.assignments.service import (
     Filters,
     LockoutConflict,
 )
-from audit.auth.forms import EmptyForm
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Role, Scorecard, User, Visit
 

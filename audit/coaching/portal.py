@@ -40,7 +40,7 @@ from audit.reporting.sql import (
 )
 from audit.reporting.stats import Figure
 from audit.review.service import display_value
-from audit.visit_scoring import stored_value
+from audit.visits.scores import stored_value
 
 #: Tolerance when comparing earned with possible points (they are floats).
 _EPSILON = 1e-9

@@ -19,7 +19,7 @@ from audit.models import (
     record_event,
     visit_staff,
 )
-from audit.notifications import notify
+from audit.notifications.service import notify
 from audit.reporting import ReportFilter
 from audit.reporting.sql import rank_mean, visit_conditions
 from audit.settings import get_setting

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from audit.access import branch_in_scope, get_branch, get_staff_member, get_visit, roles_required
-from audit.auth.forms import EmptyForm
+from audit.accounts.forms import EmptyForm
 from audit.coaching import portal, recognition, service
 from audit.coaching.commands import remind_command
 from audit.coaching.forms import CloseForm, KudosForm, NoteForm, RecognitionForm, ReplyForm

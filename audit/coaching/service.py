@@ -30,7 +30,7 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
-from audit.notifications import notify
+from audit.notifications.service import notify
 
 __all__ = [
     "CoachingError",

@@ -22,7 +22,7 @@ from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
     from audit.models.user import User
-    from audit.scorecard_definition import ScorecardDefinition
+    from audit.scorecards.definition import ScorecardDefinition
 
 
 class VersionStatus(enum.StrEnum):
@@ -99,7 +99,7 @@ class ScorecardVersion(db.Model):
 
     def parsed(self) -> ScorecardDefinition:
         """The typed definition; stored data was validated before it was saved."""
-        from audit.scorecard_store import definition_of
+        from audit.scorecards.store import definition_of
 
         return definition_of(self)
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from audit.access import region_ids_in_scope
+from audit.accounts.email_address import normalise_email
 from audit.csv_files import CsvRow, ImportFailed, LineError, fail_if_any, read_table
-from audit.email_address import normalise_email
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember, User, record_event
 

@@ -14,7 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from audit.email_address import EmailAddress
+from audit.accounts.email_address import EmailAddress
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember
 

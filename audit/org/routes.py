@@ -17,7 +17,7 @@ from audit.access import (
     scope_branches,
     scope_regions,
 )
-from audit.auth.forms import EmptyForm
+from audit.accounts.forms import EmptyForm
 from audit.csv_files import ImportFailed
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember

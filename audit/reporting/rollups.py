@@ -82,7 +82,7 @@ from audit.reporting.sql import (
     scorecard_id,
     visit_conditions,
 )
-from audit.visit_lock import LOCK_ONLY
+from audit.visits.lock import LOCK_ONLY
 
 Key = tuple[int, int, str]  # (branch_id, scorecard_id, "YYYY-MM")
 

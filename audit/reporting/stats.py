@@ -217,7 +217,8 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> Interval | None:
 
 
 def nps_score(promoters: int, detractors: int, count: int) -> int | None:
-    """NPS from counts, with :func:`audit.scoring.nps`'s rule: exact, half away from zero."""
+    """NPS from counts, by the rule of :func:`audit.scorecards.scoring.nps`: exact, half away
+    from zero."""
     if count <= 0:
         return None
     score = Fraction(100 * (promoters - detractors), count)

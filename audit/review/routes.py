@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from audit.access import get_visit, roles_required
-from audit.auth.forms import EmptyForm
+from audit.accounts.forms import EmptyForm
 from audit.extensions import db
 from audit.models import Attachment, ReviewerComment, Role, Visit, VisitStatus
 from audit.review import service
@@ -21,8 +21,8 @@ from audit.review.forms import (
     ReturnForm,
 )
 from audit.review.service import ReviewError
-from audit.scorecard_definition import ScorecardDefinition
-from audit.visit_scoring import stored_value
+from audit.scorecards.definition import ScorecardDefinition
+from audit.visits.scores import stored_value
 
 bp = Blueprint("review", __name__)
 

@@ -29,8 +29,6 @@ from wtforms.fields.choices import SelectChoice
 
 from audit.access import scope_branches
 from audit.actions.service import propose_for_visit
-from audit.answer_changes import AnswerChangeError, change_answer, checked_value
-from audit.answer_changes import display_value as display_value  # where answers are written out
 from audit.assignments.service import mark_completed
 from audit.extensions import db
 from audit.models import (
@@ -43,11 +41,15 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
-from audit.notifications import notify
-from audit.scorecard_definition import Question, ScorecardDefinition
-from audit.scoring import SubmissionProblem, submission_problems
-from audit.visit_lock import lock_visit
-from audit.visit_scoring import answer_values, comments_of
+from audit.notifications.service import notify
+from audit.scorecards.definition import Question, ScorecardDefinition
+from audit.scorecards.scoring import SubmissionProblem, submission_problems
+from audit.visits.answer_changes import AnswerChangeError, change_answer, checked_value
+from audit.visits.answer_changes import (
+    display_value as display_value,  # where answers are written out
+)
+from audit.visits.lock import lock_visit
+from audit.visits.scores import answer_values, comments_of
 
 V = VisitStatus
 

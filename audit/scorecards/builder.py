@@ -3,7 +3,7 @@
 No requests and no database here: functions take the draft's plain data (the
 same shape as a YAML file, possibly incomplete) and the values of a form, and
 return new data. Nothing is changed in place, so a view can validate the
-result with :func:`audit.scorecard_files.definition_from_data` and throw it
+result with :func:`audit.scorecards.fileformat.definition_from_data` and throw it
 away when the form has problems.
 
 Form values are kept close to what a person typed: numbers stay text until
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.scorecard_files import DefinitionError
+from audit.scorecards.fileformat import DefinitionError
 
 Data = dict[str, Any]
 Path = tuple[str | int, ...]

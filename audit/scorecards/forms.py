@@ -2,7 +2,7 @@
 
 Most boxes are plain text on purpose: the values go into the draft's plain data
 and are checked by the same validator as a YAML file
-(:func:`audit.scorecard_files.definition_from_data`), so a manager and a file
+(:func:`audit.scorecards.fileformat.definition_from_data`), so a manager and a file
 get the same rules and the same messages. WTForms only checks what the
 validator cannot: choices offered on the page, and slugs already taken.
 """

@@ -1,8 +1,8 @@
 """The scorecard builder: managers write, preview, publish and version scorecards.
 
 Views stay thin: :mod:`audit.scorecards.builder` turns a form into an edit of
-the draft's plain data, :mod:`audit.scorecard_files` validates it exactly as
-it validates a YAML file, and :mod:`audit.scorecard_store` stores versions.
+the draft's plain data, :mod:`audit.scorecards.fileformat` validates it exactly as
+it validates a YAML file, and :mod:`audit.scorecards.store` stores versions.
 """
 
 from __future__ import annotations
@@ -25,17 +25,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from audit.access import roles_required
-from audit.auth.forms import EmptyForm
+from audit.accounts.forms import EmptyForm
 from audit.extensions import db
 from audit.models import Role, Scorecard, ScorecardVersion, VersionStatus, record_event
-from audit.scorecard_definition import ScorecardDefinition
-from audit.scorecard_files import (
+from audit.scorecards import builder
+from audit.scorecards.definition import ScorecardDefinition
+from audit.scorecards.fileformat import (
     ScorecardFileError,
     definition_from_data,
     dump_yaml,
     load_yaml,
 )
-from audit.scorecard_store import (
+from audit.scorecards.forms import (
+    TYPE_LABELS,
+    MoveForm,
+    NewScorecardForm,
+    QuestionForm,
+    SectionForm,
+    SettingsForm,
+    UploadForm,
+)
+from audit.scorecards.store import (
     ScorecardStateError,
     discard_draft,
     draft_errors,
@@ -49,16 +59,6 @@ from audit.scorecard_store import (
     start_draft,
     visit_count,
     visit_counts,
-)
-from audit.scorecards import builder
-from audit.scorecards.forms import (
-    TYPE_LABELS,
-    MoveForm,
-    NewScorecardForm,
-    QuestionForm,
-    SectionForm,
-    SettingsForm,
-    UploadForm,
 )
 
 bp = Blueprint("scorecards", __name__)

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired
 
-from audit.scorecard_definition import ScorecardDefinition
+from audit.scorecards.definition import ScorecardDefinition
 from audit.shop.service import DraftData, Position
 
 #: Field names of the visit details in the HTML form (question fields are PREFIX-KEY).

@@ -28,10 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from audit.access import get_branch, get_visit, roles_required, scope_branches
+from audit.accounts.forms import EmptyForm
 from audit.assignments.service import assignments_for_shopper
-from audit.auth.forms import EmptyForm
 from audit.errors import signed_out_answer, storage_unavailable
-from audit.evidence import StorageUnavailable, UploadRefused
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -43,8 +42,9 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.photos import file_store, send_photo
-from audit.scoring import hidden_questions
+from audit.photos.images import StorageUnavailable, UploadRefused
+from audit.photos.uploads import file_store, send_photo
+from audit.scorecards.scoring import hidden_questions
 from audit.shop import service
 from audit.shop.assets import versioned_static
 from audit.shop.forms import AuditForm, MalformedDraft, StartForm, draft_from_form, draft_from_json

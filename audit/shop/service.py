@@ -27,7 +27,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
 from audit.assignments.service import AssignmentStateError, mark_submitted
-from audit.evidence import CONTENT_TYPE, FileStore, ProcessedImage, process_image
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -44,11 +43,18 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
-from audit.photos import delete_when_committed, store_image
-from audit.scorecard_definition import ScorecardDefinition
-from audit.scoring import NA, InvalidAnswer, SubmissionProblem, normalise_value, submission_problems
-from audit.visit_lock import lock_visit
-from audit.visit_scoring import answer_values, comments_of, set_answer, store_score, stored_value
+from audit.photos.images import CONTENT_TYPE, FileStore, ProcessedImage, process_image
+from audit.photos.uploads import delete_when_committed, store_image
+from audit.scorecards.definition import ScorecardDefinition
+from audit.scorecards.scoring import (
+    NA,
+    InvalidAnswer,
+    SubmissionProblem,
+    normalise_value,
+    submission_problems,
+)
+from audit.visits.lock import lock_visit
+from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 
 V = VisitStatus
 #: Visits the shopper may still change.
@@ -437,7 +443,7 @@ def submit(visit: Visit, token: str, user: User) -> bool:
 
     Raises :class:`SubmissionRefused` with what is missing, or
     :class:`VisitStateError` when the visit cannot be sent. The visit is locked
-    (:func:`audit.visit_lock.lock_visit`) before anything is read, so the score
+    (:func:`audit.visits.lock.lock_visit`) before anything is read, so the score
     is computed from the answers as they are stored, and two requests at once
     make one submission: the second finds the visit sent, with its own token
     (answered as already done) or another one (refused).
@@ -503,8 +509,8 @@ def add_attachment(
     The same photo sent again for the same place (a retried upload) gives back
     the attachment already stored. ``captured_hint`` is the capture time the
     phone read before shrinking the photo; the file's own EXIF time wins.
-    Raises :class:`audit.evidence.UploadRefused` for anything that is not a photo and
-    :class:`audit.evidence.StorageUnavailable` when it cannot be stored; the files are
+    Raises :class:`audit.photos.images.UploadRefused` for anything that is not a photo and
+    :class:`audit.photos.images.StorageUnavailable` when it cannot be stored; the files are
     kept only if the caller commits.
     """
     check_editable(visit)

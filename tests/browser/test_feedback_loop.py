@@ -15,13 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from audit.demo import DEMO_PASSWORD, load_demo
+from audit.demo.load import DEMO_PASSWORD, load_demo
 from audit.extensions import db
 from audit.models import Action, ActionStatus, AnswerChange, Appeal, AppealStatus, User, Visit
 from audit.review import service as review
-from audit.scoring import score_visit
-from audit.visit_import import RawVisit, import_records
-from audit.visit_scoring import answer_values
+from audit.scorecards.scoring import score_visit
+from audit.visits.imports import RawVisit, import_records
+from audit.visits.scores import answer_values
 
 MANAGER = "manager@demo.test"  # Daniel Okafor: approves, publishes, accepts, coaches
 REVIEWER = "north@demo.test"  # Fiona MacLeod: decides the appeal

@@ -17,7 +17,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from audit.assignments.service import today
-from audit.demo import DEMO_PASSWORD, load_demo
+from audit.demo.load import DEMO_PASSWORD, load_demo
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -30,8 +30,8 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.scorecard_files import definition_from_data
-from audit.scorecard_store import save_definition
+from audit.scorecards.fileformat import definition_from_data
+from audit.scorecards.store import save_definition
 
 SHOTS = Path("/tmp/shots")
 LEEDS = {"latitude": 53.7990, "longitude": -1.5430}  # about 80 m from the branch

@@ -22,9 +22,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from audit.evidence import FileStore, process_image
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Attachment, Role, User, Visit
+from audit.photos.images import FileStore, process_image
 from audit.shop.service import add_attachment, start_visit
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
 from tests.factories import make_branch, make_user, publish_card

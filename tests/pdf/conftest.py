@@ -24,7 +24,6 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 
 import tests.conftest as base
-from audit.evidence import FileStore
 from audit.extensions import db
 from audit.models import (
     AnswerChange,
@@ -37,6 +36,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
+from audit.photos.images import FileStore
 from tests.factories import make_user
 from tests.reporting.dataset import Org, Reference, build
 

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from audit.jobs import JobStatus, JobStore, filter_params, rq_queue, wait_for
+from audit.jobs.reports import JobStatus, JobStore, filter_params, rq_queue, wait_for
 from audit.reporting import ReportFilter
 from tests.conftest import AuthActions, unavailable
 from tests.pdf.conftest import SHOPPER_NAME
@@ -175,7 +175,7 @@ def test_a_big_comparison_runs_on_rq_when_redis_is_configured(
 def test_filters_survive_the_trip_through_a_job_file() -> None:
     from datetime import date
 
-    from audit.jobs import params_filter
+    from audit.jobs.reports import params_filter
 
     flt = ReportFilter(
         date(2026, 1, 1), date(2026, 3, 31), "branch-visit", 3, None, None, frozenset({3, 1})

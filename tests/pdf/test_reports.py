@@ -16,10 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from audit.extensions import db
-from audit.models import Branch, Region, StaffMember, User, Visit
-from audit.reporting import ReportFilter
-from audit.reporting.pdf import (
+from audit.documents import (
     FetchRefused,
     LocalFetcher,
     Resources,
@@ -29,6 +26,9 @@ from audit.reporting.pdf import (
     staff_pdf,
     visit_pdf,
 )
+from audit.extensions import db
+from audit.models import Branch, Region, StaffMember, User, Visit
+from audit.reporting import ReportFilter
 from tests.pdf.conftest import (
     PHOTO_ORIGINAL,
     REVIEWER_NAME,

@@ -3,7 +3,7 @@
 :func:`build` makes regions, branches and staff, publishes two versions of
 the standard branch-visit scorecard (the second changes targets, a title
 and a question) plus a second scorecard, and imports random visits through
-:func:`audit.visit_import.import_file`, as a customer would.
+:func:`audit.visits.imports.import_file`, as a customer would.
 
 :class:`Reference` recomputes every report figure in plain Python from
 ``export_json`` (the ``flask visits export --format json`` output): no SQL,
@@ -32,12 +32,12 @@ from audit.extensions import db
 from audit.models import Branch, Region, StaffMember, Visit, VisitStatus
 from audit.reporting.filters import ReportFilter
 from audit.reporting.stats import t_quantile
-from audit.scorecard_definition import ScorecardDefinition
-from audit.scorecard_files import definition_from_data, load_file
-from audit.scorecard_store import find_version, save_definition
-from audit.scoring import NA, VisitScore, nps, score_visit
-from audit.visit_export import VisitFilter, export_json
-from audit.visit_import import import_file
+from audit.scorecards.definition import ScorecardDefinition
+from audit.scorecards.fileformat import definition_from_data, load_file
+from audit.scorecards.scoring import NA, VisitScore, nps, score_visit
+from audit.scorecards.store import find_version, save_definition
+from audit.visits.export import VisitFilter, export_json
+from audit.visits.imports import import_file
 from tests.factories import make_branch, make_region, make_staff
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -26,9 +26,9 @@ from audit.reporting import (
     section_heatmap,
     section_results,
 )
-from audit.scorecard_definition import ScorecardDefinition
+from audit.scorecards.definition import ScorecardDefinition
 from audit.settings import set_setting
-from audit.visit_import import import_file
+from audit.visits.imports import import_file
 from tests.reporting.dataset import CARD, Org, add_visits, build_org
 
 Q1 = ReportFilter(date(2026, 1, 1), date(2026, 3, 31), CARD)

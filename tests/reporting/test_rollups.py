@@ -50,8 +50,8 @@ from audit.reporting.regions import region_figures
 from audit.reporting.rollups import direct_queries, reads_rollups, rebuild_rollups
 from audit.review import service as review
 from audit.review.service import ReviewError
-from audit.visit_import import import_file
-from audit.visit_scoring import rescore_visits
+from audit.visits.imports import import_file
+from audit.visits.scores import rescore_visits
 from tests.factories import make_user
 from tests.reporting.dataset import CARD, _answers, _visit_time, build
 

@@ -20,7 +20,7 @@ from audit.reporting.stats import (
     t_quantile,
     wilson_interval,
 )
-from audit.scoring import nps
+from audit.scorecards.scoring import nps
 
 # Student t quantiles from printed tables (two-sided 95%, 99% and one-sided 95%, 90%).
 T_TABLE = [

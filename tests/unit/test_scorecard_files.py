@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.scorecard_definition import (
+from audit.scorecards.definition import (
     CHANNELS,
     CRITICAL_MODES,
     EVIDENCE_LEVELS,
@@ -22,7 +22,7 @@ from audit.scorecard_definition import (
     Section,
     ShowIf,
 )
-from audit.scorecard_files import (
+from audit.scorecards.fileformat import (
     DefinitionError,
     ScorecardFileError,
     definition_from_data,

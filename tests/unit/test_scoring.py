@@ -1,4 +1,4 @@
-"""Example tests for audit.scoring, written from DESIGN.md "Scoring rules".
+"""Example tests for audit.scorecards.scoring, written from DESIGN.md "Scoring rules".
 
 Expected numbers are computed by hand in the comments next to them.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from audit.scorecard_definition import (
+from audit.scorecards.definition import (
     NumberTarget,
     Option,
     Question,
@@ -20,7 +20,7 @@ from audit.scorecard_definition import (
     Section,
     ShowIf,
 )
-from audit.scoring import (
+from audit.scorecards.scoring import (
     NA,
     AnswerScore,
     InvalidAnswer,

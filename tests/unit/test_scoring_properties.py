@@ -1,4 +1,4 @@
-"""Property tests for audit.scoring over random valid scorecards and answers.
+"""Property tests for audit.scorecards.scoring over random valid scorecards and answers.
 
 Besides invariants (percent range, N/A and hidden answers adding nothing,
 monotonicity, weight renormalisation, critical modes) the engine is compared
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.scorecard_definition import (
+from audit.scorecards.definition import (
     NumberTarget,
     Option,
     Question,
@@ -23,7 +23,7 @@ from audit.scorecard_definition import (
     Section,
     ShowIf,
 )
-from audit.scoring import NA, AnswerValue, VisitScore, question_earned, score_visit
+from audit.scorecards.scoring import NA, AnswerValue, VisitScore, question_earned, score_visit
 
 SETTINGS = settings(
     max_examples=200,

@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import event, select
 
+from audit.dashboards.filters import DashboardFilter, parse_filter
+from audit.dashboards.views import ci_text, optional_url
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -37,8 +39,6 @@ from audit.reporting import Interval, ReportFilter
 from audit.reporting.cache import cache as report_cache
 from audit.reporting.charts import format_percent
 from audit.reporting.visit_list import stream_visit_rows, visit_rows
-from audit.reports.dashboards import ci_text, optional_url
-from audit.reports.forms import DashboardFilter, parse_filter
 from audit.review.service import exclude as exclude_visit
 from tests.factories import make_user
 from tests.reporting.dataset import CARD, FIRST_DAY, LAST_DAY, add_branches, build, generate_visits

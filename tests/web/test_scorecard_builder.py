@@ -22,9 +22,9 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.scorecard_files import DefinitionError, definition_from_data
-from audit.scorecard_store import find_version
 from audit.scorecards import builder
+from audit.scorecards.fileformat import DefinitionError, definition_from_data
+from audit.scorecards.store import find_version
 from tests.factories import make_branch, make_user
 
 SLUG = "shop-visit"
@@ -255,7 +255,7 @@ EXPECTED = {
 
 def _make_scored_visit(app, version_number: int = 1) -> int:
     """A submitted visit on the version, scored and stored by the real scoring code."""
-    from audit.visit_scoring import set_answer, store_score
+    from audit.visits.scores import set_answer, store_score
 
     with app.app_context():
         version = find_version(SLUG, version_number)

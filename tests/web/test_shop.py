@@ -32,8 +32,8 @@ from audit.models import (
     VisitStatus,
 )
 from audit.review.service import approve, publish, return_to_shopper
-from audit.scorecard_files import definition_from_data
-from audit.scorecard_store import save_definition
+from audit.scorecards.fileformat import definition_from_data
+from audit.scorecards.store import save_definition
 from audit.shop.service import haversine_m
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_branch, make_region, make_staff, make_user

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, select
+
+from audit.access import any_signed_in, public
+from audit.accounts.forms import EmptyForm, LoginForm
+from audit.accounts.throttle import ThrottleLimits, clear_failures, record_failure, throttle_message
+from audit.extensions import db
+from audit.models import User
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Follow ``next`` only to a path on this site: no scheme, no host, no '//' trick."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _limits() -> ThrottleLimits:
+    cfg = current_app.config
+    return ThrottleLimits(
+        window=timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"]),
+        per_account=cfg["LOGIN_THROTTLE_PER_ACCOUNT"],
+        per_address=cfg["LOGIN_THROTTLE_PER_ADDRESS"],
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        address = request.remote_addr or "unknown"
+        limits = _limits()
+        refusal = throttle_message(limits, email, address)
+        if refusal:
+            form.password.errors.append(refusal)
+            return render_template("auth/login.html", form=form), 429
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None or not user.check_password(form.password.data):
+            record_failure(email, address)
+            db.session.commit()
+            form.password.errors.append("That email and password do not match an account.")
+            return render_template("auth/login.html", form=form), 200
+        if not user.active:
+            form.password.errors.append(
+                "This account has been deactivated. Ask an administrator if you need access."
+            )
+            return render_template("auth/login.html", form=form), 200
+        login_user(user, remember=form.remember.data)
+        user.last_login_at = datetime.now(UTC)
+        clear_failures(email, older_than=limits.window * 4)
+        db.session.commit()
+        return redirect(next_url or url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@any_signed_in
+def logout():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    response = redirect(url_for("auth.login"))
+    # Pages the visit form's service worker kept for offline use go with the session, so the
+    # next person on a shared phone cannot open them; answers not yet sent stay in storage.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -1,0 +1,330 @@
+"""The visit report: every answer with its comment and photos, sections against targets,
+critical fails, and a summary of the review history.
+
+Who reads it decides what it shows. Managers and admins see the shopper's
+name and who did what in the review; staff never see the shopper's identity
+(no name, no e-mail, no actor of any review step, no file names): the
+staff variant names only roles ("the shopper", "a reviewer").
+
+Appeals are listed with their outcome (a staff reader sees only their own,
+as on the visit page), and answers changed on appeal are told apart from
+corrections made in review before publication, for every reader.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from audit.appeals.service import AppealView, appeals_for_visit
+from audit.documents.render import Resources, build_html, render_pdf
+from audit.extensions import db
+from audit.models import (
+    AnswerChange,
+    Attachment,
+    AuditEvent,
+    Role,
+    User,
+    Visit,
+)
+from audit.scorecards.definition import Question, ScorecardDefinition
+from audit.visits.scores import stored_value
+
+#: Review steps worth a line in the report, as a reader names them.
+EVENT_LABELS = {
+    "visit.submitted": "Submitted",
+    "visit.resubmitted": "Resubmitted after corrections",
+    "visit.returned": "Returned to the shopper",
+    "visit.approved": "Approved",
+    "visit.excluded": "Excluded from reporting",
+    "visit.included": "Included in reporting again",
+    "visit.published": "Published to staff",
+    "visit.rescored": "Rescored",
+}
+
+
+def shows_identity(viewer: User | None) -> bool:
+    """Managers and admins (and the CLI, viewer None) may see who the shopper was."""
+    return viewer is None or viewer.role in (Role.ADMIN, Role.MANAGER)
+
+
+@dataclass(frozen=True)
+class Photo:
+    uri: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    question: Question
+    value: str
+    earned: float | None
+    possible: float | None
+    comment: str
+    hidden: bool
+    critical_failed: bool
+    photos: tuple[Photo, ...] = ()
+
+    @property
+    def state(self) -> str:
+        """full / partial / failed / na / unscored, for the row's colour."""
+        if self.hidden or self.value == "N/A":
+            return "na"
+        if not self.possible:
+            return "unscored"
+        if self.earned is None:
+            return "failed"
+        if self.earned >= self.possible:
+            return "full"
+        return "failed" if self.earned == 0 else "partial"
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    key: str
+    title: str
+    percent: float | None
+    earned: float | None
+    possible: float | None
+    target: float | None
+    weight: float | None
+    critical_failed: bool
+    answers: tuple[AnswerRow, ...]
+
+    @property
+    def meets(self) -> bool | None:
+        if self.percent is None or self.target is None:
+            return None
+        return self.percent >= self.target
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    what: str
+    who: str | None = None
+    detail: str = ""
+
+
+#: Who raised an appeal, as a staff reader is told (never a name).
+ROLE_WORDS = {
+    Role.STAFF: "A staff member",
+    Role.MANAGER: "A manager",
+    Role.ADMIN: "An administrator",
+}
+
+
+@dataclass(frozen=True)
+class AppealLine:
+    raised_at: datetime
+    raised_by: str  # a name for managers and admins, a role for staff readers
+    question: str
+    reason: str
+    outcome: str  # open, upheld, amended, withdrawn
+    outcome_label: str
+    decided_at: datetime | None
+    decided_by: str | None  # None for staff readers
+    decision_note: str
+    change: str  # "old → new" when the answer was amended
+
+    @classmethod
+    def of(cls, view: AppealView, identity: bool) -> AppealLine:
+        appeal = view.appeal
+        raiser = appeal.raised_by
+        if raiser is None:
+            raised_by = "—"
+        elif identity:
+            raised_by = raiser.name
+        else:
+            raised_by = ROLE_WORDS.get(raiser.role, "Someone")
+        decider = appeal.decided_by.name if identity and appeal.decided_by else None
+        change = ""
+        if view.change is not None:
+            change = f"{view.change.old_value or '—'} → {view.change.new_value or '—'}"
+        return cls(
+            raised_at=appeal.created_at,
+            raised_by=raised_by,
+            question=view.question_text,
+            reason=appeal.reason,
+            outcome=appeal.status.value,
+            outcome_label=view.status_label,
+            decided_at=appeal.decided_at,
+            decided_by=decider,
+            decision_note=appeal.decision_note or "",
+            change=change,
+        )
+
+
+@dataclass
+class VisitReport:
+    visit: Visit
+    definition: ScorecardDefinition
+    sections: list[SectionRow]
+    critical_questions: list[str]
+    history: list[HistoryLine]
+    general_photos: list[Photo]
+    show_identity: bool
+    corrections: int = 0
+    staff_names: list[str] = field(default_factory=list)
+    appeals: list[AppealLine] = field(default_factory=list)
+
+
+def _value(answer_value: object) -> str:
+    from audit.review.service import display_value  # the one way answers are written out
+
+    text = display_value(answer_value)  # type: ignore[arg-type]
+    return text.capitalize() if text in ("yes", "no") else text
+
+
+def _photos(visit: Visit, resources: Resources, identity: bool) -> dict[str | None, list[Photo]]:
+    photos: dict[str | None, list[Photo]] = {}
+    attachment: Attachment
+    for attachment in visit.attachments:
+        uri = resources.upload_uri(attachment.thumb_name) or resources.upload_uri(
+            attachment.stored_name
+        )
+        if uri is None:
+            continue
+        when = attachment.captured_at.strftime("%d %b %Y %H:%M") if attachment.captured_at else ""
+        caption = attachment.kind.value.capitalize()
+        if when:
+            caption += f", taken {when}"
+        if identity and attachment.original_name:
+            caption += f" · {attachment.original_name}"
+        photos.setdefault(attachment.question_key, []).append(Photo(uri, caption))
+    return photos
+
+
+def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == Visit.__tablename__, AuditEvent.subject_id == visit.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    lines = []
+    for event in events:
+        label = EVENT_LABELS.get(event.action)
+        if label is None:
+            continue
+        details = event.details or {}
+        detail = ""
+        if event.action in ("visit.returned", "visit.excluded", "visit.included") and identity:
+            detail = str(details.get("reason") or "")
+        if event.action == "visit.approved" and details.get("percent") is not None:
+            detail = f"score {details['percent']:.1f}%"
+        who = event.actor.name if identity and event.actor else None
+        lines.append(HistoryLine(event.at, label, who, detail))
+    changes: list[AnswerChange] = list(visit.answer_changes)
+    corrected = [c for c in changes if c.source != "appeal"]
+    for change in changes:
+        on_appeal = change.source == "appeal"
+        if not identity and not on_appeal:
+            continue  # staff see review corrections only as a count, below
+        detail = f"{change.question_key}: {change.old_value or '—'} → {change.new_value or '—'}"
+        if change.reason and identity:
+            detail += f" ({change.reason})"
+        who = change.changed_by.name if identity and change.changed_by else None
+        what = "Answer changed on appeal" if on_appeal else "Answer corrected in review"
+        lines.append(HistoryLine(change.changed_at, what, who, detail))
+    if not identity and corrected:
+        lines.append(
+            HistoryLine(
+                corrected[-1].changed_at,
+                "Answers corrected in review",
+                None,
+                f"{len(corrected)} answer{'s' if len(corrected) != 1 else ''} corrected before "
+                "publication",
+            )
+        )
+    if not events:  # an imported visit: its dates are all there is
+        for at, what in (
+            (visit.submitted_at, "Submitted"),
+            (visit.approved_at, "Approved"),
+            (visit.published_at, "Published to staff"),
+        ):
+            if at is not None:
+                lines.append(HistoryLine(at, what))
+    lines.sort(key=lambda line: line.at)
+    return lines, len(changes)
+
+
+def visit_report(
+    visit: Visit, viewer: User | None, resources: Resources | None = None
+) -> VisitReport:
+    """Everything the visit report shows, from the visit's own rows (a handful of queries)."""
+    resources = resources or Resources.from_app()
+    identity = shows_identity(viewer)
+    definition = visit.version.parsed()
+    answers = {a.question_key: a for a in visit.answers}
+    scores = {s.section_key: s for s in visit.section_scores}
+    photos = _photos(visit, resources, identity)
+    sections = []
+    critical = []
+    for section in definition.sections:
+        rows = []
+        for question in section.questions:
+            answer = answers.get(question.key)
+            if answer is not None and answer.critical_failed:
+                critical.append(question.text)
+            rows.append(
+                AnswerRow(
+                    question=question,
+                    value="Not shown (hidden by an earlier answer)"
+                    if answer is not None and answer.hidden
+                    else _value(stored_value(answer)) or "—",
+                    earned=answer.earned if answer else None,
+                    possible=answer.possible if answer else question.possible,
+                    comment=answer.comment if answer else "",
+                    hidden=bool(answer and answer.hidden),
+                    critical_failed=bool(answer and answer.critical_failed),
+                    photos=tuple(photos.get(question.key, ())),
+                )
+            )
+        score = scores.get(section.key)
+        sections.append(
+            SectionRow(
+                key=section.key,
+                title=section.title,
+                percent=score.percent if score else None,
+                earned=score.earned if score else None,
+                possible=score.possible if score else None,
+                target=section.target,
+                weight=section.weight,
+                critical_failed=bool(score and score.critical_failed),
+                answers=tuple(rows),
+            )
+        )
+    known = {q.key for q in definition.questions()}
+    general = [p for key, items in photos.items() if key not in known for p in items]
+    history, corrections = _history(visit, identity)
+    appeals = [AppealLine.of(view, identity) for view in appeals_for_visit(visit.id, viewer)]
+    return VisitReport(
+        visit=visit,
+        definition=definition,
+        sections=sections,
+        critical_questions=critical,
+        history=history,
+        general_photos=general,
+        show_identity=identity,
+        corrections=corrections,
+        staff_names=[m.name for m in visit.staff],
+        appeals=appeals,
+    )
+
+
+def visit_html(visit: Visit, viewer: User | None) -> str:
+    report = visit_report(visit, viewer)
+    title = f"Visit report #{visit.id}"
+    period = visit.visited_at.strftime("%d %b %Y")
+    return build_html(
+        "visit.html", report=report, title=title, subtitle=visit.branch.label, period=period
+    )
+
+
+def visit_pdf(visit: Visit, viewer: User | None) -> bytes:
+    """The visit report as PDF for ``viewer`` (None: the CLI, which shows everything)."""
+    return render_pdf(visit_html(visit, viewer))

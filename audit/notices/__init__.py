@@ -1,1 +1,0 @@
-"""The bell: everyone's in-app notifications (blueprint ``notifications``)."""

@@ -1,0 +1,101 @@
+"""The bell's pages: the list, open one (marks it read), mark all read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from audit.access import any_signed_in
+from audit.accounts.forms import EmptyForm
+from audit.extensions import db
+from audit.notifications import service as notifications
+
+bp = Blueprint("notifications", __name__)
+bp.cli.help = "Retry notification e-mails that could not be sent."
+
+PER_PAGE = 30
+
+
+@bp.cli.command("send-pending")
+@click.option("--hours", default=24, show_default=True, help="How far back to look.")
+def send_pending_command(hours: int) -> None:
+    """E-mail notifications that could not be mailed (the SMTP server was down)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set; notifications stay in the app.")
+    sent = notifications.deliver_pending(datetime.now(UTC) - timedelta(hours=hours))
+    click.echo(f"{sent} notification e-mail{'s' if sent != 1 else ''} sent.")
+
+
+@bp.app_context_processor
+def bell() -> dict[str, object]:
+    """``unread_notification_count()`` for the nav: one COUNT per request, only when drawn."""
+
+    def unread_notification_count() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return notifications.cached_unread_count(current_user)
+        except SQLAlchemyError:  # the 500 page must still render when the database is down
+            db.session.rollback()
+            return 0
+
+    return {"unread_notification_count": unread_notification_count}
+
+
+@bp.route("/")
+@any_signed_in
+def index():
+    unread_only = request.args.get("show") == "unread"
+    page = db.paginate(
+        notifications.notifications_query(current_user, unread_only),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "notices/index.html", page=page, unread_only=unread_only, form=EmptyForm()
+    )
+
+
+def _own(notification_id: int):  # noqa: ANN202
+    notification = notifications.own_notification(current_user, notification_id)
+    if notification is None:
+        abort(404)  # someone else's notification: not even its existence
+    return notification
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@any_signed_in
+def open_notification(notification_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notification = _own(notification_id)
+    notifications.mark_read(notification)
+    db.session.commit()
+    link = notification.link
+    return redirect(link if link and notifications.is_internal_link(link) else url_for(".index"))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@any_signed_in
+def mark_read(notification_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    notifications.mark_read(_own(notification_id))
+    db.session.commit()
+    return redirect(url_for(".index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@any_signed_in
+def mark_all_read():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = notifications.mark_all_read(current_user)
+    db.session.commit()
+    flash(f"{count} notification{'s' if count != 1 else ''} marked as read.", "success")
+    return redirect(url_for(".index"))

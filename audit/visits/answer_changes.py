@@ -1,0 +1,173 @@
+"""Changing one answer of a scored visit after submission; nothing here knows of requests.
+
+A reviewer's edit (:func:`audit.review.service.edit_answer`) and an amended appeal
+(:func:`audit.appeals.service.amend`) change an answer the same way: the value is
+checked by the scoring engine, the scorecard's comment rule still holds, the visit
+is re-scored, and an :class:`AnswerChange` (old and new value and comment, reason,
+author, time, score before and after) and an AuditEvent record it. The caller locks
+the visit first (so the old value read here is the one really replaced) and commits.
+
+:func:`change_answer` does it in one step; :func:`check_change` and
+:func:`apply_change` are its two halves, for a caller that has more to do once the
+change is known to be valid and before anything is written (an appeal closes itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from audit.extensions import db
+from audit.models import AnswerChange, User, Visit, record_event
+from audit.scorecards.definition import Question, ScorecardDefinition
+from audit.scorecards.scoring import (
+    NA,
+    AnswerValue,
+    InvalidAnswer,
+    normalise_value,
+    submission_problems,
+)
+from audit.service_errors import FieldError
+from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
+
+Source = Literal["review", "appeal"]
+#: The AuditEvent each source writes on the visit.
+EVENTS: dict[str, str] = {"review": "visit.answer_edited", "appeal": "visit.answer_amended"}
+UNCHANGED = "Nothing changed: the answer and comment are as before."
+
+
+class AnswerChangeError(FieldError):
+    """A change that cannot be made; ``field`` is "value" or "comment"."""
+
+
+def display_value(value: AnswerValue) -> str:
+    """An answer as a person reads it: "yes", "4", "3.5", "Partly", "N/A"; "" unanswered."""
+    if value is None:
+        return ""
+    if value is NA:
+        return "N/A"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def checked_value(question: Question, raw_value: object) -> AnswerValue:
+    """What a form sent, as the engine's value; a scored or required question is never blank."""
+    try:
+        value = normalise_value(question, raw_value)
+    except InvalidAnswer as problem:
+        raise AnswerChangeError(str(problem), field="value") from None
+    if value is None and (question.scored or question.required):
+        hint = " (or N/A)" if question.allow_na else ""
+        raise AnswerChangeError(
+            f"Give an answer{hint}: this question cannot be blank.", field="value"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A change checked against the visit as it is now, not yet written."""
+
+    visit: Visit
+    definition: ScorecardDefinition
+    question: Question
+    value: AnswerValue
+    old_value: AnswerValue
+    old_comment: str
+    new_comment: str
+
+
+def check_change(
+    visit: Visit,
+    question: Question,
+    value: AnswerValue,
+    comment: str | None,
+    *,
+    definition: ScorecardDefinition | None = None,
+    unchanged: str = UNCHANGED,
+) -> PendingChange:
+    """Check that setting ``value`` (normalised) and ``comment`` (None keeps the answer's)
+    changes something and keeps the scorecard's comment rule; writes nothing."""
+    definition = definition or visit.version.parsed()
+    answer = visit.answer(question.key)
+    old_value = stored_value(answer)
+    old_comment = answer.comment if answer is not None else ""
+    new_comment = old_comment if comment is None else comment.strip()
+    if old_value == value and new_comment == old_comment:
+        raise AnswerChangeError(unchanged, field="value")
+    values = {**answer_values(visit), question.key: value}
+    comments = {**comments_of(visit), question.key: new_comment}
+    every_key = frozenset(q.key for q in definition.questions())  # photos can't be added now
+    for problem in submission_problems(definition, values, comments, evidence=every_key):
+        if problem.key == question.key:
+            raise AnswerChangeError(problem.message, field="comment")
+    return PendingChange(visit, definition, question, value, old_value, old_comment, new_comment)
+
+
+def apply_change(
+    pending: PendingChange,
+    *,
+    reason: str,
+    source: Source,
+    user: User,
+    **details: object,
+) -> AnswerChange:
+    """Write the checked change, re-score the visit, record the AnswerChange and the event.
+
+    ``details`` are added to the event (e.g. ``appeal_id``).
+    """
+    visit, question = pending.visit, pending.question
+    percent_before = visit.percent
+    set_answer(visit, question, pending.value, pending.new_comment)
+    store_score(visit, pending.definition)
+    change = AnswerChange(
+        visit=visit,
+        question_key=question.key,
+        old_value=display_value(pending.old_value),
+        new_value=display_value(pending.value),
+        old_comment=pending.old_comment,
+        new_comment=pending.new_comment,
+        reason=reason,
+        source=source,
+        percent_before=percent_before,
+        percent_after=visit.percent,
+        changed_by=user,
+        changed_at=datetime.now(UTC),
+    )
+    db.session.add(change)
+    db.session.flush()
+    record_event(
+        user,
+        EVENTS[source],
+        visit,
+        change_id=change.id,
+        **details,
+        question=question.key,
+        old=change.old_value,
+        new=change.new_value,
+        reason=reason,
+        percent_before=percent_before,
+        percent_after=visit.percent,
+    )
+    return change
+
+
+def change_answer(
+    visit: Visit,
+    question: Question,
+    value: AnswerValue,
+    comment: str | None,
+    *,
+    reason: str,
+    source: Source,
+    user: User,
+    definition: ScorecardDefinition | None = None,
+    unchanged: str = UNCHANGED,
+) -> AnswerChange:
+    """Check and write one answer change (see the module docstring); the visit is locked."""
+    pending = check_change(
+        visit, question, value, comment, definition=definition, unchanged=unchanged
+    )
+    return apply_change(pending, reason=reason, source=source, user=user)

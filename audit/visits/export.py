@@ -1,0 +1,138 @@
+"""Exporting visits with their stored scores, as JSON or CSV, for any filter."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from audit.extensions import db
+from audit.models import Scorecard, Visit, VisitStatus
+from audit.scorecards.scoring import NA
+from audit.visits.scores import stored_value
+
+EXPORT_FIELDS = (
+    "id",
+    "external_id",
+    "branch",
+    "scorecard",
+    "version",
+    "visited_at",
+    "status",
+    "earned",
+    "possible",
+    "percent",
+    "band",
+    "critical_failed",
+)
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    scorecard: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    branch_ids: frozenset[int] | None = None  # None: every branch
+
+    def apply(self, query: Select) -> Select:
+        query = query.where(Visit.status != VisitStatus.DRAFT)
+        if self.scorecard:
+            query = query.where(Scorecard.slug == self.scorecard)
+        if self.date_from:
+            query = query.where(Visit.visited_at >= datetime.combine(self.date_from, time(), UTC))
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
+            query = query.where(Visit.visited_at < end)
+        if self.branch_ids is not None:
+            query = query.where(Visit.branch_id.in_(self.branch_ids))
+        return query
+
+
+def _visits(flt: VisitFilter) -> Iterator[Visit]:
+    query = (
+        select(Visit)
+        .join(Visit.scorecard)
+        .options(
+            selectinload(Visit.branch),
+            selectinload(Visit.scorecard),
+            selectinload(Visit.version),
+            selectinload(Visit.section_scores),
+            selectinload(Visit.answers),
+            selectinload(Visit.staff),
+        )
+        .order_by(Visit.visited_at, Visit.id)
+    )
+    # Stream in chunks: an export of a year of visits must not hold them all at once.
+    yield from db.session.scalars(flt.apply(query).execution_options(yield_per=500))
+
+
+def _record(visit: Visit) -> dict[str, Any]:
+    return {
+        "id": visit.id,
+        "external_id": visit.external_id,
+        "branch": visit.branch.code,
+        "scorecard": visit.scorecard.slug,
+        "version": visit.version.number,
+        "visited_at": visit.visited_at.isoformat(),
+        "status": visit.status.value,
+        "earned": visit.earned,
+        "possible": visit.possible,
+        "percent": visit.percent,
+        "band": visit.band,
+        "critical_failed": visit.critical_failed,
+    }
+
+
+def _json_value(value: Any) -> Any:
+    return "na" if value is NA else value
+
+
+def export_json(flt: VisitFilter) -> str:
+    records = []
+    for visit in _visits(flt):
+        record = _record(visit)
+        record["excluded"] = visit.excluded
+        record["staff"] = [s.code for s in visit.staff]
+        record["sections"] = {s.section_key: s.percent for s in visit.section_scores}
+        record["answers"] = {
+            a.question_key: _json_value(stored_value(a))
+            for a in visit.answers
+            if stored_value(a) is not None
+        }
+        record["comments"] = {a.question_key: a.comment for a in visit.answers if a.comment}
+        records.append(record)
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_csv(flt: VisitFilter) -> str:
+    visits = list(_visits(flt))
+    section_keys: list[str] = []
+    for visit in visits:
+        for score in visit.section_scores:
+            if score.section_key not in section_keys:
+                section_keys.append(score.section_key)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*EXPORT_FIELDS, "excluded", "staff", *(f"section:{k}" for k in section_keys)])
+    for visit in visits:
+        record = _record(visit)
+        sections = {s.section_key: s.percent for s in visit.section_scores}
+        writer.writerow(
+            [
+                *("" if record[f] is None else record[f] for f in EXPORT_FIELDS),
+                visit.excluded,
+                ";".join(s.code for s in visit.staff),
+                *("" if sections.get(k) is None else sections[k] for k in section_keys),
+            ]
+        )
+    return out.getvalue()
+
+
+__all__ = ["VisitFilter", "export_csv", "export_json"]
