@@ -57,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
-    from audit.photos.uploads import register_file_cleanup
+    from audit.storage.files import register_file_cleanup
 
     db.init_app(app)
     migrate.init_app(

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -20,7 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from audit.extensions import db
-from audit.photos.images import StorageUnavailable
+from audit.storage.files import StorageUnavailable
 from audit.web import request_id
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     @app.errorhandler(PoolTimeout)
     def database_away(error: Exception):
-        if not _is_unavailable(error):
+        if not _is_unavailable(error):  # a fault, not an outage: logged as any other
+            current_app.log_exception(sys.exc_info())
             return internal_error(error)
         _rollback_quietly()
         log.warning("database unavailable (request %s): %s", request_id.current(), error)
@@ -141,7 +143,7 @@ def register(app: Flask) -> None:
 
 
 #: SQLite reports a missing table as an OperationalError too: only these mean "try again".
-_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o error")
+_SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o error", "full", "readonly")
 
 
 def _is_unavailable(error: Exception) -> bool:

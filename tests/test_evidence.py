@@ -11,7 +11,8 @@ import pytest
 from PIL import ExifTags, Image
 
 from audit.photos import images as evidence
-from audit.photos.images import FileStore, UploadRefused, process_image
+from audit.photos.images import UploadRefused, process_image
+from audit.storage.files import FileStore
 from tests.images import jpeg, png
 
 LIMIT = 10 * 1024 * 1024

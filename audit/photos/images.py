@@ -14,31 +14,22 @@ message for the shopper) or returns a clean JPEG and its thumbnail:
   all (no GPS, no camera serial, no EXIF); only the capture time is kept, as a
   field.
 
-:class:`FileStore` keeps the files under one folder (``UPLOAD_FOLDER``) as
-``YYYY/MM/<uuid>.jpg``; it is the one place to change for object storage.
+Where the files go is :mod:`audit.storage.files`.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import io
-import logging
-import os
 import re
-import tempfile
 import threading
-import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 from PIL import ExifTags, Image, ImageFile, ImageOps, UnidentifiedImageError
-
-log = logging.getLogger(__name__)
 
 #: Formats accepted, as Pillow names them, with the name people know them by.
 ACCEPTED_FORMATS: dict[str, str] = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -61,33 +52,6 @@ class UploadRefused(ValueError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-class StorageUnavailable(OSError):
-    """The file store could not take a file (full, read-only, gone); nothing was kept.
-
-    ``str()`` says so in words for the person uploading; it is worth trying again
-    later, unlike :class:`UploadRefused`.
-    """
-
-    #: Seconds after which trying again is reasonable (the HTTP Retry-After).
-    retry_after = 60
-
-    def __init__(self, cause: OSError) -> None:
-        if cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            why = "the server's storage is full"
-        elif cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            why = "the server's storage is not accepting files"
-        else:
-            why = "the server's storage did not answer"
-        super().__init__(
-            cause.errno,
-            f"The photo could not be stored: {why}. Your answers are safe; "
-            "try the photo again in a few minutes.",
-        )
-
-    def __str__(self) -> str:
-        return str(self.strerror)
 
 
 @dataclass(frozen=True)
@@ -285,78 +249,3 @@ def _too_many_pixels(width: int, height: int) -> str:
 
 
 # --------------------------------------------------------------------------- storage
-
-_NAME = re.compile(r"\d{4}/\d{2}/[0-9a-f]{32}(?:_thumb)?\.jpg")
-
-
-class FileStore:
-    """Files under one folder, named ``YYYY/MM/<uuid>.jpg``; never a name a user chose.
-
-    The interface (save, open, path, delete) is what an object-storage version
-    would implement too.
-    """
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def new_names(self, now: datetime | None = None) -> tuple[str, str]:
-        """A fresh (file, thumbnail) name pair."""
-        now = now or datetime.now(UTC)
-        stem = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        return f"{stem}.jpg", f"{stem}_thumb.jpg"
-
-    def path(self, name: str) -> Path:
-        if not _NAME.fullmatch(name):
-            raise ValueError(f"not a stored file name: {name!r}")
-        return self.root / name
-
-    def save(self, name: str, data: bytes) -> None:
-        """Write atomically: a reader never sees half a file, and a failed write leaves none.
-
-        Raises :class:`StorageUnavailable` when the folder cannot take the file.
-        """
-        target = self.path(name)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        except OSError as error:
-            raise StorageUnavailable(error) from error
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, target)
-        except BaseException as error:
-            Path(temp).unlink(missing_ok=True)
-            if isinstance(error, OSError) and not isinstance(error, StorageUnavailable):
-                raise StorageUnavailable(error) from error
-            raise
-
-    def save_pair(self, name: str, data: bytes, second: str, second_data: bytes) -> None:
-        """Save two files that only make sense together (a photo and its thumbnail):
-        both are stored, or neither is."""
-        self.save(name, data)
-        try:
-            self.save(second, second_data)
-        except BaseException:
-            self.delete(name)
-            raise
-
-    def open(self, name: str) -> io.BufferedReader:
-        return self.path(name).open("rb")
-
-    def exists(self, name: str) -> bool:
-        return self.path(name).is_file()
-
-    def delete(self, *names: str) -> None:
-        """Remove files; one that cannot be removed is logged, never raised (the caller
-        has nothing better to do with it than go on)."""
-        for name in names:
-            try:
-                self.path(name).unlink(missing_ok=True)
-            except OSError as error:
-                log.warning("could not delete stored file %s: %s", name, error)

@@ -16,22 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask import Response, abort, current_app, send_file
 from flask_wtf.file import FileField
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from audit.extensions import db
-from audit.photos.images import (
-    CONTENT_TYPE,
-    FileStore,
-    ProcessedImage,
-    StorageUnavailable,
-    UploadRefused,
-    process_image,
-)
+from audit.photos.images import CONTENT_TYPE, ProcessedImage, UploadRefused, process_image
+from audit.storage.files import FileStore, StorageUnavailable, keep_if_committed
 
 ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -100,44 +90,3 @@ def send_photo(name: str | None) -> Response:
     response = send_file(store.path(name), mimetype=CONTENT_TYPE, conditional=True)
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
-
-
-# --- files that follow the transaction ---------------------------------------------
-
-_NEW = "files_stored_in_transaction"
-_DOOMED = "files_deleted_in_transaction"
-
-
-def keep_if_committed(store: FileStore, *names: str) -> None:
-    """Files just stored for records of this transaction: deleted unless it commits."""
-    db.session.info.setdefault(_NEW, []).append((store, names))
-
-
-def delete_when_committed(store: FileStore, *names: str) -> None:
-    """Files of records deleted in this transaction: removed once it has committed."""
-    db.session.info.setdefault(_DOOMED, []).append((store, names))
-
-
-def _after_commit(session: Session) -> None:
-    session.info.pop(_NEW, None)
-    for store, names in session.info.pop(_DOOMED, []):
-        store.delete(*names)
-
-
-def _after_transaction_end(session: Session, transaction: Any) -> None:
-    if transaction.parent is not None:
-        return
-    # Still listed here: the transaction ended without a commit (rollback, error, close).
-    for store, names in session.info.pop(_NEW, []):
-        store.delete(*names)
-    session.info.pop(_DOOMED, None)
-
-
-def register_file_cleanup() -> None:
-    """Tie stored files to the session's transactions (idempotent; the app factory calls it)."""
-    for name, listener in (
-        ("after_commit", _after_commit),
-        ("after_transaction_end", _after_transaction_end),
-    ):
-        if not event.contains(Session, name, listener):
-            event.listen(Session, name, listener)

@@ -129,12 +129,15 @@ def _guarded_update(
     *conditions: ColumnElement[bool],
     **values: Any,
 ) -> None:
-    """Change the visit row only if it is still in an ``allowed`` status (compare-and-set).
+    """Change the visit row only if it is still in an ``allowed`` status (compare-and-set);
+    without ``values``, only lock it.
 
-    The UPDATE also locks the row until the caller commits (PostgreSQL), so work that
+    The row stays locked until the caller commits (:mod:`audit.visits.lock`), so work that
     follows reads the visit as it is now, not as it was when the page was drawn.
     """
-    if not lock_visit(visit, allowed, *conditions, updated_at=_now(), **values):
+    if values:
+        values["updated_at"] = _now()
+    if not lock_visit(visit, allowed, *conditions, **values):
         excluded = ", excluded from reporting" if visit.excluded else ""
         now = f"{visit.status.value}{excluded}"
         raise ReviewStateError(f"This visit is now {now}; nothing was changed.")
@@ -159,6 +162,7 @@ def open_problems(
 def approve(visit: Visit, actor: User) -> None:
     """submitted -> approved; its assignment (if it is waiting on this visit) is completed."""
     _require(visit, (V.SUBMITTED,), "approved")
+    _guarded_update(visit, (V.SUBMITTED,))  # the answers checked below are the ones approved
     definition = visit.version.parsed()
     problems = open_problems(visit, definition)
     if problems:

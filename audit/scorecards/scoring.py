@@ -278,8 +278,12 @@ def _describe(raw: object) -> str:
         return repr(raw if len(raw) <= 40 else raw[:37] + "…")
     if isinstance(raw, bool):
         return "true" if raw else "false"
+    if isinstance(raw, int) and abs(raw) >= 10**15:
+        return f"a {len(str(abs(raw)))}-digit number"
+    if isinstance(raw, float) and abs(raw) >= 1e15:
+        return f"{raw:.3g}"
     if isinstance(raw, int | float):
-        return str(raw) if abs(raw) < 1e15 else f"{float(raw):.3g}"
+        return str(raw)
     return f"a {type(raw).__name__}"
 
 

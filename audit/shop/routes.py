@@ -42,7 +42,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.photos.images import StorageUnavailable, UploadRefused
+from audit.photos.images import UploadRefused
 from audit.photos.uploads import file_store, send_photo
 from audit.scorecards.scoring import hidden_questions
 from audit.shop import service
@@ -56,6 +56,7 @@ from audit.shop.service import (
     VisitError,
     VisitStateError,
 )
+from audit.storage.files import StorageUnavailable
 
 bp = Blueprint("shop", __name__)
 
@@ -256,6 +257,8 @@ def visit(visit_id: int):
     errors: dict[str, list[str]] = {}
     for problem in problems:
         errors.setdefault(problem.key, []).append(problem.message)
+    # The answers are kept first; each photo is then checked (slow) before it locks the visit.
+    db.session.commit()
     for key, message in _plain_uploads(visit):
         errors.setdefault(key, []).append(message)
     db.session.commit()

@@ -43,8 +43,8 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
-from audit.photos.images import CONTENT_TYPE, FileStore, ProcessedImage, process_image
-from audit.photos.uploads import delete_when_committed, store_image
+from audit.photos.images import CONTENT_TYPE, ProcessedImage, process_image
+from audit.photos.uploads import store_image
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
     NA,
@@ -53,6 +53,7 @@ from audit.scorecards.scoring import (
     normalise_value,
     submission_problems,
 )
+from audit.storage.files import FileStore, delete_when_committed
 from audit.visits.lock import lock_visit
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 
@@ -510,7 +511,7 @@ def add_attachment(
     the attachment already stored. ``captured_hint`` is the capture time the
     phone read before shrinking the photo; the file's own EXIF time wins.
     Raises :class:`audit.photos.images.UploadRefused` for anything that is not a photo and
-    :class:`audit.photos.images.StorageUnavailable` when it cannot be stored; the files are
+    :class:`audit.storage.files.StorageUnavailable` when it cannot be stored; the files are
     kept only if the caller commits.
     """
     check_editable(visit)

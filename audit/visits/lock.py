@@ -44,20 +44,20 @@ def lock_visit(
     longer qualifies: nothing is locked or written. Either way ``visit`` and its
     loaded children are reread on next access.
     """
-    statement = (
+    guarded = (
         update(Visit)
         .where(Visit.id == visit.id, Visit.status.in_(tuple(allowed)), *conditions)
         .execution_options(synchronize_session=False)
     )
-    if values:
-        statement = statement.values(**values)
-    else:
-        statement = statement.values(updated_at=Visit.updated_at).execution_options(
-            **{LOCK_ONLY: True}
-        )
-    result = db.session.execute(statement)
+    # The lock first, changing nothing: whatever reads the visit before the change that
+    # follows (the rollup hook's "before" keys, a caller's checks) then reads it locked.
+    locked = db.session.execute(
+        guarded.values(updated_at=Visit.updated_at).execution_options(**{LOCK_ONLY: True})
+    )
+    if locked.rowcount == 1 and values:
+        db.session.execute(update(Visit).where(Visit.id == visit.id).values(**values))
     reread(visit)
-    return result.rowcount == 1
+    return locked.rowcount == 1
 
 
 def reread(visit: Visit) -> None:

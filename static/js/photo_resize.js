@@ -247,20 +247,27 @@
         tell("photos:changed", { key: picker.dataset.questionKey });
         return;
       }
-      if (result.status === 503) {
-        // Not stored (storage full or away): kept on this phone and sent again later.
+      if (result.status === 400 && /csrf/i.test(result.data.message || "") && !job.freshToken) {
+        // The session changed (signed in again): take the form's new token and send again.
+        job.freshToken = true;
+        refreshToken().then(function () { attempt(picker, item, job); }, function () {
+          wait(picker, item, job, "Waiting: sign in again");
+        });
+        return;
+      }
+      if (result.status >= 500) {
+        // Not stored (storage full or away, a fault on our side): kept on this phone and
+        // sent again later, waiting longer each time.
         showError(picker, result.data.message || "The photo could not be stored just now; it will be sent again.");
-        job.retried = true;
+        job.retried = (job.retried || 0) + 1;
         wait(picker, item, job, "Waiting to try again");
-        var seconds = Math.min(Math.max(result.retryAfter || 60, 5), 600);
+        var seconds = Math.min(Math.max(result.retryAfter || 0, 5 * Math.pow(2, job.retried - 1)), 600);
         setTimeout(function () { retryOne(item); }, seconds * 1000);
         return;
       }
       forget(job); // refused: the message says why; sending it again would not help
       item.remove();
-      var message = result.data.message;
-      if (result.status === 400 && /csrf/i.test(message || "")) message = "Please try that photo again.";
-      showError(picker, message || "The photo could not be sent (error " + result.status + ").");
+      showError(picker, result.data.message || "The photo could not be sent (error " + result.status + ").");
     }, function (error) {
       landed();
       wait(picker, item, job, error && error.expired ? "Waiting: sign in again" : "Waiting for a connection");
@@ -312,6 +319,15 @@
 
   function retry() {
     waiting.splice(0).forEach(function (w) { attempt(w.picker, w.item, w.job); });
+  }
+  function refreshToken() {
+    return fetch(form.dataset.draftUrl, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("signed out");
+        return response.json();
+      }).then(function (data) {
+        if (data.csrf_token) form.querySelector('[name="csrf_token"]').value = data.csrf_token;
+      });
   }
   function retryOne(item) {
     var index = waiting.map(function (w) { return w.item; }).indexOf(item);

@@ -589,6 +589,7 @@
     return t;
   }
   function say(text) { sendMessage.hidden = !text; sendMessage.textContent = text || ""; }
+  var sendRetries = 0;
   function release() { sending = false; sendButton.disabled = false; sendButton.textContent = "Send my report"; }
 
   function submit() {
@@ -639,13 +640,16 @@
         return;
       }
       if (result.status === 503) {
-        // The server is briefly away: nothing was lost; send again by itself (same token).
-        var wait = result.retryAfter || 5;
+        // The server is briefly away: nothing was lost; send again by itself (same token),
+        // waiting longer each time.
+        sendRetries += 1;
+        var wait = Math.min(Math.max(result.retryAfter || 0, 5 * Math.pow(2, sendRetries - 1)), 300);
         say((result.data.message || "The server is busy.") + " Sending again in " + wait + " s.");
         sendButton.textContent = "Waiting to send…";
-        setTimeout(function () { sending = false; submit(); }, wait * 1000);
+        setTimeout(function () { release(); submit(); }, wait * 1000);
         return;
       }
+      sendRetries = 0;
       say(result.data.message || "The report could not be sent. Try again in a moment.");
       release();
     }, function (error) {

@@ -24,8 +24,9 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Attachment, Role, User, Visit
-from audit.photos.images import FileStore, process_image
+from audit.photos.images import process_image
 from audit.shop.service import add_attachment, start_visit
+from audit.storage.files import FileStore, delete_when_committed, keep_if_committed
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
 from tests.factories import make_branch, make_user, publish_card
 from tests.images import noisy_jpeg
@@ -292,3 +293,39 @@ def test_an_unexpected_failure_answers_words_and_logs_its_traceback_with_the_id(
     assert request_id in response.json["message"]
     logged = [r for r in caplog.records if r.levelname == "ERROR" and request_id in r.getMessage()]
     assert logged and logged[0].exc_info and "kaboom" in str(logged[0].exc_info[1])
+
+
+def test_files_follow_savepoints_too(app, tmp_path):
+    """A savepoint rolled back takes its files; one released waits for the outer outcome."""
+    store = FileStore(tmp_path / "files")
+
+    def stored(tag: bytes) -> tuple[str, str]:
+        name, thumb = store.new_names()
+        store.save_pair(name, tag, thumb, tag)
+        keep_if_committed(store, name, thumb)
+        return name, thumb
+
+    with app.app_context():
+        db.session.execute(select(1))  # the transaction is open
+        outer = stored(b"outer")
+        savepoint = db.session.begin_nested()
+        inner = stored(b"inner")
+        savepoint.rollback()
+        assert set(files_in(store.root)) == set(outer)  # the savepoint's file is gone
+        released = db.session.begin_nested()
+        kept_for_now = stored(b"released")
+        delete_when_committed(store, *outer)
+        released.commit()
+        assert set(files_in(store.root)) == set(outer) | set(kept_for_now)  # nothing decided
+        db.session.rollback()  # the outer transaction never commits
+        assert files_in(store.root) == []
+        assert not set(inner) & set(files_in(store.root))
+
+        db.session.execute(select(1))
+        first = stored(b"first")
+        released = db.session.begin_nested()
+        delete_when_committed(store, *first)
+        released.commit()
+        assert set(files_in(store.root)) == set(first)  # deleted only when the whole commits
+        db.session.commit()
+        assert files_in(store.root) == []

@@ -36,7 +36,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from audit.photos.images import FileStore
+from audit.storage.files import FileStore
 from tests.factories import make_user
 from tests.reporting.dataset import Org, Reference, build
 
