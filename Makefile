@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint browser pdf-deps bench-reports format migrate demo clean
+.PHONY: run test test-fast lint browser pdf-deps bench-reports format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: $(VENV)/.installed pdf-deps
 # One worker per core (pytest-xdist), each with its own PostgreSQL database.
 test: lint browser pdf-deps
 	$(BIN)/pytest -n auto --dist loadfile
+
+## test-fast: the edit-test loop: lint and every test but the browser ones (make test runs all)
+test-fast: lint pdf-deps
+	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
 
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download cannot work offline); PDF layout tests draw pages with poppler's pdftoppm.

@@ -57,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
+    from audit.notifications.service import register_mail_hooks
+    from audit.reporting.rollups import register_rollup_hooks
     from audit.storage.files import register_file_cleanup
 
     db.init_app(app)
@@ -68,7 +70,12 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
         render_item=render_migration_item,
     )
+    # Session and engine hooks, registered here rather than as a side effect of an import.
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
     register_file_cleanup()
+    register_rollup_hooks()
+    register_mail_hooks()
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
@@ -82,7 +89,6 @@ def register_extensions(app: Flask) -> None:
         return user if user is not None and user.active else None
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     """WAL for concurrent readers and foreign keys on, for every SQLite connection."""
     module = type(dbapi_connection).__module__

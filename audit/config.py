@@ -76,6 +76,18 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or "",
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or "",
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "service-audit@localhost",
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
         # The address people open the app at, for links in e-mails (e.g. https://audit.example.org).
         "APP_URL": os.environ.get("APP_URL") or "",
+        # Background jobs: RQ on Redis when REDIS_URL is set, a thread pool in the web
+        # process otherwise (REPORT_THREADS workers).
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "REPORT_QUEUE": os.environ.get("REPORT_QUEUE") or "reports",
+        "REPORT_THREADS": _int("REPORT_THREADS", 2),
+        # A comparison PDF over more branches than this is made by a background job.
+        "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),
+        # Finished report PDFs, kept 7 days for download.
+        "REPORTS_FOLDER": os.environ.get("REPORTS_FOLDER") or str(instance_path / "reports"),
+        # Dashboard results cached per process until the data changes (0 turns it off).
+        "REPORT_CACHE_SIZE": _int("REPORT_CACHE_SIZE", 64),
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask_login import current_user
@@ -44,6 +45,21 @@ def wants_json() -> bool:
         or request.accept_mimetypes.best_match(["text/html", "application/json"])
         == "application/json"
     )
+
+
+def refused(error: Exception, form: Any = None, *, fallback: str | None = None) -> bool:
+    """A service said no: undo what the request wrote so far (the one place views roll
+    back), and put the message beside the field it is about (the
+    :class:`~audit.service_errors.FieldError`'s ``field``, else ``fallback``) when
+    ``form`` has that field. False when it belongs to no field: the
+    view then flashes it or answers it as it sees fit."""
+    _rollback_quietly()
+    name = getattr(error, "field", None) or fallback or ""
+    field = getattr(form, name, None) if form is not None else None
+    if field is None or not hasattr(field, "errors"):
+        return False
+    field.errors = [*field.errors, str(error)]
+    return True
 
 
 def signed_out_answer():  # noqa: ANN201  (a Flask response tuple)

@@ -61,7 +61,10 @@ from audit.reporting import ReportFilter, branch_league  # noqa: E402
 from audit.reporting.rollups import rebuild_rollups  # noqa: E402
 from audit.scorecards.fileformat import load_file  # noqa: E402
 from audit.scorecards.scoring import NA, score_visit  # noqa: E402
-from audit.scorecards.store import save_definition  # noqa: E402
+from audit.scorecards.store import (
+    definition_of,  # noqa: E402
+    save_definition,  # noqa: E402, definition_of
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "branch-visit"
@@ -111,7 +114,7 @@ class Pools:
     """Scored answer sets per service level, as rows ready for insertion."""
 
     def __init__(self, rng: random.Random, version: ScorecardVersion) -> None:
-        definition = version.parsed()
+        definition = definition_of(version)
         questions = {q.key: q for q in version.questions}
         sections = {s.key: s for s in version.sections}
         self.tiers: list[list[tuple[Any, list[tuple], list[tuple]]]] = []

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from audit.actions import service
+from audit.actions import proposals, service
 from audit.actions.service import ActionError, Plan
 from audit.extensions import db
 from audit.models import (
@@ -20,8 +20,7 @@ from audit.models import (
     Role,
 )
 from audit.review import service as review
-from tests.factories import make_staff, make_user
-from tests.test_review_service import FULL, import_visits, make_world
+from tests.builders import FULL, import_visits, make_staff, make_user, make_world
 
 FAILED = {**FULL, "greeted": "no"}  # the critical question
 SLOW = {**FULL, "empathy": 5, "wait": 9}  # over the 5-minute target: not critical
@@ -67,9 +66,9 @@ def test_a_visit_without_a_critical_fail_proposes_nothing(world):
 
 def test_proposals_are_idempotent(world):
     (visit,) = import_visits({"external_id": "V1", "answers": FAILED, "status": "approved"})
-    assert len(service.propose_for_visit(visit)) == 1
-    assert service.propose_for_visit(visit) == []
-    assert service.propose_all(date(2026, 5, 1), date(2026, 5, 31)) == (0, 0)
+    assert len(proposals.propose_for_visit(visit)) == 1
+    assert proposals.propose_for_visit(visit) == []
+    assert proposals.propose_all(date(2026, 5, 1), date(2026, 5, 31)) == (0, 0)
     db.session.commit()
     assert count(Action) == 1
 
@@ -80,8 +79,8 @@ def test_submitted_or_excluded_visits_propose_nothing(world):
         {"external_id": "V2", "answers": FAILED, "status": "approved"},
     )
     review.exclude(excluded, world.manager, "test visit")
-    assert service.propose_for_visit(submitted) == []
-    assert service.propose_for_visit(excluded) == []
+    assert proposals.propose_for_visit(submitted) == []
+    assert proposals.propose_for_visit(excluded) == []
 
 
 def test_recurring_failures_propose_once_per_branch_and_question(world):
@@ -97,17 +96,17 @@ def test_recurring_failures_propose_once_per_branch_and_question(world):
         ],
         {"external_id": "B1", "branch": "BRS01", "answers": SLOW, "status": "approved"},
     )
-    critical, recurring = service.propose_all(date(2026, 5, 1), date(2026, 5, 31))
+    critical, recurring = proposals.propose_all(date(2026, 5, 1), date(2026, 5, 31))
     db.session.commit()
     assert (critical, recurring) == (0, 1)
     (action,) = db.session.scalars(select(Action)).all()
     assert action.kind is ActionKind.RECURRING and action.branch_id == world.leeds.id
     assert action.question_key == "wait" and "3 of 3 visits" in action.description
     # Again, and over an overlapping period: the active proposal stands for both.
-    assert service.propose_all(date(2026, 5, 1), date(2026, 5, 31)) == (0, 0)
-    assert service.propose_all(date(2026, 4, 15), date(2026, 6, 15)) == (0, 0)
+    assert proposals.propose_all(date(2026, 5, 1), date(2026, 5, 31)) == (0, 0)
+    assert proposals.propose_all(date(2026, 4, 15), date(2026, 6, 15)) == (0, 0)
     # Below the threshold (a setting) nothing is proposed.
-    assert service.propose_recurring(date(2026, 5, 1), date(2026, 5, 31), min_visits=4) == []
+    assert proposals.propose_recurring(date(2026, 5, 1), date(2026, 5, 31), min_visits=4) == []
 
 
 def test_recurring_threshold_follows_the_setting(world):
@@ -116,15 +115,15 @@ def test_recurring_threshold_follows_the_setting(world):
     import_visits(
         *[{"external_id": f"L{i}", "answers": SLOW, "status": "approved"} for i in range(2)]
     )
-    assert service.propose_recurring(date(2026, 5, 1), date(2026, 5, 31)) == []
+    assert proposals.propose_recurring(date(2026, 5, 1), date(2026, 5, 31)) == []
     set_setting("recurring_failure_visits", 2, world.manager)
-    assert len(service.propose_recurring(date(2026, 5, 1), date(2026, 5, 31))) == 1
+    assert len(proposals.propose_recurring(date(2026, 5, 1), date(2026, 5, 31))) == 1
 
 
 @pytest.fixture
 def proposal(world):
     (visit,) = import_visits({"external_id": "V1", "answers": FAILED, "status": "approved"})
-    (action,) = service.propose_for_visit(visit)
+    (action,) = proposals.propose_for_visit(visit)
     db.session.commit()
     return action
 
@@ -264,7 +263,7 @@ def test_without_a_regional_manager_head_office_managers_are_told(world):
     (visit,) = import_visits(
         {"external_id": "B1", "branch": "BRS01", "answers": FAILED, "status": "approved"}
     )
-    service.propose_for_visit(visit)
+    proposals.propose_for_visit(visit)
     db.session.commit()
     told = set(db.session.scalars(select(Notification.user_id)))
     assert told == {world.manager.id}  # nobody is scoped to the South region
@@ -278,7 +277,7 @@ def test_action_changes_leave_scores_alone_and_are_recorded_with_author_and_time
     service.edit(proposal, world.manager, plan(priority=ActionPriority.LOW))
     service.post_update(proposal, world.manager, A.DONE, "Fixed")
     (other,) = import_visits({"external_id": "V2", "answers": FAILED, "status": "approved"})
-    (second,) = service.propose_for_visit(other)
+    (second,) = proposals.propose_for_visit(other)
     service.dismiss(second, world.manager, "Duplicate of the first")
     db.session.commit()
     db.session.refresh(visit)

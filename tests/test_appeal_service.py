@@ -21,8 +21,7 @@ from audit.models import (
 )
 from audit.review import service as review
 from audit.settings import set_setting
-from tests.factories import make_staff, make_user
-from tests.test_review_service import import_visits, make_world
+from tests.builders import import_visits, make_staff, make_user, make_world
 
 
 @pytest.fixture

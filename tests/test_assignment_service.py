@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,54 +21,22 @@ from audit.models import (
     AssignmentStatus,
     AuditEvent,
     Role,
-    Scorecard,
-    Visit,
     VisitStatus,
 )
-from audit.scorecards.fileformat import load_file
-from audit.scorecards.store import new_scorecard, save_definition
+from audit.scorecards.store import new_scorecard
 from audit.settings import set_setting
-from tests.factories import make_branch, make_region, make_user
+from tests.builders import (
+    make_assignment,
+    make_branch,
+    make_region,
+    make_user,
+    make_visit,
+    published_card,
+)
 
 RULES_CARD = Path(__file__).parent / "data" / "rules-card.yaml"
 S = AssignmentStatus
 TODAY = service.today()
-
-
-def published_card() -> Scorecard:
-    version, _ = save_definition(load_file(RULES_CARD), publish=True)
-    return version.scorecard
-
-
-def make_assignment(card, branch, shopper, *, start=None, end=None, status=S.OFFERED, **kw):
-    start = start or TODAY
-    assignment = Assignment(
-        scorecard=card,
-        branch=branch,
-        shopper=shopper,
-        window_start=start,
-        window_end=end or start + timedelta(days=7),
-        status=status,
-        **kw,
-    )
-    db.session.add(assignment)
-    db.session.flush()
-    return assignment
-
-
-def make_visit(card, branch, visitor, when: date, status=VisitStatus.SUBMITTED, **kw) -> Visit:
-    visit = Visit(
-        scorecard=card,
-        version=card.latest_published,
-        branch=branch,
-        visitor=visitor,
-        status=status,
-        visited_at=datetime.combine(when, datetime.min.time(), tzinfo=UTC).replace(hour=11),
-        **kw,
-    )
-    db.session.add(visit)
-    db.session.flush()
-    return visit
 
 
 @pytest.fixture

@@ -20,77 +20,14 @@ from audit.coaching import portal, recognition, service
 from audit.coaching.recognition import RecognitionError
 from audit.coaching.service import CoachingError, NoteFilter
 from audit.extensions import db
-from audit.models import AuditEvent, CoachingNote, Kudos, Notification, Role, Visit
-from tests.factories import make_staff, make_user
-from tests.test_review_service import FULL, PARTLY, import_visits, make_world
-
-EXCELLENT = {**FULL, "empathy": 5}
-SHOPPER_NAME = "Sally Shopper"
-SHOPPER_EMAIL = "shopper@example.org"
-
-
-def make_coaching_world() -> SimpleNamespace:
-    """Leeds (North): Alice and Bob, each with a login; Bristol (South): Carol. Visits:
-
-    A_LOW   published, Alice, PARTLY with comments      A_TOP  published, Alice, EXCELLENT
-    A_WAIT  approved (not published), Alice, FULL        B_ONE  published, Bob, PARTLY
-    C_ONE   published, Carol (Bristol), FULL
-    """
-    world = make_world()
-    world.alice_user = make_user(Role.STAFF, email="alice@example.org", name="Alice Adams")
-    world.bob_user = make_user(Role.STAFF, email="bob@example.org", name="Bob Brown")
-    world.carol_user = make_user(Role.STAFF, email="carol@example.org", name="Carol Clark")
-    world.alice = make_staff(world.leeds, code="ALICE", name="Alice Adams", user=world.alice_user)
-    world.bob = make_staff(world.leeds, code="BOB", name="Bob Brown", user=world.bob_user)
-    world.carol = make_staff(world.bristol, code="CAROL", name="Carol Clark", user=world.carol_user)
-    db.session.commit()
-    visits = import_visits(
-        {
-            "external_id": "A_LOW",
-            "status": "published",
-            "staff": "ALICE",
-            "visited_at": "2026-05-04T10:00:00",
-            "answers": PARTLY,
-            "comments": {
-                "empathy": "Looked at the screen, not at me",
-                "greeted": "Warm hello at the door",
-            },
-        },
-        {
-            "external_id": "A_TOP",
-            "status": "published",
-            "staff": "ALICE",
-            "visited_at": "2026-05-12T10:00:00",
-            "answers": EXCELLENT,
-            "comments": {"empathy": "Truly listened to my worries"},
-        },
-        {
-            "external_id": "A_WAIT",
-            "status": "approved",
-            "staff": "ALICE",
-            "visited_at": "2026-05-20T10:00:00",
-            "comments": {"outcome": "UNPUBLISHED-COMMENT"},
-        },
-        {
-            "external_id": "B_ONE",
-            "status": "published",
-            "staff": "BOB",
-            "visited_at": "2026-05-06T10:00:00",
-            "answers": PARTLY,
-            "comments": {"empathy": "BOB-PRIVATE-COMMENT"},
-        },
-        {
-            "external_id": "C_ONE",
-            "status": "published",
-            "branch": "BRS01",
-            "staff": "CAROL",
-            "visited_at": "2026-05-07T10:00:00",
-            "comments": {"outcome": "CAROL-PRIVATE-COMMENT"},
-        },
-    )
-    for visit in visits:
-        setattr(world, visit.external_id.lower(), visit)
-    return world
+from audit.models import AuditEvent, CoachingNote, Kudos, Notification, Visit
+from tests.builders import (
+    EXCELLENT,
+    FULL,
+    import_visits,
+    make_coaching_world,
+    make_staff,
+)
 
 
 @pytest.fixture

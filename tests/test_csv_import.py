@@ -9,7 +9,7 @@ from audit.csv_files import ImportFailed
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember
 from audit.org.csv_import import import_branches, import_staff
-from tests.factories import make_branch, make_region, make_user
+from tests.builders import make_branch, make_region, make_user
 
 GOOD_BRANCHES = (
     "code,name,region,address,lat,lng\n"

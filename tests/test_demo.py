@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from audit.demo.load import DEMO_LOGINS, DEMO_PASSWORD, SCORECARD_LIBRARY, load_demo
-from audit.demo.visits import DAYS_BACK
+from audit.demo.profiles import DAYS_BACK
 from audit.extensions import db
 from audit.models import (
     Branch,
@@ -19,7 +19,7 @@ from audit.models import (
     Visit,
     visit_staff,
 )
-from tests.factories import make_region
+from tests.builders import make_region
 
 
 def test_demo_fills_an_empty_database_once(app, runner):

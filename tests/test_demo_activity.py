@@ -18,8 +18,8 @@ from sqlalchemy import func, select, text
 
 from audit.actions import service as actions
 from audit.assignments.service import assignments_for_shopper
-from audit.demo.activity import ACTIVITY_COUNTS, UNREAD_LEFT
 from audit.demo.load import DEMO_PASSWORD, DemoRefused, load_demo
+from audit.demo.story import ACTIVITY_COUNTS, UNREAD_LEFT
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -42,6 +42,7 @@ from audit.models import (
 from audit.notifications.service import is_internal_link, unread_count
 from audit.review.service import queue_counts
 from audit.scorecards.scoring import score_visit
+from audit.scorecards.store import definition_of
 from audit.visits.scores import answer_values
 from tests.conftest import DATABASES, _empty_postgres, database_url, make_app
 
@@ -286,7 +287,7 @@ def test_appeals_open_amended_and_upheld_with_their_records(demo):
         assert publisher is not None and publisher != appeal.decided_by_id
         # Scores stay what the engine computes from the stored answers.
         visit = appeal.visit
-        score = score_visit(visit.version.parsed(), answer_values(visit))
+        score = score_visit(definition_of(visit.version), answer_values(visit))
         assert (visit.percent, visit.critical_failed) == (score.percent, score.critical_failed)
 
 

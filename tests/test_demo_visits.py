@@ -12,17 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from audit.config import PROJECT_ROOT
-from audit.demo.visits import (
-    DAYS_BACK,
-    FAILURE_COMMENTS,
-    IMPROVING_BRANCH,
-    STRONG_BRANCH,
-    VOLUMES,
-    WEAK_BRANCH,
-    _Draft,
-    fill_answers,
-    requires_evidence,
-)
+from audit.demo.answers import _Draft, fill_answers, requires_evidence
+from audit.demo.profiles import DAYS_BACK, IMPROVING_BRANCH, STRONG_BRANCH, VOLUMES, WEAK_BRANCH
+from audit.demo.words import FAILURE_COMMENTS
 from audit.extensions import db
 from audit.models import Branch, Scorecard, Visit, VisitStatus
 from audit.scorecards.fileformat import load_file
@@ -33,6 +25,7 @@ from audit.scorecards.scoring import (
     score_visit,
     submission_problems,
 )
+from audit.scorecards.store import definition_of
 from audit.visits.scores import answer_values, comments_of
 
 LIBRARY = {path.stem: load_file(path) for path in (PROJECT_ROOT / "scorecards").glob("*.yaml")}
@@ -69,7 +62,7 @@ def _check_scores_and_answers(visits: list[Visit], slugs: dict[int, str]) -> Non
     for visit in visits:
         definition = definitions.get(visit.version_id)
         if definition is None:
-            definition = definitions[visit.version_id] = visit.version.parsed()
+            definition = definitions[visit.version_id] = definition_of(visit.version)
         values, comments = answer_values(visit), comments_of(visit)
         # Valid without any photo: the scorecards needing one as evidence got no visits.
         assert submission_problems(definition, values, comments) == [], visit.id

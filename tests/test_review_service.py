@@ -40,66 +40,16 @@ from audit.models import (
 )
 from audit.review import service
 from audit.review.service import ReviewError, ReviewStateError, Signal, trust_signals
-from audit.scorecards.fileformat import load_file
-from audit.scorecards.store import save_definition
-from audit.visits.imports import RawVisit, import_records
-from tests.factories import make_branch, make_region, make_staff, make_user
+from tests.builders import (
+    PARTLY,
+    import_visits,
+    make_staff,
+    make_user,
+    make_world,
+)
 
 DATA = Path(__file__).parent / "data"
 S = VisitStatus
-
-#: 5 + 10 × (4 − 1) / (5 − 1) = 7.5 + 10 + 4 (3 min is inside max 5) = 26.5 of 29.
-FULL = {
-    "greeted": "yes",
-    "empathy": 4,
-    "outcome": "Fully",
-    "wait": 3,
-    "recommend": 9,
-    "summary": "Fine",
-}
-#: outcome Partly shows follow_up: 5 + 7.5 + 5 + 2 + 4 = 23.5 of 31.
-PARTLY = {**FULL, "outcome": "Partly", "follow_up": "yes"}
-
-
-def make_world() -> SimpleNamespace:
-    """North (Leeds, with coordinates) and South (Bristol), the rules card, people."""
-    north, south = make_region("North"), make_region("South")
-    world = SimpleNamespace(
-        north=north,
-        south=south,
-        leeds=make_branch(north, code="LDS01", name="Leeds Briggate", lat=53.7965, lng=-1.5426),
-        bristol=make_branch(south, code="BRS01", name="Bristol Broadmead"),
-        shopper=make_user(Role.SHOPPER, email="shopper@example.org", name="Sally Shopper"),
-        manager=make_user(Role.MANAGER, name="Mia Manager"),
-        north_manager=make_user(Role.MANAGER, regions=[north], name="Ned North"),
-    )
-    version, _ = save_definition(load_file(DATA / "rules-card.yaml"), publish=True)
-    world.card = version.scorecard
-    db.session.commit()
-    return world
-
-
-def import_visits(*specs: dict) -> list[Visit]:
-    """Import visits (status submitted unless given) and return them in the order given.
-
-    Each spec holds the import fields; ``answers`` and ``comments`` default to FULL / none.
-    """
-    records = []
-    for index, spec in enumerate(specs):
-        fields = {
-            "branch": "LDS01",
-            "scorecard": "rules-card",
-            "visited_at": "2026-05-14T10:30:00",
-            "shopper": "shopper@example.org",
-            "status": "submitted",
-        }
-        fields.update({k: v for k, v in spec.items() if k not in ("answers", "comments")})
-        answers = spec.get("answers", FULL)
-        records.append(RawVisit(f"[{index}].", fields, dict(answers), spec.get("comments", {})))
-    import_records(records)
-    db.session.commit()
-    by_id = {v.external_id: v for v in db.session.scalars(select(Visit))}
-    return [by_id[spec["external_id"]] for spec in specs]
 
 
 def actions(visit: Visit) -> list[str]:

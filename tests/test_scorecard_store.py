@@ -16,6 +16,7 @@ from audit.scorecards.fileformat import definition_to_data, load_file, load_yaml
 from audit.scorecards.scoring import submission_problems
 from audit.scorecards.store import (
     ScorecardStateError,
+    definition_of,
     draft_errors,
     find_version,
     new_scorecard,
@@ -26,7 +27,7 @@ from audit.scorecards.store import (
     start_draft,
 )
 from audit.visits.scores import set_answer, store_score
-from tests.factories import make_branch
+from tests.builders import make_branch
 
 LIBRARY = sorted((PROJECT_ROOT / "scorecards").glob("*.yaml"))
 RULES = Path(__file__).parent / "data" / "rules-card.yaml"
@@ -61,7 +62,7 @@ def test_library_round_trips_through_the_database_and_export(app, runner, path):
     assert result.exit_code == 0, result.output
     assert load_yaml(result.output, "export.yaml") == original
     with app.app_context():
-        assert find_version(original.slug).parsed() == original
+        assert definition_of(find_version(original.slug)) == original
 
 
 def test_validate_command_lists_every_error_with_its_line(runner, tmp_path):
@@ -120,7 +121,7 @@ def _visit_on(version, branch, **answers) -> Visit:
         visited_at=version.created_at,
     )
     db.session.add(visit)
-    definition = version.parsed()
+    definition = definition_of(version)
     for question in definition.questions():
         if question.key in answers:
             set_answer(visit, question, answers[question.key])

@@ -16,7 +16,7 @@ from audit.extensions import db
 from audit.models import Answer, Visit, VisitStatus
 from audit.scorecards.fileformat import load_file
 from audit.scorecards.store import save_definition
-from tests.factories import make_branch, make_region, make_staff, make_user
+from tests.builders import make_branch, make_region, make_staff, make_user
 
 DATA = Path(__file__).parent / "data"
 

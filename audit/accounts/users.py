@@ -9,9 +9,10 @@ from sqlalchemy import select
 from audit.accounts.email_address import normalise_email
 from audit.extensions import db
 from audit.models import SCOPED_ROLES, Region, Role, User, record_event
+from audit.service_errors import FieldError
 
 
-class AccountError(ValueError):
+class AccountError(FieldError):
     pass
 
 

@@ -7,7 +7,8 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from audit.actions.service import propose_all, remind_overdue
+from audit.actions.proposals import propose_all
+from audit.actions.service import remind_overdue
 from audit.extensions import db
 
 actions_cli = AppGroup("actions", help="Propose corrective actions and remind their owners.")

@@ -10,6 +10,7 @@ from audit.access import get_branch, roles_required, scope_branches
 from audit.actions import service
 from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
 from audit.actions.service import ActionError, Plan
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Action, ActionPriority, ActionStatus, ActionUpdate, Branch, Role, User
 from audit.photos.uploads import file_store, save_upload, send_photo
@@ -42,15 +43,6 @@ def _plan(form: PlanForm) -> Plan:
         due_on=form.due_on.data,
         owner=form.owner.data or None,
     )
-
-
-def _field_error(form, error: ActionError) -> bool:  # noqa: ANN001
-    """Put the error beside its field when the form has it; False otherwise."""
-    field = getattr(form, error.field or "", None)
-    if field is None:
-        return False
-    field.errors = [*field.errors, str(error)]
-    return True
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -147,8 +139,7 @@ def accept(action_id: int):
         try:
             service.accept(action, current_user, _plan(form))
         except ActionError as error:
-            db.session.rollback()
-            if not _field_error(form, error):
+            if not refused(error, form):
                 flash(str(error), "danger")
                 return redirect(url_for("actions.detail", action_id=action_id))
         else:
@@ -165,7 +156,7 @@ def dismiss(action_id: int):
         try:
             service.dismiss(action, current_user, form.reason.data)
         except ActionError as error:
-            db.session.rollback()
+            refused(error)
             flash(str(error), "danger")
             return redirect(url_for("actions.detail", action_id=action_id))
         return _done(action, "Proposal dismissed; your reason is kept.")
@@ -185,9 +176,7 @@ def edit(action_id: int):
         try:
             service.edit(action, current_user, _plan(form))
         except ActionError as error:
-            db.session.rollback()
-            if not _field_error(form, error):
-                form.title.errors = [*form.title.errors, str(error)]
+            refused(error, form, fallback="title")
         else:
             return _done(action, "Action changed.")
     status = 422 if form.errors else 200
@@ -212,8 +201,7 @@ def new():
         try:
             action = service.create_manual(branch, current_user, _plan(form))
         except ActionError as error:
-            db.session.rollback()
-            if not _field_error(form, error):
+            if not refused(error, form):
                 flash(str(error), "danger")
         else:
             return _done(action, "Action raised.")
@@ -240,8 +228,7 @@ def post_update(action_id: int):
             action, current_user, ActionStatus(form.status.data), form.note.data, photo
         )
     except ActionError as error:
-        db.session.rollback()  # the photo's files go with it
-        if not _field_error(form, error):
+        if not refused(error, form):
             flash(str(error), "danger")
             return redirect(url_for("actions.detail", action_id=action_id))
         return _render(action, 422, update_form=form)

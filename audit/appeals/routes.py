@@ -12,10 +12,12 @@ from audit.accounts.forms import EmptyForm
 from audit.appeals import service
 from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
 from audit.appeals.service import AppealError, AppealView
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Appeal, Role, User, Visit, VisitStatus
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.review.service import answer_options
+from audit.scorecards.store import definition_of
 from audit.visits.answer_changes import display_value
 from audit.visits.scores import stored_value
 
@@ -105,9 +107,7 @@ def new(visit_id: int):
                     evidence,
                 )
             except AppealError as error:
-                db.session.rollback()  # the photo's files go with it
-                field = getattr(form, error.field or "reason")
-                field.errors = [*field.errors, str(error)]
+                refused(error, form, fallback="reason")  # the photo's files go with it
             else:
                 db.session.commit()
                 flash("Appeal sent: a reviewer will decide it.", "success")
@@ -129,7 +129,7 @@ def _visit_url(visit: Visit) -> str:
 
 def _render(appeal: Appeal, status_code: int = 200, **forms):  # noqa: ANN003, ANN202
     visit = appeal.visit
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     question = definition.question(appeal.question_key)
     blocker = service.why_not_decide(appeal, current_user)
     context = {}
@@ -172,7 +172,7 @@ def detail(appeal_id: int):
 
 
 def _refused(appeal_id: int, error: AppealError):  # noqa: ANN202
-    db.session.rollback()
+    refused(error)
     flash(str(error), "danger")
     return redirect(url_for("appeals.detail", appeal_id=appeal_id))
 
@@ -205,10 +205,7 @@ def amend(appeal_id: int):
         comment = form.comment.data if form.comment.name in request.form else None
         change = service.amend(appeal, current_user, form.value.data, comment, form.note.data)
     except AppealError as error:
-        if error.field in ("value", "comment"):
-            db.session.rollback()
-            field = getattr(form, error.field)
-            field.errors = [*field.errors, str(error)]
+        if error.field in ("value", "comment") and refused(error, form):
             return _render(appeal, 422, amend_form=form)
         return _refused(appeal_id, error)
     db.session.commit()

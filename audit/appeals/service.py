@@ -32,7 +32,8 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import joinedload
 
 from audit.access import branch_in_scope, scope_branches
-from audit.actions.service import managers_for_branch, propose_for_visit
+from audit.actions.proposals import propose_for_visit
+from audit.actions.service import managers_for_branch
 from audit.extensions import db
 from audit.models import (
     AnswerChange,
@@ -50,6 +51,7 @@ from audit.models import (
 )
 from audit.notifications.service import notify
 from audit.scorecards.definition import Question
+from audit.scorecards.store import definition_of
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
 from audit.settings import get_setting
@@ -176,7 +178,7 @@ def may_see(appeal: Appeal, user: User) -> bool:
 
 def appealable_questions(visit: Visit) -> list[Question]:
     """Questions with a shown answer that counts: scored or not, hidden ones left out."""
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     answers = {a.question_key: a for a in visit.answers}
     return [q for q in definition.questions() if q.key in answers and not answers[q.key].hidden]
 
@@ -291,7 +293,7 @@ def amend(
     note = _text(note, "Say why the answer is changed.", "note")
     _check_decider(appeal, user)
     visit = appeal.visit
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     question = definition.question(appeal.question_key)
     if question is None:  # pragma: no cover  (appeals are raised on the version's questions)
         raise AppealError("This question is not on the visit's scorecard.")
@@ -377,7 +379,7 @@ def appeals_for_visit(visit_id: int, viewer: User | None = None) -> list[AppealV
     appeals = db.session.scalars(query).unique().all()
     if not appeals:
         return []
-    definition = appeals[0].visit.version.parsed()
+    definition = definition_of(appeals[0].visit.version)
     change_ids = [a.answer_change_id for a in appeals if a.answer_change_id]
     changes = (
         {

@@ -18,6 +18,7 @@ from audit.assignments.service import (
     Filters,
     LockoutConflict,
 )
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Role, Scorecard, User, Visit
 
@@ -129,12 +130,12 @@ def new():
                 override_reason=form.override_reason.data or "",
             )
         except LockoutConflict as error:
-            db.session.rollback()
+            refused(error)
             conflict = error
             if error.reason_missing:
                 form.override_reason.errors = ["Say why this shopper should go back so soon."]
         except AssignmentValidationError as error:
-            db.session.rollback()
+            refused(error)
             for name, message in error.problems:
                 field = form._fields.get(name, form.branches)
                 field.errors = [*field.errors, message]
@@ -181,7 +182,7 @@ def cancel(assignment_id: int):
     try:
         service.cancel(assignment, current_user, form.reason.data)
     except AssignmentStateError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "danger")
     else:
         db.session.commit()
@@ -215,7 +216,7 @@ def accept(assignment_id: int):
     try:
         service.accept(assignment, current_user)
     except AssignmentStateError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "danger")
         return redirect(url_for("assignments.offer", assignment_id=assignment_id))
     db.session.commit()
@@ -234,7 +235,7 @@ def decline(assignment_id: int):
     try:
         service.decline(assignment, current_user, form.reason.data or "")
     except AssignmentStateError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "danger")
         return redirect(url_for("assignments.offer", assignment_id=assignment_id))
     db.session.commit()

@@ -42,6 +42,7 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
+from audit.service_errors import FieldError
 from audit.settings import get_setting
 
 S = AssignmentStatus
@@ -70,7 +71,7 @@ EVENT_LABELS = {
 # --- errors ------------------------------------------------------------------
 
 
-class AssignmentError(ValueError):
+class AssignmentError(FieldError):
     """Base class: something a person asked for that cannot be done."""
 
 

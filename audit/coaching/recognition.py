@@ -22,6 +22,7 @@ from audit.models import (
 from audit.notifications.service import notify
 from audit.reporting import ReportFilter
 from audit.reporting.sql import rank_mean, visit_conditions
+from audit.service_errors import FieldError
 from audit.settings import get_setting
 
 MESSAGE_MAX = 2000
@@ -29,7 +30,7 @@ QUOTE_MAX = 4000
 KUDOS_LINK = "/coaching/me#kudos"
 
 
-class RecognitionError(ValueError):
+class RecognitionError(FieldError):
     """Kudos that cannot be sent; ``str()`` is for the person."""
 
 

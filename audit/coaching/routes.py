@@ -10,7 +10,6 @@ from flask_login import current_user
 from audit.access import branch_in_scope, get_branch, get_staff_member, get_visit, roles_required
 from audit.accounts.forms import EmptyForm
 from audit.coaching import portal, recognition, service
-from audit.coaching.commands import remind_command
 from audit.coaching.forms import CloseForm, KudosForm, NoteForm, RecognitionForm, ReplyForm
 from audit.coaching.recognition import RecognitionError
 from audit.coaching.service import CoachingError, NoteFilter
@@ -19,8 +18,6 @@ from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
 from audit.reporting.charts import trend_chart, trend_values
 
 bp = Blueprint("coaching", __name__)
-bp.cli.help = "Coaching notes: remind authors of follow-ups that are due."
-bp.cli.add_command(remind_command)
 
 MANAGERS = (Role.MANAGER,)
 PER_PAGE = 50

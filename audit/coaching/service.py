@@ -31,6 +31,7 @@ from audit.models import (
     record_event,
 )
 from audit.notifications.service import notify
+from audit.service_errors import FieldError
 
 __all__ = [
     "CoachingError",
@@ -55,7 +56,7 @@ GOAL_MAX = 2000
 COACHABLE = (VisitStatus.APPROVED, VisitStatus.PUBLISHED)
 
 
-class CoachingError(ValueError):
+class CoachingError(FieldError):
     """Something that cannot be done to a note; ``str()`` is for the person."""
 
 

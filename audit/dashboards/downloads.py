@@ -2,7 +2,7 @@
 :mod:`audit.documents`, the jobs from :mod:`audit.jobs.reports`).
 
 Every download reads the same filter as the dashboards (period or from/to,
-scorecard, region; see :mod:`audit.dashboards.filters`), so the PDF linked from a
+scorecard, region; see :mod:`audit.reporting.periods`), so the PDF linked from a
 page shows that page's figures. Records named in a URL are loaded through
 the scoping guards of :mod:`audit.access`: a manager outside their regions
 gets 403, and the comparison covers only their regions. Staff may download
@@ -11,29 +11,25 @@ the report of their own published visit, without the shopper's identity.
 
 from __future__ import annotations
 
-import os
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from audit.access import get_branch, get_region, get_staff_member, get_visit, roles_required
-from audit.dashboards import pages
+from audit.access import get_branch, get_staff_member, get_visit, roles_required
 from audit.dashboards.blueprint import bp
-from audit.dashboards.filters import DashboardFilter, parse_filter
+from audit.dashboards.selection import chosen_filter, report_filter
 from audit.documents import branch_pdf, compare_pdf, staff_pdf, visit_pdf
-from audit.documents.common import period_label
 from audit.extensions import db
 from audit.jobs.reports import JobStatus, JobStore, start_job
-from audit.models import Branch, Region, Role, StaffMember, VisitStatus
+from audit.models import Branch, Role, StaffMember, VisitStatus
 from audit.reporting import ReportFilter
+from audit.reporting.periods import DashboardFilter
 from audit.reporting.sql import branch_conditions
 
 MANAGERS = (Role.MANAGER,)
 #: A comparison over more branches than this is made by a background job.
-DEFAULT_JOB_MIN_BRANCHES = 40
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -48,42 +44,7 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 def _chosen() -> DashboardFilter:
-    """The dashboards' filter from the query string; a region may be given by name too."""
-    args: dict[str, str] = dict(request.args.items())
-    region = args.get("region", "").strip()
-    if region and not region.isdigit():
-        region_id = db.session.scalar(select(Region.id).where(Region.name == region))
-        if region_id is None:
-            abort(404, f"There is no region “{region}”.")
-        args["region"] = str(region_id)
-    choices = pages.filter_choices(current_user.region_ids)
-    chosen = parse_filter(
-        args,
-        today=datetime.now(UTC).date(),
-        scorecards=choices.scorecards,
-        default_scorecard=choices.default_scorecard,
-    )
-    if chosen.errors:
-        abort(400, " ".join(chosen.errors))
-    if chosen.region_id is not None:
-        get_region(chosen.region_id)  # 404 unknown, 403 outside scope
-    return chosen
-
-
-def _filter(chosen: DashboardFilter, **unit: Any) -> ReportFilter:
-    return ReportFilter.for_viewer(
-        current_user,
-        date_from=chosen.date_from,
-        date_to=chosen.date_to,
-        scorecard=chosen.scorecard,
-        **unit,
-    )
-
-
-def _stamp(flt: ReportFilter) -> str:
-    start = flt.date_from.isoformat() if flt.date_from else "start"
-    end = flt.date_to.isoformat() if flt.date_to else "now"
-    return f"{flt.scorecard or 'all'}-{start}-{end}"
+    return chosen_filter(request.args, current_user, strict=True)[0]
 
 
 def _by_code(model: type[Branch] | type[StaffMember], code: str) -> int:
@@ -106,16 +67,16 @@ def visit_pdf_download(visit_id: int) -> Response:
 @roles_required(*MANAGERS)
 def branch_pdf_download(code: str) -> Response:
     branch = get_branch(_by_code(Branch, code))
-    flt = _filter(_chosen(), branch_id=branch.id)
-    return _pdf(branch_pdf(flt), f"branch-{branch.code}-{_stamp(flt)}.pdf")
+    flt = report_filter(_chosen(), current_user, region=False, branch_id=branch.id)
+    return _pdf(branch_pdf(flt), f"branch-{branch.code}-{flt.stamp}.pdf")
 
 
 @bp.route("/staff/<code>.pdf", endpoint="staff_pdf")
 @roles_required(*MANAGERS)
 def staff_pdf_download(code: str) -> Response:
     member = get_staff_member(_by_code(StaffMember, code))
-    flt = _filter(_chosen(), staff_id=member.id)
-    return _pdf(staff_pdf(flt), f"coaching-{member.code}-{_stamp(flt)}.pdf")
+    flt = report_filter(_chosen(), current_user, region=False, staff_id=member.id)
+    return _pdf(staff_pdf(flt), f"coaching-{member.code}-{flt.stamp}.pdf")
 
 
 def branch_count(flt: ReportFilter) -> int:
@@ -128,17 +89,11 @@ def branch_count(flt: ReportFilter) -> int:
 @bp.route("/compare.pdf", endpoint="compare_pdf")
 @roles_required(*MANAGERS)
 def compare_pdf_download() -> Response:
-    chosen = _chosen()
-    flt = _filter(chosen, region_id=chosen.region_id)
-    name = f"comparison-{_stamp(flt)}.pdf"
-    limit = int(
-        current_app.config.get("REPORT_JOB_MIN_BRANCHES")
-        or os.environ.get("REPORT_JOB_MIN_BRANCHES")
-        or DEFAULT_JOB_MIN_BRANCHES
-    )
-    if branch_count(flt) <= limit:
+    flt = report_filter(_chosen(), current_user)
+    name = f"comparison-{flt.stamp}.pdf"
+    if branch_count(flt) <= current_app.config["REPORT_JOB_MIN_BRANCHES"]:
         return _pdf(compare_pdf(flt), name)
-    title = f"Branch comparison, {period_label(flt)}"
+    title = f"Branch comparison, {flt.period_label}"
     status = start_job("compare", current_user.id, title, flt, filename=name)
     return redirect(url_for("reports.report_job", job_id=status.id))  # type: ignore[return-value]
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from audit.config import PROJECT_ROOT
-from audit.demo.activity import ACTIVITY_COUNTS as ACTIVITY_COUNTS
 from audit.demo.activity import generate_activity
-from audit.demo.visits import DAYS_BACK, generate_visits
+from audit.demo.profiles import DAYS_BACK
+from audit.demo.story import ACTIVITY_COUNTS as ACTIVITY_COUNTS
+from audit.demo.visits import generate_visits
 from audit.extensions import db
 from audit.models import AuditEvent, Branch, Region, Role, ScorecardVersion, StaffMember, User
 from audit.scorecards.fileformat import load_file

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from audit.actions.service import branch_actions, is_overdue, owner_name
-from audit.documents.common import VisitLine, period_label, recent_visits, scorecard_label
+from audit.documents.common import VisitLine, recent_visits, scorecard_label
 from audit.documents.render import build_html, render_pdf
 from audit.models import Action
 from audit.reporting.appeals import AppealFigures, appeal_figures
@@ -149,7 +149,7 @@ def branch_html(flt: ReportFilter) -> str:
         report=report,
         title="Branch report",
         subtitle=report.summary.unit.label,
-        period=period_label(flt),
+        period=flt.period_label,
         trend_svg=trend_chart(trend_values(report.trend), target=target),
         sections_svg=section_bars(
             section_bar_values(report.sections, report.company_sections.values())

@@ -1,4 +1,5 @@
-"""``flask report``: PDF reports from the command line, and the RQ worker for report jobs.
+"""``flask report``: PDF reports from the command line, and the reporting rollups (the
+worker that runs report jobs joins the group from :mod:`audit.jobs.cli`).
 
     flask --app wsgi report visit 42 --out visit.pdf
     flask --app wsgi report branch LDS01 --scorecard branch-visit \
@@ -6,6 +7,7 @@
     flask --app wsgi report staff S0051 --out coaching.pdf
     flask --app wsgi report compare --region North --out north.pdf
     flask --app wsgi report worker            # runs report jobs queued on REDIS_URL
+    flask --app wsgi report rebuild-rollups   # after loading data behind the app's back
 
 The command line acts as an administrator: every region, and the visit
 report with the shopper's identity.
@@ -14,7 +16,7 @@ report with the shopper's identity.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from sqlalchemy import select
 from audit.extensions import db
 from audit.models import Branch, Region, Scorecard, StaffMember, Visit, VisitStatus
 from audit.reporting import ReportFilter
+from audit.reporting.periods import parse_filter
+from audit.reporting.rollups import rebuild_rollups
 
 report_cli = AppGroup("report", help="PDF reports, report jobs and the reporting rollups.")
 
@@ -47,24 +51,26 @@ def _options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
 def _filter(
     scorecard: str | None, date_from: datetime | None, date_to: datetime | None, **unit: Any
 ) -> ReportFilter:
-    if (
-        scorecard is not None
-        and db.session.scalar(select(Scorecard.id).where(Scorecard.slug == scorecard)) is None
-    ):
+    """The options read by the same rules as a dashboard's query string (dates in range,
+    a scorecard that exists); the command line sees every region."""
+    if date_from and date_to and date_from > date_to:
+        raise click.ClickException("the period ends before it starts")
+    args = {"period": "custom" if date_from or date_to else "all", "scorecard": scorecard or "all"}
+    args |= {k: v.date().isoformat() for k, v in (("from", date_from), ("to", date_to)) if v}
+    slugs = dict(db.session.execute(select(Scorecard.slug, Scorecard.title)).tuples().all())
+    chosen = parse_filter(
+        args, today=datetime.now(UTC).date(), scorecards=slugs, default_scorecard=None
+    )
+    if scorecard is not None and scorecard not in slugs:
         raise click.ClickException(f"there is no scorecard '{scorecard}'")
-    try:
-        return ReportFilter(
-            date_from=_day(date_from), date_to=_day(date_to), scorecard=scorecard, **unit
-        )
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    if chosen.errors:
+        raise click.ClickException(" ".join(chosen.errors))
+    return ReportFilter(
+        date_from=chosen.date_from, date_to=chosen.date_to, scorecard=chosen.scorecard, **unit
+    )
 
 
 def _write(out: Path, data: bytes) -> None:
@@ -149,20 +155,9 @@ def compare_command(
     _write(out, compare_pdf(_filter(scorecard, date_from, date_to, region_id=region_id), progress))
 
 
-@report_cli.command("worker")
-@click.option("--burst", is_flag=True, help="Run the queued jobs, then stop.")
-def worker_command(burst: bool) -> None:
-    """Run an RQ worker for report jobs (needs REDIS_URL)."""
-    from rq import SimpleWorker
-
-    from audit.jobs.reports import redis_url, rq_queue
-
-    url = redis_url()
-    if not url:
-        raise click.ClickException(
-            "REDIS_URL is not set: report jobs run inside the web process, no worker is needed"
-        )
-    queue = rq_queue(url)
-    # SimpleWorker runs each job in this process, inside the app context, with the app's own
-    # connection pool: a forked work horse would share the parent's database connections.
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+@report_cli.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Recompute every reporting rollup from the visits (after loading data behind the app)."""
+    rebuild_rollups()
+    db.session.commit()
+    click.echo("Reporting rollups rebuilt.")

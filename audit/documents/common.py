@@ -13,17 +13,6 @@ from audit.reporting.filters import ReportFilter
 from audit.reporting.sql import visit_conditions
 
 
-def period_label(flt: ReportFilter) -> str:
-    """'01 Apr 2026 to 30 Jun 2026', 'All time', 'from 01 Apr 2026'."""
-    if flt.date_from is None and flt.date_to is None:
-        return "All time"
-    start = flt.date_from.strftime("%d %b %Y") if flt.date_from else None
-    end = flt.date_to.strftime("%d %b %Y") if flt.date_to else None
-    if start and end:
-        return f"{start} to {end}"
-    return f"from {start}" if start else f"up to {end}"
-
-
 def scorecard_label(flt: ReportFilter) -> str:
     if flt.scorecard is None:
         return "every scorecard"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.documents.common import period_label, region_names, scorecard_label
+from audit.documents.common import region_names, scorecard_label
 from audit.documents.render import Progress, build_html, no_progress, render_pdf
 from audit.reporting.charts import heatmap_cell_class, trend_chart, trend_values
 from audit.reporting.filters import ReportFilter, UnitKind
@@ -116,7 +116,7 @@ def compare_html(flt: ReportFilter, progress: Progress = no_progress) -> str:
         report=report,
         title="Branch comparison",
         subtitle=report.summary.unit.label,
-        period=period_label(flt),
+        period=flt.period_label,
         trend_svg=trend_chart(trend_values(report.trend), target=target),
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from audit.coaching.service import open_notes_for
 from audit.documents.branch import company_sections as pdf_company_sections
-from audit.documents.common import VisitLine, period_label, recent_visits, scorecard_label
+from audit.documents.common import VisitLine, recent_visits, scorecard_label
 from audit.documents.render import build_html, render_pdf
 from audit.extensions import db
 from audit.models import Answer, CoachingNote, StaffMember, Visit
@@ -248,7 +248,7 @@ def staff_html(flt: ReportFilter) -> str:
         report=report,
         title="Coaching report",
         subtitle=report.summary.unit.label,
-        period=period_label(flt),
+        period=flt.period_label,
         branch_significance=significance(report.summary.figure.interval, report.branch_figure.mean),
         trend_svg=trend_chart(trend_values(report.trend), target=target),
         sections_svg=section_bars(

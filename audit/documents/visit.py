@@ -31,6 +31,7 @@ from audit.models import (
     Visit,
 )
 from audit.scorecards.definition import Question, ScorecardDefinition
+from audit.scorecards.store import definition_of
 from audit.visits.scores import stored_value
 
 #: Review steps worth a line in the report, as a reader names them.
@@ -258,7 +259,7 @@ def visit_report(
     """Everything the visit report shows, from the visit's own rows (a handful of queries)."""
     resources = resources or Resources.from_app()
     identity = shows_identity(viewer)
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     answers = {a.question_key: a for a in visit.answers}
     scores = {s.section_key: s for s in visit.section_scores}
     photos = _photos(visit, resources, identity)

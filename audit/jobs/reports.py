@@ -129,10 +129,7 @@ class JobStore:
 
     @classmethod
     def from_app(cls) -> JobStore:
-        folder = current_app.config.get("REPORTS_FOLDER") or os.path.join(
-            current_app.instance_path, "reports"
-        )
-        return cls(folder)
+        return cls(current_app.config["REPORTS_FOLDER"])
 
     def folder(self, job_id: str) -> Path:
         if not _ID.fullmatch(job_id):
@@ -261,14 +258,12 @@ def _in_thread(app: Flask, job_id: str) -> None:
 
 
 def redis_url() -> str | None:
-    """The app's REDIS_URL (a test sets it, even to None), else the environment's."""
-    if "REDIS_URL" in current_app.config:
-        return current_app.config["REDIS_URL"] or None
-    return os.environ.get("REDIS_URL") or None
+    """The app's REDIS_URL (None: jobs run in a thread pool inside the web process)."""
+    return current_app.config.get("REDIS_URL") or None
 
 
 def queue_name() -> str:
-    return current_app.config.get("REPORT_QUEUE", "reports")
+    return current_app.config["REPORT_QUEUE"]
 
 
 def rq_queue(url: str) -> Any:
@@ -299,7 +294,7 @@ def start_job(
         rq_queue(url).enqueue(rq_entry, status.id, job_timeout=1800, result_ttl=3600)
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        workers = int(app.config.get("REPORT_THREADS", 2))
+        workers = app.config["REPORT_THREADS"]
         _futures[status.id] = _pool(workers).submit(_in_thread, app, status.id)
     return status
 

@@ -22,7 +22,6 @@ from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
     from audit.models.user import User
-    from audit.scorecards.definition import ScorecardDefinition
 
 
 class VersionStatus(enum.StrEnum):
@@ -96,12 +95,6 @@ class ScorecardVersion(db.Model):
     @property
     def is_editable(self) -> bool:
         return self.status is VersionStatus.DRAFT
-
-    def parsed(self) -> ScorecardDefinition:
-        """The typed definition; stored data was validated before it was saved."""
-        from audit.scorecards.store import definition_of
-
-        return definition_of(self)
 
 
 class ScorecardSection(db.Model):

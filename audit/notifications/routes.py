@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-import click
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,19 +12,8 @@ from audit.extensions import db
 from audit.notifications import service as notifications
 
 bp = Blueprint("notifications", __name__)
-bp.cli.help = "Retry notification e-mails that could not be sent."
 
 PER_PAGE = 30
-
-
-@bp.cli.command("send-pending")
-@click.option("--hours", default=24, show_default=True, help="How far back to look.")
-def send_pending_command(hours: int) -> None:
-    """E-mail notifications that could not be mailed (the SMTP server was down)."""
-    if not current_app.config.get("MAIL_SERVER"):
-        raise click.ClickException("MAIL_SERVER is not set; notifications stay in the app.")
-    sent = notifications.deliver_pending(datetime.now(UTC) - timedelta(hours=hours))
-    click.echo(f"{sent} notification e-mail{'s' if sent != 1 else ''} sent.")
 
 
 @bp.app_context_processor

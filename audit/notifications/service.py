@@ -184,7 +184,6 @@ def deliver_pending(since: datetime) -> int:
     return len(sent)
 
 
-@event.listens_for(Session, "before_commit")
 def _prepare_mail(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
@@ -194,7 +193,6 @@ def _prepare_mail(session: Session) -> None:
     session.info.setdefault(_OUTBOX, []).extend(mails)
 
 
-@event.listens_for(Session, "after_commit")
 def _send_mail(session: Session) -> None:
     mails = session.info.pop(_OUTBOX, None)
     settings = _mail_settings()
@@ -210,7 +208,18 @@ def _send_mail(session: Session) -> None:
         log.exception("could not record that %d notification mail(s) were sent", len(sent))
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_mail(session: Session) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop(_OUTBOX, None)
+
+
+def register_mail_hooks() -> None:
+    """Mail queued notifications once their transaction commits, drop them on a rollback
+    (the app factory calls this; calling it again changes nothing)."""
+    for name, listener in (
+        ("before_commit", _prepare_mail),
+        ("after_commit", _send_mail),
+        ("after_rollback", _forget_mail),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -98,7 +98,7 @@ def cache() -> ReportCache:
 
 def cached(name: str, key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, or its result from the last call with the same name, key and data stamp."""
-    size = int(current_app.config.get("REPORT_CACHE_SIZE", DEFAULT_SIZE))
+    size = int(current_app.config.get("REPORT_CACHE_SIZE", DEFAULT_SIZE))  # config.py sets it
     return cache().get_or_compute(name, key, compute, size=size)
 
 

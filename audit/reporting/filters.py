@@ -24,6 +24,24 @@ class _HasRegionScope(Protocol):
     def region_ids(self) -> frozenset[int] | None: ...
 
 
+def period_label(date_from: date | None, date_to: date | None) -> str:
+    """'01 Apr 2026 to 30 Jun 2026', 'All time', 'from 01 Apr 2026', 'up to 30 Jun 2026'."""
+    if date_from is None and date_to is None:
+        return "All time"
+    start = date_from.strftime("%d %b %Y") if date_from else None
+    end = date_to.strftime("%d %b %Y") if date_to else None
+    if start and end:
+        return f"{start} to {end}"
+    return f"from {start}" if start else f"up to {end}"
+
+
+def file_stamp(scorecard: str | None, date_from: date | None, date_to: date | None) -> str:
+    """What a downloaded file's name says of its filter: 'branch-visit-2026-01-01-2026-03-31'."""
+    start = date_from.isoformat() if date_from else "start"
+    end = date_to.isoformat() if date_to else "now"
+    return f"{scorecard or 'all'}-{start}-{end}"
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """Which reportable visits a figure rests on.
@@ -48,6 +66,14 @@ class ReportFilter:
             raise ValueError("the period ends before it starts")
         if self.scope_region_ids is not None and not isinstance(self.scope_region_ids, frozenset):
             object.__setattr__(self, "scope_region_ids", frozenset(self.scope_region_ids))
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.date_from, self.date_to)
+
+    @property
+    def stamp(self) -> str:
+        return file_stamp(self.scorecard, self.date_from, self.date_to)
 
     @classmethod
     def for_viewer(cls, viewer: _HasRegionScope, **fields: object) -> ReportFilter:

@@ -13,11 +13,12 @@ targets are joined at read time exactly as on the direct path.
 
 Kept exactly up to date:
 
-- :func:`rebuild_rollups` recomputes every row (``flask --app wsgi reports
+- :func:`rebuild_rollups` recomputes every row (``flask --app wsgi report
   rebuild-rollups``; run it after loading data behind the application's back);
-- a session hook records every visit a transaction touches — Visit, Answer
-  and VisitSectionScore objects added, changed or deleted, and AuditEvent
-  rows about a visit (the review service changes a visit's status with a
+- session hooks (:func:`register_rollup_hooks`, called by the app factory)
+  record every visit a transaction touches — Visit, Answer and
+  VisitSectionScore objects added, changed or deleted, and AuditEvent rows
+  about a visit (the review service changes a visit's status with a
   Core UPDATE the ORM does not track, and records an event for it) — with the
   (branch, scorecard, month) the visit counted in before the flush and counts
   in after it (none while it is a draft or waits for review); at the end of
@@ -395,7 +396,6 @@ def _keys_of(session: Session, visit_ids: Iterable[int]) -> set[Key]:
     return keys
 
 
-@event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     # The keys touched visits have now, before this flush moves any of them. Until the
     # flush ends, SELECTs it runs (loading a cascade) must not settle: the rows are in flux.
@@ -405,7 +405,6 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
         session.info.setdefault(_KEYS, set()).update(_keys_of(session, ids))
 
 
-@event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, flush_context: Any) -> None:
     # New objects have their ids now; new, dirty and deleted still list this flush's objects.
     ids = _touched(session)
@@ -432,14 +431,12 @@ def _settle(session: Session) -> None:
         session.info.pop(_BUSY, None)
 
 
-@event.listens_for(Session, "after_flush_postexec")
 def _refresh_after_flush(session: Session, flush_context: Any) -> None:
     # Within the flush, so reports read later in the same transaction see the change too.
     session.info.pop(_FLUSHING, None)
     _settle(session)
 
 
-@event.listens_for(Session, "before_commit")
 def _refresh_before_commit(session: Session) -> None:
     session.flush()
     _settle(session)  # what Core statements changed with nothing left to flush
@@ -452,7 +449,6 @@ _VISIT_OF_TABLE: dict[str, Any] = {
 }
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _watch_statements(state: Any) -> None:
     """Core UPDATE/DELETE of visits, answers or section scores through the session: record
     the visits they match (and where those are now); before any ORM SELECT, settle."""
@@ -491,7 +487,6 @@ def _watch_statements(state: Any) -> None:
         session.info.pop(_BUSY, None)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_IDS, None)
@@ -499,6 +494,21 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
         session.info.pop(_BUSY, None)
         session.info.pop(_FLUSHING, None)
         session.info.pop(_REBUILD, None)
+
+
+def register_rollup_hooks() -> None:
+    """Keep the rollups current in every session's transactions (the app factory calls this;
+    calling it again changes nothing)."""
+    for name, listener in (
+        ("before_flush", _before_flush),
+        ("after_flush", _after_flush),
+        ("after_flush_postexec", _refresh_after_flush),
+        ("before_commit", _refresh_before_commit),
+        ("do_orm_execute", _watch_statements),
+        ("after_transaction_end", _after_transaction_end),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 __all__ = [
@@ -510,6 +520,7 @@ __all__ = [
     "rebuild_rollups",
     "rebuild_rollups_on",
     "refresh_rollups",
+    "register_rollup_hooks",
     "rollup_conditions",
     "section_aggregates",
     "visit_figure_columns",

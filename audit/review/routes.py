@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from audit.access import get_visit, roles_required
 from audit.accounts.forms import EmptyForm
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Attachment, ReviewerComment, Role, Visit, VisitStatus
 from audit.review import service
@@ -22,6 +23,7 @@ from audit.review.forms import (
 )
 from audit.review.service import ReviewError
 from audit.scorecards.definition import ScorecardDefinition
+from audit.scorecards.store import definition_of
 from audit.visits.scores import stored_value
 
 bp = Blueprint("review", __name__)
@@ -87,7 +89,7 @@ def _edit_form(key: str, answer_value: str, comment: str, formdata: bool = False
 
 
 def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN003, ANN202
-    definition: ScorecardDefinition = visit.version.parsed()
+    definition: ScorecardDefinition = definition_of(visit.version)
     answers = {a.question_key: a for a in visit.answers}
     editable = visit.status in service.EDITABLE
     open_key = forms.pop("open_key", None)
@@ -147,7 +149,7 @@ def _done(visit_id: int, message: str):  # noqa: ANN202
 
 
 def _refused(visit_id: int, error: ReviewError):  # noqa: ANN202
-    db.session.rollback()
+    refused(error)
     flash(str(error), "danger")
     return redirect(url_for("review.visit", visit_id=visit_id))
 
@@ -235,7 +237,7 @@ def include(visit_id: int):
 @roles_required(*MANAGERS)
 def edit_answer(visit_id: int, key: str):
     visit = _reviewable(visit_id)
-    if visit.version.parsed().question(key) is None:
+    if definition_of(visit.version).question(key) is None:
         abort(404)
     form = _edit_form(key, "", "", formdata=True)
 
@@ -249,10 +251,7 @@ def edit_answer(visit_id: int, key: str):
             visit, key, form.value.data, form.comment.data, current_user, form.reason_text
         )
     except ReviewError as error:
-        db.session.rollback()
-        if error.field in ("value", "comment", "reason"):
-            field = getattr(form, error.field)
-            field.errors = [*field.errors, str(error)]
+        if refused(error, form):
             return again()
         flash(str(error), "danger")
         return redirect(url_for("review.visit", visit_id=visit_id))
@@ -274,8 +273,7 @@ def comments():
         try:
             service.add_comment(form.category.data, form.text.data, current_user)
         except ReviewError as error:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, str(error)]
+            refused(error, form, fallback="text")
         else:
             db.session.commit()
             flash("Comment added to the library.", "success")

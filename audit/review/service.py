@@ -28,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import scope_branches
-from audit.actions.service import propose_for_visit
+from audit.actions.proposals import propose_for_visit
 from audit.assignments.service import mark_completed
 from audit.extensions import db
 from audit.models import (
@@ -44,6 +44,8 @@ from audit.models import (
 from audit.notifications.service import notify
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import SubmissionProblem, submission_problems
+from audit.scorecards.store import definition_of
+from audit.service_errors import FieldError
 from audit.visits.answer_changes import AnswerChangeError, change_answer, checked_value
 from audit.visits.answer_changes import (
     display_value as display_value,  # where answers are written out
@@ -90,15 +92,8 @@ COMMENT_CATEGORIES = {
 # --- errors ------------------------------------------------------------------
 
 
-class ReviewError(ValueError):
-    """Something a reviewer asked for that cannot be done; ``str()`` is for the person.
-
-    ``field`` names the form field the message belongs beside, when there is one.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class ReviewError(FieldError):
+    """Something a reviewer asked for that cannot be done; ``str()`` is for the person."""
 
 
 class ReviewStateError(ReviewError):
@@ -152,7 +147,7 @@ def open_problems(
     """What the visit's answers lack by the submission rules (photos aside: they can't be
     added in review). Empty for a visit as submitted; an edit can open one, e.g. an answer
     that now shows a follow-up question nobody answered."""
-    definition = definition or visit.version.parsed()
+    definition = definition or definition_of(visit.version)
     every_key = frozenset(q.key for q in definition.questions())
     return submission_problems(
         definition, answer_values(visit), comments_of(visit), evidence=every_key
@@ -163,7 +158,7 @@ def approve(visit: Visit, actor: User) -> None:
     """submitted -> approved; its assignment (if it is waiting on this visit) is completed."""
     _require(visit, (V.SUBMITTED,), "approved")
     _guarded_update(visit, (V.SUBMITTED,))  # the answers checked below are the ones approved
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     problems = open_problems(visit, definition)
     if problems:
         texts = {q.key: q.text for q in definition.questions()}
@@ -285,7 +280,7 @@ def edit_answer(
             "A published visit is not edited in review: its answers change only through an appeal."
         )
     _require(visit, EDITABLE, "edited")
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     question = definition.question(question_key)
     if question is None:
         raise ReviewError(f"'{question_key}' is not a question of this scorecard.")

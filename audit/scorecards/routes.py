@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from audit.access import roles_required
 from audit.accounts.forms import EmptyForm
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Role, Scorecard, ScorecardVersion, VersionStatus, record_event
 from audit.scorecards import builder
@@ -284,7 +285,7 @@ def publish(slug: str, number: int):
     try:
         publish_version(version, current_user)
     except ScorecardStateError as exc:
-        db.session.rollback()
+        refused(exc)
         flash(f"Not published: {exc}.", "danger")
         return redirect(_version_url(version))
     db.session.commit()

@@ -5,19 +5,8 @@ the same score wherever they are computed: on submit, in a reviewer's edit, in
 ``flask visits rescore`` and in tests. The rules implemented here are the
 contract in DESIGN.md ("Scoring rules"); nothing is rounded.
 
-Answer values, as the engine sees them (:data:`AnswerValue`):
-
-* yes_no -> ``"yes"`` or ``"no"``
-* scale -> an ``int`` within the question's ``min..max``
-* choice -> an option's label, exactly as written in the scorecard
-* number -> an ``int`` or ``float``
-* nps -> an ``int`` in ``0..10``
-* text -> a ``str``
-* :data:`NA` -> not applicable (only where the question has ``allow_na``)
-* ``None`` -> not answered (yet)
-
-:func:`normalise_value` turns what a form, CSV file or API client sent into
-one of these, or raises :class:`InvalidAnswer` with a message for a person.
+What an answer may be (:data:`AnswerValue`, :data:`NA`, :func:`normalise_value`)
+is :mod:`audit.scorecards.values`; the names are importable from here too.
 """
 
 from __future__ import annotations
@@ -26,14 +15,15 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final, Literal
 
-from audit.scorecards.definition import (
-    MAX_MEASUREMENT,
-    Question,
-    ScorecardDefinition,
-    ShowIfValue,
-    range_text,
+from audit.scorecards.definition import Question, ScorecardDefinition, ShowIfValue
+from audit.scorecards.values import (
+    NA,
+    AnswerValue,
+    Band,
+    InvalidAnswer,
+    as_number,
+    normalise_value,
 )
 
 __all__ = [
@@ -53,42 +43,6 @@ __all__ = [
     "score_visit",
     "submission_problems",
 ]
-
-
-class _NotApplicable:
-    """The type of :data:`NA`; there is only ever one instance."""
-
-    _instance: _NotApplicable | None = None
-
-    def __new__(cls) -> _NotApplicable:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "NA"
-
-    def __reduce__(self) -> str:
-        # Pickling/copying gives back the singleton, so ``value is NA`` keeps working.
-        return "NA"
-
-
-#: "Not applicable": an answer that adds nothing to earned or possible.
-NA: Final = _NotApplicable()
-
-#: A normalised answer; ``None`` means unanswered.
-AnswerValue = str | int | float | _NotApplicable | None
-
-Band = Literal["exceeds", "meets", "below"]
-
-_NA_WORDS: Final = frozenset({"na", "n/a"})
-_YES_NO: Final = ("yes", "no")
-NPS_MIN: Final = 0
-NPS_MAX: Final = 10
-
-
-class InvalidAnswer(ValueError):
-    """A value that is not a valid answer to its question; ``str()`` is for the person."""
 
 
 @dataclass(frozen=True)
@@ -157,136 +111,6 @@ class SubmissionProblem:
     message: str
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _is_blank(raw: object) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
-
-def _is_na_word(raw: object) -> bool:
-    return isinstance(raw, str) and raw.strip().lower() in _NA_WORDS
-
-
-def _as_number(raw: object) -> int | float | None:
-    """A finite int/float from a number or a numeric string; None if it isn't one.
-
-    Booleans are not numbers here (True is not 1 point on a scale). A float or
-    string with a whole value (``3.0``, ``"3"``) becomes an int, so stored and
-    typed values compare and display alike.
-    """
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, float):
-        number = raw
-    elif isinstance(raw, str):
-        text = raw.strip()
-        try:
-            return int(text)
-        except ValueError:
-            pass
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if number.is_integer() else number
-
-
-def _range_text(low: int | None, high: int | None) -> str:
-    return f"{low} to {high}"
-
-
-def normalise_value(question: Question, raw: object) -> AnswerValue:
-    """Turn a submitted value into the engine's :data:`AnswerValue` for ``question``.
-
-    ``None``, ``""`` and blank strings mean unanswered (``None``). :data:`NA`,
-    and the words "na"/"n/a" in any case, mean N/A, but only when the question
-    allows N/A. For a choice question an option whose label is exactly the
-    value wins over the N/A words. Raises :class:`InvalidAnswer` naming the
-    allowed values when ``raw`` is not a valid answer.
-    """
-    if _is_blank(raw):
-        return None
-    qtype = question.type
-    if qtype == "choice" and isinstance(raw, str):
-        for candidate in (raw, raw.strip()):
-            if question.option(candidate) is not None:
-                return candidate
-    # "n/a" is ordinary text for a text question that does not allow N/A.
-    if raw is NA or (_is_na_word(raw) and (qtype != "text" or question.allow_na)):
-        if question.allow_na:
-            return NA
-        raise InvalidAnswer("N/A is not allowed for this question; give an answer")
-
-    if qtype == "yes_no":
-        if isinstance(raw, bool):
-            return "yes" if raw else "no"
-        if isinstance(raw, str) and raw.strip().lower() in _YES_NO:
-            return raw.strip().lower()
-        raise InvalidAnswer(f"Answer yes or no, not {_describe(raw)}")
-
-    if qtype == "choice":
-        labels = ", ".join(repr(o.label) for o in question.options)
-        raise InvalidAnswer(f"{_describe(raw)} is not one of the options: {labels}")
-
-    if qtype in ("scale", "nps"):
-        if qtype == "nps":
-            low, high = NPS_MIN, NPS_MAX
-        else:
-            low, high = question.min, question.max
-        number = _as_number(raw)
-        if not isinstance(number, int):
-            raise InvalidAnswer(
-                f"Give a whole number from {_range_text(low, high)}, not {_describe(raw)}"
-            )
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise InvalidAnswer(f"{number} is outside {_range_text(low, high)}")
-        return number
-
-    if qtype == "number":
-        number = _as_number(raw)
-        if number is None:
-            raise InvalidAnswer(f"Give a number, not {_describe(raw)}")
-        low, high = question.min, question.max
-        unit = f" {question.unit}" if question.unit else ""
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise InvalidAnswer(f"{_describe(raw)} is outside {range_text(low, high)}{unit}")
-        if abs(number) > MAX_MEASUREMENT:
-            raise InvalidAnswer(
-                f"This number is beyond what a measurement can be (±{MAX_MEASUREMENT:,}); check it"
-            )
-        return number
-
-    if qtype == "text":
-        if isinstance(raw, str):
-            return raw
-        raise InvalidAnswer(f"Give some text, not {_describe(raw)}")
-
-    raise InvalidAnswer(f"Unknown question type {qtype!r}")  # pragma: no cover
-
-
-def _describe(raw: object) -> str:
-    if raw is NA:
-        return "N/A"
-    if isinstance(raw, str):
-        return repr(raw if len(raw) <= 40 else raw[:37] + "…")
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int) and abs(raw) >= 10**15:
-        return f"a {len(str(abs(raw)))}-digit number"
-    if isinstance(raw, float) and abs(raw) >= 1e15:
-        return f"{raw:.3g}"
-    if isinstance(raw, int | float):
-        return str(raw)
-    return f"a {type(raw).__name__}"
-
-
 # --------------------------------------------------------------------------- show_if
 
 
@@ -302,7 +126,7 @@ def _show_if_matches(controller: Question, value: AnswerValue, wanted: ShowIfVal
             wanted = "yes" if wanted else "no"
         return isinstance(wanted, str) and wanted.strip().lower() == value
     if controller.type in ("scale", "number", "nps"):
-        number = _as_number(wanted)
+        number = as_number(wanted)
         return number is not None and isinstance(value, int | float) and number == value
     return wanted == value
 

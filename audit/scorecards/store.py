@@ -30,9 +30,10 @@ from audit.models import (
 )
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.fileformat import DefinitionError, definition_from_data, definition_to_data
+from audit.service_errors import FieldError
 
 
-class ScorecardStateError(ValueError):
+class ScorecardStateError(FieldError):
     """An operation that the version's state does not allow."""
 
 

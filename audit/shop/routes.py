@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from audit.access import get_branch, get_visit, roles_required, scope_branches
 from audit.accounts.forms import EmptyForm
 from audit.assignments.service import assignments_for_shopper
-from audit.errors import signed_out_answer, storage_unavailable
+from audit.errors import refused, signed_out_answer, storage_unavailable
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -45,7 +45,8 @@ from audit.models import (
 from audit.photos.images import UploadRefused
 from audit.photos.uploads import file_store, send_photo
 from audit.scorecards.scoring import hidden_questions
-from audit.shop import service
+from audit.scorecards.store import definition_of
+from audit.shop import attachments, reading, service
 from audit.shop.assets import versioned_static
 from audit.shop.forms import AuditForm, MalformedDraft, StartForm, draft_from_form, draft_from_json
 from audit.shop.service import (
@@ -113,7 +114,7 @@ def home():
     return render_template(
         "shop/home.html",
         assignments=assignments,
-        visits=service.visits_for(current_user),
+        visits=reading.visits_for(current_user),
         start_form=StartForm(formdata=None),
         accept_form=EmptyForm(formdata=None),
         branches=_audit_branches() if current_user.role is Role.ASSESSOR else [],
@@ -162,11 +163,11 @@ def start(assignment_id: int):
         visit = service.start_visit(assignment, current_user, form.position())
         db.session.commit()
     except VisitStateError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "danger")
         return redirect(url_for("shop.home"))
-    except IntegrityError:  # a double tap started it a moment ago
-        db.session.rollback()
+    except IntegrityError as error:  # a double tap started it a moment ago
+        refused(error)
         visit = db.session.get(Assignment, assignment_id).visit
         if visit is None:
             raise
@@ -181,7 +182,7 @@ def new_audit():
         (b.id, f"{b.name} · {b.region.name}") for b in _audit_branches()
     ]
     form.scorecard.choices = [(0, "— choose a questionnaire —")] + [
-        (c.id, c.title) for c in service.published_scorecards()
+        (c.id, c.title) for c in reading.published_scorecards()
     ]
     if request.method == "GET" and request.args.get("branch", type=int):
         form.branch.data = get_branch(request.args.get("branch", type=int)).id
@@ -190,11 +191,11 @@ def new_audit():
         scorecard = db.get_or_404(Scorecard, form.scorecard.data)
         try:
             visit = service.start_audit(branch, scorecard, current_user, form.position())
-        except OutOfScope:
-            db.session.rollback()
+        except OutOfScope as error:
+            refused(error)
             abort(403)
         except VisitStateError as error:
-            db.session.rollback()
+            refused(error)
             form.scorecard.errors = [*form.scorecard.errors, str(error)]
         else:
             db.session.commit()
@@ -206,9 +207,9 @@ def new_audit():
 
 
 def _render_form(visit: Visit, errors: dict[str, list[str]] | None = None, status: int = 200):
-    service.load_for_form(visit.id)
-    definition = visit.version.parsed()
-    values = service.values_for_form(visit)
+    reading.load_for_form(visit.id)
+    definition = definition_of(visit.version)
+    values = reading.values_for_form(visit)
     photos: dict[str | None, list[Attachment]] = {}
     for attachment in visit.attachments:
         photos.setdefault(attachment.question_key, []).append(attachment)
@@ -245,13 +246,13 @@ def visit(visit_id: int):
     # Without JavaScript the whole form is posted: save it, then send it if asked.
     if not EmptyForm().validate_on_submit():
         abort(400)
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     try:
         problems = service.save_draft(
             visit, draft_from_form(request.form, definition), current_user
         )
     except VisitStateError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "warning")
         return redirect(url_for("shop.visit", visit_id=visit.id))
     errors: dict[str, list[str]] = {}
@@ -270,13 +271,13 @@ def visit(visit_id: int):
     try:
         service.submit(visit, request.form.get("client_token", ""), current_user)
         db.session.commit()
-    except SubmissionRefused as refused:
-        db.session.rollback()
-        for item in refused.problems:
+    except SubmissionRefused as missing:
+        refused(missing)
+        for item in missing.problems:
             errors.setdefault(item.key, []).append(item.message)
         return _render_form(visit, errors, 422)
     except VisitError as error:
-        db.session.rollback()
+        refused(error)
         flash(str(error), "danger")
     return redirect(url_for("shop.visit", visit_id=visit.id))
 
@@ -284,7 +285,7 @@ def visit(visit_id: int):
 def _plain_uploads(visit: Visit) -> list[tuple[str, str]]:
     """Photos chosen in the plain form: PREFIX-KEY-photo fields and the visit's own."""
     refused: list[tuple[str, str]] = []
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     fields: list[tuple[str, str | None, AttachmentKind]] = [
         (f"answer-{q.key}-photo", q.key, AttachmentKind.PHOTO)
         for q in definition.questions()
@@ -312,7 +313,7 @@ def _plain_uploads(visit: Visit) -> list[tuple[str, str]]:
 def draft(visit_id: int):
     """The saved draft and a fresh CSRF token (the phone calls it after a sign-in)."""
     visit = get_visit(visit_id)
-    return {**service.draft_state(visit), "csrf_token": generate_csrf()}
+    return {**reading.draft_state(visit), "csrf_token": generate_csrf()}
 
 
 @bp.route("/visits/<int:visit_id>/draft", methods=["POST"])
@@ -327,8 +328,8 @@ def save_draft(visit_id: int):
         return _not_editable(visit)
     try:
         problems = service.save_draft(visit, data, current_user)
-    except VisitStateError:  # sent while this save was on its way: it changes nothing
-        db.session.rollback()
+    except VisitStateError as error:  # sent while this save was on its way: it changes nothing
+        refused(error)
         return _not_editable(visit)
     missing = service.missing_items(visit)
     db.session.commit()
@@ -374,21 +375,21 @@ def submit(visit_id: int):
                     "missing": _missing_json(missing),
                 }, 422
         already = service.submit(visit, token, current_user)
-    except SubmissionRefused as refused:
+    except SubmissionRefused as missing_items:
         db.session.commit()  # the final draft is kept; only sending waits
         return {
             "error": "missing",
             "message": "A few things are still missing.",
-            "missing": _missing_json(refused.problems),
+            "missing": _missing_json(missing_items.problems),
         }, 422
     except VisitStateError as error:
-        db.session.rollback()
+        refused(error)
         visit = get_visit(visit_id)
         if service.already_submitted(visit, token):  # a double tap: the other one sent it
             return {**done, "already": True}
         return {"error": NOT_EDITABLE, "message": str(error), **done}, 409
     except VisitError as error:
-        db.session.rollback()
+        refused(error)
         return {"error": "bad_request", "message": str(error)}, 400
     db.session.commit()
     return {**done, "already": already}
@@ -420,7 +421,7 @@ def _store_upload(
 ) -> tuple[Attachment, bool]:
     max_bytes = current_app.config["MAX_PHOTO_MB"] * 1024 * 1024
     data = upload.stream.read(max_bytes + 1)
-    return service.add_attachment(
+    return attachments.add_attachment(
         visit,
         data,
         user=current_user,
@@ -457,17 +458,17 @@ def upload(visit_id: int):
             visit, upload, request.form.get("question_key") or None, kind, captured_hint
         )
         db.session.commit()
-    except UploadRefused as refused:
-        db.session.rollback()
-        return {"error": "refused", "message": str(refused)}, refused.status
+    except UploadRefused as not_a_photo:
+        refused(not_a_photo)
+        return {"error": "refused", "message": str(not_a_photo)}, not_a_photo.status
     except StorageUnavailable as failure:
-        db.session.rollback()
+        refused(failure)
         return storage_unavailable(failure)
-    except VisitStateError:
-        db.session.rollback()
+    except VisitStateError as error:
+        refused(error)
         return _not_editable(visit)
     except VisitError as error:
-        db.session.rollback()
+        refused(error)
         return {"error": "refused", "message": str(error)}, 400
     return _attachment_json(attachment), 201 if created else 200
 
@@ -501,14 +502,14 @@ def delete_attachment(attachment_id: int):
     visit = item.visit
     wants_json = request.accept_mimetypes.best == "application/json"
     try:
-        service.delete_attachment(item, current_user, file_store())
-    except VisitStateError:
-        db.session.rollback()
+        attachments.delete_attachment(item, current_user, file_store())
+    except VisitStateError as error:
+        refused(error)
         if wants_json:
             return _not_editable(visit)
         abort(409)
     except VisitError as error:
-        db.session.rollback()
+        refused(error)
         if wants_json:
             return {"error": "gone", "message": str(error)}, 404
         abort(404)

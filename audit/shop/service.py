@@ -1,4 +1,7 @@
-"""A visit's life in the field: start, draft, attach photos, submit; nothing here knows of requests.
+"""A visit's life in the field: start, draft, submit; nothing here knows of requests.
+
+Photos and receipts are in :mod:`audit.shop.attachments`, what the pages read in
+:mod:`audit.shop.reading`.
 
 Life of a visit as the shopper sees it::
 
@@ -18,12 +21,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
 from audit.assignments.service import AssignmentStateError, mark_submitted
@@ -31,29 +33,23 @@ from audit.extensions import db
 from audit.models import (
     Assignment,
     AssignmentStatus,
-    Attachment,
-    AttachmentKind,
     Branch,
     Scorecard,
-    ScorecardVersion,
     StaffMember,
     User,
-    VersionStatus,
     Visit,
     VisitStatus,
     record_event,
 )
-from audit.photos.images import CONTENT_TYPE, ProcessedImage, process_image
-from audit.photos.uploads import store_image
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
-    NA,
     InvalidAnswer,
     SubmissionProblem,
     normalise_value,
     submission_problems,
 )
-from audit.storage.files import FileStore, delete_when_committed
+from audit.scorecards.store import definition_of
+from audit.service_errors import FieldError
 from audit.visits.lock import lock_visit
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 
@@ -86,7 +82,7 @@ DETAILS_SECTION = "@details"
 # --- errors ------------------------------------------------------------------
 
 
-class VisitError(ValueError):
+class VisitError(FieldError):
     """Something a shopper asked for that cannot be done; ``str()`` is for them."""
 
 
@@ -323,7 +319,7 @@ def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProb
     saved. Unknown question keys are reported, never stored.
     """
     require_editable(visit)
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     question_ids = {q.key: q.id for q in visit.version.questions}
     problems: list[SubmissionProblem] = []
 
@@ -391,7 +387,7 @@ def evidence_keys(visit: Visit) -> set[str]:
 
 def missing_items(visit: Visit, definition: ScorecardDefinition | None = None) -> list[MissingItem]:
     """Everything that stops the visit being sent, in form order (empty when ready)."""
-    definition = definition or visit.version.parsed()
+    definition = definition or definition_of(visit.version)
     items: list[MissingItem] = []
     if visit.started_at is None:
         items.append(
@@ -460,7 +456,7 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         raise not_editable(visit)
     if visit.status is V.RETURNED and visit.client_token == token:
         raise VisitStateError("This visit was returned to you; reload the page to send it again.")
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     missing = missing_items(visit, definition)
     if missing:
         raise SubmissionRefused(missing)
@@ -488,181 +484,3 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         assignment_status=assignment_status,
     )
     return False
-
-
-# --- photos and receipts -------------------------------------------------------------
-
-
-def add_attachment(
-    visit: Visit,
-    data: bytes,
-    *,
-    user: User,
-    store: FileStore,
-    max_bytes: int,
-    question_key: str | None = None,
-    kind: AttachmentKind = AttachmentKind.PHOTO,
-    original_name: str = "",
-    captured_hint: datetime | None = None,
-) -> tuple[Attachment, bool]:
-    """Check and store one photo; returns (attachment, created).
-
-    The same photo sent again for the same place (a retried upload) gives back
-    the attachment already stored. ``captured_hint`` is the capture time the
-    phone read before shrinking the photo; the file's own EXIF time wins.
-    Raises :class:`audit.photos.images.UploadRefused` for anything that is not a photo and
-    :class:`audit.storage.files.StorageUnavailable` when it cannot be stored; the files are
-    kept only if the caller commits.
-    """
-    check_editable(visit)
-    if question_key is not None:
-        question = visit.version.parsed().question(question_key)
-        if question is None:
-            raise VisitError("This question is not on the form.")
-        if question.evidence == "none":
-            raise VisitError("This question does not take photos.")
-    image: ProcessedImage = process_image(data, max_bytes)  # the slow part, before the lock
-    require_editable(visit)
-    if len(visit.attachments) >= MAX_ATTACHMENTS:
-        raise VisitError(f"A visit can have at most {MAX_ATTACHMENTS} photos.")
-    for existing in visit.attachments:
-        if (
-            existing.sha256 == image.sha256
-            and existing.question_key == question_key
-            and existing.kind is kind
-        ):
-            return existing, False
-    name, thumb = store_image(image, store)  # kept only if this transaction commits
-    captured = image.captured_at
-    if captured is None and captured_hint is not None:
-        if captured_hint <= datetime.now(UTC) + CLOCK_SKEW:
-            captured = captured_hint
-    attachment = Attachment(
-        question_key=question_key,
-        kind=kind,
-        original_name=(original_name or "")[:255],
-        stored_name=name,
-        thumb_name=thumb,
-        content_type=CONTENT_TYPE,
-        size=len(image.data),
-        sha256=image.sha256,
-        width=image.width,
-        height=image.height,
-        captured_at=captured,
-        uploaded_by=user,
-    )
-    visit.attachments.append(attachment)
-    db.session.flush()
-    record_event(
-        user,
-        "visit.attachment_added",
-        visit,
-        attachment_id=attachment.id,
-        question_key=question_key,
-        kind=kind.value,
-        size=attachment.size,
-    )
-    return attachment, True
-
-
-def delete_attachment(attachment: Attachment, user: User, store: FileStore) -> None:
-    """Remove a photo from a visit still being filled in; its files go once the caller
-    has committed."""
-    visit = attachment.visit
-    require_editable(visit)
-    if attachment not in visit.attachments:
-        raise VisitError("This photo has already been removed.")
-    delete_when_committed(store, attachment.stored_name, attachment.thumb_name)
-    record_event(
-        user,
-        "visit.attachment_deleted",
-        visit,
-        attachment_id=attachment.id,
-        question_key=attachment.question_key,
-    )
-    visit.attachments.remove(attachment)
-    db.session.flush()
-
-
-# --- reading -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Home:
-    returned: list[Visit]
-    drafts: list[Visit]
-    sent: list[Visit]
-
-
-def visits_for(user: User, recent: int = 10) -> Home:
-    """The user's own visits, as their home page groups them (no scores are loaded)."""
-    base = (
-        select(Visit)
-        .where(Visit.visitor_id == user.id)
-        .options(joinedload(Visit.branch), joinedload(Visit.scorecard))
-    )
-    returned = db.session.scalars(
-        base.where(Visit.status == V.RETURNED).order_by(Visit.updated_at.desc())
-    ).all()
-    drafts = db.session.scalars(
-        base.where(Visit.status == V.DRAFT).order_by(Visit.updated_at.desc())
-    ).all()
-    sent = db.session.scalars(
-        base.where(Visit.status.in_(SENT))
-        .order_by(Visit.submitted_at.desc().nulls_last(), Visit.id.desc())
-        .limit(recent)
-    ).all()
-    return Home(list(returned), list(drafts), list(sent))
-
-
-def published_scorecards() -> list[Scorecard]:
-    published = select(ScorecardVersion.scorecard_id).where(
-        ScorecardVersion.status == VersionStatus.PUBLISHED
-    )
-    return list(
-        db.session.scalars(
-            select(Scorecard).where(Scorecard.id.in_(published)).order_by(Scorecard.title)
-        )
-    )
-
-
-def load_for_form(visit_id: int) -> None:
-    """Warm the session with what the form reads, in a few queries instead of one per row."""
-    db.session.scalars(
-        select(Visit)
-        .where(Visit.id == visit_id)
-        .options(
-            selectinload(Visit.answers),
-            selectinload(Visit.attachments),
-            selectinload(Visit.staff),
-            joinedload(Visit.branch).selectinload(Branch.staff),
-            joinedload(Visit.version),
-        )
-    ).all()
-
-
-def draft_state(visit: Visit) -> dict[str, object]:
-    """The saved draft as the phone's JSON (values as the form sends them back)."""
-    return {
-        "answers": {k: v for k, v in values_for_form(visit).items() if v is not None},
-        "comments": comments_of(visit),
-        "staff_ids": [m.id for m in visit.staff],
-        "staff_description": visit.staff_description,
-        "started_at": _iso(visit.started_at),
-        "ended_at": _iso(visit.ended_at),
-        "saved_at": _iso(visit.draft_saved_at),
-        "status": visit.status.value,
-    }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
-
-
-def form_value(value: object) -> object:
-    """A stored value as the form shows it ("na" for N/A)."""
-    return "na" if value is NA else value
-
-
-def values_for_form(visit: Visit) -> Mapping[str, object]:
-    return {k: form_value(v) for k, v in answer_values(visit).items()}

@@ -28,6 +28,7 @@ from audit.scorecards.scoring import (
     normalise_value,
     submission_problems,
 )
+from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 
@@ -90,7 +91,7 @@ def check_change(
 ) -> PendingChange:
     """Check that setting ``value`` (normalised) and ``comment`` (None keeps the answer's)
     changes something and keeps the scorecard's comment rule; writes nothing."""
-    definition = definition or visit.version.parsed()
+    definition = definition or definition_of(visit.version)
     answer = visit.answer(question.key)
     old_value = stored_value(answer)
     old_comment = answer.comment if answer is not None else ""

@@ -25,6 +25,7 @@ from audit.models import (
 )
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import NA, AnswerValue, VisitScore, score_visit
+from audit.scorecards.store import definition_of
 
 NUMERIC_TYPES = frozenset({"scale", "number", "nps"})
 
@@ -86,7 +87,7 @@ def store_score(visit: Visit, definition: ScorecardDefinition | None = None) -> 
     Every question gets an Answer row (unanswered and hidden ones too), so that
     per-question figures in reports can count them in SQL.
     """
-    definition = definition or visit.version.parsed()
+    definition = definition or definition_of(visit.version)
     score = score_visit(definition, answer_values(visit))
     question_ids = _question_ids(visit.version)
     by_key = {a.question_key: a for a in visit.answers}
@@ -126,7 +127,7 @@ def store_score(visit: Visit, definition: ScorecardDefinition | None = None) -> 
 
 def score_changed(visit: Visit, definition: ScorecardDefinition | None = None) -> bool:
     """Whether rescoring would change the stored visit figures (reads, writes nothing)."""
-    definition = definition or visit.version.parsed()
+    definition = definition or definition_of(visit.version)
     score = score_visit(definition, answer_values(visit))
     stored = (visit.earned, visit.possible, visit.percent, visit.band, visit.critical_failed)
     fresh = (score.earned, score.possible, score.percent, score.band, score.critical_failed)
@@ -154,7 +155,7 @@ def rescore_visits(scorecard_slug: str | None = None) -> tuple[int, int]:
     for visit in db.session.scalars(query):
         definition = definitions.get(visit.version_id)
         if definition is None:
-            definition = definitions[visit.version_id] = visit.version.parsed()
+            definition = definitions[visit.version_id] = definition_of(visit.version)
         checked += 1
         if score_changed(visit, definition):
             before = visit.percent

@@ -6,8 +6,8 @@ import re
 
 from audit.extensions import db
 from audit.models import Role
+from tests.builders import make_user
 from tests.conftest import TEST_PASSWORD
-from tests.factories import make_user
 from tests.reporting.dataset import CARD, build
 
 

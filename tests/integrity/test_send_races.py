@@ -34,8 +34,8 @@ from audit.models import (
 )
 from audit.shop.service import DraftData, save_draft, start_visit
 from audit.visits.scores import answer_values, comments_of, score_changed
+from tests.builders import make_branch, make_staff, make_user, publish_card
 from tests.conftest import TEST_PASSWORD
-from tests.factories import make_branch, make_staff, make_user, publish_card
 from tests.served import serve
 
 CARD = {

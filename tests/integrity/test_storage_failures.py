@@ -25,10 +25,11 @@ from sqlalchemy import func, select
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Attachment, Role, User, Visit
 from audit.photos.images import process_image
-from audit.shop.service import add_attachment, start_visit
+from audit.shop.attachments import add_attachment
+from audit.shop.service import start_visit
 from audit.storage.files import FileStore, delete_when_committed, keep_if_committed
+from tests.builders import make_branch, make_user, publish_card
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
-from tests.factories import make_branch, make_user, publish_card
 from tests.images import noisy_jpeg
 
 PAGE = 4096

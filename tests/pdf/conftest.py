@@ -37,7 +37,7 @@ from audit.models import (
     VisitStatus,
 )
 from audit.storage.files import FileStore
-from tests.factories import make_user
+from tests.builders import make_user
 from tests.reporting.dataset import Org, Reference, build
 
 SHOPPER_NAME = "Sally Quartermaine"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import Role, Visit, VisitStatus
-from tests.factories import make_branch, make_region, make_staff, make_user
+from tests.builders import make_branch, make_region, make_staff, make_user
 from tests.pdf.conftest import SHOPPER_EMAIL, SHOPPER_NAME
 from tests.reporting.dataset import add_visits, build_org
 

@@ -33,8 +33,8 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
+from tests.builders import make_staff, make_user
 from tests.conftest import AuthActions
-from tests.factories import make_staff, make_user
 from tests.pdf.conftest import SHOPPER_EMAIL, SHOPPER_NAME
 from tests.pdf.small import build_small
 

@@ -29,6 +29,7 @@ from audit.documents import (
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember, User, Visit
 from audit.reporting import ReportFilter
+from audit.scorecards.store import definition_of
 from tests.pdf.conftest import (
     PHOTO_ORIGINAL,
     REVIEWER_NAME,
@@ -118,7 +119,7 @@ def test_every_page_says_page_x_of_y_under_a_header(world: World, key: str) -> N
 def test_visit_report_shows_every_answer_sections_photo_and_history(world: World) -> None:
     pdf = rendered(world, "visit-manager")
     visit = db.session.get(Visit, world.visit_id)
-    definition = visit.version.parsed()
+    definition = definition_of(visit.version)
     text = pdf.flat
     assert f"Visit report #{visit.id}" in text
     assert visit.branch.name in text

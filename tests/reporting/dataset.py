@@ -38,7 +38,7 @@ from audit.scorecards.scoring import NA, VisitScore, nps, score_visit
 from audit.scorecards.store import find_version, save_definition
 from audit.visits.export import VisitFilter, export_json
 from audit.visits.imports import import_file
-from tests.factories import make_branch, make_region, make_staff
+from tests.builders import make_branch, make_region, make_staff
 
 ROOT = Path(__file__).resolve().parents[2]
 CARD = "branch-visit"

@@ -11,8 +11,7 @@ from audit.extensions import db
 from audit.models import Role
 from audit.reporting import ReportFilter, appeal_figures
 from audit.review import service as review
-from tests.factories import make_user
-from tests.test_review_service import import_visits, make_world
+from tests.builders import import_visits, make_user, make_world
 
 MAY = {"date_from": date(2026, 5, 1), "date_to": date(2026, 5, 31)}
 

@@ -50,9 +50,10 @@ from audit.reporting.regions import region_figures
 from audit.reporting.rollups import direct_queries, reads_rollups, rebuild_rollups
 from audit.review import service as review
 from audit.review.service import ReviewError
+from audit.scorecards.store import definition_of
 from audit.visits.imports import import_file
 from audit.visits.scores import rescore_visits
-from tests.factories import make_user
+from tests.builders import make_user
 from tests.reporting.dataset import CARD, _answers, _visit_time, build
 
 TABLES = (VisitMonthStats, SectionMonthStats, QuestionMonthStats)
@@ -169,7 +170,7 @@ class Ops:
             review.publish(visit, self.manager)
 
     def _other_value(self, visit: Visit) -> tuple[str, str] | None:
-        definition = visit.version.parsed()
+        definition = definition_of(visit.version)
         keys = [q.key for q in definition.questions() if q.type == "yes_no" and q.scored]
         answer = visit.answer(self.rng.choice(keys)) if keys else None
         if answer is None or answer.hidden or answer.is_na:

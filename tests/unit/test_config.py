@@ -37,3 +37,56 @@ def test_secure_cookie_flag(tmp_path, monkeypatch):
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
     assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+#: A value for every variable .env.example documents, different from its default.
+DOCUMENTED = {
+    "DATABASE_URL": "postgresql://u@h/db",
+    "SECRET_KEY": "from-the-environment",
+    "SESSION_COOKIE_SECURE": "1",
+    "SESSION_HOURS": "3",
+    "MAX_UPLOAD_MB": "5",
+    "UPLOAD_FOLDER": "/srv/uploads",
+    "MAX_PHOTO_MB": "4",
+    "GZIP_RESPONSES": "0",
+    "LOGIN_THROTTLE_WINDOW_MINUTES": "30",
+    "LOGIN_THROTTLE_PER_ACCOUNT": "9",
+    "LOGIN_THROTTLE_PER_ADDRESS": "99",
+    "MAIL_SERVER": "smtp.example.org",
+    "MAIL_PORT": "587",
+    "MAIL_USE_TLS": "1",
+    "MAIL_USERNAME": "mailer",
+    "MAIL_PASSWORD": "secret",
+    "MAIL_FROM": "audit@example.org",
+    "MAIL_TIMEOUT": "3",
+    "APP_URL": "https://audit.example.org",
+    "REDIS_URL": "redis://127.0.0.1:6379/5",
+    "REPORT_QUEUE": "pdfs",
+    "REPORT_THREADS": "5",
+    "REPORT_JOB_MIN_BRANCHES": "12",
+    "REPORTS_FOLDER": "/srv/reports",
+    "REPORT_CACHE_SIZE": "0",
+}
+
+
+def documented_variables() -> set[str]:
+    from audit.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / ".env.example").read_text()
+    return {
+        line.split("=", 1)[0].lstrip("# ").strip()
+        for line in text.splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].strip().isupper()
+    }
+
+
+def test_every_documented_variable_changes_its_setting(tmp_path, monkeypatch):
+    assert documented_variables() == set(DOCUMENTED)
+    for name in DOCUMENTED:
+        monkeypatch.delenv(name, raising=False)
+    defaults = settings_from_env(tmp_path)
+    for name, value in DOCUMENTED.items():
+        monkeypatch.setenv(name, value)
+        changed = {k for k, v in settings_from_env(tmp_path).items() if defaults.get(k) != v}
+        monkeypatch.delenv(name)
+        assert changed, f"{name}={value} changes no setting"

@@ -11,7 +11,7 @@ from audit import create_app
 from audit.access import ALL_ROLES
 from audit.extensions import db
 from audit.models import Role
-from tests.factories import make_branch, make_staff, make_user
+from tests.builders import make_branch, make_staff, make_user
 
 #: Endpoints anyone may reach without signing in.
 PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}

@@ -10,12 +10,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from audit.actions import service
+from audit.actions import proposals
 from audit.extensions import db
 from audit.models import Action, ActionStatus, ActionUpdate, AuditEvent, Role
-from tests.factories import make_staff, make_user
+from tests.builders import FULL, import_visits, make_staff, make_user, make_world
 from tests.images import jpeg
-from tests.test_review_service import FULL, import_visits, make_world
 
 FAILED = {**FULL, "greeted": "no"}
 SLOW = {**FULL, "empathy": 5, "wait": 9}
@@ -27,7 +26,7 @@ def ids(app, tmp_path):
     with app.app_context():
         world = make_world()
         (visit,) = import_visits({"external_id": "V1", "answers": FAILED, "status": "approved"})
-        (action,) = service.propose_for_visit(visit)
+        (action,) = proposals.propose_for_visit(visit)
         member = make_staff(world.leeds, name="Olive Owner")
         member.user = make_user(Role.STAFF)
         other = make_staff(world.leeds)

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import AuditEvent, Role, User
-from tests.factories import make_region, make_user
+from tests.builders import make_region, make_user
 
 
 def _admin(app, auth) -> int:

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from audit.extensions import db
 from audit.models import AnswerChange, Appeal, AppealStatus, Role, Visit
 from audit.review import service as review
-from tests.factories import make_staff, make_user
+from tests.builders import import_visits, make_staff, make_user, make_world
 from tests.images import jpeg
-from tests.test_review_service import import_visits, make_world
 
 
 @pytest.fixture

@@ -10,8 +10,14 @@ from sqlalchemy import func, select
 from audit.assignments.service import today
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, AuditEvent, Role, VisitStatus
-from tests.factories import make_branch, make_region, make_user
-from tests.test_assignment_service import make_assignment, make_visit, published_card
+from tests.builders import (
+    make_assignment,
+    make_branch,
+    make_region,
+    make_user,
+    make_visit,
+    published_card,
+)
 
 S = AssignmentStatus
 TODAY = today()

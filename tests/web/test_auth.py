@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import LoginAttempt, Role, User
-from tests.factories import make_user
+from tests.builders import make_user
 
 
 def _user(app, role=Role.MANAGER, **kwargs) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from audit.coaching import recognition, service
 from audit.extensions import db
 from audit.models import AuditEvent, CoachingNote, Kudos, StaffMember, Visit
-from tests.test_coaching_service import SHOPPER_EMAIL, SHOPPER_NAME, make_coaching_world
+from tests.builders import SHOPPER_EMAIL, SHOPPER_NAME, make_coaching_world
 
 #: Text that belongs to someone other than Alice, or to nobody yet: never on her pages.
 FOREIGN = (
@@ -226,7 +226,7 @@ def test_staff_can_hide_from_top_performers(client, auth, app, w):
 
 
 def test_a_staff_account_without_a_staff_record_sees_an_explanation(client, auth, app):
-    from tests.factories import make_user
+    from tests.builders import make_user
 
     with app.app_context():
         email = make_user("staff").email

@@ -25,10 +25,10 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from tests.factories import make_staff, make_user
+from tests.builders import make_staff, make_user
+from tests.pages import get, marked, section
 from tests.pdf.small import build_small
 from tests.reporting.dataset import add_visits
-from tests.web.test_dashboards import get, marked, section
 
 PERIOD = {"period": "custom", "from": "2026-01-01", "to": "2026-11-30", "scorecard": "branch-visit"}
 QUESTION = "greeted_promptly"

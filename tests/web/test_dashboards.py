@@ -11,15 +11,13 @@ import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from html import unescape
-from html.parser import HTMLParser
 from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import event, select
 
-from audit.dashboards.filters import DashboardFilter, parse_filter
-from audit.dashboards.views import ci_text, optional_url
+from audit.dashboards.views import optional_url
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -38,9 +36,12 @@ from audit.models import (
 from audit.reporting import Interval, ReportFilter
 from audit.reporting.cache import cache as report_cache
 from audit.reporting.charts import format_percent
+from audit.reporting.periods import DashboardFilter, parse_filter
 from audit.reporting.visit_list import stream_visit_rows, visit_rows
 from audit.review.service import exclude as exclude_visit
-from tests.factories import make_user
+from audit.templating import interval_text as ci_text
+from tests.builders import make_user
+from tests.pages import get, login, marked, section
 from tests.reporting.dataset import CARD, FIRST_DAY, LAST_DAY, add_branches, build, generate_visits
 
 PERIOD = {
@@ -53,52 +54,6 @@ FLT = ReportFilter(FIRST_DAY, LAST_DAY, CARD)
 
 
 # --------------------------------------------------------------------------- html reading
-
-
-class Marked(HTMLParser):
-    """Text of every element carrying ``data-<name>``, keyed by that attribute's value."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.attr = f"data-{name}"
-        self.found: dict[str, str] = {}
-        self.attrs: dict[str, dict[str, str | None]] = {}
-        self._open: list[tuple[str, str | None, list[str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        key = values.get(self.attr)
-        if key is not None:
-            self.attrs[key] = values
-        if tag in ("br", "img", "input", "meta", "link", "hr"):
-            return
-        self._open.append((tag, key, []))
-
-    def handle_endtag(self, tag: str) -> None:
-        while self._open:
-            open_tag, key, text = self._open.pop()
-            if key is not None:
-                self.found[key] = " ".join(" ".join(text).split())
-            if self._open:
-                self._open[-1][2].extend(text)
-            if open_tag == tag:
-                break
-
-    def handle_data(self, data: str) -> None:
-        if self._open:
-            self._open[-1][2].append(data)
-
-
-def marked(html: str, name: str) -> Marked:
-    parser = Marked(name)
-    parser.feed(html)
-    return parser
-
-
-def section(html: str, start: str, end: str | None = None) -> str:
-    """The part of ``html`` from the heading id ``start`` to ``end``."""
-    tail = html.split(f'id="{start}"', 1)[1]
-    return tail.split(f'id="{end}"', 1)[0] if end else tail
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -116,17 +71,6 @@ def data(ctx):
     manager = make_user(Role.MANAGER, regions=[region])
     db.session.commit()
     return SimpleNamespace(org=org, ref=ref, admin=admin.email, manager=manager.email)
-
-
-def login(client, email: str) -> None:
-    response = client.post("/login", data={"email": email, "password": "correct horse battery"})
-    assert response.status_code == 302
-
-
-def get(client, url: str, **args: str) -> str:
-    response = client.get(url, query_string=args)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 def read_csv(text: str) -> list[dict[str, str]]:

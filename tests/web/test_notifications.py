@@ -12,9 +12,7 @@ from audit.coaching import service
 from audit.extensions import db
 from audit.models import CoachingNote, Notification, Role, User
 from audit.notifications.service import notify
-from tests.factories import make_user
-from tests.test_coaching_service import make_coaching_world
-from tests.test_mailer import smtp_server  # noqa: F401  (the fixture)
+from tests.builders import make_coaching_world, make_user
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember
-from tests.factories import make_branch, make_region, make_staff, make_user
+from tests.builders import make_branch, make_region, make_staff, make_user
 
 
 def _scoped_setup(app):

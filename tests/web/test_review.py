@@ -19,8 +19,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from tests.factories import make_user
-from tests.test_review_service import PARTLY, import_visits, make_world
+from tests.builders import PARTLY, import_visits, make_user, make_world
 
 S = VisitStatus
 

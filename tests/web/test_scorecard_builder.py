@@ -24,8 +24,8 @@ from audit.models import (
 )
 from audit.scorecards import builder
 from audit.scorecards.fileformat import DefinitionError, definition_from_data
-from audit.scorecards.store import find_version
-from tests.factories import make_branch, make_user
+from audit.scorecards.store import definition_of, find_version
+from tests.builders import make_branch, make_user
 
 SLUG = "shop-visit"
 V1 = f"/scorecards/{SLUG}/v1"
@@ -259,7 +259,7 @@ def _make_scored_visit(app, version_number: int = 1) -> int:
 
     with app.app_context():
         version = find_version(SLUG, version_number)
-        definition = version.parsed()
+        definition = definition_of(version)
         visit = Visit(
             scorecard=version.scorecard,
             version=version,

@@ -35,8 +35,8 @@ from audit.review.service import approve, publish, return_to_shopper
 from audit.scorecards.fileformat import definition_from_data
 from audit.scorecards.store import save_definition
 from audit.shop.service import haversine_m
+from tests.builders import make_branch, make_region, make_staff, make_user
 from tests.conftest import TEST_PASSWORD
-from tests.factories import make_branch, make_region, make_staff, make_user
 from tests.images import jpeg, png
 
 TODAY = today()

@@ -1,9 +1,11 @@
-"""The dashboards' filter: period, scorecard and region, read from and written to the URL.
+"""The filter a person chooses (period, scorecard, region), read from and written to a URL.
 
 A dashboard's filter lives in its query string (a GET form), so a view
 can be bookmarked and sent on. :func:`parse_filter` reads it from any
 mapping (``request.args`` in a view, a dict in a test) without touching
-the request; :meth:`DashboardFilter.query` writes it back.
+the request; :meth:`DashboardFilter.query` writes it back. Dashboards, downloads
+and ``flask report`` all read their filter through it
+(:mod:`audit.dashboards.selection`).
 
 Periods are whole calendar months ending with the current one ("last 3
 months" in November is 1 September to 30 November), so the previous
@@ -17,6 +19,8 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+
+from audit.reporting.filters import file_stamp, period_label
 
 PRESETS: dict[str, str] = {
     "3m": "Last 3 months",
@@ -62,11 +66,11 @@ class DashboardFilter:
 
     @property
     def period_label(self) -> str:
-        if self.date_from is None and self.date_to is None:
-            return "All time"
-        start = self.date_from.strftime("%d %b %Y") if self.date_from else "the start"
-        end = self.date_to.strftime("%d %b %Y") if self.date_to else "today"
-        return f"{start} to {end}"
+        return period_label(self.date_from, self.date_to)
+
+    @property
+    def stamp(self) -> str:
+        return file_stamp(self.scorecard, self.date_from, self.date_to)
 
 
 def _month_end(day: date) -> date:

@@ -1,0 +1,287 @@
+"""Validator errors -> the form field that holds the value, and the problems panel."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.scorecards.builder.edits import (
+    QuestionEdit,
+)
+from audit.scorecards.builder.fields import (
+    _NUMBER_FIELD_OF_KEY,
+    _QUESTION_FIELD_OF_KEY,
+    COMMON_QUESTION_FIELDS,
+    SECTION_FIELDS,
+    SETTINGS_FIELDS,
+    TYPE_SPECIFIC_FIELDS,
+    Path,
+    _all_questions,
+    _text,
+    get_question,
+    get_section,
+    parse_number,
+    section_keys,
+)
+from audit.scorecards.fileformat import DefinitionError
+
+# --------------------------------------------------------------------------- errors -> fields
+
+
+@dataclass
+class FormProblems:
+    """Validator errors sorted onto a form: beside a field, or above the form."""
+
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+
+    def add(self, name: str | None, message: str) -> None:
+        if name is None:
+            if message not in self.general:
+                self.general.append(message)
+            return
+        messages = self.fields.setdefault(name, [])
+        if message not in messages:
+            messages.append(message)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.general)
+
+
+_MISSING_KEY = re.compile(r"missing required key '([a-z_]+)'")
+
+
+def _missing_key(message: str) -> str | None:
+    match = _MISSING_KEY.search(message)
+    return match.group(1) if match else None
+
+
+def settings_problems(
+    errors: Iterable[DefinitionError], fields: Sequence[str] = SETTINGS_FIELDS
+) -> FormProblems:
+    """The errors a settings form owns: everything outside ``sections``.
+
+    ``fields`` names the form's fields (the new-scorecard form adds ``slug``).
+    """
+    problems = FormProblems()
+    for error in errors:
+        path = error.path
+        if path and path[0] == "sections":
+            continue
+        if not path:
+            missing = _missing_key(error.message)
+            if missing == "sections" or "'sections'" in error.message:
+                continue
+            if missing in fields:
+                problems.add(missing, _required_message(missing))
+            else:
+                problems.add(None, error.message)
+            continue
+        name = path[0]
+        problems.add(name if name in fields else None, error.message)
+    return problems
+
+
+def section_problems(errors: Iterable[DefinitionError], s: int) -> FormProblems:
+    """The errors a section form owns: the section's own keys, not its questions."""
+    problems = FormProblems()
+    for error in errors:
+        path = error.path
+        if path[:2] != ("sections", s):
+            continue
+        tail = path[2:]
+        if tail and tail[0] == "questions":
+            continue
+        if not tail:
+            missing = _missing_key(error.message)
+            if missing == "questions":
+                continue
+            if missing in SECTION_FIELDS:
+                problems.add(missing, _required_message(missing))
+            else:
+                problems.add(None, error.message)
+            continue
+        name = tail[0]
+        problems.add(name if name in SECTION_FIELDS else None, error.message)
+    return problems
+
+
+def question_problems(
+    errors: Iterable[DefinitionError], s: int, q: int, edit: QuestionEdit | None = None
+) -> FormProblems:
+    """The errors a question form owns, each beside the field that holds the value."""
+    problems = FormProblems()
+    if edit is not None:
+        for name, messages in edit.problems.items():
+            for message in messages:
+                problems.add(name, message)
+    prefix = ("sections", s, "questions", q)
+    for error in errors:
+        if error.path[:4] != prefix:
+            continue
+        name, message = _question_field(error.path[4:], error.message, edit)
+        problems.add(name, message)
+    return problems
+
+
+def _question_field(tail: Path, message: str, edit: QuestionEdit | None) -> tuple[str | None, str]:
+    if not tail:
+        missing = _missing_key(message)
+        if missing is not None:
+            name = _field_of_key(missing, edit)
+            if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
+                return name, _required_message(missing)
+        if "needs 'target'" in message:
+            return (
+                "target_max",
+                "give the range that earns the points: a minimum, a maximum or both",
+            )
+        return None, message
+    head = tail[0]
+    if head == "options":
+        if len(tail) > 1 and isinstance(tail[1], int):
+            line = _line_for(edit.option_lines if edit else None, tail[1])
+            return "options", f"line {line}: {message}"
+        return "options", message
+    if head == "labels":
+        if len(tail) > 1 and edit is not None:
+            point = tail[1]
+            line = edit.label_lines.get(point) or edit.label_lines.get(str(point))
+            if line is None and isinstance(point, str):
+                number = parse_number(point)
+                line = edit.label_lines.get(number) if isinstance(number, int) else None
+            if line is not None:
+                return "scale_labels", f"line {line}: {message}"
+        return "scale_labels", message
+    if head == "target":
+        if len(tail) > 1 and tail[1] in ("min", "max"):
+            return f"target_{tail[1]}", message
+        return "target_max", message
+    if head == "show_if":
+        if len(tail) > 1 and tail[1] == "question":
+            return "show_if_question", message
+        return "show_if_values", message
+    name = _field_of_key(str(head), edit)
+    if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
+        return name, message
+    return None, message
+
+
+def _field_of_key(key: str, edit: QuestionEdit | None) -> str:
+    """The form field that holds a question's file key (min and max differ by type)."""
+    if edit is not None and edit.question.get("type") == "number" and key in _NUMBER_FIELD_OF_KEY:
+        return _NUMBER_FIELD_OF_KEY[key]
+    return _QUESTION_FIELD_OF_KEY.get(key, key)
+
+
+def _line_for(lines: Sequence[int] | None, index: int) -> int:
+    if lines and 0 <= index < len(lines):
+        return lines[index]
+    return index + 1
+
+
+_REQUIRED_MESSAGES = {
+    "options": "a choice question needs its options, one per line: Label | points",
+    "min": "a scale question needs its lowest point",
+    "max": "a scale question needs its highest point",
+}
+
+
+def _required_message(key: str) -> str:
+    return _REQUIRED_MESSAGES.get(key, f"'{key}' is required")
+
+
+def duplicate_key_problem(
+    data: Mapping[str, Any], key: object, s: int, q: int | None
+) -> str | None:
+    """A message when another question uses ``key`` (the validator reports only the later one)."""
+    if not isinstance(key, str) or not key:
+        return None
+    for qs, qq, question in _all_questions(data):
+        if (qs, qq) == (s, q) or question.get("key") != key:
+            continue
+        section = get_section(data, qs) or {}
+        where = section.get("title") or section.get("key") or f"section {qs + 1}"
+        return (
+            f"'{key}' is already the key of question {qq + 1} in '{where}'; "
+            "answers are stored by key, so keys must be unique across the scorecard"
+        )
+    return None
+
+
+def duplicate_section_key_problem(
+    data: Mapping[str, Any], key: object, s: int | None
+) -> str | None:
+    if not isinstance(key, str) or not key:
+        return None
+    if key in section_keys(data, skip=s):
+        return f"'{key}' is already the key of another section; section keys must be unique"
+    return None
+
+
+# --------------------------------------------------------------------------- the problems panel
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a draft, with where it is and which page fixes it."""
+
+    message: str
+    where: str
+    #: ("settings",), ("section", s), ("question", s, q) or ("sections",).
+    target: tuple[Any, ...]
+
+
+def locate(data: Mapping[str, Any], errors: Iterable[DefinitionError]) -> list[Problem]:
+    """Describe each error's place in words and name the builder page that fixes it."""
+    problems = []
+    for error in errors:
+        path = error.path
+        if len(path) >= 4 and path[0] == "sections" and path[2] == "questions":
+            s, q = path[1], path[3]
+            if isinstance(s, int) and isinstance(q, int) and get_question(data, s, q) is not None:
+                question = get_question(data, s, q) or {}
+                label = question.get("key") or _short(question.get("text")) or "(new)"
+                detail = _detail(path[4:])
+                problems.append(
+                    Problem(
+                        error.message,
+                        f"Section {s + 1}, question {q + 1} ({label}){detail}",
+                        ("question", s, q),
+                    )
+                )
+                continue
+        if len(path) >= 2 and path[0] == "sections" and isinstance(path[1], int):
+            s = path[1]
+            if get_section(data, s) is not None:
+                section = get_section(data, s) or {}
+                label = section.get("title") or section.get("key") or "(untitled)"
+                problems.append(
+                    Problem(error.message, f"Section {s + 1} ({label})", ("section", s))
+                )
+                continue
+        if path and path[0] == "sections" or "'sections'" in error.message:
+            problems.append(Problem(error.message, "Sections", ("sections",)))
+            continue
+        problems.append(Problem(error.message, "Settings", ("settings",)))
+    return problems
+
+
+def _detail(tail: Path) -> str:
+    if not tail:
+        return ""
+    words = {
+        "min": "scale min",
+        "max": "scale max",
+        "labels": "labels",
+        "show_if": "show if",
+    }
+    head = tail[0]
+    return f", {words.get(str(head), str(head))}"
+
+
+def _short(text: object, length: int = 40) -> str:
+    value = _text(text)
+    return value if len(value) <= length else value[: length - 1] + "…"
