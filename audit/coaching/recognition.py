@@ -22,10 +22,10 @@ from audit.models import (
 from audit.notifications.service import notify
 from audit.reporting import ReportFilter
 from audit.reporting.sql import rank_mean, visit_conditions
-from audit.service_errors import FieldError
+from audit.service_errors import TEXT_MAX, FieldError
 from audit.settings import get_setting
 
-MESSAGE_MAX = 2000
+MESSAGE_MAX = TEXT_MAX
 QUOTE_MAX = 4000
 KUDOS_LINK = "/coaching/me#kudos"
 

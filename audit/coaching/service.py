@@ -31,7 +31,7 @@ from audit.models import (
     record_event,
 )
 from audit.notifications.service import notify
-from audit.service_errors import FieldError
+from audit.service_errors import TEXT_MAX, FieldError
 
 __all__ = [
     "CoachingError",
@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 BODY_MAX = 5000
-GOAL_MAX = 2000
+GOAL_MAX = TEXT_MAX
 
 #: Visit statuses a note or kudos may be written from (reviewed; the staff see it once published).
 COACHABLE = (VisitStatus.APPROVED, VisitStatus.PUBLISHED)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 import enum
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
+
+from audit.reporting.months import add_months, is_whole_months, month_keys, months_between
 
 
 class UnitKind(enum.StrEnum):
@@ -42,8 +43,25 @@ def file_stamp(scorecard: str | None, date_from: date | None, date_to: date | No
     return f"{scorecard or 'all'}-{start}-{end}"
 
 
+class PeriodWords:
+    """How a filter with ``date_from``, ``date_to`` and ``scorecard`` reads to a person
+    and in a file name (shared by :class:`ReportFilter` and the dashboards' filter)."""
+
+    date_from: date | None
+    date_to: date | None
+    scorecard: str | None
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.date_from, self.date_to)
+
+    @property
+    def stamp(self) -> str:
+        return file_stamp(self.scorecard, self.date_from, self.date_to)
+
+
 @dataclass(frozen=True)
-class ReportFilter:
+class ReportFilter(PeriodWords):
     """Which reportable visits a figure rests on.
 
     Dates are inclusive calendar dates in UTC; ``None`` leaves that end open.
@@ -66,14 +84,6 @@ class ReportFilter:
             raise ValueError("the period ends before it starts")
         if self.scope_region_ids is not None and not isinstance(self.scope_region_ids, frozenset):
             object.__setattr__(self, "scope_region_ids", frozenset(self.scope_region_ids))
-
-    @property
-    def period_label(self) -> str:
-        return period_label(self.date_from, self.date_to)
-
-    @property
-    def stamp(self) -> str:
-        return file_stamp(self.scorecard, self.date_from, self.date_to)
 
     @classmethod
     def for_viewer(cls, viewer: _HasRegionScope, **fields: object) -> ReportFilter:
@@ -132,9 +142,9 @@ class ReportFilter:
         if self.date_from is None or self.date_to is None:
             return None
         start, end = self.date_from, self.date_to
-        if start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]:
-            months = (end.year - start.year) * 12 + end.month - start.month + 1
-            return replace(self, date_from=_add_months(start, -months), date_to=start - _DAY)
+        if is_whole_months(start, end):
+            months = months_between(start, end)
+            return replace(self, date_from=add_months(start, -months), date_to=start - _DAY)
         days = (end - start).days + 1
         return replace(self, date_from=start - timedelta(days=days), date_to=start - _DAY)
 
@@ -142,18 +152,6 @@ class ReportFilter:
 _DAY = timedelta(days=1)
 
 
-def _add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` away from ``day`` (which is a first of the month)."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def month_range(date_from: date, date_to: date) -> list[str]:
     """Every calendar month ``YYYY-MM`` from date_from's to date_to's, inclusive."""
-    months = []
-    index = date_from.year * 12 + date_from.month - 1
-    last = date_to.year * 12 + date_to.month - 1
-    while index <= last:
-        months.append(f"{index // 12:04d}-{index % 12 + 1:02d}")
-        index += 1
-    return months
+    return month_keys(date_from, date_to)

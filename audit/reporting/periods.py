@@ -15,12 +15,12 @@ period benchmark steps back by whole months too; ``custom`` takes any
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from audit.reporting.filters import file_stamp, period_label
+from audit.reporting.filters import PeriodWords
+from audit.reporting.months import add_months, month_end
 
 PRESETS: dict[str, str] = {
     "3m": "Last 3 months",
@@ -36,7 +36,7 @@ ALL_SCORECARDS = "all"
 
 
 @dataclass(frozen=True)
-class DashboardFilter:
+class DashboardFilter(PeriodWords):
     """What a dashboard shows; ``date_from``/``date_to`` are resolved from the period."""
 
     period: str = DEFAULT_PERIOD
@@ -64,26 +64,13 @@ class DashboardFilter:
                 args[key] = str(value)
         return args
 
-    @property
-    def period_label(self) -> str:
-        return period_label(self.date_from, self.date_to)
-
-    @property
-    def stamp(self) -> str:
-        return file_stamp(self.scorecard, self.date_from, self.date_to)
-
-
-def _month_end(day: date) -> date:
-    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
-
 
 def preset_dates(period: str, today: date) -> tuple[date | None, date | None]:
     """The first and last day of a preset period ending with ``today``'s month."""
     if period in PRESET_MONTHS:
-        index = today.year * 12 + today.month - 1 - (PRESET_MONTHS[period] - 1)
-        return date(index // 12, index % 12 + 1, 1), _month_end(today)
+        return add_months(today, 1 - PRESET_MONTHS[period]), month_end(today)
     if period == "ytd":
-        return date(today.year, 1, 1), _month_end(today)
+        return date(today.year, 1, 1), month_end(today)
     return None, None
 
 

@@ -36,7 +36,6 @@ import calendar
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
 from itertools import chain
 from typing import Any
 
@@ -73,6 +72,7 @@ from audit.models import (
     VisitSectionScore,
 )
 from audit.reporting.filters import ReportFilter
+from audit.reporting.months import month_key, month_span
 from audit.reporting.sql import (
     RANK_DECIMALS,
     branch_conditions,
@@ -105,8 +105,7 @@ def direct_queries() -> Iterator[None]:
         _direct.reset(token)
 
 
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+month_of = month_key  # the name the rollup queries read best
 
 
 def reads_rollups(flt: ReportFilter) -> bool:
@@ -307,13 +306,6 @@ def rebuild_rollups() -> None:
 # --- keeping them up to date -------------------------------------------------------------
 
 
-def _month_span(month: str) -> tuple[datetime, datetime]:
-    year, number = int(month[:4]), int(month[5:7])
-    start = datetime(year, number, 1, tzinfo=UTC)
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    return start, end
-
-
 def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
     """Recompute the rollup rows of ``keys`` (branch_id, scorecard_id, month) from the visits."""
     ordered = sorted(set(keys))
@@ -329,7 +321,7 @@ def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
         chunk = ordered[first : first + _CHUNK]
         visits = []
         for branch, card, month in chunk:
-            start, end = _month_span(month)
+            start, end = month_span(month)
             visits.append(
                 and_(
                     Visit.branch_id == branch,

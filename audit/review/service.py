@@ -45,7 +45,7 @@ from audit.notifications.service import notify
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import SubmissionProblem, submission_problems
 from audit.scorecards.store import definition_of
-from audit.service_errors import FieldError
+from audit.service_errors import TEXT_MAX, FieldError
 from audit.visits.answer_changes import AnswerChangeError, change_answer, checked_value
 from audit.visits.answer_changes import (
     display_value as display_value,  # where answers are written out
@@ -59,7 +59,7 @@ V = VisitStatus
 EDITABLE = (V.SUBMITTED, V.APPROVED)
 #: Statuses in which a visit can be left out of reporting.
 EXCLUDABLE = (V.SUBMITTED, V.APPROVED, V.PUBLISHED)
-REASON_MAX = 2000
+REASON_MAX = TEXT_MAX
 
 #: The queue's filters (query string ``status``); "excluded" is the flag, whatever the status.
 QUEUE_FILTERS = ("submitted", "returned", "approved", "published", "excluded")

@@ -9,19 +9,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from audit.scorecards.fileformat.schema import SCORECARD_KEYS, SECTION_KEYS
+
 Data = dict[str, Any]
 Path = tuple[str | int, ...]
 
-SETTINGS_FIELDS: tuple[str, ...] = (
-    "title",
-    "description",
-    "channel",
-    "target",
-    "excellence",
-    "critical_fail",
-    "comment_on_fail",
-)
-SECTION_FIELDS: tuple[str, ...] = ("key", "title", "weight", "target")
+#: The settings form edits the card's own keys but its slug (fixed) and sections.
+SETTINGS_FIELDS: tuple[str, ...] = tuple(k for k in SCORECARD_KEYS if k not in ("slug", "sections"))
+SECTION_FIELDS: tuple[str, ...] = tuple(k for k in SECTION_KEYS if k != "questions")
 #: Question keys every type has, in file order; the builder form uses the same names.
 COMMON_QUESTION_FIELDS: tuple[str, ...] = (
     "key",

@@ -1,0 +1,45 @@
+"""Calendar months, the unit reports are cut in: one place for their arithmetic."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime
+
+
+def add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` away from ``day``'s month (negative: earlier)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def is_whole_months(start: date, end: date) -> bool:
+    """True when ``start`` is a first of the month and ``end`` a last one."""
+    return start.day == 1 and end == month_end(end)
+
+
+def months_between(start: date, end: date) -> int:
+    """How many calendar months ``start``'s month to ``end``'s month spans, both counted."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def month_key(day: date) -> str:
+    """``YYYY-MM``, the month as the rollups key it."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_keys(date_from: date, date_to: date) -> list[str]:
+    """Every month ``YYYY-MM`` from date_from's to date_to's, inclusive."""
+    return [month_key(add_months(date_from, n)) for n in range(months_between(date_from, date_to))]
+
+
+def month_span(key: str) -> tuple[datetime, datetime]:
+    """The first instant of month ``YYYY-MM`` and the first instant after it, in UTC."""
+    first = date(int(key[:4]), int(key[5:7]), 1)
+    start = datetime(first.year, first.month, 1, tzinfo=UTC)
+    after = add_months(first, 1)
+    return start, datetime(after.year, after.month, 1, tzinfo=UTC)
