@@ -41,6 +41,7 @@ from audit.models import (
 from audit.review import service
 from audit.review.service import ReviewError, ReviewStateError, Signal, trust_signals
 from tests.builders import (
+    FULL,
     PARTLY,
     import_visits,
     make_staff,
@@ -337,6 +338,43 @@ def test_a_comment_only_edit_is_recorded_without_moving_the_score(world, visit):
     assert (change.old_comment, change.new_comment) == ("", "Listened well")
     assert change.percent_before == change.percent_after
     assert visit.answer("empathy").comment == "Listened well"
+
+
+def test_an_answer_that_changes_sides_takes_a_new_comment_with_it(world):
+    """A comment written for a failed answer cannot stay beside a pass, nor a note of praise
+    beside a fail: the staff portal would list the criticism under "What went well"."""
+    (visit,) = import_visits(
+        {
+            "external_id": "C1",
+            "answers": {**FULL, "greeted": "no"},
+            "comments": {"greeted": "Nobody looked up.", "empathy": "Kind and patient."},
+        }
+    )
+    with pytest.raises(ReviewError, match="now earns full points") as error:
+        service.edit_answer(visit, "greeted", "yes", None, world.manager, "CCTV shows a wave")
+    assert error.value.field == "comment" and "Nobody looked up." in str(error.value)
+    db.session.rollback()
+    visit = db.session.get(Visit, visit.id)
+    change = service.edit_answer(visit, "greeted", "yes", "", world.manager, "CCTV shows a wave")
+    assert (change.old_comment, change.new_comment) == ("Nobody looked up.", "")
+    assert visit.answer("greeted").comment == ""
+    # Empathy 4 of 5 loses points; moved to 5 of 5, the words written for a 4 are rewritten.
+    with pytest.raises(ReviewError, match="now earns full points"):
+        service.edit_answer(visit, "empathy", "5", None, world.manager, "Recount")
+    db.session.rollback()
+    visit = db.session.get(Visit, visit.id)
+    rewritten = service.edit_answer(
+        visit, "empathy", "5", "Kind, patient, named the next step.", world.manager, "Recount"
+    )
+    assert rewritten.new_comment == "Kind, patient, named the next step."
+
+
+def test_an_answer_that_stays_on_its_side_keeps_its_comment(world):
+    (visit,) = import_visits(
+        {"external_id": "C2", "answers": PARTLY, "comments": {"outcome": "Only half answered."}}
+    )
+    change = service.edit_answer(visit, "outcome", "Not at all", None, world.manager, "Recheck")
+    assert change.new_comment == "Only half answered."  # still a failure: the words still fit
 
 
 def test_comment_on_fail_holds_for_reviewer_edits(world):

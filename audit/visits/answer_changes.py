@@ -26,6 +26,7 @@ from audit.scorecards.scoring import (
     AnswerValue,
     InvalidAnswer,
     normalise_value,
+    question_earned,
     submission_problems,
 )
 from audit.scorecards.store import definition_of
@@ -98,6 +99,19 @@ def check_change(
     new_comment = old_comment if comment is None else comment.strip()
     if old_value == value and new_comment == old_comment:
         raise AnswerChangeError(unchanged, field="value")
+    if (
+        old_comment
+        and new_comment == old_comment
+        and _full(question, old_value) != _full(question, value)
+    ):
+        # The shopper's words were about the old answer: kept beside the new one they would
+        # praise a failure or criticise a pass (on the staff portal, in the PDFs).
+        now = "now earns full points" if _full(question, value) else "now loses points"
+        raise AnswerChangeError(
+            f"The answer {now}, so its comment (“{_short(old_comment)}”) no longer fits: "
+            "rewrite it for the new answer or clear it. The old comment stays in the history.",
+            field="comment",
+        )
     values = {**answer_values(visit), question.key: value}
     comments = {**comments_of(visit), question.key: new_comment}
     every_key = frozenset(q.key for q in definition.questions())  # photos can't be added now
@@ -105,6 +119,18 @@ def check_change(
         if problem.key == question.key:
             raise AnswerChangeError(problem.message, field="comment")
     return PendingChange(visit, definition, question, value, old_value, old_comment, new_comment)
+
+
+def _full(question: Question, value: AnswerValue) -> bool:
+    """Whether ``value`` earns the question's full points (never for an unscored question,
+    an N/A or no answer)."""
+    if not question.scored or value is None or value is NA:
+        return False
+    return question_earned(question, value) >= question.possible
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def apply_change(

@@ -208,6 +208,12 @@ def test_critical_fail_action_coaching_appeal_and_amendment(live_server, new_pho
     reason = "The branch-only ISA poster shows 4%: the offer was honoured."
     reviewer.get_by_label("Why the answer changes").fill(reason)
     reviewer.get_by_role("button", name="Amend and re-score").tap()
+    # The shopper's complaint was about the refused offer: it cannot stay beside a pass.
+    refusal = reviewer.locator(".invalid-feedback", has_text="no longer fits")
+    refusal.wait_for()
+    assert reviewer.get_by_label("Why the answer changes").input_value() == reason  # kept
+    reviewer.get_by_label("Comment").fill("")
+    reviewer.get_by_role("button", name="Amend and re-score").tap()
     flash(reviewer, "Answer amended and recorded.")
     assert reviewer.locator("#appeal-status").inner_text().startswith("Amended")
 
