@@ -21,6 +21,7 @@ from audit.extensions import db
 from audit.models import (
     Assignment,
     AssignmentStatus,
+    AuditEvent,
     Branch,
     Region,
     Role,
@@ -275,3 +276,23 @@ def make_visit(card, branch, visitor, when: date, status=VisitStatus.SUBMITTED, 
     db.session.add(visit)
     db.session.flush()
     return visit
+
+
+# --- reading what happened ----------------------------------------------------------------
+
+
+def audit_events(subject_type: str, subject_id: int) -> list[AuditEvent]:
+    """The audit events about one record, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def event_actions(subject: object) -> list[str]:
+    """What was done to a record (``visit.approved``, ...), oldest first."""
+    table = subject.__tablename__  # type: ignore[attr-defined]
+    return [event.action for event in audit_events(table, subject.id)]  # type: ignore[attr-defined]

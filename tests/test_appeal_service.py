@@ -21,7 +21,7 @@ from audit.models import (
 )
 from audit.review import service as review
 from audit.settings import set_setting
-from tests.builders import import_visits, make_staff, make_user, make_world
+from tests.builders import audit_events, import_visits, make_staff, make_user, make_world
 
 
 @pytest.fixture
@@ -48,16 +48,6 @@ def visit(world) -> Visit:
     return visit
 
 
-def events(subject_type: str, subject_id: int) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
-            .order_by(AuditEvent.id)
-        )
-    )
-
-
 # --- raising ------------------------------------------------------------------------------
 
 
@@ -67,7 +57,7 @@ def test_named_staff_member_raises_an_appeal_and_reviewers_are_told(world, visit
     )
     db.session.commit()
     assert appeal.status is AppealStatus.OPEN and appeal.raised_by_id == world.adviser_user.id
-    (event,) = events("appeals", appeal.id)
+    (event,) = audit_events("appeals", appeal.id)
     assert event.action == "appeal.raised" and event.actor_id == world.adviser_user.id
     told = set(
         db.session.scalars(select(Notification.user_id).where(Notification.kind == "appeal.raised"))
@@ -150,7 +140,7 @@ def test_uphold_changes_no_number_and_records_the_reason(world, visit, appeal):
     assert appeal.decision_note == "The shopper's comment is specific"
     assert appeal.answer_change_id is None
     assert db.session.scalars(select(AnswerChange)).all() == []
-    assert events("appeals", appeal.id)[-1].action == "appeal.upheld"
+    assert audit_events("appeals", appeal.id)[-1].action == "appeal.upheld"
     note = db.session.scalars(
         select(Notification).where(Notification.kind == "appeal.decided")
     ).one()
@@ -171,11 +161,11 @@ def test_amend_rescores_and_records_the_change(world, visit, appeal):
     assert change.changed_by_id == world.north_manager.id and change.changed_at is not None
     assert change.percent_before == pytest.approx(26.5 / 29 * 100)
     assert change.percent_after == pytest.approx(100.0)
-    visit_event = events("visits", visit.id)[-1]
+    visit_event = audit_events("visits", visit.id)[-1]
     assert visit_event.action == "visit.answer_amended"
     assert visit_event.details["change_id"] == change.id
     assert visit_event.actor_id == world.north_manager.id
-    assert events("appeals", appeal.id)[-1].action == "appeal.amended"
+    assert audit_events("appeals", appeal.id)[-1].action == "appeal.amended"
     # The outcome is shown on the visit.
     (view,) = service.appeals_for_visit(visit.id)
     assert view.change == change and view.question_text == "Empathy"

@@ -20,10 +20,11 @@ from audit.coaching import portal, recognition, service
 from audit.coaching.recognition import RecognitionError
 from audit.coaching.service import CoachingError, NoteFilter
 from audit.extensions import db
-from audit.models import AuditEvent, CoachingNote, Kudos, Notification, Visit
+from audit.models import CoachingNote, Kudos, Notification, Visit
 from tests.builders import (
     EXCELLENT,
     FULL,
+    audit_events,
     import_visits,
     make_coaching_world,
     make_staff,
@@ -36,13 +37,7 @@ def world(ctx) -> SimpleNamespace:
 
 
 def events(subject_type: str, subject_id: int) -> list[tuple[str, int | None]]:
-    return list(
-        db.session.execute(
-            select(AuditEvent.action, AuditEvent.actor_id)
-            .where(AuditEvent.subject_type == subject_type, AuditEvent.subject_id == subject_id)
-            .order_by(AuditEvent.id)
-        ).tuples()
-    )
+    return [(e.action, e.actor_id) for e in audit_events(subject_type, subject_id)]
 
 
 def inbox(user) -> list[tuple[str, str]]:

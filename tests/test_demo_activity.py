@@ -44,6 +44,7 @@ from audit.review.service import queue_counts
 from audit.scorecards.scoring import score_visit
 from audit.scorecards.store import definition_of
 from audit.visits.scores import answer_values
+from tests.builders import event_actions
 from tests.conftest import DATABASES, _empty_postgres, database_url, make_app
 
 
@@ -82,19 +83,6 @@ def _user(email: str) -> User:
     return db.session.scalars(select(User).where(User.email == email)).one()
 
 
-def _events(subject: object) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent.action)
-            .where(
-                AuditEvent.subject_type == subject.__tablename__,  # type: ignore[attr-defined]
-                AuditEvent.subject_id == subject.id,  # type: ignore[attr-defined]
-            )
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-    )
-
-
 def _login(app: Flask, email: str) -> FlaskClient:
     client = app.test_client()
     response = client.post("/login", data={"email": email, "password": DEMO_PASSWORD})
@@ -128,9 +116,9 @@ def test_the_shopper_has_offered_accepted_and_overdue_assignments(demo):
     assert accepted.window_start <= today <= accepted.window_end <= today + timedelta(days=7)
     (overdue,) = by_status[AssignmentStatus.OVERDUE]
     assert overdue.window_end < today
-    assert _events(overdue)[0] == "assignment.created"
-    assert {"assignment.accepted", "assignment.overdue"} <= set(_events(overdue))
-    assert "assignment.accepted" in _events(accepted)
+    assert event_actions(overdue)[0] == "assignment.created"
+    assert {"assignment.accepted", "assignment.overdue"} <= set(event_actions(overdue))
+    assert "assignment.accepted" in event_actions(accepted)
     for assignment in mine:
         assert assignment.created_by is not None and assignment.created_by.role.value == "manager"
         if assignment.lockout_overridden:
@@ -159,7 +147,7 @@ def test_actions_cover_their_whole_life(demo):
     } <= statuses
     assert {a.kind.value for a in all_actions} >= {"critical", "recurring"}
     for action in all_actions:
-        events = _events(action)
+        events = event_actions(action)
         assert events[0] in ("action.proposed", "action.created"), events
         if action.status is ActionStatus.DISMISSED:
             assert action.dismiss_reason and "action.dismissed" in events
@@ -206,7 +194,7 @@ def test_the_staff_member_has_notes_kudos_and_an_appeal(demo):
     (note,) = acknowledged
     assert note.created_at < note.acknowledged_at
     assert any(r.author_id == user.id for r in note.replies)
-    assert {"coaching_note.acknowledged", "coaching_note.replied"} <= set(_events(note))
+    assert {"coaching_note.acknowledged", "coaching_note.replied"} <= set(event_actions(note))
     kudos = db.session.scalars(select(Kudos).where(Kudos.staff_member_id == member.id)).all()
     assert kudos and all(k.visit is not None and member in k.visit.staff for k in kudos)
     assert db.session.scalars(select(Appeal).where(Appeal.raised_by_id == user.id)).first()
@@ -252,7 +240,7 @@ def test_appeals_open_amended_and_upheld_with_their_records(demo):
     for appeal in appeals:
         assert appeal.visit.status is VisitStatus.PUBLISHED
         assert appeal.created_at > appeal.visit.published_at
-        assert "appeal.raised" in _events(appeal)
+        assert "appeal.raised" in event_actions(appeal)
         if appeal.status is AppealStatus.OPEN:
             assert appeal.decided_by_id is None
             continue

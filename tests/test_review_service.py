@@ -43,6 +43,7 @@ from audit.review.service import ReviewError, ReviewStateError, Signal, trust_si
 from tests.builders import (
     FULL,
     PARTLY,
+    event_actions,
     import_visits,
     make_staff,
     make_user,
@@ -51,16 +52,6 @@ from tests.builders import (
 
 DATA = Path(__file__).parent / "data"
 S = VisitStatus
-
-
-def actions(visit: Visit) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent.action)
-            .where(AuditEvent.subject_type == "visits", AuditEvent.subject_id == visit.id)
-            .order_by(AuditEvent.id)
-        )
-    )
 
 
 def last_event(visit: Visit) -> AuditEvent:
@@ -119,7 +110,7 @@ def test_return_needs_a_reason_the_shopper_reads(world, visit):
         with pytest.raises(ReviewError, match="what to fix") as error:
             service.return_to_shopper(visit, world.manager, blank)
         assert error.value.field == "reason"
-    assert visit.status is S.SUBMITTED and actions(visit) == []
+    assert visit.status is S.SUBMITTED and event_actions(visit) == []
 
     service.return_to_shopper(visit, world.manager, "  The receipt photo is unreadable.  ")
     db.session.commit()
@@ -153,7 +144,7 @@ def test_publish_only_after_approval(world, visit):
     service.publish(visit, world.manager)
     db.session.commit()
     assert visit.status is S.PUBLISHED and visit.published_at is not None
-    assert actions(visit) == ["visit.approved", "visit.published"]
+    assert event_actions(visit) == ["visit.approved", "visit.published"]
     with pytest.raises(ReviewStateError, match="already published"):
         service.publish(visit, world.manager)
 
@@ -213,7 +204,7 @@ def test_exclude_and_include_need_reasons_and_are_recorded(world, visit):
     }
     with pytest.raises(ReviewStateError, match="not excluded"):
         service.include(visit, world.manager, "Again")
-    assert actions(visit) == ["visit.excluded", "visit.included"]
+    assert event_actions(visit) == ["visit.excluded", "visit.included"]
 
 
 def test_an_excluded_visit_is_not_published(world, visit):
@@ -314,7 +305,7 @@ def test_invalid_values_are_refused_and_nothing_changes(world, visit, key, raw, 
     db.session.rollback()
     assert (visit.percent, visit.answer(key).value_text, visit.answer(key).value_number) == before
     assert db.session.scalars(select(AnswerChange)).all() == []
-    assert actions(visit) == []
+    assert event_actions(visit) == []
 
 
 def test_an_edit_that_changes_nothing_is_refused(world, visit):

@@ -257,7 +257,7 @@ def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
             appeal,
             manager,
             better,
-            None,
+            "Confirmed on the CCTV from that afternoon.",  # the shopper's words no longer fit
             "The CCTV from that afternoon confirms it; the shopper missed it.",
         )
         change.changed_at = appeal.decided_at = clock.stamp(decided)
