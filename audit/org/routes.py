@@ -19,6 +19,7 @@ from audit.access import (
 )
 from audit.accounts.forms import EmptyForm
 from audit.csv_files import ImportFailed
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember
 from audit.org.csv_import import (
@@ -277,7 +278,7 @@ def import_csv():
         try:
             result = importer(upload.read(), filename, actor=current_user)
         except ImportFailed as failure:
-            db.session.rollback()
+            refused(failure)  # all or nothing: what the import wrote is undone
             errors = [str(e) for e in failure.errors]
         else:
             db.session.commit()
