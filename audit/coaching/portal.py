@@ -40,6 +40,7 @@ from audit.reporting.sql import (
 )
 from audit.reporting.stats import Figure
 from audit.review.service import display_value
+from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
 #: Tolerance when comparing earned with possible points (they are floats).
@@ -61,6 +62,8 @@ class AnswerLine:
     earned: float | None
     possible: float | None
     comment: str
+    #: "changed by the reviewer" / "changed on appeal" when it changed after it was sent.
+    changed: str = ""
 
     @property
     def scored(self) -> bool:
@@ -87,9 +90,10 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _line(answer: Answer) -> AnswerLine:
+def _line(answer: Answer, marks: dict[tuple[int, str], str]) -> AnswerLine:
     question = answer.question
     return AnswerLine(
+        changed=marks.get((answer.visit_id, answer.question_key), ""),
         section=question.section.title,
         question=question.text,
         value=display_value(stored_value(answer)),
@@ -107,7 +111,8 @@ def answer_lines(visit: Visit) -> list[AnswerLine]:
         .options(joinedload(Answer.question).joinedload(ScorecardQuestion.section))
         .order_by(Answer.position, Answer.id)
     )
-    return [_line(a) for a in answers]
+    marks = change_marks([visit.id])
+    return [_line(a, marks) for a in answers]
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,8 @@ def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback
         .order_by(Visit.visited_at.desc(), Visit.id.desc())
         .limit(limit)
     ).all()
-    return [VisitFeedback(v, [_line(a) for a in v.answers if not a.hidden]) for v in visits]
+    marks = change_marks(v.id for v in visits)
+    return [VisitFeedback(v, [_line(a, marks) for a in v.answers if not a.hidden]) for v in visits]
 
 
 # --- figures --------------------------------------------------------------------------

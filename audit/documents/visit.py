@@ -32,6 +32,7 @@ from audit.models import (
 )
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.store import definition_of
+from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
 #: Review steps worth a line in the report, as a reader names them.
@@ -68,6 +69,8 @@ class AnswerRow:
     hidden: bool
     critical_failed: bool
     photos: tuple[Photo, ...] = ()
+    #: "changed by the reviewer" / "changed on appeal" when it changed after it was sent.
+    changed: str = ""
 
     @property
     def state(self) -> str:
@@ -261,6 +264,7 @@ def visit_report(
     identity = shows_identity(viewer)
     definition = definition_of(visit.version)
     answers = {a.question_key: a for a in visit.answers}
+    marks = change_marks([visit.id])
     scores = {s.section_key: s for s in visit.section_scores}
     photos = _photos(visit, resources, identity)
     sections = []
@@ -283,6 +287,7 @@ def visit_report(
                     hidden=bool(answer and answer.hidden),
                     critical_failed=bool(answer and answer.critical_failed),
                     photos=tuple(photos.get(question.key, ())),
+                    changed=marks.get((visit.id, question.key), ""),
                 )
             )
         score = scores.get(section.key)

@@ -24,6 +24,7 @@ from audit.review.forms import (
 from audit.review.service import ReviewError
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.store import definition_of
+from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
 bp = Blueprint("review", __name__)
@@ -120,6 +121,7 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
         visit=visit,
         definition=definition,
         answers=answers,
+        changed={key: mark for (_, key), mark in change_marks([visit.id]).items()},
         sections={s.section_key: s for s in visit.section_scores},
         question_texts=texts,
         signals=service.trust_signals(visit),

@@ -14,9 +14,12 @@ change is known to be valid and before anything is written (an appeal closes its
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
+
+from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import AnswerChange, User, Visit, record_event
@@ -119,6 +122,24 @@ def check_change(
         if problem.key == question.key:
             raise AnswerChangeError(problem.message, field="comment")
     return PendingChange(visit, definition, question, value, old_value, old_comment, new_comment)
+
+
+#: How an answer changed after it was sent is marked wherever it is shown.
+CHANGE_MARKS: dict[str, str] = {"review": "changed by the reviewer", "appeal": "changed on appeal"}
+
+
+def change_marks(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """How each changed answer of these visits reads, by (visit id, question key): the
+    latest change's source ("changed on appeal"); one query for any number of visits."""
+    ids = sorted(set(visit_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(AnswerChange.visit_id, AnswerChange.question_key, AnswerChange.source)
+        .where(AnswerChange.visit_id.in_(ids))
+        .order_by(AnswerChange.changed_at, AnswerChange.id)
+    )
+    return {(visit_id, key): CHANGE_MARKS.get(source, "changed") for visit_id, key, source in rows}
 
 
 def _full(question: Question, value: AnswerValue) -> bool:

@@ -241,6 +241,10 @@ def test_critical_fail_action_coaching_appeal_and_amendment(live_server, new_pho
     staff.goto(f"{url}/coaching/me")
     assert new_figure in staff.locator("#visits").inner_text()
     assert pct(0) not in staff.locator("#visits").inner_text()
+    staff.goto(f"{url}/coaching/me/visits/{visit_id}")
+    assert "changed on appeal" in staff.locator("main").inner_text()
+    reviewer.goto(f"{url}/review/visits/{visit_id}")
+    assert "changed on appeal" in reviewer.locator(f"#answer-{CRITICAL}").inner_text()
 
     manager.goto(f"{url}/reports/branches/LDS01")
     assert manager.locator("[data-figure=mean] .figure-mean").inner_text() == new_figure
@@ -249,14 +253,15 @@ def test_critical_fail_action_coaching_appeal_and_amendment(live_server, new_pho
     assert response.ok and response.headers["content-type"] == "application/pdf"
     text = pdf_text(response.body())
     assert re.search(rf"{re.escape(new_figure)}\s*VISIT SCORE", text)
-    assert f"{OFFER_TEXT} critical Yes 10 / 10" in text  # the amended answer, full points
+    # The amended answer, full points, marked as changed on appeal.
+    assert f"{OFFER_TEXT} critical Yes changed on appeal 10 / 10" in text
     assert f"Answer changed on appeal Fiona MacLeod {CRITICAL}: no → yes ({reason})" in text
 
     # Amira's own copy: the new figure and answer, and still no shopper.
     response = staff.request.get(f"{url}/reports/visits/{visit_id}.pdf")
     assert response.ok
     text = pdf_text(response.body())
-    assert new_figure in text and f"{OFFER_TEXT} critical Yes 10 / 10" in text
+    assert new_figure in text and f"{OFFER_TEXT} critical Yes changed on appeal 10 / 10" in text
     assert all(hidden not in text for hidden in SHOPPER)
 
     assert errors == []
