@@ -33,6 +33,7 @@ from audit.models import (
 )
 from audit.scorecards.fileformat import definition_from_data, load_file
 from audit.scorecards.store import save_definition
+from audit.shop.service import start_visit
 from audit.visits.imports import RawVisit, import_records
 from tests.conftest import TEST_PASSWORD
 
@@ -261,6 +262,12 @@ def make_assignment(card, branch, shopper, *, start=None, end=None, status=S.OFF
     db.session.add(assignment)
     db.session.flush()
     return assignment
+
+
+def started_draft(card, branch, shopper) -> Visit:
+    """A draft visit the shopper started from an accepted assignment, as the phone does."""
+    assignment = make_assignment(card, branch, shopper, status=S.ACCEPTED)
+    return start_visit(assignment, shopper)
 
 
 def make_visit(card, branch, visitor, when: date, status=VisitStatus.SUBMITTED, **kw) -> Visit:

@@ -428,9 +428,10 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     assert errors == []
 
 
-def test_an_expired_session_comes_back_to_the_same_form_with_every_answer(live_server, new_phone):
-    app = live_server.app
-    seed_demo(app)
+def first_answer_saved(live_server, new_phone):  # noqa: ANN001, ANN201
+    """The demo shopper accepts the Leeds offer, starts it and has one answer saved:
+    (browser context, page, the form's URL, the visit's id)."""
+    seed_demo(live_server.app)
     phone = new_phone()
     page = phone.new_page()
     live_server.login(page, "shopper@demo.test", DEMO_PASSWORD)
@@ -439,10 +440,15 @@ def test_an_expired_session_comes_back_to_the_same_form_with_every_answer(live_s
     page.get_by_role("button", name="Start the visit").tap()
     page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
     form_url = page.url
-    visit_id = int(form_url.rsplit("/", 1)[1])
     next_section(page)
     answer(page, "greeted_promptly", "yes")
     saved(page)
+    return phone, page, form_url, int(form_url.rsplit("/", 1)[1])
+
+
+def test_an_expired_session_comes_back_to_the_same_form_with_every_answer(live_server, new_phone):
+    app = live_server.app
+    phone, page, form_url, visit_id = first_answer_saved(live_server, new_phone)
 
     # The session ends (cookie gone) while the shopper keeps typing: the page says so and
     # keeps every answer; nothing is lost while they go on typing.
@@ -473,19 +479,7 @@ def test_a_session_that_timed_out_answers_signed_out_and_keeps_every_answer(live
     server no longer honours it. The autosave must hear "signed out" (401), not a CSRF
     complaint, and the page must offer "Sign in again" with every answer kept."""
     app = live_server.app
-    seed_demo(app)
-    phone = new_phone()
-    page = phone.new_page()
-    live_server.login(page, "shopper@demo.test", DEMO_PASSWORD)
-    page.get_by_role("button", name="Accept").tap()
-    page.locator("input[name=share_location]").uncheck()
-    page.get_by_role("button", name="Start the visit").tap()
-    page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
-    form_url = page.url
-    visit_id = int(form_url.rsplit("/", 1)[1])
-    next_section(page)
-    answer(page, "greeted_promptly", "yes")
-    saved(page)
+    phone, page, form_url, visit_id = first_answer_saved(live_server, new_phone)
 
     draft_url = f"/shop/visits/{visit_id}/draft"
     answered = live_server.server.answered

@@ -24,17 +24,17 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import (
-    Assignment,
-    AssignmentStatus,
     AuditEvent,
+    Branch,
     Role,
+    Scorecard,
     User,
     Visit,
     VisitStatus,
 )
-from audit.shop.service import DraftData, save_draft, start_visit
+from audit.shop.service import DraftData, save_draft
 from audit.visits.scores import answer_values, comments_of, score_changed
-from tests.builders import make_branch, make_staff, make_user, publish_card
+from tests.builders import make_branch, make_staff, make_user, publish_card, started_draft
 from tests.conftest import TEST_PASSWORD
 from tests.served import serve
 
@@ -131,19 +131,10 @@ def world(app: Flask) -> Iterator[World]:
     def make_visit(typed: bool = False) -> int:
         """A new draft; ``typed``: earlier autosaves already stored some answers."""
         with app.app_context():
-            assignment = Assignment(
-                scorecard_id=card_id,
-                branch_id=branch_id,
-                shopper_id=shopper_id,
-                window_start=datetime.now(UTC).date(),
-                window_end=datetime.now(UTC).date() + timedelta(days=7),
-                status=AssignmentStatus.ACCEPTED,
-                scenario="Ask about a savings account.",
-            )
-            db.session.add(assignment)
-            db.session.flush()
             shopper = db.session.get(User, shopper_id)
-            visit = start_visit(assignment, shopper)
+            visit = started_draft(
+                db.session.get(Scorecard, card_id), db.session.get(Branch, branch_id), shopper
+            )
             if typed:
                 save_draft(visit, DraftData(answers={"greeted": "yes", "summary": "Fine"}), shopper)
             db.session.commit()

@@ -14,7 +14,6 @@ import io
 import math
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from audit.extensions import db
-from audit.models import Assignment, AssignmentStatus, Attachment, Role, User, Visit
+from audit.models import Attachment, Role, Visit
 from audit.photos.images import process_image
 from audit.shop.attachments import add_attachment
-from audit.shop.service import start_visit
 from audit.storage.files import FileStore, delete_when_committed, keep_if_committed
-from tests.builders import make_branch, make_user, publish_card
+from tests.builders import make_branch, make_user, publish_card, started_draft
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
 from tests.images import noisy_jpeg
 
@@ -105,17 +103,7 @@ def shop(app: Flask, tmp_path: Path):
         branch = make_branch()
         card = publish_card(CARD)
         shopper = make_user(Role.SHOPPER)
-        assignment = Assignment(
-            scorecard=card,
-            branch=branch,
-            shopper=shopper,
-            window_start=datetime.now(UTC).date(),
-            window_end=datetime.now(UTC).date() + timedelta(days=7),
-            status=AssignmentStatus.ACCEPTED,
-        )
-        db.session.add(assignment)
-        db.session.flush()
-        visit = start_visit(assignment, shopper)
+        visit = started_draft(card, branch, shopper)
         db.session.commit()
         visit_id, email = visit.id, shopper.email
     client = app.test_client()
@@ -212,7 +200,7 @@ def test_files_stored_in_a_transaction_that_does_not_commit_are_removed(app, tmp
         card = publish_card(CARD)
         shopper = make_user(Role.SHOPPER)
         db.session.commit()
-        visit = _audit(branch, card, shopper)
+        visit = started_draft(card, branch, shopper)
         add_attachment(
             visit,
             PHOTO,
@@ -225,7 +213,7 @@ def test_files_stored_in_a_transaction_that_does_not_commit_are_removed(app, tmp
         db.session.rollback()  # the commit never happened: no record, so no files
         assert files_in(folder) == []
 
-        visit = _audit(branch, card, shopper)
+        visit = started_draft(card, branch, shopper)
         attachment, _ = add_attachment(
             visit,
             PHOTO,
@@ -239,20 +227,6 @@ def test_files_stored_in_a_transaction_that_does_not_commit_are_removed(app, tmp
         assert set(files_in(folder)) == names  # committed: the record keeps its files
         db.session.remove()
         assert set(files_in(folder)) == names
-
-
-def _audit(branch, card, shopper: User) -> Visit:
-    assignment = Assignment(
-        scorecard=card,
-        branch=branch,
-        shopper=shopper,
-        window_start=datetime.now(UTC).date(),
-        window_end=datetime.now(UTC).date() + timedelta(days=7),
-        status=AssignmentStatus.ACCEPTED,
-    )
-    db.session.add(assignment)
-    db.session.flush()
-    return start_visit(assignment, shopper)
 
 
 def test_a_database_that_is_away_answers_503_with_words_and_a_request_id(tmp_path):
