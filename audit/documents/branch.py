@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from audit.actions.service import branch_actions, is_overdue, owner_name
-from audit.documents.common import VisitLine, recent_visits, scorecard_label
-from audit.documents.render import build_html, render_pdf
+from audit.documents.common import VisitLine, recent_visits, scorecard_label, unit_report_html
+from audit.documents.render import render_pdf
 from audit.models import Action
 from audit.reporting.appeals import AppealFigures, appeal_figures
 from audit.reporting.cache import cached
-from audit.reporting.charts import section_bar_values, section_bars, trend_chart, trend_values
+from audit.reporting.charts import section_bar_values, section_bars
 from audit.reporting.critical import CriticalFails, critical_fails
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import League, LeagueEntry, branch_league, staff_league
@@ -143,17 +143,9 @@ def branch_report(flt: ReportFilter) -> BranchReport:
 
 def branch_html(flt: ReportFilter) -> str:
     report = branch_report(flt)
-    target = report.summary.scorecard.target if report.summary.scorecard else None
-    return build_html(
-        "branch.html",
-        report=report,
-        title="Branch report",
-        subtitle=report.summary.unit.label,
-        period=flt.period_label,
-        trend_svg=trend_chart(trend_values(report.trend), target=target),
-        sections_svg=section_bars(
-            section_bar_values(report.sections, report.company_sections.values())
-        ),
+    bars = section_bar_values(report.sections, report.company_sections.values())
+    return unit_report_html(
+        "branch.html", report, flt, "Branch report", sections_svg=section_bars(bars)
     )
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
+from audit.documents.render import build_html
 from audit.extensions import db
 from audit.models import Region, Scorecard, StaffMember, Visit, visit_staff
+from audit.reporting.charts import trend_chart, trend_values
 from audit.reporting.filters import ReportFilter
 from audit.reporting.sql import visit_conditions
+from audit.reporting.summary import Summary
+from audit.reporting.trend import TrendPoint
 
 
 def scorecard_label(flt: ReportFilter) -> str:
@@ -76,3 +81,32 @@ def recent_visits(flt: ReportFilter, limit: int = 15) -> list[VisitLine]:
 
 def count_visits(flt: ReportFilter) -> int:
     return db.session.scalar(select(func.count()).select_from(Visit).where(*visit_conditions(flt)))
+
+
+class UnitReport(Protocol):
+    """What every report about a unit (branch, staff member, region...) holds."""
+
+    @property
+    def summary(self) -> Summary: ...
+
+    @property
+    def trend(self) -> tuple[TrendPoint, ...]: ...
+
+
+def unit_report_html(
+    template: str, report: UnitReport, flt: ReportFilter, title: str, **context: Any
+) -> str:
+    """The HTML of a report about a unit: ``templates/pdf/<template>`` with the report, its
+    heading (the unit and the period) and its monthly trend against the scorecard target,
+    and ``context``."""
+    head = report.summary
+    target = head.scorecard.target if head.scorecard else None
+    return build_html(
+        template,
+        report=report,
+        title=title,
+        subtitle=head.unit.label,
+        period=flt.period_label,
+        trend_svg=trend_chart(trend_values(report.trend), target=target),
+        **context,
+    )

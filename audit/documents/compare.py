@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.documents.common import region_names, scorecard_label
-from audit.documents.render import Progress, build_html, no_progress, render_pdf
-from audit.reporting.charts import heatmap_cell_class, trend_chart, trend_values
+from audit.documents.common import region_names, scorecard_label, unit_report_html
+from audit.documents.render import Progress, no_progress, render_pdf
+from audit.reporting.charts import heatmap_cell_class
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import League, branch_league
 from audit.reporting.sections import Heatmap, SectionResult, section_heatmap
@@ -110,15 +110,7 @@ def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> Compa
 def compare_html(flt: ReportFilter, progress: Progress = no_progress) -> str:
     report = compare_report(flt, progress)
     progress(3, 4, f"Writing the report for {len(report.league.entries)} branches")
-    target = report.summary.scorecard.target if report.summary.scorecard else None
-    return build_html(
-        "compare.html",
-        report=report,
-        title="Branch comparison",
-        subtitle=report.summary.unit.label,
-        period=flt.period_label,
-        trend_svg=trend_chart(trend_values(report.trend), target=target),
-    )
+    return unit_report_html("compare.html", report, flt, "Branch comparison")
 
 
 def compare_pdf(flt: ReportFilter, progress: Progress = no_progress) -> bytes:

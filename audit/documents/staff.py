@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 
 from audit.coaching.service import open_notes_for
 from audit.documents.branch import company_sections as pdf_company_sections
-from audit.documents.common import VisitLine, recent_visits, scorecard_label
-from audit.documents.render import build_html, render_pdf
+from audit.documents.common import VisitLine, recent_visits, scorecard_label, unit_report_html
+from audit.documents.render import render_pdf
 from audit.extensions import db
 from audit.models import Answer, CoachingNote, StaffMember, Visit
 from audit.reporting.cache import cached
-from audit.reporting.charts import section_bar_values, section_bars, trend_chart, trend_values
+from audit.reporting.charts import section_bar_values, section_bars
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import LeagueEntry, staff_league
 from audit.reporting.questions import QuestionResult, question_results
@@ -241,16 +241,13 @@ def staff_report(flt: ReportFilter) -> StaffReport:
 
 def staff_html(flt: ReportFilter) -> str:
     report = staff_report(flt)
-    target = report.summary.scorecard.target if report.summary.scorecard else None
     own = [line.result for line in report.sections]
-    return build_html(
+    return unit_report_html(
         "staff.html",
-        report=report,
-        title="Coaching report",
-        subtitle=report.summary.unit.label,
-        period=flt.period_label,
+        report,
+        flt,
+        "Coaching report",
         branch_significance=significance(report.summary.figure.interval, report.branch_figure.mean),
-        trend_svg=trend_chart(trend_values(report.trend), target=target),
         sections_svg=section_bars(
             section_bar_values(own, report.company_sections.values()),
             title="Sections against target and company",

@@ -39,11 +39,12 @@ from audit.reporting.sql import (
     visit_conditions,
 )
 from audit.reporting.stats import Figure
+from audit.reporting.summary import CodeLabelled
 from audit.settings import get_setting
 
 
 @dataclass(frozen=True)
-class LeagueEntry:
+class LeagueEntry(CodeLabelled):
     kind: UnitKind  # BRANCH or STAFF
     id: int
     code: str
@@ -53,10 +54,6 @@ class LeagueEntry:
     figure: Figure
     rank: int | None  # None when unranked
     reason: str | None  # why unranked
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} ({self.code})"
 
 
 @dataclass(frozen=True)

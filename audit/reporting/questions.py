@@ -15,11 +15,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 
 from audit.extensions import db
-from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit
+from audit.models import Answer, Branch, ScorecardQuestion, Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.rollups import nps_counts, reads_rollups
 from audit.reporting.rollups import question_aggregates as rollup_question_aggregates
-from audit.reporting.sql import as_float, count_if, latest_questions, visit_conditions
+from audit.reporting.sql import (
+    as_float,
+    count_if,
+    latest_questions,
+    visit_conditions,
+    with_latest,
+)
 from audit.reporting.stats import Interval, nps_score, wilson_interval
 from audit.reporting.summary import BranchRef
 from audit.settings import get_setting
@@ -89,24 +95,9 @@ def _pass_counts(flt: ReportFilter) -> Select:
 def _with_text(flt: ReportFilter, aggregates: Select, *extra: Any) -> Select:
     agg = aggregates.subquery("question_figures")
     latest = latest_questions(flt)
-    return (
-        select(
-            agg,
-            Scorecard.slug,
-            latest.c.text,
-            latest.c.section_key,
-            latest.c.section_title,
-            latest.c.position,
-            latest.c.version_number,
-            *extra,
-        )
-        .select_from(agg)
-        .join(Scorecard, Scorecard.id == agg.c.scorecard_id)
-        .join(
-            latest,
-            (latest.c.scorecard_id == agg.c.scorecard_id) & (latest.c.key == agg.c.question_key),
-        )
-    )
+    c = latest.c
+    shown = (c.text, c.section_key, c.section_title, c.position, c.version_number)
+    return with_latest(agg, latest, "question_key", *shown, *extra)
 
 
 def _result(row: Any) -> QuestionResult:

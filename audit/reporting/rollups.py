@@ -65,7 +65,6 @@ from audit.models import (
     Branch,
     QuestionMonthStats,
     ScorecardQuestion,
-    ScorecardSection,
     SectionMonthStats,
     Visit,
     VisitMonthStats,
@@ -78,9 +77,11 @@ from audit.reporting.sql import (
     branch_conditions,
     count_if,
     figure_columns,
+    from_section_scores,
     from_visits,
     month_bucket,
     scorecard_id,
+    section_figure_columns,
     visit_conditions,
 )
 from audit.visits.lock import LOCK_ONLY
@@ -220,24 +221,16 @@ def _visit_source(where: Iterable[ColumnElement[bool]]) -> Select:
 
 def _section_source(where: Iterable[ColumnElement[bool]]) -> Select:
     month = _month()
-    percent = VisitSectionScore.percent
-    judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
     return (
-        select(
-            Visit.branch_id,
-            Visit.scorecard_id,
-            month.label("month"),
-            VisitSectionScore.section_key,
-            func.count(percent).label("n"),
-            func.coalesce(func.sum(percent), 0.0).label("total"),
-            func.coalesce(func.sum(percent * percent), 0.0).label("total_sq"),
-            count_if(judged & (percent >= ScorecardSection.target)).label("passed"),
-            count_if(judged).label("judged"),
-            count_if(VisitSectionScore.critical_failed.is_(True)).label("critical"),
+        from_section_scores(
+            select(
+                Visit.branch_id,
+                Visit.scorecard_id,
+                month.label("month"),
+                VisitSectionScore.section_key,
+                *section_figure_columns(),
+            )
         )
-        .select_from(VisitSectionScore)
-        .join(Visit, Visit.id == VisitSectionScore.visit_id)
-        .join(ScorecardSection, ScorecardSection.id == VisitSectionScore.section_id)
         .where(*visit_conditions(ReportFilter()), *where)
         .group_by(Visit.branch_id, Visit.scorecard_id, month, VisitSectionScore.section_key)
     )

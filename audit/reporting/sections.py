@@ -14,18 +14,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 
 from audit.extensions import db
-from audit.models import (
-    Branch,
-    Scorecard,
-    ScorecardSection,
-    SectionMonthStats,
-    Visit,
-    VisitSectionScore,
-)
+from audit.models import Branch, SectionMonthStats, Visit, VisitSectionScore
 from audit.reporting.filters import ReportFilter
 from audit.reporting.rollups import reads_rollups
 from audit.reporting.rollups import section_aggregates as rollup_section_aggregates
-from audit.reporting.sql import count_if, latest_sections, visit_conditions
+from audit.reporting.sql import (
+    from_section_scores,
+    latest_sections,
+    section_figure_columns,
+    visit_conditions,
+    with_latest,
+)
 from audit.reporting.stats import Figure
 from audit.reporting.summary import Benchmark, BenchmarkKind, BranchRef, compare
 
@@ -60,27 +59,13 @@ class SectionResult:
 def _section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
     if reads_rollups(flt):
         return rollup_section_aggregates(flt, *group)
-    percent = VisitSectionScore.percent
-    judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
+    key = VisitSectionScore.section_key
     return (
-        select(
-            *group,
-            Visit.scorecard_id,
-            VisitSectionScore.section_key,
-            func.count(percent).label("n"),
-            func.coalesce(func.sum(percent), 0.0).label("total"),
-            func.coalesce(func.sum(percent * percent), 0.0).label("total_sq"),
-            count_if(judged & (percent >= ScorecardSection.target)).label("passed"),
-            count_if(judged).label("judged"),
-            count_if(VisitSectionScore.critical_failed.is_(True)).label("critical"),
-        )
-        .select_from(VisitSectionScore)
-        .join(Visit, Visit.id == VisitSectionScore.visit_id)
-        .join(ScorecardSection, ScorecardSection.id == VisitSectionScore.section_id)
+        from_section_scores(select(*group, Visit.scorecard_id, key, *section_figure_columns()))
         .where(*visit_conditions(flt))
-        .group_by(*group, Visit.scorecard_id, VisitSectionScore.section_key)
+        .group_by(*group, Visit.scorecard_id, key)
         # A section with no percent (no scored answers) has nothing to show.
-        .having(func.count(percent) > 0)
+        .having(func.count(VisitSectionScore.percent) > 0)
     )
 
 
@@ -97,23 +82,8 @@ def _ref(row: Any) -> SectionRef:
 def _with_titles(flt: ReportFilter, aggregates: Select, *extra: Any) -> Select:
     agg = aggregates.subquery("section_figures")
     latest = latest_sections(flt)
-    return (
-        select(
-            agg,
-            Scorecard.slug,
-            latest.c.title,
-            latest.c.position,
-            latest.c.target,
-            latest.c.version_number,
-            *extra,
-        )
-        .select_from(agg)
-        .join(Scorecard, Scorecard.id == agg.c.scorecard_id)
-        .join(
-            latest,
-            (latest.c.scorecard_id == agg.c.scorecard_id) & (latest.c.key == agg.c.section_key),
-        )
-    )
+    shown = (latest.c.title, latest.c.position, latest.c.target, latest.c.version_number)
+    return with_latest(agg, latest, "section_key", *shown, *extra)
 
 
 def _section_order(query: Select) -> Select:

@@ -7,10 +7,12 @@
 - :func:`figure_columns` / :func:`figure_of`: the aggregates a
   :class:`~audit.reporting.stats.Figure` is built from (n, Σx, Σx², passes,
   critical fails); queries using them must join ``scorecard_versions``
-  (:func:`from_visits`).
+  (:func:`from_visits`). :func:`section_figure_columns` are the same of
+  section scores (:func:`from_section_scores`).
 - :func:`latest_sections` / :func:`latest_questions`: titles and targets
   from the newest published (or retired) version holding each key, so one
-  scorecard reports across versions by section and question key.
+  scorecard reports across versions by section and question key;
+  :func:`with_latest` joins them to aggregates per key.
 - :class:`month_bucket`: ``YYYY-MM`` of a UTC timestamp on either database.
 """
 
@@ -44,6 +46,7 @@ from audit.models import (
     ScorecardVersion,
     VersionStatus,
     Visit,
+    VisitSectionScore,
     visit_staff,
 )
 from audit.reporting.filters import ReportFilter
@@ -124,6 +127,32 @@ def figure_columns() -> tuple[ColumnElement[Any], ...]:
     )
 
 
+def from_section_scores(query: Select) -> Select:
+    """``query`` selecting from section scores joined to their visit and their version's
+    section (for its target)."""
+    return (
+        query.select_from(VisitSectionScore)
+        .join(Visit, Visit.id == VisitSectionScore.visit_id)
+        .join(ScorecardSection, ScorecardSection.id == VisitSectionScore.section_id)
+    )
+
+
+def section_figure_columns() -> tuple[ColumnElement[Any], ...]:
+    """n, Σpercent, Σpercent² of section scores, how many met their version's section target
+    of how many were judged (the version set one), critical fails (:func:`from_section_scores`).
+    """
+    percent = VisitSectionScore.percent
+    judged = ScorecardSection.target.is_not(None) & percent.is_not(None)
+    return (
+        func.count(percent).label("n"),
+        func.coalesce(func.sum(percent), 0.0).label("total"),
+        func.coalesce(func.sum(percent * percent), 0.0).label("total_sq"),
+        count_if(judged & (percent >= ScorecardSection.target)).label("passed"),
+        count_if(judged).label("judged"),
+        count_if(VisitSectionScore.critical_failed.is_(True)).label("critical"),
+    )
+
+
 def rank_mean(percent: ColumnElement[Any]) -> ColumnElement[Any]:
     """The mean used for ranking: avg(percent) rounded to :data:`RANK_DECIMALS`."""
     return func.round(cast(func.avg(percent), Numeric), RANK_DECIMALS)
@@ -155,26 +184,34 @@ def _published(flt: ReportFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def latest_sections(flt: ReportFilter) -> Subquery:
-    """One row per (scorecard_id, key): the section as the newest version holding it has it."""
+def _by_version(
+    flt: ReportFilter,
+    item: type[ScorecardSection] | type[ScorecardQuestion],
+    *columns: ColumnElement[Any],
+) -> Select:
+    """``item``'s scorecard, version number, key and ``columns`` in every non-draft version,
+    numbered ``newest`` from 1 for the newest version holding each (scorecard, key)."""
     newest_first = func.row_number().over(
-        partition_by=(ScorecardVersion.scorecard_id, ScorecardSection.key),
+        partition_by=(ScorecardVersion.scorecard_id, item.key),
         order_by=ScorecardVersion.number.desc(),
     )
-    ranked = (
+    return (
         select(
             ScorecardVersion.scorecard_id,
             ScorecardVersion.number.label("version_number"),
-            ScorecardSection.key,
-            ScorecardSection.title,
-            ScorecardSection.position,
-            ScorecardSection.target,
+            item.key,
+            *columns,
             newest_first.label("newest"),
         )
-        .join(ScorecardVersion, ScorecardVersion.id == ScorecardSection.version_id)
+        .join(ScorecardVersion, ScorecardVersion.id == item.version_id)
         .where(*_published(flt))
-        .subquery("ranked_sections")
     )
+
+
+def latest_sections(flt: ReportFilter) -> Subquery:
+    """One row per (scorecard_id, key): the section as the newest version holding it has it."""
+    s = ScorecardSection
+    ranked = _by_version(flt, s, s.title, s.position, s.target).subquery("ranked_sections")
     return select(ranked).where(ranked.c.newest == 1).subquery("latest_sections")
 
 
@@ -184,24 +221,10 @@ def latest_questions(flt: ReportFilter) -> Subquery:
     Its section's title is the newest title of that section key, so a
     question and its section read the same in every table.
     """
-    newest_first = func.row_number().over(
-        partition_by=(ScorecardVersion.scorecard_id, ScorecardQuestion.key),
-        order_by=ScorecardVersion.number.desc(),
-    )
+    q = ScorecardQuestion
     ranked = (
-        select(
-            ScorecardVersion.scorecard_id,
-            ScorecardVersion.number.label("version_number"),
-            ScorecardQuestion.key,
-            ScorecardQuestion.text,
-            ScorecardQuestion.type,
-            ScorecardQuestion.position,
-            ScorecardSection.key.label("section_key"),
-            newest_first.label("newest"),
-        )
-        .join(ScorecardVersion, ScorecardVersion.id == ScorecardQuestion.version_id)
-        .join(ScorecardSection, ScorecardSection.id == ScorecardQuestion.section_id)
-        .where(*_published(flt))
+        _by_version(flt, q, q.text, q.type, q.position, ScorecardSection.key.label("section_key"))
+        .join(ScorecardSection, ScorecardSection.id == q.section_id)
         .subquery("ranked_questions")
     )
     sections = latest_sections(flt)
@@ -214,6 +237,24 @@ def latest_questions(flt: ReportFilter) -> Subquery:
         )
         .where(ranked.c.newest == 1)
         .subquery("latest_questions")
+    )
+
+
+def with_latest(
+    aggregates: Subquery, latest: Subquery, key: str, *columns: ColumnElement[Any]
+) -> Select:
+    """``aggregates`` (rows per ``scorecard_id`` and the key column ``key``) with their
+    scorecard's slug and ``columns``, read from ``latest`` (:func:`latest_sections` or
+    :func:`latest_questions`) for the same scorecard and key."""
+    return (
+        select(aggregates, Scorecard.slug, *columns)
+        .select_from(aggregates)
+        .join(Scorecard, Scorecard.id == aggregates.c.scorecard_id)
+        .join(
+            latest,
+            (latest.c.scorecard_id == aggregates.c.scorecard_id)
+            & (latest.c.key == aggregates.c[key]),
+        )
     )
 
 

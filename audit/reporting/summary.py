@@ -52,16 +52,23 @@ class Unit:
         return f"{self.name} ({self.code})" if self.code else self.name
 
 
-@dataclass(frozen=True)
-class BranchRef:
-    id: int
-    code: str
+class CodeLabelled:
+    """A branch or staff member, labelled by name and code: "Harbour Lane (LDS01)"."""
+
     name: str
-    region_id: int
+    code: str
 
     @property
     def label(self) -> str:
         return f"{self.name} ({self.code})"
+
+
+@dataclass(frozen=True)
+class BranchRef(CodeLabelled):
+    id: int
+    code: str
+    name: str
+    region_id: int
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ from audit.reporting.charts.svg import (
     SectionBar,
     _clamp,
     _el,
+    _interval_ends,
+    _line,
     _n_text,
     _num,
     _svg,
     _text,
     _tip,
+    _value_tip,
     format_percent,
 )
 
@@ -59,17 +62,7 @@ def hbar_chart(
     plot_bottom = top + max(1, len(values)) * row_h
     for tick in (0, 25, 50, 75, 100):
         x = x_of(tick)
-        body.append(
-            _el(
-                "line",
-                x1=x,
-                y1=top - 4,
-                x2=x,
-                y2=plot_bottom,
-                stroke=COLOURS["grid"],
-                stroke_width=1,
-            )
-        )
+        body.append(_line(x, top - 4, x, plot_bottom, COLOURS["grid"], 1))
         body.append(
             _text(x, plot_bottom + 14, f"{tick}%", text_anchor="middle", fill=COLOURS["muted"])
         )
@@ -85,17 +78,7 @@ def hbar_chart(
             body.append(_el("rect", x=x, y=6, width=12, height=12, fill=COLOURS["below"]))
             body.append(_text(x + 16, 16, "Below target"))
             x += 104
-            body.append(
-                _el(
-                    "line",
-                    x1=x + 6,
-                    y1=4,
-                    x2=x + 6,
-                    y2=20,
-                    stroke=COLOURS["target"],
-                    stroke_width=3,
-                )
-            )
+            body.append(_line(x + 6, 4, x + 6, 20, COLOURS["target"], 3))
             body.append(_text(x + 14, 16, "Target"))
             x += 64
         if has_company:
@@ -107,9 +90,7 @@ def hbar_chart(
         y = top + i * row_h
         label = value.label if len(value.label) <= 30 else value.label[:29] + "…"
         body.append(_text(left - 8, y + bar_height * 0.72, label, text_anchor="end"))
-        tip = f"{value.label}: {format_percent(value.percent)} ({_n_text(value.n)})"
-        if value.low is not None and value.high is not None:
-            tip += f", 95% CI {format_percent(value.low)}–{format_percent(value.high)}"
+        tip = _value_tip(value)
         if value.target is not None:
             tip += f", target {format_percent(value.target)}"
         if value.company is not None:
@@ -139,42 +120,21 @@ def hbar_chart(
                 )
             )
             if value.low is not None and value.high is not None:
-                middle = y + bar_height / 2
-                body.append(
-                    _el(
-                        "line",
-                        x1=x_of(value.low),
-                        y1=middle,
-                        x2=x_of(value.high),
-                        y2=middle,
-                        stroke=COLOURS["interval"],
-                        stroke_width=1.5,
-                    )
-                )
+                middle, ink = y + bar_height / 2, COLOURS["interval"]
+                body.append(_line(x_of(value.low), middle, x_of(value.high), middle, ink, 1.5))
                 for end in (value.low, value.high):
-                    body.append(
-                        _el(
-                            "line",
-                            x1=x_of(end),
-                            y1=middle - 4,
-                            x2=x_of(end),
-                            y2=middle + 4,
-                            stroke=COLOURS["interval"],
-                            stroke_width=1.5,
-                        )
-                    )
+                    body.append(_line(x_of(end), middle - 4, x_of(end), middle + 4, ink, 1.5))
         if value.target is not None:
             x = x_of(value.target)
             body.append(
-                _el(
-                    "line",
-                    _tip(f"Target {format_percent(value.target)}"),
-                    x1=x,
-                    y1=y - 3,
-                    x2=x,
-                    y2=y + bar_height + 3,
-                    stroke=COLOURS["target"],
-                    stroke_width=3,
+                _line(
+                    x,
+                    y - 3,
+                    x,
+                    y + bar_height + 3,
+                    COLOURS["target"],
+                    3,
+                    tip=_tip(f"Target {format_percent(value.target)}"),
                     class_="target",
                 )
             )
@@ -228,39 +188,31 @@ def section_bar_values(
 ) -> list[SectionBar]:
     """Section results as bars, each with the same section's company mean (matched by key)."""
     company_means = {r.section.ident: r.figure.mean for r in company}
-    bars = []
-    for result in results:
-        fig = result.figure
-        bars.append(
-            SectionBar(
-                result.section.title,
-                fig.mean,
-                fig.n,
-                result.section.target,
-                company_means.get(result.section.ident),
-                fig.interval.low if fig.interval else None,
-                fig.interval.high if fig.interval else None,
-            )
+    return [
+        SectionBar(
+            result.section.title,
+            result.figure.mean,
+            result.figure.n,
+            result.section.target,
+            company_means.get(result.section.ident),
+            *_interval_ends(result.figure.interval),
         )
-    return bars
+        for result in results
+    ]
 
 
 def league_bar_values(
     league: League, target: float | None = None, company: float | None = None, limit: int = 30
 ) -> list[BarValue]:
     """The ranked entries of a league (best first, at most ``limit``) as bars."""
-    bars = []
-    for entry in league.ranked[:limit]:
-        fig = entry.figure
-        bars.append(
-            BarValue(
-                f"{entry.rank}. {entry.name}",
-                fig.mean,
-                fig.n,
-                target,
-                company,
-                fig.interval.low if fig.interval else None,
-                fig.interval.high if fig.interval else None,
-            )
+    return [
+        BarValue(
+            f"{entry.rank}. {entry.name}",
+            entry.figure.mean,
+            entry.figure.n,
+            target,
+            company,
+            *_interval_ends(entry.figure.interval),
         )
-    return bars
+        for entry in league.ranked[:limit]
+    ]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:  # the adapters only read attributes
+    from audit.reporting.stats import Interval
 
 FONT = "DejaVu Sans, Verdana, sans-serif"
 
@@ -67,6 +70,19 @@ def _n_text(n: int) -> str:
     return f"n={n}"
 
 
+def _value_tip(value: TrendValue | BarValue) -> str:
+    """A point's or bar's hover text: ``Label: 82.5% (n=12), 95% CI 70.0%–95.0%``."""
+    tip = f"{value.label}: {format_percent(value.percent)} ({_n_text(value.n)})"
+    if value.low is not None and value.high is not None:
+        tip += f", 95% CI {format_percent(value.low)}–{format_percent(value.high)}"
+    return tip
+
+
+def _interval_ends(interval: Interval | None) -> tuple[float | None, float | None]:
+    """A figure's 95% interval as the ``low, high`` of a chart value; None, None without one."""
+    return (interval.low, interval.high) if interval else (None, None)
+
+
 # --------------------------------------------------------------------------- svg helpers
 
 
@@ -91,6 +107,23 @@ def _el(tag: str, content: str = "", **attributes: object) -> str:
     attrs = _attrs(attributes)
     opening = f"<{tag} {attrs}" if attrs else f"<{tag}"
     return f"{opening}>{content}</{tag}>" if content else f"{opening}/>"
+
+
+def _line(
+    x1: float,
+    y1: float,
+    x2: float,
+    y2: float,
+    stroke: str,
+    width: float,
+    *,
+    tip: str = "",
+    **attributes: object,
+) -> str:
+    """A ``<line>`` from (x1, y1) to (x2, y2); further attributes follow the stroke width."""
+    return _el(
+        "line", tip, x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=width, **attributes
+    )
 
 
 def _text(x: float, y: float, text: str, **attributes: object) -> str:

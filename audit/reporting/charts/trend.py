@@ -15,13 +15,19 @@ from audit.reporting.charts.svg import (
     TrendValue,
     _clamp,
     _el,
+    _interval_ends,
+    _line,
     _n_text,
     _num,
     _svg,
     _text,
     _tip,
+    _value_tip,
     format_percent,
 )
+
+#: The target line's dash pattern, on the chart and in its legend.
+DASHED = "6 4"
 
 # --------------------------------------------------------------------------- trend
 
@@ -52,29 +58,9 @@ def trend_chart(
 
     for tick in (0, 25, 50, 75, 100):
         y = y_of(tick)
-        body.append(
-            _el(
-                "line",
-                x1=left,
-                y1=y,
-                x2=left + plot_w,
-                y2=y,
-                stroke=COLOURS["grid"],
-                stroke_width=1,
-            )
-        )
+        body.append(_line(left, y, left + plot_w, y, COLOURS["grid"], 1))
         body.append(_text(left - 6, y + 4, f"{tick}%", text_anchor="end", fill=COLOURS["muted"]))
-    body.append(
-        _el(
-            "line",
-            x1=left,
-            y1=top + plot_h,
-            x2=left + plot_w,
-            y2=top + plot_h,
-            stroke=COLOURS["axis"],
-            stroke_width=1,
-        )
-    )
+    body.append(_line(left, top + plot_h, left + plot_w, top + plot_h, COLOURS["axis"], 1))
 
     count = len(values)
     step = plot_w / count if count else plot_w
@@ -106,16 +92,15 @@ def trend_chart(
     if target is not None:
         y = y_of(target)
         body.append(
-            _el(
-                "line",
-                _tip(f"Target {format_percent(target)}"),
-                x1=left,
-                y1=y,
-                x2=left + plot_w,
-                y2=y,
-                stroke=COLOURS["target"],
-                stroke_width=1.5,
-                stroke_dasharray="6 4",
+            _line(
+                left,
+                y,
+                left + plot_w,
+                y,
+                COLOURS["target"],
+                1.5,
+                tip=_tip(f"Target {format_percent(target)}"),
+                stroke_dasharray=DASHED,
                 class_="target-line",
             )
         )
@@ -163,13 +148,10 @@ def trend_chart(
     for i, value in enumerate(values):
         if value.percent is None:
             continue
-        tip = f"{value.label}: {format_percent(value.percent)} ({_n_text(value.n)})"
-        if value.low is not None and value.high is not None:
-            tip += f", 95% CI {format_percent(value.low)}–{format_percent(value.high)}"
         body.append(
             _el(
                 "circle",
-                _tip(tip),
+                _tip(_value_tip(value)),
                 cx=x_of(i),
                 cy=y_of(value.percent),
                 r=3.5,
@@ -182,30 +164,11 @@ def trend_chart(
         )
 
     # Legend.
-    body.append(
-        _el(
-            "line",
-            x1=left,
-            y1=12,
-            x2=left + 18,
-            y2=12,
-            stroke=COLOURS["line"],
-            stroke_width=2,
-        )
-    )
+    body.append(_line(left, 12, left + 18, 12, COLOURS["line"], 2))
     body.append(_text(left + 22, 16, "Mean score"))
     if target is not None:
         body.append(
-            _el(
-                "line",
-                x1=left + 110,
-                y1=12,
-                x2=left + 128,
-                y2=12,
-                stroke=COLOURS["target"],
-                stroke_width=1.5,
-                stroke_dasharray="6 4",
-            )
+            _line(left + 110, 12, left + 128, 12, COLOURS["target"], 1.5, stroke_dasharray=DASHED)
         )
         body.append(_text(left + 132, 16, f"Target {format_percent(target, 0)}"))
 
@@ -222,17 +185,9 @@ def trend_chart(
 
 def trend_values(trend: Iterable[TrendPoint]) -> list[TrendValue]:
     """:func:`audit.reporting.monthly_trend` points as chart values, with their intervals."""
-    values = []
-    for point in trend:
-        fig = point.figure
-        interval = fig.interval
-        values.append(
-            TrendValue(
-                point.month,
-                fig.mean,
-                fig.n,
-                interval.low if interval else None,
-                interval.high if interval else None,
-            )
+    return [
+        TrendValue(
+            point.month, point.figure.mean, point.figure.n, *_interval_ends(point.figure.interval)
         )
-    return values
+        for point in trend
+    ]
