@@ -21,6 +21,10 @@ from audit.models import Branch, Region, Role, StaffMember, User, Visit, VisitSt
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)
+#: The role of most views: managers, each in their regions (admins pass every check too).
+MANAGERS: tuple[Role, ...] = (Role.MANAGER,)
+#: Those who make visits: mystery shoppers and assessors.
+VISITORS: tuple[Role, ...] = (Role.SHOPPER, Role.ASSESSOR)
 
 
 def roles_required(*roles: Role | str) -> Callable[[F], F]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from audit.actions.service import STATUS_LABELS, TEXT_MAX, TRANSITIONS
 from audit.models import ActionPriority, ActionStatus
 from audit.photos.uploads import photo_field
+from audit.views import text_box
 
 PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in ActionPriority]
 
@@ -20,9 +21,7 @@ class PlanForm(FlaskForm):
     title = StringField(
         "Title", validators=[DataRequired("Give the action a title."), Length(max=200)]
     )
-    description = TextAreaField(
-        "What needs doing", validators=[Length(max=TEXT_MAX)], render_kw={"rows": 3}
-    )
+    description = text_box("What needs doing", TEXT_MAX, rows=3)
     owner = SelectField("Owner", choices=[], validate_choice=True)
     due_on = DateField("Due", validators=[Optional()])
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="medium")
@@ -49,21 +48,17 @@ class NewActionForm(PlanForm):
 
 
 class DismissForm(FlaskForm):
-    reason = TextAreaField(
+    reason = text_box(
         "Why no action is needed",
-        validators=[DataRequired("Say why this proposal needs no action."), Length(max=TEXT_MAX)],
-        render_kw={"rows": 2},
+        TEXT_MAX,
+        required="Say why this proposal needs no action.",
     )
     submit = SubmitField("Dismiss proposal")
 
 
 class UpdateForm(FlaskForm):
     status = SelectField("Status", choices=[])
-    note = TextAreaField(
-        "What was done",
-        validators=[DataRequired("Write what was done."), Length(max=TEXT_MAX)],
-        render_kw={"rows": 3},
-    )
+    note = text_box("What was done", TEXT_MAX, rows=3, required="Write what was done.")
     photo = photo_field("Photo (optional)", "A JPEG, PNG or WebP photo showing the work done.")
     submit = SubmitField("Post update")
 

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from audit.access import get_branch, roles_required, scope_branches
+from audit.access import MANAGERS, get_branch, roles_required, scope_branches
 from audit.actions import service
 from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
 from audit.actions.service import ActionError, Plan
@@ -14,25 +14,26 @@ from audit.errors import refused
 from audit.extensions import db
 from audit.models import Action, ActionPriority, ActionStatus, ActionUpdate, Branch, Role, User
 from audit.photos.uploads import file_store, save_upload, send_photo
+from audit.views import choice_arg, done, page_of, turned_down
 
 bp = Blueprint("actions", __name__)
 
-MANAGERS = (Role.MANAGER,)
 OWNERS = (Role.MANAGER, Role.STAFF)
-PER_PAGE = 50
 
 
 def get_action(action_id: int, user: User | None = None) -> Action:
     """An action the user may see: managers in scope (403 outside), owners (404 otherwise)."""
     user = user or current_user
-    action = db.session.get(Action, action_id)
-    if action is None:
-        abort(404)
+    action = db.get_or_404(Action, action_id)
     if service.may_see(action, user):
         if user.role is Role.STAFF and action.status is ActionStatus.PROPOSED:
             abort(404)
         return action
     abort(403 if user.role is Role.MANAGER else 404)
+
+
+def _action_url(action_id: int) -> str:
+    return url_for("actions.detail", action_id=action_id)
 
 
 def _plan(form: PlanForm) -> Plan:
@@ -51,16 +52,11 @@ def _plan(form: PlanForm) -> Plan:
 @bp.route("/")
 @roles_required(*OWNERS)
 def index():
-    status = request.args.get("status", "active")
-    if status not in service.LIST_FILTERS:
-        status = "active"
+    status = choice_arg("status", service.LIST_FILTERS, "active")
     branch_id = request.args.get("branch", type=int)
     owner = request.args.get("owner") or None
-    page = db.paginate(
-        service.list_query(current_user, status=status, branch_id=branch_id, owner=owner),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
+    page = page_of(
+        service.list_query(current_user, status=status, branch_id=branch_id, owner=owner)
     )
     managing = current_user.role is not Role.STAFF
     branches = (
@@ -123,12 +119,6 @@ def detail(action_id: int):
     return _render(get_action(action_id))
 
 
-def _done(action: Action, message: str):  # noqa: ANN202
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("actions.detail", action_id=action.id))
-
-
 @bp.route("/<int:action_id>/accept", methods=["POST"])
 @roles_required(*MANAGERS)
 def accept(action_id: int):
@@ -141,9 +131,9 @@ def accept(action_id: int):
         except ActionError as error:
             if not refused(error, form):
                 flash(str(error), "danger")
-                return redirect(url_for("actions.detail", action_id=action_id))
+                return redirect(_action_url(action_id))
         else:
-            return _done(action, "Action accepted and open.")
+            return done("Action accepted and open.", _action_url(action_id))
     return _render(action, 422, accept_form=form)
 
 
@@ -156,10 +146,8 @@ def dismiss(action_id: int):
         try:
             service.dismiss(action, current_user, form.reason.data)
         except ActionError as error:
-            refused(error)
-            flash(str(error), "danger")
-            return redirect(url_for("actions.detail", action_id=action_id))
-        return _done(action, "Proposal dismissed; your reason is kept.")
+            return turned_down(error, _action_url(action_id))
+        return done("Proposal dismissed; your reason is kept.", _action_url(action_id))
     return _render(action, 422, dismiss_form=form)
 
 
@@ -178,7 +166,7 @@ def edit(action_id: int):
         except ActionError as error:
             refused(error, form, fallback="title")
         else:
-            return _done(action, "Action changed.")
+            return done("Action changed.", _action_url(action_id))
     status = 422 if form.errors else 200
     return render_template("actions/edit.html", action=action, form=form), status
 
@@ -204,7 +192,7 @@ def new():
             if not refused(error, form):
                 flash(str(error), "danger")
         else:
-            return _done(action, "Action raised.")
+            return done("Action raised.", _action_url(action.id))
     status = 422 if form.errors else 200
     return render_template("actions/new.html", form=form, branch=branch), status
 
@@ -230,9 +218,9 @@ def post_update(action_id: int):
     except ActionError as error:
         if not refused(error, form):
             flash(str(error), "danger")
-            return redirect(url_for("actions.detail", action_id=action_id))
+            return redirect(_action_url(action_id))
         return _render(action, 422, update_form=form)
-    return _done(action, "Update posted.")
+    return done("Update posted.", _action_url(action_id))
 
 
 def _update_photo(update_id: int, thumb: bool):  # noqa: ANN202

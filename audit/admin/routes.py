@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +17,7 @@ from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
 from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
 from audit.settings import SPECS, all_settings, set_setting
+from audit.views import done, require_submitted, turned_down
 
 bp = Blueprint("admin", __name__)
 
@@ -23,6 +26,28 @@ def _region_choices() -> list[SelectChoice]:
     return [
         SelectChoice(r.id, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))
     ]
+
+
+def _user_form(user: User, *, show_current: bool) -> UserForm:
+    """The account form of ``user``; ``show_current`` fills the role and regions as they
+    are (a form drawn to be read, not one sent back)."""
+    form = UserForm(obj=user, editing=user)
+    form.regions.choices = _region_choices()
+    if show_current:
+        form.role.data = user.role.value
+        form.regions.data = [r.id for r in user.regions]
+    return form
+
+
+def _account_fields(form: UserForm) -> dict[str, Any]:
+    """What a sent user form sets on an account, as create_user and update_user take it."""
+    return {
+        "email": form.email.data,
+        "name": form.name.data,
+        "role": form.role.data,
+        "region_ids": form.regions.data,
+        "actor": current_user,
+    }
 
 
 @bp.route("/users")
@@ -58,17 +83,8 @@ def new_user():
     form = UserForm()
     form.regions.choices = _region_choices()
     if form.validate_on_submit():
-        user = create_user(
-            email=form.email.data,
-            name=form.name.data,
-            role=form.role.data,
-            password=form.password.data,
-            region_ids=form.regions.data,
-            actor=current_user,
-        )
-        db.session.commit()
-        flash(f"Account created for {user.name}.", "success")
-        return redirect(url_for("admin.users"))
+        user = create_user(**_account_fields(form), password=form.password.data)
+        return done(f"Account created for {user.name}.", url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -76,26 +92,13 @@ def new_user():
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = UserForm(obj=user, editing=user)
-    form.regions.choices = _region_choices()
-    if request.method == "GET":
-        form.role.data = user.role.value
-        form.regions.data = [r.id for r in user.regions]
+    form = _user_form(user, show_current=request.method == "GET")
     if form.validate_on_submit():
         if user.id == current_user.id and form.role.data != Role.ADMIN.value:
             form.role.errors.append("You cannot remove your own administrator role.")
         else:
-            update_user(
-                user,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                region_ids=form.regions.data,
-                actor=current_user,
-            )
-            db.session.commit()
-            flash(f"Saved {user.name}.", "success")
-            return redirect(url_for("admin.users"))
+            update_user(user, **_account_fields(form))
+            return done(f"Saved {user.name}.", url_for("admin.users"))
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "users", AuditEvent.subject_id == user.id)
@@ -117,18 +120,13 @@ def edit_user(user_id: int):
 @roles_required(Role.ADMIN)
 def toggle_active(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_submitted()
+    back = url_for("admin.edit_user", user_id=user.id)
     try:
         set_active(user, not user.active, current_user)
     except AccountError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    db.session.commit()
-    state = "reactivated" if user.active else "deactivated"
-    flash(f"{user.name} is {state}.", "success")
-    return redirect(url_for("admin.edit_user", user_id=user.id))
+        return turned_down(error, back)
+    return done(f"{user.name} is {'reactivated' if user.active else 'deactivated'}.", back)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -138,16 +136,11 @@ def password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         reset_password(user, form.password.data, current_user)
-        db.session.commit()
-        flash(f"New password set for {user.name}. Tell them through a safe channel.", "success")
-        return redirect(url_for("admin.edit_user", user_id=user.id))
-    edit_form = UserForm(obj=user, editing=user)
-    edit_form.regions.choices = _region_choices()
-    edit_form.role.data = user.role.value
-    edit_form.regions.data = [r.id for r in user.regions]
+        message = f"New password set for {user.name}. Tell them through a safe channel."
+        return done(message, url_for("admin.edit_user", user_id=user.id))
     return render_template(
         "admin/user_form.html",
-        form=edit_form,
+        form=_user_form(user, show_current=True),
         user=user,
         reset_form=form,
         action_form=EmptyForm(),
@@ -162,7 +155,5 @@ def settings():
     if form.validate_on_submit():
         for spec in SPECS:
             set_setting(spec.key, form[spec.key].data, current_user)
-        db.session.commit()
-        flash("Settings saved.", "success")
-        return redirect(url_for("admin.settings"))
+        return done("Settings saved.", url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)

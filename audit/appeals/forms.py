@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length
 
 from audit.appeals.service import TEXT_MAX
 from audit.photos.uploads import photo_field
+from audit.views import text_box
 
 
 class AppealForm(FlaskForm):
     """The answer is chosen from the visit's answers (choices set by the view)."""
 
     question_key = SelectField("Answer you dispute", choices=[])
-    reason = TextAreaField(
-        "Why it is wrong",
-        validators=[DataRequired("Say why the answer is wrong."), Length(max=TEXT_MAX)],
-        render_kw={"rows": 4},
-    )
+    reason = text_box("Why it is wrong", TEXT_MAX, rows=4, required="Say why the answer is wrong.")
     requested_value = StringField(
         "What it should have been (optional)", validators=[Length(max=200)]
     )
@@ -29,20 +26,12 @@ class AppealForm(FlaskForm):
 
 
 class UpholdForm(FlaskForm):
-    note = TextAreaField(
-        "Why the answer stands",
-        validators=[DataRequired("Say why the answer stands."), Length(max=TEXT_MAX)],
-        render_kw={"rows": 2},
-    )
+    note = text_box("Why the answer stands", TEXT_MAX, required="Say why the answer stands.")
     submit = SubmitField("Uphold: the answer stands")
 
 
 class AmendForm(FlaskForm):
     value = StringField("New answer")
-    comment = TextAreaField("Comment", validators=[Length(max=4000)], render_kw={"rows": 2})
-    note = TextAreaField(
-        "Why the answer changes",
-        validators=[DataRequired("Say why the answer is changed."), Length(max=TEXT_MAX)],
-        render_kw={"rows": 2},
-    )
+    comment = text_box("Comment", 4000)
+    note = text_box("Why the answer changes", TEXT_MAX, required="Say why the answer is changed.")
     submit = SubmitField("Amend and re-score")

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from audit.access import get_visit, roles_required
+from audit.access import MANAGERS, get_visit, roles_required
 from audit.accounts.forms import EmptyForm
 from audit.appeals import service
 from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
@@ -18,28 +18,30 @@ from audit.models import Appeal, Role, User, Visit, VisitStatus
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.review.service import answer_options
 from audit.scorecards.store import definition_of
+from audit.views import choice_arg, decide, done, page_of, score_change, turned_down
 from audit.visits.answer_changes import display_value
 from audit.visits.scores import stored_value
 
 bp = Blueprint("appeals", __name__)
 
-REVIEWERS = (Role.MANAGER,)
+REVIEWERS = MANAGERS
 APPELLANTS = (Role.MANAGER, Role.STAFF)
-PER_PAGE = 50
 
 
 def get_appeal(appeal_id: int, user: User | None = None) -> Appeal:
     """An appeal the user may see: reviewers in scope (403 outside), staff their own (404)."""
     user = user or current_user
-    appeal = db.session.get(Appeal, appeal_id)
-    if appeal is None:
-        abort(404)
+    appeal = db.get_or_404(Appeal, appeal_id)
     if user.role is Role.STAFF and appeal.raised_by_id != user.id:
         abort(404)
     get_visit(appeal.visit_id, user)  # scope of the visit: 403 / 404 as for the visit
     if not service.may_see(appeal, user):
         abort(404)
     return appeal
+
+
+def _appeal_url(appeal_id: int) -> str:
+    return url_for("appeals.detail", appeal_id=appeal_id)
 
 
 def _answer_text(visit: Visit, key: str) -> str:
@@ -53,15 +55,8 @@ def _answer_text(visit: Visit, key: str) -> str:
 @bp.route("/")
 @roles_required(*APPELLANTS)
 def index():
-    status = request.args.get("status", "open")
-    if status not in service.LIST_FILTERS:
-        status = "open"
-    page = db.paginate(
-        service.list_query(current_user, status),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    status = choice_arg("status", service.LIST_FILTERS, "open")
+    page = page_of(service.list_query(current_user, status))
     appealable = service.appealable_visits(current_user) if current_user.role is Role.STAFF else []
     return render_template(
         "appeals/index.html",
@@ -109,9 +104,7 @@ def new(visit_id: int):
             except AppealError as error:
                 refused(error, form, fallback="reason")  # the photo's files go with it
             else:
-                db.session.commit()
-                flash("Appeal sent: a reviewer will decide it.", "success")
-                return redirect(url_for("appeals.detail", appeal_id=appeal.id))
+                return done("Appeal sent: a reviewer will decide it.", _appeal_url(appeal.id))
     status = 422 if form.errors else 200
     return render_template(
         "appeals/new.html", visit=visit, form=form, window_ends=service.window_ends(visit)
@@ -171,12 +164,6 @@ def detail(appeal_id: int):
     return _render(get_appeal(appeal_id))
 
 
-def _refused(appeal_id: int, error: AppealError):  # noqa: ANN202
-    refused(error)
-    flash(str(error), "danger")
-    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
-
-
 @bp.route("/<int:appeal_id>/uphold", methods=["POST"])
 @roles_required(*REVIEWERS)
 def uphold(appeal_id: int):
@@ -187,10 +174,8 @@ def uphold(appeal_id: int):
     try:
         service.uphold(appeal, current_user, form.note.data)
     except AppealError as error:
-        return _refused(appeal_id, error)
-    db.session.commit()
-    flash("Appeal upheld: the answer stands.", "success")
-    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+        return turned_down(error, _appeal_url(appeal_id))
+    return done("Appeal upheld: the answer stands.", _appeal_url(appeal_id))
 
 
 @bp.route("/<int:appeal_id>/amend", methods=["POST"])
@@ -207,29 +192,21 @@ def amend(appeal_id: int):
     except AppealError as error:
         if error.field in ("value", "comment") and refused(error, form):
             return _render(appeal, 422, amend_form=form)
-        return _refused(appeal_id, error)
-    db.session.commit()
-    before, after = change.percent_before, change.percent_after
-    score = ""
-    if before is not None and after is not None and before != after:
-        score = f" Score {before:.1f}% → {after:.1f}%."
-    flash(f"Answer amended and recorded.{score}", "success")
-    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+        return turned_down(error, _appeal_url(appeal_id))
+    return done(f"Answer amended and recorded.{score_change(change)}", _appeal_url(appeal_id))
 
 
 @bp.route("/<int:appeal_id>/withdraw", methods=["POST"])
 @roles_required(*APPELLANTS)
 def withdraw(appeal_id: int):
     appeal = get_appeal(appeal_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.withdraw(appeal, current_user)
-    except AppealError as error:
-        return _refused(appeal_id, error)
-    db.session.commit()
-    flash("Appeal withdrawn.", "info")
-    return redirect(url_for("appeals.detail", appeal_id=appeal_id))
+    return decide(
+        lambda: service.withdraw(appeal, current_user),
+        AppealError,
+        _appeal_url(appeal_id),
+        "Appeal withdrawn.",
+        category="info",
+    )
 
 
 def _evidence(appeal_id: int, thumb: bool):  # noqa: ANN202

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from audit.access import branch_in_scope, roles_required
+from audit.access import MANAGERS, VISITORS, branch_in_scope, roles_required
 from audit.accounts.forms import EmptyForm
 from audit.assignments import service
 from audit.assignments.forms import AssignmentForm, CancelForm, DeclineForm
@@ -20,13 +20,10 @@ from audit.assignments.service import (
 )
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import Assignment, AssignmentStatus, Role, Scorecard, User, Visit
+from audit.models import Assignment, AssignmentStatus, Scorecard, User, Visit
+from audit.views import decide, done, page_of, turned_down
 
 bp = Blueprint("assignments", __name__)
-
-MANAGERS = (Role.MANAGER,)
-VISITORS = (Role.SHOPPER, Role.ASSESSOR)
-PER_PAGE = 50
 #: Where a manager reads a visit; linked from the list when that area is installed.
 VISIT_ENDPOINT = "review.visit"
 STATUS_CHOICES = [
@@ -82,15 +79,9 @@ def index():
         window_from=_date_arg("from"),
         window_to=_date_arg("to"),
     )
-    page = db.paginate(
-        service.filtered_query(current_user, filters),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
     return render_template(
         "assignments/index.html",
-        page=page,
+        page=page_of(service.filtered_query(current_user, filters)),
         filters=filters,
         statuses=STATUS_CHOICES,
         branches=service.branch_choices(current_user, active_only=False),
@@ -140,13 +131,11 @@ def new():
                 field = form._fields.get(name, form.branches)
                 field.errors = [*field.errors, message]
         else:
-            db.session.commit()
             n = len(created)
-            who = created[0].shopper.name
-            flash(f"{n} assignment{'s' if n != 1 else ''} offered to {who}.", "success")
+            message = f"{n} assignment{'s' if n != 1 else ''} offered to {created[0].shopper.name}."
             if n == 1:
-                return redirect(url_for("assignments.detail", assignment_id=created[0].id))
-            return redirect(url_for("assignments.index", shopper=created[0].shopper_id))
+                return done(message, url_for("assignments.detail", assignment_id=created[0].id))
+            return done(message, url_for("assignments.index", shopper=created[0].shopper_id))
     return render_template("assignments/new.html", form=form, conflict=conflict), (
         409 if conflict else 200
     )
@@ -179,18 +168,19 @@ def cancel(assignment_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _render_detail(assignment, form), 422
+    back = url_for("assignments.detail", assignment_id=assignment_id)
     try:
         service.cancel(assignment, current_user, form.reason.data)
     except AssignmentStateError as error:
-        refused(error)
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Assignment cancelled.", "success")
-    return redirect(url_for("assignments.detail", assignment_id=assignment_id))
+        return turned_down(error, back)
+    return done("Assignment cancelled.", back)
 
 
 # --- shoppers and assessors --------------------------------------------------
+
+
+def _offer_url(assignment_id: int) -> str:
+    return url_for("assignments.offer", assignment_id=assignment_id)
 
 
 @bp.route("/<int:assignment_id>/offer")
@@ -211,17 +201,14 @@ def offer(assignment_id: int):
 @roles_required(*VISITORS)
 def accept(assignment_id: int):
     assignment = _own(assignment_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.accept(assignment, current_user)
-    except AssignmentStateError as error:
-        refused(error)
-        flash(str(error), "danger")
-        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
-    db.session.commit()
-    flash(f"Accepted: {assignment.branch.name}, by {assignment.window_end:%d %b %Y}.", "success")
-    return redirect(url_for("main.home"))
+    back = _offer_url(assignment_id)
+    return decide(
+        lambda: service.accept(assignment, current_user),
+        AssignmentStateError,
+        back,
+        f"Accepted: {assignment.branch.name}, by {assignment.window_end:%d %b %Y}.",
+        then=url_for("main.home"),
+    )
 
 
 @bp.route("/<int:assignment_id>/decline", methods=["POST"])
@@ -231,13 +218,10 @@ def decline(assignment_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         flash("; ".join(form.reason.errors) or "Could not decline.", "danger")
-        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
+        return redirect(_offer_url(assignment_id))
     try:
         service.decline(assignment, current_user, form.reason.data or "")
     except AssignmentStateError as error:
-        refused(error)
-        flash(str(error), "danger")
-        return redirect(url_for("assignments.offer", assignment_id=assignment_id))
-    db.session.commit()
-    flash(f"Declined: {assignment.branch.name}. Thank you for letting us know.", "info")
-    return redirect(url_for("main.home"))
+        return turned_down(error, _offer_url(assignment_id))
+    message = f"Declined: {assignment.branch.name}. Thank you for letting us know."
+    return done(message, url_for("main.home"), "info")

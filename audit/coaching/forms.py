@@ -3,58 +3,43 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, SubmitField
+from wtforms.validators import Optional
 
 from audit.coaching.recognition import MESSAGE_MAX, QUOTE_MAX
 from audit.coaching.service import BODY_MAX, GOAL_MAX
+from audit.views import text_box
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField(
+    body = text_box(
         "Note",
-        validators=[DataRequired(message="Write the note."), Length(max=BODY_MAX)],
-        render_kw={"rows": 8},
+        BODY_MAX,
+        rows=8,
+        required="Write the note.",
         description="Pre-filled with the answers that lost points on the visit; edit freely.",
     )
-    goal = TextAreaField(
-        "Goal",
-        validators=[Length(max=GOAL_MAX)],
-        render_kw={"rows": 2},
-        description="What should be different next time?",
-    )
+    goal = text_box("Goal", GOAL_MAX, description="What should be different next time?")
     follow_up_on = DateField("Follow-up date", validators=[Optional()])
     submit = SubmitField("Send note")
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField(
-        "Reply",
-        validators=[DataRequired(message="Write a reply."), Length(max=BODY_MAX)],
-        render_kw={"rows": 3},
-    )
+    body = text_box("Reply", BODY_MAX, rows=3, required="Write a reply.")
     submit = SubmitField("Send reply")
 
 
 class CloseForm(FlaskForm):
-    closing_note = TextAreaField(
-        "How did the follow-up go? (optional)",
-        validators=[Length(max=GOAL_MAX)],
-        render_kw={"rows": 2},
-    )
+    closing_note = text_box("How did the follow-up go? (optional)", GOAL_MAX)
     submit = SubmitField("Close note")
 
 
 class KudosForm(FlaskForm):
-    message = TextAreaField(
-        "Message",
-        validators=[DataRequired(message="Write a message."), Length(max=MESSAGE_MAX)],
-        render_kw={"rows": 3},
-    )
-    quoted = TextAreaField(
+    message = text_box("Message", MESSAGE_MAX, rows=3, required="Write a message.")
+    quoted = text_box(
         "What the customer said",
-        validators=[Length(max=QUOTE_MAX)],
-        render_kw={"rows": 4},
+        QUOTE_MAX,
+        rows=4,
         description="The shopper's comments on answers that earned full points; "
         "the shopper is never named.",
     )

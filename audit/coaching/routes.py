@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from audit.access import branch_in_scope, get_branch, get_staff_member, get_visit, roles_required
+from audit.access import (
+    MANAGERS,
+    branch_in_scope,
+    get_branch,
+    get_staff_member,
+    get_visit,
+    roles_required,
+)
 from audit.accounts.forms import EmptyForm
 from audit.coaching import portal, recognition, service
 from audit.coaching.forms import CloseForm, KudosForm, NoteForm, RecognitionForm, ReplyForm
 from audit.coaching.recognition import RecognitionError
 from audit.coaching.service import CoachingError, NoteFilter
+from audit.errors import refused
 from audit.extensions import db
 from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
 from audit.reporting.charts import trend_chart, trend_values
+from audit.views import done, page_of, require_submitted
 
 bp = Blueprint("coaching", __name__)
 
-MANAGERS = (Role.MANAGER,)
-PER_PAGE = 50
 #: Periods the staff portal offers, in months; the first is the default.
 PERIODS = (12, 6, 3)
 
@@ -34,9 +42,7 @@ def _my_member() -> StaffMember | None:
 
 def get_note(note_id: int) -> CoachingNote:
     """A note the user may see: staff only their own (404 otherwise), managers in scope (403)."""
-    note = db.session.get(CoachingNote, note_id)
-    if note is None:
-        abort(404)
+    note = db.get_or_404(CoachingNote, note_id)
     if current_user.role is Role.STAFF:
         member = current_user.staff_member
         if member is None or note.staff_member_id != member.id:
@@ -113,8 +119,7 @@ def set_recognition():
     if member is None:
         abort(404)
     form = RecognitionForm()
-    if not form.validate_on_submit():
-        abort(400)
+    require_submitted(form)
     if recognition.set_hidden_from_recognition(member, form.hide.data, current_user):
         db.session.commit()
     flash(
@@ -151,19 +156,26 @@ def note(note_id: int):
     )
 
 
+def _change_note(item: CoachingNote, change: Callable[[], object], message: str) -> None:
+    """Ask the service for ``change``: kept and ``message`` flashed, or its refusal flashed
+    as a warning (the note page shows it; nothing else to show again)."""
+    try:
+        change()
+    except CoachingError as error:
+        refused(error)
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash(message, "success")
+
+
 @bp.route("/notes/<int:note_id>/acknowledge", methods=["POST"])
 @roles_required(Role.STAFF)
 def acknowledge(note_id: int):
     item = get_note(note_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.acknowledge(item, current_user)
-    except CoachingError as error:
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
-        flash("Thank you: your manager can see you have read the note.", "success")
+    require_submitted()
+    message = "Thank you: your manager can see you have read the note."
+    _change_note(item, lambda: service.acknowledge(item, current_user), message)
     return redirect(url_for(".note", note_id=item.id))
 
 
@@ -173,13 +185,7 @@ def reply(note_id: int):
     item = get_note(note_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        try:
-            service.reply(item, current_user, form.body.data)
-        except CoachingError as error:
-            flash(str(error), "warning")
-        else:
-            db.session.commit()
-            flash("Reply sent.", "success")
+        _change_note(item, lambda: service.reply(item, current_user, form.body.data), "Reply sent.")
     else:
         for error in form.body.errors:
             flash(error, "warning")
@@ -191,15 +197,9 @@ def reply(note_id: int):
 def close(note_id: int):
     item = get_note(note_id)
     form = CloseForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        service.close(item, current_user, form.closing_note.data or "")
-    except CoachingError as error:
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
-        flash("Note closed.", "success")
+    require_submitted(form)
+    closing_note = form.closing_note.data or ""
+    _change_note(item, lambda: service.close(item, current_user, closing_note), "Note closed.")
     return redirect(url_for(".note", note_id=item.id))
 
 
@@ -216,12 +216,7 @@ def overview():
     branch_id = request.args.get("branch", type=int)
     if branch_id is not None:
         get_branch(branch_id)  # 403 outside the manager's regions
-    page = db.paginate(
-        service.notes_query(current_user, status, branch_id=branch_id),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = page_of(service.notes_query(current_user, status, branch_id=branch_id))
     branches = db.session.scalars(service.branches_query(current_user)).all()
     return render_template(
         "coaching/overview.html",
@@ -253,11 +248,9 @@ def new_note(staff_id: int):
                 visit=visit,
             )
         except CoachingError as error:
-            form.body.errors = [*form.body.errors, str(error)]
+            refused(error, form, fallback="body")
         else:
-            db.session.commit()
-            flash(f"Coaching note sent to {member.name}.", "success")
-            return redirect(url_for(".note", note_id=item.id))
+            return done(f"Coaching note sent to {member.name}.", url_for(".note", note_id=item.id))
     return render_template("coaching/new_note.html", form=form, member=member, visit=visit)
 
 
@@ -282,9 +275,7 @@ def new_kudos(staff_id: int):
                 current_user, member, visit, form.message.data, form.quoted.data or ""
             )
         except RecognitionError as error:
-            form.message.errors = [*form.message.errors, str(error)]
+            refused(error, form, fallback="message")
         else:
-            db.session.commit()
-            flash(f"Kudos sent to {member.name}.", "success")
-            return redirect(url_for("review.visit", visit_id=visit.id))
+            return done(f"Kudos sent to {member.name}.", url_for("review.visit", visit_id=visit.id))
     return render_template("coaching/new_kudos.html", form=form, member=member, visit=visit)

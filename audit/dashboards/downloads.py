@@ -11,25 +11,24 @@ the report of their own published visit, without the shopper's identity.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from audit.access import get_branch, get_staff_member, get_visit, roles_required
+from audit.access import MANAGERS, get_visit, roles_required
 from audit.dashboards.blueprint import bp
 from audit.dashboards.selection import chosen_filter, report_filter
+from audit.dashboards.views import branch_by_code, staff_by_code
 from audit.documents import branch_pdf, compare_pdf, staff_pdf, visit_pdf
 from audit.extensions import db
 from audit.jobs.reports import JobStatus, JobStore, start_job
-from audit.models import Branch, Role, StaffMember, VisitStatus
+from audit.models import Branch, Role, VisitStatus
 from audit.reporting import ReportFilter
 from audit.reporting.periods import DashboardFilter
 from audit.reporting.sql import branch_conditions
-
-MANAGERS = (Role.MANAGER,)
-#: A comparison over more branches than this is made by a background job.
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -47,11 +46,11 @@ def _chosen() -> DashboardFilter:
     return chosen_filter(request.args, current_user, strict=True)[0]
 
 
-def _by_code(model: type[Branch] | type[StaffMember], code: str) -> int:
-    found = db.session.scalar(select(model.id).where(model.code == code))
-    if found is None:
-        abort(404)
-    return found
+def _unit_pdf(document: Callable[[ReportFilter], bytes], name: str, **unit: int) -> Response:
+    """The PDF of one branch or staff member (``unit``) over the chosen filter; the region
+    chosen elsewhere does not narrow it. ``name`` is the file's name before its stamp."""
+    flt = report_filter(_chosen(), current_user, region=False, **unit)
+    return _pdf(document(flt), f"{name}-{flt.stamp}.pdf")
 
 
 @bp.route("/visits/<int:visit_id>.pdf", endpoint="visit_pdf")
@@ -66,17 +65,15 @@ def visit_pdf_download(visit_id: int) -> Response:
 @bp.route("/branches/<code>.pdf", endpoint="branch_pdf")
 @roles_required(*MANAGERS)
 def branch_pdf_download(code: str) -> Response:
-    branch = get_branch(_by_code(Branch, code))
-    flt = report_filter(_chosen(), current_user, region=False, branch_id=branch.id)
-    return _pdf(branch_pdf(flt), f"branch-{branch.code}-{flt.stamp}.pdf")
+    branch = branch_by_code(code)
+    return _unit_pdf(branch_pdf, f"branch-{branch.code}", branch_id=branch.id)
 
 
 @bp.route("/staff/<code>.pdf", endpoint="staff_pdf")
 @roles_required(*MANAGERS)
 def staff_pdf_download(code: str) -> Response:
-    member = get_staff_member(_by_code(StaffMember, code))
-    flt = report_filter(_chosen(), current_user, region=False, staff_id=member.id)
-    return _pdf(staff_pdf(flt), f"coaching-{member.code}-{flt.stamp}.pdf")
+    member = staff_by_code(code)
+    return _unit_pdf(staff_pdf, f"coaching-{member.code}", staff_id=member.id)
 
 
 def branch_count(flt: ReportFilter) -> int:

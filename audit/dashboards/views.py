@@ -16,18 +16,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
-from audit.access import get_branch, get_region, get_staff_member, roles_required
+from audit.access import MANAGERS, get_branch, get_region, get_staff_member, roles_required
 from audit.dashboards import pages
 from audit.dashboards.blueprint import bp
+from audit.dashboards.pages import Choices
 from audit.dashboards.selection import chosen_filter, report_filter
 from audit.extensions import db
-from audit.models import Branch, Role, StaffMember
+from audit.models import Branch, StaffMember
 from audit.reporting.csv_export import iter_visits_csv, league_csv
-from audit.reporting.periods import PRESETS
+from audit.reporting.periods import PRESETS, DashboardFilter
 from audit.reporting.visit_list import section_keys, stream_visit_rows
-
-MANAGERS = (Role.MANAGER,)
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -51,18 +49,28 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
         return None
 
 
-def _branch(code: str) -> Branch:
-    branch_id = db.session.scalar(select(Branch.id).where(Branch.code == code))
-    if branch_id is None:
+def _id_by_code(model: type[Branch] | type[StaffMember], code: str) -> int:
+    found = db.session.scalar(select(model.id).where(model.code == code))
+    if found is None:
         abort(404)
-    return get_branch(branch_id)
+    return found
 
 
-def _staff(code: str) -> StaffMember:
-    staff_id = db.session.scalar(select(StaffMember.id).where(StaffMember.code == code))
-    if staff_id is None:
-        abort(404)
-    return get_staff_member(staff_id)
+def branch_by_code(code: str) -> Branch:
+    """The branch a URL names by its code: 404 when there is none, 403 outside the scope."""
+    return get_branch(_id_by_code(Branch, code))
+
+
+def staff_by_code(code: str) -> StaffMember:
+    """The staff member a URL names by their code: 404 when there is none, 403 outside."""
+    return get_staff_member(_id_by_code(StaffMember, code))
+
+
+def _unit_filter() -> tuple[DashboardFilter, Choices]:
+    """The filter of one branch's or one staff member's page: a region chosen on another
+    page does not narrow it."""
+    chosen, choices = chosen_filter(request.args, current_user)
+    return replace(chosen, region_id=None), choices
 
 
 def _csv(text: str, name: str) -> Response:
@@ -105,9 +113,8 @@ def region(region_id: int):
 @bp.route("/branches/<code>")
 @roles_required(*MANAGERS)
 def branch(code: str):
-    unit = _branch(code)
-    chosen, choices = chosen_filter(request.args, current_user)
-    chosen = replace(chosen, region_id=None)
+    unit = branch_by_code(code)
+    chosen, choices = _unit_filter()
     page = pages.branch_page(report_filter(chosen, current_user, branch_id=unit.id))
     return render_template(
         "reports/branch.html", page=page, chosen=chosen, choices=choices, branch=unit
@@ -117,9 +124,8 @@ def branch(code: str):
 @bp.route("/staff/<code>")
 @roles_required(*MANAGERS)
 def staff(code: str):
-    member = _staff(code)
-    chosen, choices = chosen_filter(request.args, current_user)
-    chosen = replace(chosen, region_id=None)
+    member = staff_by_code(code)
+    chosen, choices = _unit_filter()
     home = member.branch
     page = pages.staff_page(
         report_filter(chosen, current_user, staff_id=member.id), home.id, home.code, home.name
@@ -145,7 +151,7 @@ def league_download():
 @bp.route("/branches/<code>/staff.csv")
 @roles_required(*MANAGERS)
 def staff_league_download(code: str):
-    unit = _branch(code)
+    unit = branch_by_code(code)
     chosen, choices = chosen_filter(request.args, current_user, strict=True)
     flt = report_filter(chosen, current_user, region=False, branch_id=unit.id)
     league, company = pages.league_with_company(flt, staff=True)
@@ -161,12 +167,12 @@ def visits_download():
     unit: dict[str, int | None] = {}
     name = "visits"
     if code := request.args.get("staff", "").strip():
-        member = _staff(code)
+        member = staff_by_code(code)
         unit["staff_id"] = member.id
         chosen = replace(chosen, region_id=None)
         name = f"visits-staff-{member.code}"
     elif code := request.args.get("branch", "").strip():
-        unit["branch_id"] = _branch(code).id
+        unit["branch_id"] = branch_by_code(code).id
         chosen = replace(chosen, region_id=None)
         name = f"visits-branch-{code}"
     elif chosen.region_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,6 +10,7 @@ from audit.access import any_signed_in
 from audit.accounts.forms import EmptyForm
 from audit.extensions import db
 from audit.notifications import service as notifications
+from audit.views import done, page_of, require_submitted
 
 bp = Blueprint("notifications", __name__)
 
@@ -36,12 +37,7 @@ def bell() -> dict[str, object]:
 @any_signed_in
 def index():
     unread_only = request.args.get("show") == "unread"
-    page = db.paginate(
-        notifications.notifications_query(current_user, unread_only),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = page_of(notifications.notifications_query(current_user, unread_only), PER_PAGE)
     return render_template(
         "notices/index.html", page=page, unread_only=unread_only, form=EmptyForm()
     )
@@ -57,8 +53,7 @@ def _own(notification_id: int):  # noqa: ANN202
 @bp.route("/<int:notification_id>/open", methods=["POST"])
 @any_signed_in
 def open_notification(notification_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_submitted()
     notification = _own(notification_id)
     notifications.mark_read(notification)
     db.session.commit()
@@ -69,8 +64,7 @@ def open_notification(notification_id: int):
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @any_signed_in
 def mark_read(notification_id: int):
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_submitted()
     notifications.mark_read(_own(notification_id))
     db.session.commit()
     return redirect(url_for(".index"))
@@ -79,9 +73,8 @@ def mark_read(notification_id: int):
 @bp.route("/read-all", methods=["POST"])
 @any_signed_in
 def mark_all_read():
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_submitted()
     count = notifications.mark_all_read(current_user)
-    db.session.commit()
-    flash(f"{count} notification{'s' if count != 1 else ''} marked as read.", "success")
-    return redirect(url_for(".index"))
+    return done(
+        f"{count} notification{'s' if count != 1 else ''} marked as read.", url_for(".index")
+    )

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import (
+    MANAGERS,
     get_branch,
     get_region,
     get_staff_member,
@@ -18,10 +22,10 @@ from audit.access import (
     scope_regions,
 )
 from audit.accounts.forms import EmptyForm
-from audit.csv_files import ImportFailed
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import Branch, Region, Role, StaffMember
+from audit.models import Branch, Region, StaffMember
+from audit.org.csv_files import ImportFailed
 from audit.org.csv_import import (
     BRANCH_COLUMNS,
     BRANCH_OPTIONAL,
@@ -32,10 +36,9 @@ from audit.org.csv_import import (
 )
 from audit.org.forms import BranchForm, ImportForm, RegionForm, StaffForm
 from audit.org.service import save_branch, save_staff_member, set_active, staff_user_choices
+from audit.views import done, require_submitted
 
 bp = Blueprint("org", __name__)
-
-MANAGERS = (Role.MANAGER,)
 
 
 def _region_choices() -> list[SelectChoice]:
@@ -48,6 +51,24 @@ def _branch_choices() -> list[SelectChoice]:
         select(Branch).where(Branch.active.is_(True)).order_by(Branch.name), current_user
     )
     return [SelectChoice(b.id, b.label) for b in db.session.scalars(query)]
+
+
+def _branch_form(branch: Branch | None = None) -> BranchForm:
+    """The form for a new branch, or for editing ``branch``: the regions in scope offered."""
+    form = BranchForm(obj=branch, editing=branch)
+    form.region.choices = _region_choices()
+    return form
+
+
+def _staff_form(member: StaffMember | None = None) -> StaffForm:
+    """The form for a new staff member, or for editing ``member``: the active branches in
+    scope (and the member's own, even if inactive) and the accounts free to link offered."""
+    form = StaffForm(obj=member, editing=member)
+    form.branch.choices = _branch_choices()
+    if member is not None and member.branch_id not in {c.value for c in form.branch.choices}:
+        form.branch.choices.insert(0, SelectChoice(member.branch_id, member.branch.label))
+    form.user.choices = staff_user_choices(member)
+    return form
 
 
 def _status_filter(query, model, status: str):  # noqa: ANN001, ANN202
@@ -64,6 +85,35 @@ def _matching(query: Select, q: str, *columns: InstrumentedAttribute[str]) -> Se
         return query
     like = f"%{q.lower()}%"
     return query.where(or_(*(func.lower(column).like(like) for column in columns)))
+
+
+def _filtered_list(
+    query: Select,
+    model: type[Branch] | type[StaffMember],
+    parent: tuple[str, InstrumentedAttribute[int]],
+    search: tuple[InstrumentedAttribute[str], ...],
+) -> tuple[Select, dict[str, Any]]:
+    """A branch or staff list in the user's regions, narrowed by the query string: ``status``
+    (active by default, inactive, or all), the parent record (``region`` or ``branch``: its
+    name and column in ``parent``) and the text ``q`` in the ``search`` columns. Returns the
+    query and the filters, for the page to show them chosen."""
+    name, column = parent
+    filters = {
+        name: request.args.get(name, type=int),
+        "q": request.args.get("q", "").strip(),
+        "status": request.args.get("status", "active"),
+    }
+    query = _status_filter(scope_branches(query, current_user), model, filters["status"])
+    if filters[name]:
+        query = query.where(column == filters[name])
+    return _matching(query, filters["q"], *search), filters
+
+
+def _toggle_active(record: Branch | StaffMember, name: str, url: str) -> Response:
+    """Deactivate an active branch or staff member, or reactivate an inactive one."""
+    require_submitted()
+    set_active(record, not record.active, current_user)
+    return done(f"{name} is {'reactivated' if record.active else 'deactivated'}.", url)
 
 
 def _require_unscoped() -> None:
@@ -90,9 +140,7 @@ def regions():
         _require_unscoped()
         if form.validate_on_submit():
             db.session.add(Region(name=form.name.data.strip()))
-            db.session.commit()
-            flash(f"Region {form.name.data.strip()} created.", "success")
-            return redirect(url_for("org.regions"))
+            return done(f"Region {form.name.data.strip()} created.", url_for("org.regions"))
     return render_template("org/regions.html", rows=rows, form=form, can_create=can_create)
 
 
@@ -104,9 +152,7 @@ def edit_region(region_id: int):
     form = RegionForm(obj=region, editing=region)
     if form.validate_on_submit():
         region.name = form.name.data.strip()
-        db.session.commit()
-        flash("Region renamed.", "success")
-        return redirect(url_for("org.regions"))
+        return done("Region renamed.", url_for("org.regions"))
     return render_template("org/region_form.html", form=form, region=region)
 
 
@@ -116,45 +162,38 @@ def edit_region(region_id: int):
 @bp.route("/branches")
 @roles_required(*MANAGERS)
 def branches():
-    region_id = request.args.get("region", type=int)
-    q = request.args.get("q", "").strip()
-    status = request.args.get("status", "active")
     staff_count = (
         select(func.count(StaffMember.id))
         .where(StaffMember.branch_id == Branch.id, StaffMember.active.is_(True))
         .scalar_subquery()
     )
-    query = (
+    query, filters = _filtered_list(
         select(Branch, staff_count)
         .join(Branch.region)
         .options(joinedload(Branch.region))
-        .order_by(Region.name, Branch.name)
+        .order_by(Region.name, Branch.name),
+        Branch,
+        ("region", Branch.region_id),
+        (Branch.name, Branch.code, Branch.address),
     )
-    query = _status_filter(scope_branches(query, current_user), Branch, status)
-    if region_id:
-        query = query.where(Branch.region_id == region_id)
-    query = _matching(query, q, Branch.name, Branch.code, Branch.address)
     return render_template(
         "org/branches.html",
         rows=db.session.execute(query).all(),
         regions=_region_choices(),
-        filters={"region": region_id, "q": q, "status": status},
+        filters=filters,
     )
 
 
 @bp.route("/branches/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def new_branch():
-    form = BranchForm()
-    form.region.choices = _region_choices()
+    form = _branch_form()
     if not form.region.choices:
         flash("Create a region first: every branch belongs to one.", "warning")
         return redirect(url_for("org.regions"))
     if form.validate_on_submit():
         branch = save_branch(Branch(), form, current_user)
-        db.session.commit()
-        flash(f"Branch {branch.label} created.", "success")
-        return redirect(url_for("org.branches"))
+        return done(f"Branch {branch.label} created.", url_for("org.branches"))
     return render_template("org/branch_form.html", form=form, branch=None)
 
 
@@ -162,15 +201,12 @@ def new_branch():
 @roles_required(*MANAGERS)
 def edit_branch(branch_id: int):
     branch = get_branch(branch_id)
-    form = BranchForm(obj=branch, editing=branch)
-    form.region.choices = _region_choices()
+    form = _branch_form(branch)
     if request.method == "GET":
         form.region.data = branch.region_id
     if form.validate_on_submit():
         save_branch(branch, form, current_user)
-        db.session.commit()
-        flash(f"Saved {branch.label}.", "success")
-        return redirect(url_for("org.branches"))
+        return done(f"Saved {branch.label}.", url_for("org.branches"))
     return render_template(
         "org/branch_form.html", form=form, branch=branch, action_form=EmptyForm()
     )
@@ -180,12 +216,7 @@ def edit_branch(branch_id: int):
 @roles_required(*MANAGERS)
 def toggle_branch(branch_id: int):
     branch = get_branch(branch_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    set_active(branch, not branch.active, current_user)
-    db.session.commit()
-    flash(f"{branch.label} is {'reactivated' if branch.active else 'deactivated'}.", "success")
-    return redirect(url_for("org.edit_branch", branch_id=branch.id))
+    return _toggle_active(branch, branch.label, url_for("org.edit_branch", branch_id=branch.id))
 
 
 # --- staff -----------------------------------------------------------------
@@ -194,40 +225,33 @@ def toggle_branch(branch_id: int):
 @bp.route("/staff")
 @roles_required(*MANAGERS)
 def staff():
-    branch_id = request.args.get("branch", type=int)
-    q = request.args.get("q", "").strip()
-    status = request.args.get("status", "active")
-    query = (
+    query, filters = _filtered_list(
         select(StaffMember)
         .join(StaffMember.branch)
         .options(joinedload(StaffMember.branch), joinedload(StaffMember.user))
-        .order_by(Branch.name, StaffMember.name)
+        .order_by(Branch.name, StaffMember.name),
+        StaffMember,
+        ("branch", StaffMember.branch_id),
+        (StaffMember.name, StaffMember.code, StaffMember.job_title),
     )
-    query = _status_filter(scope_branches(query, current_user), StaffMember, status)
-    if branch_id:
-        query = query.where(StaffMember.branch_id == branch_id)
-    query = _matching(query, q, StaffMember.name, StaffMember.code, StaffMember.job_title)
     return render_template(
         "org/staff.html",
         members=db.session.scalars(query).all(),
         branches=_branch_choices(),
-        filters={"branch": branch_id, "q": q, "status": status},
+        filters=filters,
     )
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def new_staff():
-    form = StaffForm()
-    form.branch.choices = _branch_choices()
-    form.user.choices = staff_user_choices(None)
+    form = _staff_form()
     if request.method == "GET" and request.args.get("branch", type=int):
         form.branch.data = request.args.get("branch", type=int)
     if form.validate_on_submit():
         member = save_staff_member(StaffMember(), form, current_user)
-        db.session.commit()
-        flash(f"{member.name} added to {member.branch.name}.", "success")
-        return redirect(url_for("org.staff", branch=member.branch_id))
+        message = f"{member.name} added to {member.branch.name}."
+        return done(message, url_for("org.staff", branch=member.branch_id))
     return render_template("org/staff_form.html", form=form, member=None)
 
 
@@ -235,19 +259,13 @@ def new_staff():
 @roles_required(*MANAGERS)
 def edit_staff(staff_id: int):
     member = get_staff_member(staff_id)
-    form = StaffForm(obj=member, editing=member)
-    form.branch.choices = _branch_choices()
-    if member.branch_id not in {c.value for c in form.branch.choices}:
-        form.branch.choices.insert(0, SelectChoice(member.branch_id, member.branch.label))
-    form.user.choices = staff_user_choices(member)
+    form = _staff_form(member)
     if request.method == "GET":
         form.branch.data = member.branch_id
         form.user.data = member.user_id or 0
     if form.validate_on_submit():
         save_staff_member(member, form, current_user)
-        db.session.commit()
-        flash(f"Saved {member.name}.", "success")
-        return redirect(url_for("org.staff", branch=member.branch_id))
+        return done(f"Saved {member.name}.", url_for("org.staff", branch=member.branch_id))
     return render_template("org/staff_form.html", form=form, member=member, action_form=EmptyForm())
 
 
@@ -255,12 +273,7 @@ def edit_staff(staff_id: int):
 @roles_required(*MANAGERS)
 def toggle_staff(staff_id: int):
     member = get_staff_member(staff_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    set_active(member, not member.active, current_user)
-    db.session.commit()
-    flash(f"{member.name} is {'reactivated' if member.active else 'deactivated'}.", "success")
-    return redirect(url_for("org.edit_staff", staff_id=member.id))
+    return _toggle_active(member, member.name, url_for("org.edit_staff", staff_id=member.id))
 
 
 # --- import ----------------------------------------------------------------
@@ -281,10 +294,8 @@ def import_csv():
             refused(failure)  # all or nothing: what the import wrote is undone
             errors = [str(e) for e in failure.errors]
         else:
-            db.session.commit()
-            flash(f"{filename}: {result.summary(form.kind.data)}.", "success")
             endpoint = "org.branches" if form.kind.data == "branches" else "org.staff"
-            return redirect(url_for(endpoint))
+            return done(f"{filename}: {result.summary(form.kind.data)}.", url_for(endpoint))
     return render_template(
         "org/import.html",
         form=form,

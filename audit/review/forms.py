@@ -5,9 +5,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
 
 from audit.review.service import COMMENT_CATEGORIES, REASON_MAX, comment_choices, library_text
+from audit.views import text_box
+
+
+def reason_box(label: str, *, rows: int = 2, description: str = "") -> TextAreaField:
+    """The reason box of a :class:`ReasonForm`: not required by itself, since a saved
+    comment may stand in for it (the form checks that one of the two is given)."""
+    return text_box(label, REASON_MAX, rows=rows, description=description)
 
 
 class ReasonForm(FlaskForm):
@@ -21,7 +27,7 @@ class ReasonForm(FlaskForm):
     missing = "Give a reason, or choose a saved comment."
 
     saved = SelectField("Saved comment", coerce=int, default=0)
-    reason = TextAreaField("Reason", validators=[Length(max=REASON_MAX)], render_kw={"rows": 3})
+    reason = reason_box("Reason", rows=3)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -43,11 +49,10 @@ class ReturnForm(ReasonForm):
     purpose = "return"
     missing = "Tell the shopper what to fix: type it or choose a saved comment."
 
-    reason = TextAreaField(
+    reason = reason_box(
         "What the shopper should fix",
-        validators=[Length(max=REASON_MAX)],
+        rows=3,
         description="The shopper sees this with the visit, fixes it and submits again.",
-        render_kw={"rows": 3},
     )
     submit = SubmitField("Return to shopper")
 
@@ -56,11 +61,9 @@ class ExcludeForm(ReasonForm):
     purpose = "exclude"
     missing = "Say why this visit should be left out of reporting."
 
-    reason = TextAreaField(
+    reason = reason_box(
         "Why leave it out of reporting",
-        validators=[Length(max=REASON_MAX)],
         description="Kept in the visit's history; the visit keeps its answers and status.",
-        render_kw={"rows": 2},
     )
     submit = SubmitField("Exclude from reporting")
 
@@ -69,11 +72,7 @@ class IncludeForm(ReasonForm):
     purpose = "exclude"
     missing = "Say why this visit should count again."
 
-    reason = TextAreaField(
-        "Why it should count again",
-        validators=[Length(max=REASON_MAX)],
-        render_kw={"rows": 2},
-    )
+    reason = reason_box("Why it should count again")
     submit = SubmitField("Include in reporting")
 
 
@@ -84,12 +83,8 @@ class EditAnswerForm(ReasonForm):
     missing = "Say why you are changing this answer."
 
     value = StringField("New answer")
-    comment = TextAreaField("Comment", validators=[Length(max=4000)], render_kw={"rows": 2})
-    reason = TextAreaField(
-        "Why you are changing it",
-        validators=[Length(max=REASON_MAX)],
-        render_kw={"rows": 2},
-    )
+    comment = text_box("Comment", 4000)
+    reason = reason_box("Why you are changing it")
     submit = SubmitField("Save change")
 
 
@@ -99,9 +94,5 @@ class CommentForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in COMMENT_CATEGORIES.items()],
         default="return",
     )
-    text = TextAreaField(
-        "Comment",
-        validators=[DataRequired(message="Write the comment."), Length(max=REASON_MAX)],
-        render_kw={"rows": 3},
-    )
+    text = text_box("Comment", REASON_MAX, rows=3, required="Write the comment.")
     submit = SubmitField("Add to the library")

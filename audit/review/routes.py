@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
-from audit.access import get_visit, roles_required
+from audit.access import MANAGERS, get_visit, roles_required
 from audit.accounts.forms import EmptyForm
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import Attachment, ReviewerComment, Role, Visit, VisitStatus
+from audit.models import Attachment, ReviewerComment, User, Visit, VisitStatus
 from audit.review import service
 from audit.review.forms import (
     CommentForm,
@@ -24,13 +26,20 @@ from audit.review.forms import (
 from audit.review.service import ReviewError
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.store import definition_of
+from audit.views import (
+    choice_arg,
+    decide,
+    done,
+    page_of,
+    require_submitted,
+    score_change,
+    turned_down,
+)
 from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
 bp = Blueprint("review", __name__)
 
-MANAGERS = (Role.MANAGER,)
-PER_PAGE = 50
 #: Photos are served by the visit flow; linked when that area is installed.
 PHOTO_ENDPOINT = "shop.attachment"
 THUMB_ENDPOINT = "shop.attachment_thumb"
@@ -42,6 +51,10 @@ def _reviewable(visit_id: int) -> Visit:
     if visit.status is VisitStatus.DRAFT:
         abort(404)
     return visit
+
+
+def _visit_url(visit_id: int) -> str:
+    return url_for("review.visit", visit_id=visit_id)
 
 
 def _photo_url(endpoint: str) -> Callable[[Attachment], str | None]:
@@ -59,15 +72,8 @@ def _photo_url(endpoint: str) -> Callable[[Attachment], str | None]:
 @bp.route("/")
 @roles_required(*MANAGERS)
 def queue():
-    status = request.args.get("status", "submitted")
-    if status not in service.QUEUE_FILTERS:
-        status = "submitted"
-    page = db.paginate(
-        service.queue_query(current_user, status),
-        page=request.args.get("page", 1, type=int),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    status = choice_arg("status", service.QUEUE_FILTERS, "submitted")
+    page = page_of(service.queue_query(current_user, status))
     return render_template(
         "review/queue.html",
         page=page,
@@ -144,94 +150,68 @@ def visit(visit_id: int):
     return _render_visit(_reviewable(visit_id))
 
 
-def _done(visit_id: int, message: str):  # noqa: ANN202
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("review.visit", visit_id=visit_id))
-
-
-def _refused(visit_id: int, error: ReviewError):  # noqa: ANN202
-    refused(error)
-    flash(str(error), "danger")
-    return redirect(url_for("review.visit", visit_id=visit_id))
+def _decide(visit_id: int, step: Callable[[Visit, User], None], message: str) -> Response:
+    """A one-button decision on the visit (approve, publish)."""
+    visit = _reviewable(visit_id)
+    return decide(lambda: step(visit, current_user), ReviewError, _visit_url(visit_id), message)
 
 
 @bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
 @roles_required(*MANAGERS)
 def approve(visit_id: int):
-    visit = _reviewable(visit_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.approve(visit, current_user)
-    except ReviewError as error:
-        return _refused(visit_id, error)
-    return _done(visit_id, "Visit approved. Publish it when staff should see it.")
+    message = "Visit approved. Publish it when staff should see it."
+    return _decide(visit_id, service.approve, message)
 
 
 @bp.route("/visits/<int:visit_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(visit_id: int):
-    visit = _reviewable(visit_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        service.publish(visit, current_user)
-    except ReviewError as error:
-        return _refused(visit_id, error)
-    return _done(visit_id, "Visit published: the staff named on it can read it now.")
+    message = "Visit published: the staff named on it can read it now."
+    return _decide(visit_id, service.publish, message)
+
+
+#: The forms that give a reason, by the name of their action: each form's prefix, and
+#: ``<name>_form`` in the visit page's context.
+REASON_FORMS: dict[str, type[ReasonForm]] = {
+    "return": ReturnForm,
+    "exclude": ExcludeForm,
+    "include": IncludeForm,
+}
 
 
 def _reason_action(
-    visit_id: int,
-    form: ReasonForm,
-    form_name: str,
-    action: Callable[..., None],
-    message: str,
-):  # noqa: ANN202
+    visit_id: int, name: str, action: Callable[..., None], message: str
+) -> ResponseReturnValue:
+    """A decision that needs a reason: the visit page again (422) until the reason is given."""
     visit = _reviewable(visit_id)
+    form = REASON_FORMS[name](prefix=name)
     if not form.validate_on_submit():
-        return _render_visit(visit, 422, **{form_name: form})
+        return _render_visit(visit, 422, **{f"{name}_form": form})
     try:
         action(visit, current_user, form.reason_text)
     except ReviewError as error:
-        return _refused(visit_id, error)
-    return _done(visit_id, message)
+        return turned_down(error, _visit_url(visit_id))
+    return done(message, _visit_url(visit_id))
 
 
 @bp.route("/visits/<int:visit_id>/return", methods=["POST"])
 @roles_required(*MANAGERS)
 def return_visit(visit_id: int):
-    return _reason_action(
-        visit_id,
-        ReturnForm(prefix="return"),
-        "return_form",
-        service.return_to_shopper,
-        "Visit returned: the shopper sees your reason and can fix and resubmit it.",
-    )
+    message = "Visit returned: the shopper sees your reason and can fix and resubmit it."
+    return _reason_action(visit_id, "return", service.return_to_shopper, message)
 
 
 @bp.route("/visits/<int:visit_id>/exclude", methods=["POST"])
 @roles_required(*MANAGERS)
 def exclude(visit_id: int):
-    return _reason_action(
-        visit_id,
-        ExcludeForm(prefix="exclude"),
-        "exclude_form",
-        service.exclude,
-        "Visit excluded from reporting.",
-    )
+    return _reason_action(visit_id, "exclude", service.exclude, "Visit excluded from reporting.")
 
 
 @bp.route("/visits/<int:visit_id>/include", methods=["POST"])
 @roles_required(*MANAGERS)
 def include(visit_id: int):
     return _reason_action(
-        visit_id,
-        IncludeForm(prefix="include"),
-        "include_form",
-        service.include,
-        "Visit included in reporting again.",
+        visit_id, "include", service.include, "Visit included in reporting again."
     )
 
 
@@ -256,12 +236,8 @@ def edit_answer(visit_id: int, key: str):
         if refused(error, form):
             return again()
         flash(str(error), "danger")
-        return redirect(url_for("review.visit", visit_id=visit_id))
-    before, after = change.percent_before, change.percent_after
-    score = ""
-    if before != after and before is not None and after is not None:
-        score = f" Score {before:.1f}% → {after:.1f}%."
-    return _done(visit_id, f"Answer changed and recorded.{score}")
+        return redirect(_visit_url(visit_id))
+    return done(f"Answer changed and recorded.{score_change(change)}", _visit_url(visit_id))
 
 
 # --- the comment library ---------------------------------------------------------
@@ -277,9 +253,7 @@ def comments():
         except ReviewError as error:
             refused(error, form, fallback="text")
         else:
-            db.session.commit()
-            flash("Comment added to the library.", "success")
-            return redirect(url_for("review.comments"))
+            return done("Comment added to the library.", url_for("review.comments"))
     status = 422 if form.errors else 200
     return render_template(
         "review/comments.html",
@@ -292,12 +266,10 @@ def comments():
 
 def _set_active(comment_id: int, active: bool):  # noqa: ANN202
     comment = db.get_or_404(ReviewerComment, comment_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    require_submitted()
     service.set_comment_active(comment, active, current_user)
-    db.session.commit()
-    flash("Comment restored." if active else "Comment retired from the pick lists.", "success")
-    return redirect(url_for("review.comments"))
+    message = "Comment restored." if active else "Comment retired from the pick lists."
+    return done(message, url_for("review.comments"))
 
 
 @bp.route("/comments/<int:comment_id>/deactivate", methods=["POST"])

@@ -8,6 +8,7 @@ it validates a YAML file, and :mod:`audit.scorecards.store` stores versions.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -24,11 +25,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from audit.access import roles_required
+from audit.access import MANAGERS, roles_required
 from audit.accounts.forms import EmptyForm
-from audit.errors import refused
 from audit.extensions import db
-from audit.models import Role, Scorecard, ScorecardVersion, VersionStatus, record_event
+from audit.models import Scorecard, ScorecardVersion, User, VersionStatus, record_event
 from audit.scorecards import builder
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.fileformat import (
@@ -61,10 +61,10 @@ from audit.scorecards.store import (
     visit_count,
     visit_counts,
 )
+from audit.views import done, require_submitted, turned_down
 
 bp = Blueprint("scorecards", __name__)
 
-MANAGERS = (Role.MANAGER,)
 #: Largest scorecard file accepted by the upload form.
 MAX_UPLOAD_BYTES = 1024 * 1024
 
@@ -88,11 +88,6 @@ def _draft(slug: str, number: int) -> ScorecardVersion:
         )
         abort(Response(response, status=409))
     return version
-
-
-def _require_post_form(form: Any = None) -> None:
-    if not (form or EmptyForm()).validate_on_submit():
-        abort(400)
 
 
 def _version_url(version: ScorecardVersion, anchor: str | None = None) -> str:
@@ -152,13 +147,11 @@ def new():
         problems = builder.settings_problems(errors, ("slug", *builder.SETTINGS_FIELDS))
         if not problems:
             version = new_scorecard(data, current_user)
-            db.session.commit()
-            flash(
+            return done(
                 f"Scorecard {version.scorecard.title} created as a draft. "
                 "Add its first section next.",
-                "success",
+                _version_url(version),
             )
-            return redirect(_version_url(version))
         general = _add_problems(form, problems)
     return render_template("scorecards/new.html", form=form, general=general)
 
@@ -277,59 +270,57 @@ def preview(slug: str, number: int):
     )
 
 
+def _change_state(
+    version: ScorecardVersion,
+    change: Callable[[ScorecardVersion, User], None],
+    not_done: str,
+    message: str,
+    then: str | None = None,
+) -> Response:
+    """Publish, retire or discard ``version`` (a one-button POST); a refusal goes back to the
+    version, flashed after ``not_done`` ("Not published: …")."""
+    require_submitted()
+    back = _version_url(version)
+    try:
+        change(version, current_user)
+    except ScorecardStateError as exc:
+        return turned_down(exc, back, f"{not_done}: {exc}.")
+    return done(message, then or back)
+
+
 @bp.route("/<slug>/v<int:number>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(slug: str, number: int):
     version = _draft(slug, number)
-    _require_post_form()
-    try:
-        publish_version(version, current_user)
-    except ScorecardStateError as exc:
-        refused(exc)
-        flash(f"Not published: {exc}.", "danger")
-        return redirect(_version_url(version))
-    db.session.commit()
-    flash(
+    message = (
         f"Version {version.number} is published: new visits use it. "
-        "Visits already made keep the version they were filled in against.",
-        "success",
+        "Visits already made keep the version they were filled in against."
     )
-    return redirect(_version_url(version))
+    return _change_state(version, publish_version, "Not published", message)
 
 
 @bp.route("/<slug>/v<int:number>/retire", methods=["POST"])
 @roles_required(*MANAGERS)
 def retire(slug: str, number: int):
     version = _version(slug, number)
-    _require_post_form()
-    try:
-        retire_version(version, current_user)
-    except ScorecardStateError as exc:
-        flash(f"Not retired: {exc}.", "danger")
-        return redirect(_version_url(version))
-    db.session.commit()
-    flash(
-        f"Version {version.number} is retired: no new visits use it; its results stay in reports.",
-        "success",
+    message = (
+        f"Version {version.number} is retired: no new visits use it; its results stay in reports."
     )
-    return redirect(_version_url(version))
+    return _change_state(version, retire_version, "Not retired", message)
 
 
 @bp.route("/<slug>/v<int:number>/discard", methods=["POST"])
 @roles_required(*MANAGERS)
 def discard(slug: str, number: int):
     version = _draft(slug, number)
-    _require_post_form()
-    scorecard = version.scorecard
-    title = scorecard.title
-    try:
-        discard_draft(version, current_user)
-    except ScorecardStateError as exc:
-        flash(f"Not discarded: {exc}.", "danger")
-        return redirect(_version_url(version))
-    db.session.commit()
-    flash(f"Draft version {number} of {title} discarded.", "success")
-    return redirect(url_for("scorecards.index"))
+    title = version.scorecard.title
+    return _change_state(
+        version,
+        discard_draft,
+        "Not discarded",
+        f"Draft version {number} of {title} discarded.",
+        then=url_for("scorecards.index"),
+    )
 
 
 @bp.route("/<slug>/draft", methods=["POST"])
@@ -338,7 +329,7 @@ def edit_new_version(slug: str):
     scorecard = get_scorecard(slug)
     if scorecard is None or not scorecard.versions:
         abort(404)
-    _require_post_form()
+    require_submitted()
     existing = scorecard.draft
     version = start_draft(scorecard, current_user)
     db.session.commit()
@@ -432,7 +423,7 @@ def section(slug: str, number: int, s: int | None = None):
 @roles_required(*MANAGERS)
 def delete_section(slug: str, number: int, s: int):
     version = _draft(slug, number)
-    _require_post_form()
+    require_submitted()
     data = version.definition or {}
     existing = _section_or_404(data, s)
     count = len(builder.questions_of(existing))
@@ -451,7 +442,7 @@ def delete_section(slug: str, number: int, s: int):
 def move_section(slug: str, number: int, s: int):
     version = _draft(slug, number)
     form = MoveForm()
-    _require_post_form(form)
+    require_submitted(form)
     data = version.definition or {}
     _section_or_404(data, s)
     new_data, index = builder.move_section(data, s, -1 if form.direction.data == "up" else 1)
@@ -509,7 +500,7 @@ def question(slug: str, number: int, s: int, q: int | None = None):
 @roles_required(*MANAGERS)
 def delete_question(slug: str, number: int, s: int, q: int):
     version = _draft(slug, number)
-    _require_post_form()
+    require_submitted()
     data = version.definition or {}
     existing = builder.get_question(data, s, q)
     if existing is None:
@@ -535,7 +526,7 @@ def delete_question(slug: str, number: int, s: int, q: int):
 def move_question(slug: str, number: int, s: int, q: int):
     version = _draft(slug, number)
     form = MoveForm()
-    _require_post_form(form)
+    require_submitted(form)
     data = version.definition or {}
     if builder.get_question(data, s, q) is None:
         abort(404)
