@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -158,6 +158,25 @@ def propose_recurring(
     return added
 
 
+def critical_failures(start: datetime, end: datetime | None = None) -> Select[tuple[Visit]]:
+    """Reviewed, counted visits with a failed critical item, visited from ``start`` to ``end``."""
+    query = (
+        select(Visit)
+        .where(
+            Visit.status.in_((VisitStatus.APPROVED, VisitStatus.PUBLISHED)),
+            Visit.excluded.is_(False),
+            Visit.critical_failed.is_(True),
+            Visit.visited_at >= start,
+        )
+        .options(
+            selectinload(Visit.answers),
+            joinedload(Visit.version),
+            joinedload(Visit.scorecard),
+        )
+    )
+    return query if end is None else query.where(Visit.visited_at < end)
+
+
 def propose_all(
     date_from: date | None, date_to: date | None, actor: User | None = None
 ) -> tuple[int, int]:
@@ -169,22 +188,7 @@ def propose_all(
     date_from = date_from or date_to - timedelta(days=89)
     start = datetime.combine(date_from, datetime.min.time(), UTC)
     end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), UTC)
-    visits = db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.status.in_((VisitStatus.APPROVED, VisitStatus.PUBLISHED)),
-            Visit.excluded.is_(False),
-            Visit.critical_failed.is_(True),
-            Visit.visited_at >= start,
-            Visit.visited_at < end,
-        )
-        .options(
-            selectinload(Visit.answers),
-            joinedload(Visit.version),
-            joinedload(Visit.scorecard),
-        )
-        .order_by(Visit.id)
-    )
+    visits = db.session.scalars(critical_failures(start, end).order_by(Visit.id))
     critical = sum(len(propose_for_visit(visit, actor)) for visit in visits)
     recurring = len(propose_recurring(date_from, date_to, actor))
     return critical, recurring

@@ -231,30 +231,29 @@ class Plan:
     owner: str | None  # an owner_choices value, or None / "" for nobody
 
 
-def _apply_plan(action: Action, plan: Plan) -> dict[str, Any]:
-    """Set the plan's fields; returns {field: [old, new]} for what changed."""
-    title = _text(plan.title, "Give the action a title.", "title")[:200]
-    owner_user, owner_staff = resolve_owner(action, plan.owner)
-    before = {
+def _plan_fields(action: Action) -> dict[str, Any]:
+    """The plan as the audit trail records it."""
+    return {
         "title": action.title,
         "description": action.description,
         "priority": action.priority.value,
         "due_on": action.due_on.isoformat() if action.due_on else None,
         "owner": owner_value(action) or None,
     }
+
+
+def _apply_plan(action: Action, plan: Plan) -> dict[str, Any]:
+    """Set the plan's fields; returns {field: [old, new]} for what changed."""
+    title = _text(plan.title, "Give the action a title.", "title")[:200]
+    owner_user, owner_staff = resolve_owner(action, plan.owner)
+    before = _plan_fields(action)
     action.title = title
     action.description = (plan.description or "").strip()
     action.priority = plan.priority
     action.due_on = plan.due_on
     action.owner_user = owner_user
     action.owner_staff = owner_staff
-    after = {
-        "title": action.title,
-        "description": action.description,
-        "priority": action.priority.value,
-        "due_on": action.due_on.isoformat() if action.due_on else None,
-        "owner": owner_value(action) or None,
-    }
+    after = _plan_fields(action)
     return {k: [before[k], after[k]] for k in before if before[k] != after[k]}
 
 

@@ -47,6 +47,7 @@ from audit.models import (
     Visit,
     VisitStatus,
     record_event,
+    record_new,
     visit_staff,
 )
 from audit.notifications.service import notify
@@ -222,9 +223,7 @@ def raise_appeal(
         evidence_thumb_name=evidence[1] if evidence else None,
         created_at=now or _now(),
     )
-    db.session.add(appeal)
-    db.session.flush()
-    record_event(
+    record_new(
         user,
         "appeal.raised",
         appeal,

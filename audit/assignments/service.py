@@ -41,6 +41,7 @@ from audit.models import (
     Visit,
     VisitStatus,
     record_event,
+    record_new,
 )
 from audit.service_errors import FieldError
 from audit.settings import get_setting
@@ -340,9 +341,7 @@ def create_assignments(
             override_reason=override_reason if hit is not None else "",
             created_by=actor,
         )
-        db.session.add(assignment)
-        db.session.flush()
-        record_event(
+        record_new(
             actor,
             "assignment.created",
             assignment,

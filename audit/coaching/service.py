@@ -29,6 +29,7 @@ from audit.models import (
     Visit,
     VisitStatus,
     record_event,
+    record_new,
 )
 from audit.notifications.service import notify
 from audit.service_errors import TEXT_MAX, FieldError
@@ -120,9 +121,7 @@ def create_note(
         goal=goal,
         follow_up_on=follow_up_on,
     )
-    db.session.add(note)
-    db.session.flush()
-    record_event(
+    record_new(
         author,
         "coaching_note.created",
         note,

@@ -11,7 +11,7 @@ from audit.models.action import (
 from audit.models.appeal import Appeal, AppealStatus
 from audit.models.assignment import OPEN_STATUSES, Assignment, AssignmentStatus
 from audit.models.attachment import Attachment, AttachmentKind
-from audit.models.audit_event import AuditEvent, record_event
+from audit.models.audit_event import AuditEvent, record_event, record_new
 from audit.models.coaching import CoachingNote, CoachingReply, Kudos
 from audit.models.login_attempt import LoginAttempt
 from audit.models.notification import Notification
@@ -80,5 +80,6 @@ __all__ = [
     "StaffMember",
     "User",
     "record_event",
+    "record_new",
     "user_regions",
 ]

@@ -40,3 +40,10 @@ def record_event(actor: User | None, action: str, subject: db.Model, **details: 
     )
     db.session.add(event)
     return event
+
+
+def record_new(actor: User | None, action: str, subject: db.Model, **details: Any) -> AuditEvent:
+    """Add a new ``subject`` and the event of its making (flushed first, for its id)."""
+    db.session.add(subject)
+    db.session.flush()
+    return record_event(actor, action, subject, **details)

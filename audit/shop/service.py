@@ -40,6 +40,7 @@ from audit.models import (
     Visit,
     VisitStatus,
     record_event,
+    record_new,
 )
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
@@ -159,9 +160,7 @@ def _new_visit(
         assignment=assignment,
     )
     _place(visit, position)
-    db.session.add(visit)
-    db.session.flush()
-    record_event(
+    record_new(
         user,
         "visit.started",
         visit,

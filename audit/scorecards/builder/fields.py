@@ -9,7 +9,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from audit.scorecards.fileformat.schema import SCORECARD_KEYS, SECTION_KEYS
+from audit.scorecards.fileformat.schema import (
+    QUESTION_KEYS,
+    SCORECARD_KEYS,
+    SECTION_KEYS,
+    TYPE_SPECIFIC,
+)
 
 Data = dict[str, Any]
 Path = tuple[str | int, ...]
@@ -17,18 +22,10 @@ Path = tuple[str | int, ...]
 #: The settings form edits the card's own keys but its slug (fixed) and sections.
 SETTINGS_FIELDS: tuple[str, ...] = tuple(k for k in SCORECARD_KEYS if k not in ("slug", "sections"))
 SECTION_FIELDS: tuple[str, ...] = tuple(k for k in SECTION_KEYS if k != "questions")
-#: Question keys every type has, in file order; the builder form uses the same names.
-COMMON_QUESTION_FIELDS: tuple[str, ...] = (
-    "key",
-    "text",
-    "type",
-    "points",
-    "critical",
-    "allow_na",
-    "required",
-    "comment_on_fail",
-    "guidance",
-    "evidence",
+#: Question keys every type has, in file order; the builder form uses the same names
+#: (``show_if`` is edited through three fields of its own).
+COMMON_QUESTION_FIELDS: tuple[str, ...] = tuple(
+    k for k in QUESTION_KEYS if k not in TYPE_SPECIFIC and k != "show_if"
 )
 #: Builder form fields that only some question types use (the others are ignored).
 TYPE_FIELDS: dict[str, tuple[str, ...]] = {

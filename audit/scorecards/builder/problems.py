@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,46 +65,47 @@ def settings_problems(
 
     ``fields`` names the form's fields (the new-scorecard form adds ``slug``).
     """
+    return _level_problems(
+        errors, (), "sections", fields, elsewhere=lambda message: "'sections'" in message
+    )
+
+
+def section_problems(errors: Iterable[DefinitionError], s: int) -> FormProblems:
+    """The errors a section form owns: the section's own keys, not its questions."""
+    return _level_problems(errors, ("sections", s), "questions", SECTION_FIELDS)
+
+
+def _level_problems(
+    errors: Iterable[DefinitionError],
+    prefix: tuple[str | int, ...],
+    child: str,
+    fields: Sequence[str],
+    elsewhere: Callable[[str], bool] = lambda message: False,
+) -> FormProblems:
+    """The errors at one level of the card (the card, or one section), beside their fields.
+
+    Errors under ``child`` (a card's sections, a section's questions) belong to other
+    forms, and so do level errors ``elsewhere`` says are about the children.
+    """
     problems = FormProblems()
     for error in errors:
         path = error.path
-        if path and path[0] == "sections":
+        if path[: len(prefix)] != prefix:
             continue
-        if not path:
+        tail = path[len(prefix) :]
+        if tail and tail[0] == child:
+            continue
+        if not tail:
             missing = _missing_key(error.message)
-            if missing == "sections" or "'sections'" in error.message:
+            if missing == child or elsewhere(error.message):
                 continue
             if missing in fields:
                 problems.add(missing, _required_message(missing))
             else:
                 problems.add(None, error.message)
             continue
-        name = path[0]
-        problems.add(name if name in fields else None, error.message)
-    return problems
-
-
-def section_problems(errors: Iterable[DefinitionError], s: int) -> FormProblems:
-    """The errors a section form owns: the section's own keys, not its questions."""
-    problems = FormProblems()
-    for error in errors:
-        path = error.path
-        if path[:2] != ("sections", s):
-            continue
-        tail = path[2:]
-        if tail and tail[0] == "questions":
-            continue
-        if not tail:
-            missing = _missing_key(error.message)
-            if missing == "questions":
-                continue
-            if missing in SECTION_FIELDS:
-                problems.add(missing, _required_message(missing))
-            else:
-                problems.add(None, error.message)
-            continue
         name = tail[0]
-        problems.add(name if name in SECTION_FIELDS else None, error.message)
+        problems.add(name if name in fields else None, error.message)
     return problems
 
 
