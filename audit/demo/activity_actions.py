@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from audit.actions import proposals
 from audit.actions import service as actions
@@ -22,7 +21,6 @@ from audit.models import (
     AuditEvent,
     User,
     Visit,
-    VisitStatus,
 )
 
 # --------------------------------------------------------------------------- actions
@@ -82,15 +80,7 @@ def _actions(clock: _Clock, users: Mapping[str, User]) -> int:
     today = clock.now.date()
     # Critical items failed on reviewed visits: proposed when each visit was approved.
     critical_visits = db.session.scalars(
-        select(Visit)
-        .where(
-            Visit.status.in_((VisitStatus.APPROVED, VisitStatus.PUBLISHED)),
-            Visit.excluded.is_(False),
-            Visit.critical_failed.is_(True),
-            Visit.visited_at >= clock.ago(90),
-        )
-        .options(selectinload(Visit.answers))
-        .order_by(Visit.visited_at, Visit.id)
+        proposals.critical_failures(clock.ago(90)).order_by(Visit.visited_at, Visit.id)
     ).all()
     critical: list[Action] = []
     for visit in critical_visits:

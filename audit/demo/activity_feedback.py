@@ -201,6 +201,25 @@ def _appealable(visit: Visit) -> tuple[Question, object] | None:
     return None
 
 
+def _raise_appeal(
+    clock: _Clock, visit: Visit, appellant: User, publisher: User, share: float, reason: str
+) -> tuple[Appeal, object, datetime]:
+    """``appellant`` disputes the visit's first answer that could have done better, once it
+    is published (by ``publisher``, if it is not yet; else ``share`` of the way from its
+    publication to now). Returns the appeal, the value asked for, and when it was raised."""
+    if visit.status is not VisitStatus.PUBLISHED:
+        _, raised = _publish(clock, visit, publisher)
+    else:
+        raised = _between(visit.published_at or clock.now, clock.now, share)
+    question, better = _appealable(visit) or (None, None)
+    assert question is not None  # noqa: S101
+    appeal = appeals.raise_appeal(
+        visit, question.key, appellant, reason, requested_value=str(better), now=raised
+    )
+    clock.stamp(raised)
+    return appeal, better, raised
+
+
 def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
     manager, north = users["manager@demo.test"], users["north@demo.test"]
     staff_user = users["staff@demo.test"]
@@ -236,22 +255,15 @@ def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
     # Amended: published by the regional manager, changed on appeal by head office.
     visit = next(mine, None)
     if visit is not None:
-        if visit.status is not VisitStatus.PUBLISHED:
-            _, free = _publish(clock, visit, north)
-        else:
-            free = _between(visit.published_at or clock.now, clock.now, 0.3)
-        question, better = _appealable(visit) or (None, None)
-        assert question is not None  # noqa: S101
-        appeal = appeals.raise_appeal(
+        appeal, better, free = _raise_appeal(
+            clock,
             visit,
-            question.key,
             staff_user,
+            north,
+            0.3,
             "I did: the branch CCTV from that afternoon shows it, and my colleague at the "
             "next position saw it too.",
-            requested_value=str(better),
-            now=free,
         )
-        clock.stamp(free)
         decided = _between(free, clock.now, 0.5)
         change = appeals.amend(
             appeal,
@@ -269,44 +281,30 @@ def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
     if visit is None:
         visit, appellant = next(others, None), north
     if visit is not None:
-        if visit.status is not VisitStatus.PUBLISHED:
-            _, free = _publish(clock, visit, north if appellant is staff_user else manager)
-        else:
-            free = _between(visit.published_at or clock.now, clock.now, 0.6)
-        question, better = _appealable(visit) or (None, None)
-        assert question is not None  # noqa: S101
-        appeals.raise_appeal(
+        _raise_appeal(
+            clock,
             visit,
-            question.key,
             appellant,
+            north if appellant is staff_user else manager,
+            0.6,
             "The low mark was for the system outage that afternoon, not for the service at the "
             "desk; the customer said so at the time.",
-            requested_value=str(better),
-            now=free,
         )
-        clock.stamp(free)
         made += 1
     # Upheld: the regional manager appealed for a branch; head office let the answer stand.
     visit = next(others, None)
     if visit is not None:
-        if visit.status is not VisitStatus.PUBLISHED:
-            _, free = _publish(clock, visit, manager)
-            decider = users["admin@demo.test"]
-        else:
-            free = _between(visit.published_at or clock.now, clock.now, 0.4)
-            decider = manager
-        question, better = _appealable(visit) or (None, None)
-        assert question is not None  # noqa: S101
-        appeal = appeals.raise_appeal(
+        # Head office decides an appeal the manager published herself.
+        decider = manager if visit.status is VisitStatus.PUBLISHED else users["admin@demo.test"]
+        appeal, _, free = _raise_appeal(
+            clock,
             visit,
-            question.key,
             north,
+            manager,
+            0.4,
             "The branch was fully staffed that day according to the rota; please check the "
             "shopper's timings.",
-            requested_value=str(better),
-            now=free,
         )
-        clock.stamp(free)
         appeals.uphold(
             appeal,
             decider,

@@ -16,6 +16,7 @@ from audit.demo.story import ACTIVITY_COUNTS as ACTIVITY_COUNTS
 from audit.demo.visits import generate_visits
 from audit.extensions import db
 from audit.models import AuditEvent, Branch, Region, Role, ScorecardVersion, StaffMember, User
+from audit.org.csv_import import import_branches
 from audit.scorecards.fileformat import load_file
 from audit.scorecards.store import save_definition
 
@@ -44,60 +45,8 @@ DEMO_LOGINS = (
     DemoLogin("staff@demo.test", "Amira Hassan", Role.STAFF, "staff member at Leeds Briggate"),
 )
 
-# (code, name, address, lat, lng)
-BRANCHES: dict[str, list[tuple[str, str, str, float, float]]] = {
-    "North": [
-        ("LDS01", "Leeds Briggate", "112 Briggate, Leeds LS1 6BR", 53.7983, -1.5425),
-        ("MAN01", "Manchester King Street", "41 King Street, Manchester M2 7AT", 53.4812, -2.2448),
-        (
-            "NCL01",
-            "Newcastle Grey Street",
-            "27 Grey Street, Newcastle upon Tyne NE1 6EE",
-            54.9712,
-            -1.6111,
-        ),
-        ("YRK01", "York Coney Street", "8 Coney Street, York YO1 9NA", 53.9590, -1.0845),
-        ("SHF01", "Sheffield Fargate", "19 Fargate, Sheffield S1 2HD", 53.3817, -1.4689),
-    ],
-    "Midlands": [
-        ("BHM01", "Birmingham New Street", "96 New Street, Birmingham B2 4HQ", 52.4790, -1.8978),
-        ("NOT01", "Nottingham Market Square", "3 Long Row, Nottingham NG1 2DH", 52.9537, -1.1500),
-        (
-            "LEI01",
-            "Leicester Gallowtree Gate",
-            "24 Gallowtree Gate, Leicester LE1 5AD",
-            52.6356,
-            -1.1329,
-        ),
-        (
-            "COV01",
-            "Coventry Hertford Street",
-            "15 Hertford Street, Coventry CV1 1LF",
-            52.4066,
-            -1.5117,
-        ),
-        (
-            "DBY01",
-            "Derby St Peter's Street",
-            "51 St Peter's Street, Derby DE1 2AB",
-            52.9205,
-            -1.4766,
-        ),
-    ],
-    "South": [
-        ("BRS01", "Bristol Broadmead", "63 Broadmead, Bristol BS1 3EA", 51.4585, -2.5890),
-        ("BTN01", "Brighton North Street", "72 North Street, Brighton BN1 1ZA", 50.8232, -0.1417),
-        (
-            "SOU01",
-            "Southampton Above Bar",
-            "140 Above Bar Street, Southampton SO14 7DU",
-            50.9066,
-            -1.4043,
-        ),
-        ("RDG01", "Reading Broad Street", "35 Broad Street, Reading RG1 2BH", 51.4557, -0.9730),
-        ("OXF01", "Oxford Cornmarket", "12 Cornmarket Street, Oxford OX1 3EX", 51.7527, -1.2587),
-    ],
-}
+#: The demo's branches, in the format of the branch import (Organisation > Import).
+BRANCHES_FILE = Path(__file__).with_name("branches.csv")
 
 FIRST_NAMES = (
     "Olivia Jack Amelia Harry Isla Oscar Ava George Mia Noah Grace Leo Sophie Arthur Ella Jacob "
@@ -138,16 +87,9 @@ def load_demo(seed: int = 7, *, visits: bool = True, today: date | None = None) 
     if database_has_data():
         raise DemoRefused("The database already holds data; the demo only loads into an empty one.")
     rng = random.Random(seed)
-    regions: dict[str, Region] = {}
-    branches: list[Branch] = []
-    for region_name, rows in BRANCHES.items():
-        region = Region(name=region_name)
-        regions[region_name] = region
-        db.session.add(region)
-        for code, name, address, lat, lng in rows:
-            branch = Branch(code=code, name=name, address=address, lat=lat, lng=lng, region=region)
-            branches.append(branch)
-            db.session.add(branch)
+    import_branches(BRANCHES_FILE.read_bytes(), BRANCHES_FILE.name)
+    regions = {r.name: r for r in db.session.scalars(select(Region).order_by(Region.id))}
+    branches = list(db.session.scalars(select(Branch).order_by(Branch.id)))
 
     used_names: set[str] = set()
     staff: list[StaffMember] = []

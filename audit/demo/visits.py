@@ -184,7 +184,11 @@ def generate_visits(
         slug for slug in VOLUMES if slug in definitions and not requires_evidence(definitions[slug])
     ]
     question_rows = {slug: {q.key: q.id for q in versions[slug].questions} for slug in slugs}
-    staff_of = {b.id: [m for m in b.staff if m.active] for b in branches}
+    # In the order they were created, however ``b.staff`` happened to be loaded (it is
+    # ordered by name when read from the database): the same seed makes the same visits.
+    staff_of = {
+        b.id: sorted((m for m in b.staff if m.active), key=lambda m: m.id) for b in branches
+    }
     profiles = {b.code: PROFILES.get(b.code) or _ordinary_profile(rng) for b in branches}
     offsets = {m.id: rng.gauss(0, 0.35) for b in branches for m in staff_of[b.id]}
 
