@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from audit.csv_files import ImportFailed
 from audit.extensions import db
+from audit.org.csv_files import ImportFailed
 from audit.org.csv_import import import_branches, import_staff
 
 branches_cli = AppGroup("branches", help="Manage branches.")

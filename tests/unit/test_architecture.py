@@ -2,7 +2,7 @@
 
     foundation  config, extensions, models, service_errors
     domain      scorecards (definition, values, scoring, file format, store, builder),
-                reporting (SQL, statistics, charts), storage, settings, access, csv_files,
+                reporting (SQL, statistics, charts), storage, settings, access,
                 photos.images, visits.lock, visits.scores
     services    each area's own logic: visits, shop, review, assignments, coaching,
                 actions, appeals, org, accounts, notifications, photos.uploads
@@ -30,7 +30,6 @@ FOUNDATION = {"audit.config", "audit.extensions", "audit.service_errors"}
 DOMAIN_MODULES = {
     "audit.settings",
     "audit.access",
-    "audit.csv_files",
     "audit.photos.images",
     "audit.visits.lock",
     "audit.visits.scores",
