@@ -15,12 +15,19 @@ from audit.models import (
     ActionKind,
     ActionPriority,
     ActionStatus,
-    AuditEvent,
     Notification,
     Role,
 )
 from audit.review import service as review
-from tests.builders import FULL, import_visits, make_staff, make_user, make_world
+from tests.builders import (
+    FULL,
+    audit_events,
+    event_actions,
+    import_visits,
+    make_staff,
+    make_user,
+    make_world,
+)
 
 FAILED = {**FULL, "greeted": "no"}  # the critical question
 SLOW = {**FULL, "empathy": 5, "wait": 9}  # over the 5-minute target: not critical
@@ -36,10 +43,6 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def events(action: Action) -> list[AuditEvent]:
-    return list(service.events_of(action))
-
-
 def test_approving_a_visit_with_a_failed_critical_item_proposes_an_action(world):
     (visit,) = import_visits({"external_id": "V1", "answers": FAILED})
     review.approve(visit, world.manager)
@@ -50,7 +53,7 @@ def test_approving_a_visit_with_a_failed_critical_item_proposes_an_action(world)
     assert action.question_key == "greeted" and action.priority is ActionPriority.HIGH
     assert action.source_key == f"critical:{visit.id}:greeted"
     assert "Greeted?" in action.title
-    (event,) = events(action)
+    (event,) = audit_events(action)
     assert event.action == "action.proposed" and event.actor_id == world.manager.id
     # The North manager is responsible for Leeds and is told; the head-office manager is not.
     told = set(db.session.scalars(select(Notification.user_id)))
@@ -147,7 +150,7 @@ def test_accept_opens_assigns_and_notifies_the_owner(world, proposal):
     db.session.commit()
     assert proposal.status is A.OPEN and proposal.owner_staff_id == member.id
     assert proposal.decided_by_id == world.north_manager.id and proposal.decided_at is not None
-    event = events(proposal)[-1]
+    event = audit_events(proposal)[-1]
     assert event.action == "action.accepted" and event.actor_id == world.north_manager.id
     assert event.details["changes"]["owner"] == [None, f"s:{member.id}"]
     note = db.session.scalars(
@@ -173,7 +176,7 @@ def test_dismiss_needs_a_reason_and_is_recorded(world, proposal):
     db.session.commit()
     assert proposal.status is A.DISMISSED
     assert proposal.dismiss_reason == "Shopper arrived before opening"
-    event = events(proposal)[-1]
+    event = audit_events(proposal)[-1]
     assert event.action == "action.dismissed" and event.details["reason"].startswith("Shopper")
     with pytest.raises(ActionError):
         service.accept(proposal, world.manager, plan())
@@ -183,7 +186,7 @@ def test_edit_records_what_changed(world, proposal):
     service.accept(proposal, world.manager, plan())
     changes = service.edit(proposal, world.manager, plan(priority=ActionPriority.LOW))
     assert changes == {"priority": ["high", "low"]}
-    assert events(proposal)[-1].details["changes"] == changes
+    assert audit_events(proposal)[-1].details["changes"] == changes
     with pytest.raises(ActionError, match="Nothing changed"):
         service.edit(proposal, world.manager, plan(priority=ActionPriority.LOW))
 
@@ -200,8 +203,8 @@ def test_owner_updates_status_and_the_deciders_hear_of_it(world, proposal):
     service.post_update(proposal, staff_user, A.DONE, "Checked a week of greetings")
     db.session.commit()
     assert proposal.status is A.DONE and proposal.closed_at is not None
-    assert [e.action for e in events(proposal)][-2:] == ["action.updated", "action.updated"]
-    assert events(proposal)[-1].details["status_to"] == "done"
+    assert event_actions(proposal)[-2:] == ["action.updated", "action.updated"]
+    assert audit_events(proposal)[-1].details["status_to"] == "done"
     told = db.session.scalars(
         select(Notification.user_id).where(Notification.kind == "action.updated")
     ).all()
@@ -246,7 +249,7 @@ def test_overdue_lists_and_reminders(world, proposal):
         select(Notification).where(Notification.kind == "action.overdue")
     ).one()
     assert note.user_id == member.user.id
-    assert events(proposal)[-1].action == "action.reminded"
+    assert audit_events(proposal)[-1].action == "action.reminded"
 
 
 def test_branch_actions_split_open_and_closed(world, proposal):
@@ -283,9 +286,9 @@ def test_action_changes_leave_scores_alone_and_are_recorded_with_author_and_time
     db.session.refresh(visit)
     assert (visit.percent, visit.earned, visit.band, visit.critical_failed) == figures
     for action in (proposal, second):
-        for event in events(action):
+        for event in audit_events(action):
             assert event.at is not None
             if event.action != "action.proposed":  # proposed by the system
                 assert event.actor_id == world.manager.id
-    assert events(second)[-1].details["reason"] == "Duplicate of the first"
+    assert audit_events(second)[-1].details["reason"] == "Duplicate of the first"
     assert proposal.updates[-1].note == "Fixed" and proposal.updates[-1].author_id

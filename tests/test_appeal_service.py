@@ -21,31 +21,25 @@ from audit.models import (
 )
 from audit.review import service as review
 from audit.settings import set_setting
-from tests.builders import audit_events, import_visits, make_staff, make_user, make_world
+from tests.builders import (
+    audit_events,
+    import_visits,
+    make_appeal_world,
+    make_user,
+    publish_reviewed,
+)
 
 
 @pytest.fixture
 def world(ctx):
-    world = make_world()
-    world.adviser = make_staff(world.leeds, code="ADV1", name="Ada Adviser")
-    world.adviser_user = make_user(Role.STAFF, name="Ada Adviser")
-    world.adviser.user = world.adviser_user
-    world.colleague = make_staff(world.leeds, code="COL1")
-    world.colleague_user = make_user(Role.STAFF)
-    world.colleague.user = world.colleague_user
-    world.reviewer = make_user(Role.MANAGER, name="Rita Reviewer")  # approves and publishes
-    db.session.commit()
-    return world
+    return make_appeal_world()
 
 
 @pytest.fixture
 def visit(world) -> Visit:
     """Submitted, approved and published through review by Rita: 26.5 of 29 points."""
     (visit,) = import_visits({"external_id": "V1", "staff": "ADV1"})
-    review.approve(visit, world.reviewer)
-    review.publish(visit, world.reviewer)
-    db.session.commit()
-    return visit
+    return publish_reviewed(visit, world.reviewer)
 
 
 # --- raising ------------------------------------------------------------------------------

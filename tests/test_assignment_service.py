@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +17,6 @@ from audit.assignments.service import (
 from audit.extensions import db
 from audit.models import (
     Assignment,
-    AssignmentStatus,
     AuditEvent,
     Role,
     VisitStatus,
@@ -26,37 +24,18 @@ from audit.models import (
 from audit.scorecards.store import new_scorecard
 from audit.settings import set_setting
 from tests.builders import (
+    TODAY,
+    S,
     make_assignment,
-    make_branch,
-    make_region,
+    make_assignment_world,
     make_user,
     make_visit,
-    published_card,
 )
-
-RULES_CARD = Path(__file__).parent / "data" / "rules-card.yaml"
-S = AssignmentStatus
-TODAY = service.today()
 
 
 @pytest.fixture
 def world(ctx):
-    north, south = make_region("North"), make_region("South")
-    data = {
-        "north": north,
-        "south": south,
-        "leeds": make_branch(north, code="LDS01", name="Leeds"),
-        "york": make_branch(north, code="YRK01", name="York"),
-        "hull": make_branch(north, code="HUL01", name="Hull"),
-        "bristol": make_branch(south, code="BRS01", name="Bristol"),
-        "card": published_card(),
-        "manager": make_user(Role.MANAGER),
-        "north_manager": make_user(Role.MANAGER, regions=[north]),
-        "shopper": make_user(Role.SHOPPER),
-        "other_shopper": make_user(Role.SHOPPER),
-    }
-    db.session.commit()
-    return data
+    return vars(make_assignment_world())
 
 
 def create(world, branches, *, start=None, end=None, shopper=None, actor=None, **kw):

@@ -24,7 +24,7 @@ from audit.models import CoachingNote, Kudos, Notification, Visit
 from tests.builders import (
     EXCELLENT,
     FULL,
-    audit_events,
+    event_log,
     import_visits,
     make_coaching_world,
     make_staff,
@@ -34,10 +34,6 @@ from tests.builders import (
 @pytest.fixture
 def world(ctx) -> SimpleNamespace:
     return make_coaching_world()
-
-
-def events(subject_type: str, subject_id: int) -> list[tuple[str, int | None]]:
-    return [(e.action, e.actor_id) for e in audit_events(subject_type, subject_id)]
 
 
 def inbox(user) -> list[tuple[str, str]]:
@@ -118,7 +114,7 @@ def test_note_acknowledge_reply_close_with_events_and_notifications(world):
     assert not note.is_open and note.closing_note == "Much better on the next visit."
     with pytest.raises(CoachingError, match="closed"):
         service.reply(note, world.alice_user, "One more thing")
-    assert events("coaching_notes", note.id) == [
+    assert event_log("coaching_notes", note.id) == [
         ("coaching_note.created", world.north_manager.id),
         ("coaching_note.acknowledged", world.alice_user.id),
         ("coaching_note.replied", world.alice_user.id),
@@ -229,7 +225,7 @@ def test_kudos_only_for_excellent_visits_quoting_positive_comments(world):
         recognition.send_kudos(world.manager, world.bob, world.a_top, "Well done")
     kudos = recognition.send_kudos(world.manager, world.alice, world.a_top, "Well done", "“Yes”")
     db.session.commit()
-    assert events("kudos", kudos.id) == [("kudos.sent", world.manager.id)]
+    assert event_log("kudos", kudos.id) == [("kudos.sent", world.manager.id)]
     assert inbox(world.alice_user) == [("coaching.kudos", "/coaching/me#kudos")]
     assert [k.id for k in recognition.kudos_for(world.alice)] == [kudos.id]
     assert recognition.kudos_for(world.bob) == []
@@ -273,7 +269,7 @@ def test_top_performers_rank_published_visits_and_honour_the_opt_out(world):
     db.session.commit()
     top = recognition.top_performers(world.leeds.id, *period, min_visits=2)
     assert [t.name for t in top] == ["Alice Adams", "Bob Brown"]
-    assert events("staff_members", dan.id) == [("staff_member.recognition_visibility", None)]
+    assert event_log("staff_members", dan.id) == [("staff_member.recognition_visibility", None)]
     assert recognition.top_performers(world.leeds.id, date(2026, 6, 1), date(2026, 6, 30)) == []
 
 

@@ -14,7 +14,6 @@ tests/data/rules-card.yaml (points-based, zero_visit, target 85, excellence 95):
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -26,7 +25,6 @@ from audit.models import (
     ActionKind,
     ActionStatus,
     AnswerChange,
-    Assignment,
     AssignmentStatus,
     Attachment,
     AuditEvent,
@@ -43,23 +41,16 @@ from audit.review.service import ReviewError, ReviewStateError, Signal, trust_si
 from tests.builders import (
     FULL,
     PARTLY,
+    audit_events,
     event_actions,
     import_visits,
+    make_assignment,
     make_staff,
     make_user,
     make_world,
 )
 
-DATA = Path(__file__).parent / "data"
 S = VisitStatus
-
-
-def last_event(visit: Visit) -> AuditEvent:
-    return db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.subject_type == "visits", AuditEvent.subject_id == visit.id)
-        .order_by(AuditEvent.id.desc())
-    ).first()
 
 
 @pytest.fixture
@@ -82,22 +73,22 @@ def test_approve_moves_a_submitted_visit_and_records_it(world, visit):
     service.approve(visit, world.manager)
     db.session.commit()
     assert visit.status is S.APPROVED and visit.approved_at is not None
-    event = last_event(visit)
+    event = audit_events(visit)[-1]
     assert event.action == "visit.approved" and event.actor_id == world.manager.id
     with pytest.raises(ReviewStateError, match="approved cannot be approved"):
         service.approve(visit, world.manager)
 
 
 def test_approving_completes_the_assignment_waiting_on_the_visit(world, visit):
-    assignment = Assignment(
-        scorecard=world.card,
-        branch=world.leeds,
-        shopper=world.shopper,
-        window_start=visit.visited_at.date(),
-        window_end=visit.visited_at.date(),
+    day = visit.visited_at.date()
+    assignment = make_assignment(
+        world.card,
+        world.leeds,
+        world.shopper,
+        start=day,
+        end=day,
         status=AssignmentStatus.SUBMITTED,
     )
-    db.session.add(assignment)
     visit.assignment = assignment
     db.session.commit()
     service.approve(visit, world.manager)
@@ -116,7 +107,7 @@ def test_return_needs_a_reason_the_shopper_reads(world, visit):
     db.session.commit()
     assert visit.status is S.RETURNED
     assert visit.return_reason == "The receipt photo is unreadable."
-    event = last_event(visit)
+    event = audit_events(visit)[-1]
     assert event.action == "visit.returned"
     assert event.details["reason"] == "The receipt photo is unreadable."
     with pytest.raises(ReviewStateError):
@@ -196,7 +187,7 @@ def test_exclude_and_include_need_reasons_and_are_recorded(world, visit):
     service.include(visit, world.manager, "Checked: they had never met")
     db.session.commit()
     assert not visit.excluded and visit.exclusion_reason == ""
-    event = last_event(visit)
+    event = audit_events(visit)[-1]
     assert event.action == "visit.included"
     assert event.details == {
         "reason": "Checked: they had never met",
@@ -250,7 +241,7 @@ def test_edit_records_old_new_who_why_and_rescores_by_the_rules(world, visit):
     assert stored.source == "review"
     assert stored.percent_before == pytest.approx(26.5 / 29 * 100)
     assert stored.percent_after == pytest.approx(21.5 / 29 * 100)
-    event = last_event(visit)
+    event = audit_events(visit)[-1]
     assert event.action == "visit.answer_edited" and event.actor_id == world.manager.id
     assert event.details["change_id"] == change.id
     assert (event.details["old"], event.details["new"]) == ("4", "2")

@@ -1,4 +1,4 @@
-"""Issue 6's loop on phones in Chromium: a failed critical item becomes an action, a coaching
+"""The feedback loop on phones in Chromium: a failed critical item becomes an action, a coaching
 note and an appeal, and the amended answer reaches the score, the reports and the PDF.
 
 Daniel (head office) approved and published the visit; Fiona (North) is the reviewer who

@@ -20,21 +20,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import func, select
 
 from audit.extensions import db
-from audit.models import (
-    AuditEvent,
-    Branch,
-    Role,
-    Scorecard,
-    User,
-    Visit,
-    VisitStatus,
-)
+from audit.models import Branch, Scorecard, User, Visit, VisitStatus
 from audit.shop.service import DraftData, save_draft
 from audit.visits.scores import answer_values, comments_of, score_changed
-from tests.builders import make_branch, make_staff, make_user, publish_card, started_draft
+from tests.builders import count_events, make_shop_world, started_draft
 from tests.conftest import TEST_PASSWORD
 from tests.served import serve
 
@@ -120,12 +111,8 @@ class World:
 @pytest.fixture
 def world(app: Flask) -> Iterator[World]:
     with app.app_context():
-        branch = make_branch()
-        staff = make_staff(branch)
-        card = publish_card(CARD)
-        shopper = make_user(Role.SHOPPER)
-        db.session.commit()
-        ids = (branch.id, card.id, shopper.id, shopper.email, staff.id)
+        shop = make_shop_world(CARD)
+        ids = (shop.branch.id, shop.card.id, shop.shopper.id, shop.shopper.email, shop.staff.id)
     branch_id, card_id, shopper_id, email, staff_id = ids
 
     def make_visit(typed: bool = False) -> int:
@@ -178,14 +165,6 @@ def json_of(response: requests.Response) -> dict:
         return {}
 
 
-def submitted_events(app: Flask, visit_id: int) -> int:
-    return db.session.scalar(
-        select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "visit.submitted", AuditEvent.subject_id == visit_id
-        )
-    )
-
-
 def what_went_wrong(world: World, visit_id: int, responses: list[requests.Response]) -> list[str]:
     """Every broken promise of one trial, in words (empty when the trial held)."""
     wrong = [
@@ -197,7 +176,7 @@ def what_went_wrong(world: World, visit_id: int, responses: list[requests.Respon
         visit = db.session.get(Visit, visit_id)
         if visit.status is not VisitStatus.SUBMITTED:
             wrong.append(f"visit is {visit.status.value}, not submitted")
-        events = submitted_events(world.app, visit_id)
+        events = count_events("visit.submitted", visit_id)
         if events != 1:
             wrong.append(f"{events} visit.submitted events")
         values = answer_values(visit)

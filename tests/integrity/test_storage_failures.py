@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from audit.extensions import db
-from audit.models import Attachment, Role, Visit
+from audit.models import Attachment, Visit
 from audit.photos.images import process_image
 from audit.shop.attachments import add_attachment
 from audit.storage.files import FileStore, delete_when_committed, keep_if_committed
-from tests.builders import make_branch, make_user, publish_card, started_draft
+from tests.builders import make_shop_world, started_draft
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
 from tests.images import noisy_jpeg
 
@@ -100,12 +100,10 @@ PHOTO = noisy_jpeg((800, 600))  # under the 500 KB a request keeps in memory
 def shop(app: Flask, tmp_path: Path):
     """A shopper signed in on a draft with one answer saved; returns (client, visit id)."""
     with app.app_context():
-        branch = make_branch()
-        card = publish_card(CARD)
-        shopper = make_user(Role.SHOPPER)
-        visit = started_draft(card, branch, shopper)
+        shop = make_shop_world(CARD)
+        visit = started_draft(shop.card, shop.branch, shop.shopper)
         db.session.commit()
-        visit_id, email = visit.id, shopper.email
+        visit_id, email = visit.id, shop.shopper.email
     client = app.test_client()
     client.post("/login", data={"email": email, "password": TEST_PASSWORD})
     saved = client.post(f"/shop/visits/{visit_id}/draft", json={"answers": {"greeted": "yes"}})
@@ -196,10 +194,8 @@ def test_files_stored_in_a_transaction_that_does_not_commit_are_removed(app, tmp
     folder = tmp_path / "uploads"
     store = FileStore(folder)
     with app.app_context():
-        branch = make_branch()
-        card = publish_card(CARD)
-        shopper = make_user(Role.SHOPPER)
-        db.session.commit()
+        shop = make_shop_world(CARD)
+        card, branch, shopper = shop.card, shop.branch, shop.shopper
         visit = started_draft(card, branch, shopper)
         add_attachment(
             visit,

@@ -10,8 +10,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from pypdf import PdfReader
 
-from tests.pdf.conftest import SHOPPER_NAME
-from tests.pdf.small import Small, build_small
+from tests.builders import REPORT_SHOPPER_NAME, Small, build_small
 
 
 @pytest.fixture
@@ -42,9 +41,9 @@ def test_each_report_command_writes_a_pdf(
         assert result.exit_code == 0, result.output
         assert f"Wrote {out}" in result.output
         texts[name] = read(out)
-    assert SHOPPER_NAME in texts["visit"]  # the command line acts as an administrator
+    assert REPORT_SHOPPER_NAME in texts["visit"]  # the command line acts as an administrator
     assert "Harbour Lane" in texts["branch"] and "01 Jan 2026 to 30 Jun 2026" in texts["branch"]
-    assert "Nadia Staffwell" in texts["staff"] and SHOPPER_NAME not in texts["staff"]
+    assert "Nadia Staffwell" in texts["staff"] and REPORT_SHOPPER_NAME not in texts["staff"]
     assert "Castle Gate" in texts["compare"] and "Seafront Parade" not in texts["compare"]
 
 

@@ -13,9 +13,8 @@ from pypdf import PdfReader
 
 from audit.jobs.reports import JobStatus, JobStore, filter_params, rq_queue, wait_for
 from audit.reporting import ReportFilter
+from tests.builders import REPORT_SHOPPER_NAME, Small, build_small
 from tests.conftest import AuthActions, unavailable
-from tests.pdf.conftest import SHOPPER_NAME
-from tests.pdf.small import Small, build_small
 
 
 @pytest.fixture
@@ -72,14 +71,14 @@ def test_staff_download_their_own_published_visit_without_the_shopper(
     assert response.status_code == 200
     text = pdf_text(response.data)
     assert f"Visit report #{small.visit_id}" in text
-    assert SHOPPER_NAME not in text and small.shopper_email not in text
+    assert REPORT_SHOPPER_NAME not in text and small.shopper_email not in text
     assert client.get(f"/reports/visits/{small.other_visit_id}.pdf").status_code == 404
     assert client.get(f"/reports/branches/{small.codes['N1']}.pdf").status_code == 403
 
     auth.logout()
     auth.login(small.north_manager)
     manager_text = pdf_text(client.get(f"/reports/visits/{small.visit_id}.pdf").data)
-    assert SHOPPER_NAME in manager_text
+    assert REPORT_SHOPPER_NAME in manager_text
 
     auth.logout()
     auth.login(small.shopper_email)

@@ -30,14 +30,13 @@ from audit.extensions import db
 from audit.models import Branch, Region, StaffMember, User, Visit
 from audit.reporting import ReportFilter
 from audit.scorecards.store import definition_of
-from tests.pdf.conftest import (
+from tests.builders import (
     PHOTO_ORIGINAL,
+    REPORT_SHOPPER_EMAIL,
+    REPORT_SHOPPER_NAME,
     REVIEWER_NAME,
-    SHOPPER_EMAIL,
-    SHOPPER_NAME,
-    Pdf,
-    World,
 )
+from tests.pdf.reading import Pdf, World
 from tests.reporting.dataset import CARD, Expected
 
 PERIOD = (date(2026, 1, 1), date(2026, 6, 30))
@@ -129,7 +128,7 @@ def test_visit_report_shows_every_answer_sections_photo_and_history(world: World
     for question in definition.questions():
         assert " ".join(question.text.split())[:40] in text
     assert "Noted" in text  # the answers' comments
-    assert SHOPPER_NAME in text and REVIEWER_NAME in text  # managers may see who
+    assert REPORT_SHOPPER_NAME in text and REVIEWER_NAME in text  # managers may see who
     assert "The photo shows the badge" in text  # the reviewer's correction
     assert "Approved" in text and "Submitted" in text
     assert pdf.image_count() >= 1  # the photo thumbnail
@@ -141,7 +140,13 @@ def test_staff_variant_of_the_visit_report_never_names_the_shopper(world: World)
     text = pdf.flat
     visit = db.session.get(Visit, world.visit_id)
     assert visit.branch.name in text and pct(visit.percent) in text
-    for secret in (SHOPPER_NAME, "Quartermaine", SHOPPER_EMAIL, REVIEWER_NAME, PHOTO_ORIGINAL):
+    for secret in (
+        REPORT_SHOPPER_NAME,
+        "Quartermaine",
+        REPORT_SHOPPER_EMAIL,
+        REVIEWER_NAME,
+        PHOTO_ORIGINAL,
+    ):
         assert secret not in text
     assert "Shopper" not in text
     assert "1 answer corrected before publication" in text
@@ -192,7 +197,13 @@ def test_staff_report_compares_with_branch_and_company_without_the_shopper(world
     company = world.ref.figure(flt.company())
     assert f"Company average {pct(company.mean)} {company.n}" in text
     assert "Strengths" in text and "To work on" in text
-    for secret in (SHOPPER_NAME, "Quartermaine", SHOPPER_EMAIL, REVIEWER_NAME, PHOTO_ORIGINAL):
+    for secret in (
+        REPORT_SHOPPER_NAME,
+        "Quartermaine",
+        REPORT_SHOPPER_EMAIL,
+        REVIEWER_NAME,
+        PHOTO_ORIGINAL,
+    ):
         assert secret not in text
 
 

@@ -2,7 +2,8 @@
 
 :func:`build` makes regions, branches and staff, publishes two versions of
 the standard branch-visit scorecard (the second changes targets, a title
-and a question) plus a second scorecard, and imports random visits through
+and a question) plus a second scorecard (:func:`tests.builders.publish_report_cards`),
+and imports random visits through
 :func:`audit.visits.imports.import_file`, as a customer would.
 
 :class:`Reference` recomputes every report figure in plain Python from
@@ -13,7 +14,6 @@ Wilson intervals written out again, ranks by sorting.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import random
@@ -22,52 +22,25 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import update
 
 from audit.extensions import db
-from audit.models import Branch, Region, StaffMember, Visit, VisitStatus
+from audit.models import Region, Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.stats import t_quantile
 from audit.scorecards.definition import ScorecardDefinition
-from audit.scorecards.fileformat import definition_from_data, load_file
 from audit.scorecards.scoring import NA, VisitScore, nps, score_visit
-from audit.scorecards.store import find_version, save_definition
 from audit.visits.export import VisitFilter, export_json
 from audit.visits.imports import import_file
-from tests.builders import make_branch, make_region, make_staff
+from tests.builders import BRANCH_VISIT, make_branch, make_region, make_staff, publish_report_cards
 
-ROOT = Path(__file__).resolve().parents[2]
-CARD = "branch-visit"
+CARD = BRANCH_VISIT
 OTHER_CARD = "rules-card"
 FIRST_DAY = date(2025, 10, 1)
 LAST_DAY = date(2026, 6, 30)
 V2_FROM = date(2026, 2, 1)  # visits from this day are made against version 2
-
-
-def card_versions() -> dict[int, dict[str, Any]]:
-    """The plain data of branch-visit v1 (the library file) and of a v2 that changes it."""
-    v1 = yaml.safe_load((ROOT / "scorecards" / "branch-visit.yaml").read_text())
-    v2 = copy.deepcopy(v1)
-    v2["target"] = 80
-    arrival = v2["sections"][0]
-    arrival["title"] = "Arrival"
-    arrival["target"] = 85
-    arrival["questions"] = [q for q in arrival["questions"] if q["key"] != "name_badge"]
-    v2["sections"][3]["questions"].append(
-        {"key": "offered_card", "text": "Were you offered a contact card?", "type": "yes_no"}
-    )
-    del v2["sections"][1]["target"]  # "needs" loses its target
-    return {1: v1, 2: v2}
-
-
-def _definition(data: dict[str, Any]) -> ScorecardDefinition:
-    definition, errors = definition_from_data(data)
-    assert definition is not None, errors
-    return definition
 
 
 @dataclass
@@ -85,11 +58,7 @@ def build_org(rng: random.Random, regions: int, branches: int) -> Org:
     region_rows = [make_region() for _ in range(regions)]
     org = Org([r.id for r in region_rows], {}, {}, {}, {})
     add_branches(rng, org, branches)
-    for number, data in card_versions().items():
-        definition = _definition(data)
-        save_definition(definition, publish=True)
-        org.definitions[number] = definition
-    save_definition(load_file(ROOT / "tests" / "data" / "rules-card.yaml"), publish=True)
+    org.definitions.update(publish_report_cards())
     db.session.commit()
     return org
 
@@ -198,38 +167,6 @@ def generate_visits(
     excluded = [item["external_id"] for item in items if rng.random() < 0.06]
     db.session.execute(update(Visit).where(Visit.external_id.in_(excluded)).values(excluded=True))
     db.session.commit()
-
-
-def add_visits(
-    branch: Branch,
-    percents: Iterable[float],
-    *,
-    at: datetime = datetime(2026, 5, 10, 12, tzinfo=UTC),
-    status: VisitStatus = VisitStatus.APPROVED,
-    excluded: bool = False,
-    staff: Iterable[StaffMember] = (),
-    scorecard: str = CARD,
-) -> None:
-    """Visits with a given percent and no answers (for figures that read only ``visits``).
-
-    Branch-visit visits use version 2 (target 80); a percent of 0 is a critical fail.
-    """
-    version = find_version(scorecard, 2 if scorecard == CARD else 1)
-    for percent in percents:
-        db.session.add(
-            Visit(
-                scorecard_id=version.scorecard_id,
-                version_id=version.id,
-                branch=branch,
-                status=status,
-                visited_at=at,
-                percent=percent,
-                critical_failed=percent == 0,
-                excluded=excluded,
-                staff=list(staff),
-            )
-        )
-    db.session.flush()
 
 
 def build(

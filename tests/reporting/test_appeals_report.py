@@ -6,46 +6,17 @@ from datetime import date
 
 import pytest
 
-from audit.appeals import service
 from audit.extensions import db
-from audit.models import Role
 from audit.reporting import ReportFilter, appeal_figures
 from audit.review import service as review
-from tests.builders import import_visits, make_user, make_world
+from tests.builders import make_appeal_figures_world
 
 MAY = {"date_from": date(2026, 5, 1), "date_to": date(2026, 5, 31)}
 
 
 @pytest.fixture
 def world(ctx):
-    world = make_world()
-    world.decider = make_user(Role.ADMIN)
-    visits = import_visits(
-        *[
-            {"external_id": f"L{i}", "status": "published", "visited_at": f"2026-05-0{i + 1}T10:00"}
-            for i in range(4)
-        ],
-        {"external_id": "LA", "status": "approved", "visited_at": "2026-05-09T10:00"},
-        {"external_id": "B1", "branch": "BRS01", "status": "published"},
-        {"external_id": "APR", "status": "published", "visited_at": "2026-04-20T10:00"},
-    )
-    world.v = {v.external_id: v for v in visits}
-    raise_ = service.raise_appeal
-    # L0: two appeals, one amended; L1: upheld; L2: open; L3: withdrawn; B1 amended; APR amended.
-    a = raise_(world.v["L0"], "empathy", world.manager, "Was a 5")
-    service.amend(a, world.decider, "5", None, "Agreed")
-    raise_(world.v["L0"], "wait", world.manager, "Short queue")
-    service.uphold(raise_(world.v["L1"], "empathy", world.manager, "x"), world.decider, "Stands")
-    raise_(world.v["L2"], "empathy", world.manager, "x")
-    service.withdraw(raise_(world.v["L3"], "empathy", world.manager, "x"), world.manager)
-    service.amend(
-        raise_(world.v["B1"], "empathy", world.manager, "x"), world.decider, "5", None, "Agreed"
-    )
-    service.amend(
-        raise_(world.v["APR"], "empathy", world.manager, "x"), world.decider, "5", None, "Ok"
-    )
-    db.session.commit()
-    return world
+    return make_appeal_figures_world()
 
 
 def test_counts_and_shares_over_the_filter(world):

@@ -1,6 +1,6 @@
 """Sections, questions, critical fails and trend on small hand-made data.
 
-The branch-visit scorecard has two versions here (see dataset.card_versions):
+The branch-visit scorecard has two versions here (see tests.builders.branch_visit_versions):
 v2 renames section "arrival" to "Arrival" with target 85 (v1: 90), drops
 the "needs" target, drops question name_badge and adds offered_card.
 """
@@ -29,7 +29,8 @@ from audit.reporting import (
 from audit.scorecards.definition import ScorecardDefinition
 from audit.settings import set_setting
 from audit.visits.imports import import_file
-from tests.reporting.dataset import CARD, Org, add_visits, build_org
+from tests.builders import add_visits
+from tests.reporting.dataset import CARD, Org, build_org
 
 Q1 = ReportFilter(date(2026, 1, 1), date(2026, 3, 31), CARD)
 

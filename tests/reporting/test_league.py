@@ -13,8 +13,8 @@ from audit.models import VisitStatus
 from audit.reporting import BenchmarkKind, ReportFilter, branch_league, staff_league, summary
 from audit.reporting.stats import Significance
 from audit.settings import set_setting
-from tests.builders import make_branch, make_region, make_staff
-from tests.reporting.dataset import CARD, add_visits, build_org
+from tests.builders import add_visits, make_branch, make_region, make_staff
+from tests.reporting.dataset import CARD, build_org
 
 MAY = ReportFilter(date(2026, 5, 1), date(2026, 5, 31), CARD)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from audit.actions import proposals
 from audit.extensions import db
 from audit.models import Action, ActionStatus, ActionUpdate, AuditEvent, Role
-from tests.builders import FULL, import_visits, make_staff, make_user, make_world
+from tests.builders import FULL, event_actions, import_visits, make_staff, make_user, make_world
 from tests.images import jpeg
 
 FAILED = {**FULL, "greeted": "no"}
@@ -54,17 +54,6 @@ def action_row(app, action_id: int) -> Action:
         return action
 
 
-def events(app, action_id: int) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                select(AuditEvent.action)
-                .where(AuditEvent.subject_type == "actions", AuditEvent.subject_id == action_id)
-                .order_by(AuditEvent.id)
-            )
-        )
-
-
 def due(days: int = 14) -> str:
     return (date.today() + timedelta(days=days)).isoformat()
 
@@ -92,7 +81,7 @@ def test_manager_lists_proposals_and_accepts_with_an_owner(app, client, auth, id
     action = action_row(app, ids.action)
     assert action.status is ActionStatus.OPEN and action.owner_staff_id == ids.member
     assert action.title == "Greet every customer" and action.due_on.isoformat() == due()
-    assert events(app, ids.action)[-1] == "action.accepted"
+    assert event_actions("actions", ids.action, app=app)[-1] == "action.accepted"
     listed = client.get(f"/actions/?branch={ids.leeds}&owner=s:{ids.member}")
     assert "Greet every customer" in listed.get_data(as_text=True)
 
@@ -116,7 +105,7 @@ def test_dismiss_needs_a_reason(app, client, auth, ids):
     action = action_row(app, ids.action)
     assert action.status is ActionStatus.DISMISSED
     assert action.dismiss_reason == "Shopper came before opening"
-    assert events(app, ids.action)[-1] == "action.dismissed"
+    assert event_actions("actions", ids.action, app=app)[-1] == "action.dismissed"
 
 
 def test_edit_changes_the_plan_and_records_it(app, client, auth, ids):
@@ -194,7 +183,7 @@ def test_staff_owner_updates_only_their_actions(app, client, auth, ids):
         assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     with client.get(f"/actions/updates/{update_id}/thumb") as thumb:
         assert thumb.status_code == 200
-    assert events(app, ids.action)[-1] == "action.updated"
+    assert event_actions("actions", ids.action, app=app)[-1] == "action.updated"
     # Staff cannot make manager decisions.
     assert client.get(f"/actions/{ids.action}/edit").status_code == 403
     auth.logout()

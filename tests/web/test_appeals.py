@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from audit.extensions import db
 from audit.models import AnswerChange, Appeal, AppealStatus, Role, Visit
-from audit.review import service as review
-from tests.builders import import_visits, make_staff, make_user, make_world
+from tests.builders import import_visits, make_appeal_world, make_user, publish_reviewed
 from tests.images import jpeg
 
 
@@ -20,14 +19,9 @@ from tests.images import jpeg
 def ids(app, tmp_path):
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
-        world = make_world()
-        adviser = make_staff(world.leeds, code="ADV1", name="Ada Adviser")
-        adviser.user = make_user(Role.STAFF)
-        colleague = make_staff(world.leeds, code="COL1")
-        colleague.user = make_user(Role.STAFF)
+        world = make_appeal_world()
         (visit,) = import_visits({"external_id": "V1", "staff": "ADV1"})
-        review.approve(visit, world.manager)
-        review.publish(visit, world.manager)
+        publish_reviewed(visit, world.manager)
         south = make_user(Role.MANAGER, regions=[world.south])
         admin = make_user(Role.ADMIN)
         db.session.commit()
@@ -37,8 +31,8 @@ def ids(app, tmp_path):
             north=world.north_manager.email,
             south=south.email,
             admin=admin.email,
-            adviser=adviser.user.email,
-            colleague=colleague.user.email,
+            adviser=world.adviser_user.email,
+            colleague=world.colleague_user.email,
             shopper=world.shopper.email,
         )
 

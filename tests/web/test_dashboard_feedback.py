@@ -1,132 +1,26 @@
-"""Issue 6 on the dashboards: corrective actions, top performers and appeal figures on the
+"""Feedback on the dashboards: corrective actions, top performers and appeal figures on the
 branch page, appeal figures on the overview and region pages (within the viewer's scope),
 and the appeals of a visit on the staff member's visit page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.models import (
-    Action,
-    ActionKind,
-    ActionPriority,
-    ActionStatus,
-    Appeal,
-    AppealStatus,
-    Branch,
-    Role,
-    StaffMember,
-    User,
-    Visit,
-    VisitStatus,
-)
-from tests.builders import make_staff, make_user
+from audit.models import AppealStatus, Role, User, Visit
+from tests.builders import GREETED, make_appeal, make_dashboard_feedback_world, make_user
 from tests.pages import get, marked, section
-from tests.pdf.small import build_small
-from tests.reporting.dataset import add_visits
 
 PERIOD = {"period": "custom", "from": "2026-01-01", "to": "2026-11-30", "scorecard": "branch-visit"}
-QUESTION = "greeted_promptly"
-
-
-def _action(branch: Branch, title: str, status: ActionStatus, **fields: object) -> Action:
-    action = Action(
-        branch=branch,
-        kind=ActionKind.MANUAL,
-        status=status,
-        priority=ActionPriority.HIGH,
-        title=title,
-        **fields,
-    )
-    db.session.add(action)
-    return action
-
-
-def _appeal(visit: Visit, status: AppealStatus, by: User) -> None:
-    db.session.add(
-        Appeal(visit=visit, question_key=QUESTION, reason="Disputed", status=status, raised_by=by)
-    )
 
 
 @pytest.fixture
 def world(app):
-    """The small organisation (North: N1, N2; South: S1, four published visits each and one
-    more at N1 naming Nadia), plus staff with published visits for the top performers."""
     with app.app_context():
-        small = build_small()
-        branches = {
-            k: db.session.scalars(select(Branch).where(Branch.code == c)).one()
-            for k, c in small.codes.items()
-        }
-        n1 = branches["N1"]
-        nadia = db.session.scalars(
-            select(StaffMember).where(StaffMember.code == small.staff_code)
-        ).one()
-        paul = make_staff(n1, name="Paul Passmark")
-        omar = make_staff(n1, name="Omar Optout", hide_from_recognition=True)
-        tess = make_staff(n1, name="Tess Twovisits")
-        ben = make_staff(n1, name="Ben Unpublished")
-        published = VisitStatus.PUBLISHED
-        add_visits(n1, [90, 80, 70], status=published, staff=[nadia])  # with her 88: 82.0
-        add_visits(n1, [60, 70, 80], status=published, staff=[paul])  # 70.0
-        add_visits(n1, [95, 95, 95], status=published, staff=[omar])  # opted out
-        add_visits(n1, [99, 99], status=published, staff=[tess])  # too few visits
-        add_visits(n1, [100, 100, 100], status=VisitStatus.APPROVED, staff=[ben])  # unpublished
-        # N1 now has 4 + 1 + 3 + 3 + 3 + 2 = 16 published visits; N2 and S1 have 4 each.
-        admin = make_user(Role.ADMIN)
-        raiser = make_user(Role.MANAGER)
-        owner = make_user(Role.MANAGER, name="Olive Owner")
-        _action(
-            n1,
-            "Fix the queue signage",
-            ActionStatus.OPEN,
-            owner_user=owner,
-            due_on=date(2026, 12, 20),
-        )
-        _action(
-            n1,
-            "Retrain on greetings",
-            ActionStatus.IN_PROGRESS,
-            owner_staff=nadia,
-            due_on=date(2020, 1, 1),
-        )
-        _action(
-            n1, "Repaint the counter", ActionStatus.DONE, closed_at=datetime(2026, 6, 1, tzinfo=UTC)
-        )
-        _action(n1, "Proposed never accepted", ActionStatus.PROPOSED)
-        _action(n1, "Dismissed as noise", ActionStatus.DISMISSED)
-        _action(branches["N2"], "Castle Gate own action", ActionStatus.OPEN)
-        _action(branches["S1"], "Seafront secret action", ActionStatus.OPEN)
-        n1_visits = db.session.scalars(
-            select(Visit)
-            .where(Visit.branch_id == n1.id, Visit.status == published)
-            .order_by(Visit.id)
-        ).all()
-        a, b, c = n1_visits[:3]
-        _appeal(a, AppealStatus.AMENDED, raiser)
-        _appeal(a, AppealStatus.OPEN, raiser)  # a second appeal on the same visit
-        _appeal(b, AppealStatus.UPHELD, raiser)
-        _appeal(c, AppealStatus.WITHDRAWN, raiser)  # withdrawn: not counted
-        s1_visit = db.session.scalars(
-            select(Visit).where(Visit.branch_id == branches["S1"].id)
-        ).first()
-        _appeal(s1_visit, AppealStatus.AMENDED, raiser)
-        db.session.commit()
-        ids = {a.title: a.id for a in db.session.scalars(select(Action))}
-        return SimpleNamespace(
-            small=small,
-            admin=admin.email,
-            actions=ids,
-            names=SimpleNamespace(
-                nadia=nadia.name, paul=paul.name, omar=omar.name, tess=tess.name, ben=ben.name
-            ),
-            visit_ids=(a.id, b.id),
-        )
+        return make_dashboard_feedback_world()
 
 
 def test_branch_page_shows_its_actions_performers_and_appeals(client, auth, world):
@@ -209,23 +103,17 @@ def test_staff_visit_page_shows_own_appeals_and_the_link_only_within_the_window(
         staff_user = db.session.scalars(
             select(User).where(User.email == world.small.staff_email)
         ).one()
-        db.session.add(
-            Appeal(
-                visit=visit,
-                question_key=QUESTION,
-                reason="I did greet them at the door",
-                status=AppealStatus.UPHELD,
-                raised_by=staff_user,
-                decision_note="The photo shows an empty entrance",
-                decided_at=datetime.now(UTC),
-            )
+        make_appeal(
+            visit,
+            GREETED,
+            AppealStatus.UPHELD,
+            by=staff_user,
+            reason="I did greet them at the door",
+            decision_note="The photo shows an empty entrance",
+            decided_at=datetime.now(UTC),
         )
         other = make_user(Role.MANAGER)
-        db.session.add(
-            Appeal(
-                visit=visit, question_key=QUESTION, reason="Manager's own dispute", raised_by=other
-            )
-        )
+        make_appeal(visit, GREETED, by=other, reason="Manager's own dispute")
         db.session.commit()
     auth.login(world.small.staff_email)
     url = f"/coaching/me/visits/{world.small.visit_id}"

@@ -20,10 +20,7 @@ from sqlalchemy import event, select
 from audit.dashboards.views import optional_url
 from audit.extensions import db
 from audit.models import (
-    Action,
-    ActionKind,
     ActionStatus,
-    Appeal,
     AppealStatus,
     Branch,
     Region,
@@ -40,7 +37,7 @@ from audit.reporting.periods import DashboardFilter, parse_filter
 from audit.reporting.visit_list import stream_visit_rows, visit_rows
 from audit.review.service import exclude as exclude_visit
 from audit.templating import interval_text as ci_text
-from tests.builders import make_user
+from tests.builders import make_action, make_appeal, make_user
 from tests.pages import get, login, marked, section
 from tests.reporting.dataset import CARD, FIRST_DAY, LAST_DAY, add_branches, build, generate_visits
 
@@ -383,16 +380,13 @@ def add_feedback(code: str) -> None:
     for i, status in enumerate(
         [ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE] * 3
     ):
-        db.session.add(
-            Action(
-                branch=branch,
-                kind=ActionKind.MANUAL,
-                status=status,
-                title=f"Action {i}",
-                owner_staff=staff[i % len(staff)] if i % 2 else None,
-                owner_user=None if i % 2 else user,
-                closed_at=datetime(2026, 6, 1, tzinfo=UTC) if status is ActionStatus.DONE else None,
-            )
+        make_action(
+            branch,
+            f"Action {i}",
+            status,
+            by=user,
+            owner=staff[i % len(staff)] if i % 2 else user,
+            closed_at=datetime(2026, 6, 1, tzinfo=UTC) if status is ActionStatus.DONE else None,
         )
     published = db.session.scalars(
         select(Visit).where(Visit.branch_id == branch.id, Visit.status == VisitStatus.PUBLISHED)
@@ -400,9 +394,7 @@ def add_feedback(code: str) -> None:
     for visit, status in zip(
         published, [AppealStatus.OPEN, AppealStatus.AMENDED] * 4, strict=False
     ):
-        db.session.add(
-            Appeal(visit=visit, question_key="greeted_promptly", reason="No", status=status)
-        )
+        make_appeal(visit, "greeted_promptly", status, reason="No")
     db.session.commit()
 
 

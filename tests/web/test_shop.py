@@ -22,7 +22,6 @@ from audit.models import (
     Assignment,
     AssignmentStatus,
     Attachment,
-    AuditEvent,
     Branch,
     Role,
     Scorecard,
@@ -32,10 +31,16 @@ from audit.models import (
     VisitStatus,
 )
 from audit.review.service import approve, publish, return_to_shopper
-from audit.scorecards.fileformat import definition_from_data
-from audit.scorecards.store import save_definition
 from audit.shop.service import haversine_m
-from tests.builders import make_branch, make_region, make_staff, make_user
+from tests.builders import (
+    count_events,
+    make_assignment,
+    make_branch,
+    make_region,
+    make_staff,
+    make_user,
+    publish_card,
+)
 from tests.conftest import TEST_PASSWORD
 from tests.images import jpeg, png
 
@@ -117,13 +122,6 @@ COMPLETE = {
 }
 
 
-def publish_card(data=None) -> Scorecard:
-    definition, errors = definition_from_data(data or CARD)
-    assert definition is not None, errors
-    version, _ = save_definition(definition, publish=True)
-    return version.scorecard
-
-
 @pytest.fixture
 def ids(app):
     """North (Leeds with staff, York) and South (Bristol); people of every role."""
@@ -135,7 +133,7 @@ def ids(app):
         amira = make_staff(leeds, name="Amira Hassan")
         make_staff(leeds, name="Ava Edwards")
         bob = make_staff(bristol, name="Bob Bristol")
-        card = publish_card()
+        card = publish_card(CARD)
         staff_user = make_user(Role.STAFF)
         amira.user = staff_user
         people = {
@@ -163,18 +161,18 @@ def ids(app):
         return out
 
 
-def make_assignment(app, ids, shopper="shopper", branch="leeds", status="accepted", **kw) -> int:
+def assign(app, ids, shopper="shopper", branch="leeds", status="accepted", **kw) -> int:
+    """An assignment of the ``ids`` world, by key (an accepted one to Leeds by default)."""
     with app.app_context():
-        assignment = Assignment(
-            scorecard=db.session.get(Scorecard, ids["card"]),
-            branch=db.session.get(Branch, ids[branch]),
-            shopper=db.session.get(User, ids[shopper]),
-            window_start=kw.pop("start", TODAY),
-            window_end=kw.pop("end", TODAY + timedelta(days=7)),
+        assignment = make_assignment(
+            db.session.get(Scorecard, ids["card"]),
+            db.session.get(Branch, ids[branch]),
+            db.session.get(User, ids[shopper]),
+            start=kw.pop("start", TODAY),
+            end=kw.pop("end", None),
             status=AssignmentStatus(status),
             scenario=kw.pop("scenario", "Ask about a savings account."),
         )
-        db.session.add(assignment)
         db.session.commit()
         return assignment.id
 
@@ -191,7 +189,7 @@ def start(client, assignment_id, **position) -> int:
 @pytest.fixture
 def visit_id(app, client, auth, ids) -> int:
     """A draft started by the shopper (signed in) from an accepted assignment."""
-    assignment_id = make_assignment(app, ids)
+    assignment_id = assign(app, ids)
     auth.login(ids["shopper_email"])
     return start(client, assignment_id)
 
@@ -226,14 +224,6 @@ def fill_complete(client, ids, visit_id):
     assert upload(client, visit_id, question_key="poster").status_code == 201
 
 
-def events(app, action, subject_id=None) -> int:
-    with app.app_context():
-        query = select(func.count(AuditEvent.id)).where(AuditEvent.action == action)
-        if subject_id is not None:
-            query = query.where(AuditEvent.subject_id == subject_id)
-        return db.session.scalar(query)
-
-
 def visit_row(app, visit_id) -> Visit:
     with app.app_context():
         visit = db.session.get(Visit, visit_id)
@@ -245,9 +235,9 @@ def visit_row(app, visit_id) -> Visit:
 
 
 def test_home_lists_open_assignments_due_soon_first_and_never_a_score(app, client, auth, ids):
-    later = make_assignment(app, ids, branch="york", status="offered", end=TODAY + timedelta(9))
-    sooner = make_assignment(app, ids, status="accepted", end=TODAY + timedelta(2))
-    make_assignment(app, ids, shopper="other_shopper", branch="bristol")
+    later = assign(app, ids, branch="york", status="offered", end=TODAY + timedelta(9))
+    sooner = assign(app, ids, status="accepted", end=TODAY + timedelta(2))
+    assign(app, ids, shopper="other_shopper", branch="bristol")
     with app.app_context():
         sent = Visit(
             scorecard_id=ids["card"],
@@ -273,7 +263,7 @@ def test_home_lists_open_assignments_due_soon_first_and_never_a_score(app, clien
 
 
 def test_a_shopper_starts_an_accepted_assignment_with_their_position(app, client, auth, ids):
-    assignment_id = make_assignment(app, ids)
+    assignment_id = assign(app, ids)
     auth.login(ids["shopper_email"])
     lat, lng = LEEDS[0] + 0.001, LEEDS[1]  # about 111 m north
     visit_id = start(client, assignment_id, lat=str(lat), lng=str(lng), accuracy="15")
@@ -282,16 +272,16 @@ def test_a_shopper_starts_an_accepted_assignment_with_their_position(app, client
     assert visit.started_at is not None and visit.visitor_id == ids["shopper"]
     assert (visit.start_lat, visit.start_lng, visit.start_accuracy_m) == (lat, lng, 15)
     assert visit.distance_m == round(haversine_m(lat, lng, *LEEDS)) == 111
-    assert events(app, "visit.started", visit_id) == 1
+    assert count_events("visit.started", visit_id, app=app) == 1
     # Starting again (a double tap, or coming back later) opens the same visit.
     assert start(client, assignment_id) == visit_id
-    assert events(app, "visit.started") == 1
+    assert count_events("visit.started", app=app) == 1
     page = client.get(f"/shop/visits/{visit_id}").get_data(as_text=True)
     assert "about 111 m from the branch" in page and "Ask about a savings account." in page
 
 
 def test_no_position_unless_shared(app, client, auth, ids):
-    assignment_id = make_assignment(app, ids)
+    assignment_id = assign(app, ids)
     auth.login(ids["shopper_email"])
     response = client.post(f"/shop/assignments/{assignment_id}/start", data={"lat": "53.7"})
     visit = visit_row(app, int(response.headers["Location"].rsplit("/", 1)[1]))
@@ -299,7 +289,7 @@ def test_no_position_unless_shared(app, client, auth, ids):
 
 
 def test_an_offer_must_be_accepted_before_the_visit_starts(app, client, auth, ids):
-    assignment_id = make_assignment(app, ids, status="offered")
+    assignment_id = assign(app, ids, status="offered")
     auth.login(ids["shopper_email"])
     response = client.post(f"/shop/assignments/{assignment_id}/start", follow_redirects=True)
     assert "Accept this assignment before you start the visit." in response.get_data(as_text=True)
@@ -424,7 +414,7 @@ def test_submit_says_what_is_missing(app, client, ids, visit_id):
     assert ("@staff", "Say who served you: choose them from the list or describe them") in missing
     visit = visit_row(app, visit_id)
     assert visit.status is VisitStatus.DRAFT and visit.client_token is None
-    assert events(app, "visit.submitted") == 0
+    assert count_events("visit.submitted", app=app) == 0
 
 
 def test_submit_is_idempotent_by_token(app, client, ids, visit_id):
@@ -437,7 +427,7 @@ def test_submit_is_idempotent_by_token(app, client, ids, visit_id):
     )
     assert again.status_code == 200 and again.json["already"] is True
     assert again.json["redirect"] == f"/shop/visits/{visit_id}"
-    assert events(app, "visit.submitted", visit_id) == 1
+    assert count_events("visit.submitted", visit_id, app=app) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count(Visit.id))) == 1
         visit = db.session.get(Visit, visit_id)
@@ -475,8 +465,8 @@ def test_two_sends_at_the_same_moment_make_one_submission(app, client, auth, ids
     for thread in threads:
         thread.join(30)
     assert sorted(results) == [(200, False), (200, True), (200, True)]
-    assert events(app, "visit.submitted", visit_id) == 1
-    assert events(app, "assignment.submitted") == 1
+    assert count_events("visit.submitted", visit_id, app=app) == 1
+    assert count_events("assignment.submitted", app=app) == 1
 
 
 def test_submit_with_the_final_draft_in_one_request(app, client, ids, visit_id):
@@ -531,8 +521,8 @@ def test_a_returned_visit_shows_the_reason_and_is_sent_again(app, client, ids, v
     assert client.post(f"/shop/visits/{visit_id}/submit", json={"client_token": second}).json[
         "already"
     ]
-    assert events(app, "visit.resubmitted", visit_id) == 1
-    assert events(app, "visit.submitted", visit_id) == 1
+    assert count_events("visit.resubmitted", visit_id, app=app) == 1
+    assert count_events("visit.submitted", visit_id, app=app) == 1
     with app.app_context():
         visit = db.session.get(Visit, visit_id)
         assert visit.status is VisitStatus.SUBMITTED and visit.client_token == second
@@ -648,7 +638,7 @@ def shop_urls(visit_id, attachment_id, assignment_id):
 @pytest.fixture
 def shared(app, client, auth, ids):
     """The shopper's draft with a photo; returns (visit, attachment, assignment) ids."""
-    assignment_id = make_assignment(app, ids)
+    assignment_id = assign(app, ids)
     auth.login(ids["shopper_email"])
     visit_id = start(client, assignment_id)
     client.post(f"/shop/visits/{visit_id}/draft", json={"answers": {"greeted": "yes"}})
@@ -759,7 +749,7 @@ def test_shoppers_get_403_for_scores_reports_and_staff_data(app, client, auth, i
 
 
 def test_a_shopper_sees_nothing_of_another_shoppers_assignment(app, client, auth, ids):
-    assignment_id = make_assignment(app, ids, shopper="other_shopper", status="offered")
+    assignment_id = assign(app, ids, shopper="other_shopper", status="offered")
     auth.login(ids["shopper_email"])
     assert client.get(f"/assignments/{assignment_id}/offer").status_code == 404
     assert client.post(f"/assignments/{assignment_id}/accept").status_code == 404
@@ -821,7 +811,7 @@ def test_a_photo_is_stored_clean_with_its_capture_time(app, client, ids, visit_i
     # The same photo sent again (a retry) is the same attachment.
     again = upload(client, visit_id, question_key="poster")
     assert again.status_code == 200 and again.json["id"] == body["id"]
-    assert events(app, "visit.attachment_added") == 1
+    assert count_events("visit.attachment_added", app=app) == 1
 
 
 def test_png_receipts_and_visit_photos(app, client, visit_id):
@@ -888,7 +878,7 @@ def test_photos_can_be_removed_while_the_visit_is_a_draft(app, client, ids, visi
     assert response.status_code == 200
     assert not path.exists()
     assert client.get(body["url"]).status_code == 404
-    assert events(app, "visit.attachment_deleted") == 1
+    assert count_events("visit.attachment_deleted", app=app) == 1
 
 
 def test_photos_are_frozen_once_sent(app, client, ids, visit_id):
