@@ -48,12 +48,13 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_PACKAGES)) \
 		|| { echo "Could not install them; run: sudo apt-get install $(TEST_PACKAGES)"; exit 1; }; }
 
-# PDF reports: WeasyPrint draws with Pango and the locally installed DejaVu fonts
+# PDF reports: WeasyPrint draws with Pango, subsets fonts with HarfBuzz and uses the
+# locally installed DejaVu fonts
 # (nothing is fetched over the network); install them when missing.
-PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 pdf-deps:
 	@dpkg -s $(PDF_PACKAGES) >/dev/null 2>&1 || { \
-		echo "Installing Pango and DejaVu fonts for the PDF reports"; \
+		echo "Installing Pango, HarfBuzz and DejaVu fonts for the PDF reports"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES)) \
 		|| { echo "Could not install them; run: sudo apt-get install $(PDF_PACKAGES)"; exit 1; }; }
 
