@@ -75,11 +75,32 @@ def set_setting(key: str, value: int, actor: User | None) -> None:
     if not spec.minimum <= value <= spec.maximum:
         raise ValueError(f"{spec.label} must be between {spec.minimum} and {spec.maximum}")
     row = db.session.get(Setting, key)
-    old = spec.default if row is None else row.value
+    _store(key, value, spec.default if row is None else row.value, actor)
+
+
+def _store(key: str, value: object, old: object, actor: User | None) -> None:
+    """Keep ``value`` under ``key``; when a person changed it, say so in the audit trail."""
+    row = db.session.get(Setting, key)
     if row is None:
-        row = Setting(key=key, value=value, updated_by=actor)
-        db.session.add(row)
+        db.session.add(Setting(key=key, value=value, updated_by=actor))
     else:
         row.value, row.updated_by = value, actor
     if actor is not None and old != value:
         record_event(actor, "setting.changed", actor, key=key, old=old, new=value)
+
+
+# --- the main scorecard: a slug, not a number ----------------------------------------
+
+#: The scorecard reports open on; unset, the reports choose one (audit.dashboards.pages).
+MAIN_SCORECARD = "main_scorecard"
+
+
+def get_main_scorecard() -> str | None:
+    """The slug an administrator chose as the main scorecard, or None (choose automatically)."""
+    value = db.session.scalar(select(Setting.value).where(Setting.key == MAIN_SCORECARD))
+    return value if isinstance(value, str) and value else None
+
+
+def set_main_scorecard(slug: str | None, actor: User | None) -> None:
+    """Choose the main scorecard (None: choose automatically); the caller checks the slug."""
+    _store(MAIN_SCORECARD, slug, get_main_scorecard(), actor)

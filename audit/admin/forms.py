@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     EqualTo,
-    InputRequired,
     Length,
     NumberRange,
     ValidationError,
@@ -24,17 +23,22 @@ from wtforms.validators import (
 from audit.accounts.email_address import EmailAddress
 from audit.extensions import db
 from audit.models import Role, User
+from audit.web.forms import Required, RequiredInput
 
 MIN_PASSWORD_LENGTH = 8
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
+#: Password managers offer to generate, and do not fill in, a password set here.
+NEW_PASSWORD = {"autocomplete": "new-password"}
+
+
 class UserForm(FlaskForm):
     """Create (with a password) or edit (without) an account."""
 
-    email = EmailField("Email", validators=[DataRequired(), EmailAddress(), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    email = EmailField("Email", validators=[Required(), EmailAddress(), Length(max=254)])
+    name = StringField("Full name", validators=[Required(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[Required()])
     regions = SelectMultipleField(
         "Region scope",
         coerce=int,
@@ -47,6 +51,7 @@ class UserForm(FlaskForm):
             Length(min=MIN_PASSWORD_LENGTH),
         ],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        render_kw=NEW_PASSWORD,
     )
     submit = SubmitField("Save")
 
@@ -71,25 +76,34 @@ class UserForm(FlaskForm):
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
+        "New password",
+        validators=[Required(), Length(min=MIN_PASSWORD_LENGTH)],
+        render_kw=NEW_PASSWORD,
     )
     confirm = PasswordField(
         "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+        validators=[Required(), EqualTo("password", message="The passwords differ.")],
+        render_kw=NEW_PASSWORD,
     )
     submit = SubmitField("Set password")
 
 
 def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
-    """A form with one whole-number field per setting, with its limits."""
+    """A form with one whole-number field per setting, with its limits, and the main
+    scorecard (its choices are the published scorecards, set by the view)."""
 
     class SettingsForm(FlaskForm):
+        main_scorecard = SelectField(
+            "Main scorecard",
+            choices=[],
+            description="Reports open on this scorecard; anyone can pick another on the page.",
+        )
         submit = SubmitField("Save settings")
 
     for spec in specs:
         field = IntegerField(
             spec.label,
-            validators=[InputRequired(), NumberRange(spec.minimum, spec.maximum)],
+            validators=[RequiredInput(), NumberRange(spec.minimum, spec.maximum)],
             description=f"{spec.help} Default {spec.default}.",
         )
         setattr(SettingsForm, spec.key, field)

@@ -14,9 +14,10 @@ from audit.access import roles_required
 from audit.accounts.forms import EmptyForm
 from audit.accounts.users import AccountError, create_user, reset_password, set_active, update_user
 from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
+from audit.dashboards.pages import scorecard_choices
 from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
-from audit.settings import SPECS, all_settings, set_setting
+from audit.settings import SPECS, all_settings, set_main_scorecard, set_setting
 from audit.views import done, require_submitted, turned_down
 
 bp = Blueprint("admin", __name__)
@@ -151,9 +152,16 @@ def password(user_id: int):
 @bp.route("/settings", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def settings():
-    form = settings_form_class(SPECS)(data=all_settings())
+    cards = scorecard_choices()
+    form = settings_form_class(SPECS)(data={**all_settings(), "main_scorecard": cards.chosen or ""})
+    automatic = cards.titles.get(cards.automatic or "", "none published yet")
+    form.main_scorecard.choices = [
+        ("", f"Choose automatically (now: {automatic})"),
+        *cards.titles.items(),
+    ]
     if form.validate_on_submit():
         for spec in SPECS:
             set_setting(spec.key, form[spec.key].data, current_user)
+        set_main_scorecard(form.main_scorecard.data or None, current_user)
         return done("Settings saved.", url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)

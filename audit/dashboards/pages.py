@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from audit.coaching.recognition import TopPerformer, top_performers
+from audit.coaching.recognition import TopPerformer, league_leaders
 from audit.documents.branch import BranchActions, action_lines
 from audit.extensions import db
-from audit.models import Region, Scorecard, ScorecardVersion, VersionStatus, Visit
+from audit.models import Region, Role, Scorecard, ScorecardVersion, User, VersionStatus, Visit
 from audit.reporting import (
     AppealFigures,
     BenchmarkKind,
@@ -55,14 +56,14 @@ from audit.reporting.charts import (
     heatmap_cell_class,
     section_bar_values,
     section_bars,
-    trend_chart,
+    trend_chart_for_screens,
     trend_values,
 )
 from audit.reporting.regions import region_figures
-from audit.reporting.stats import significance
+from audit.reporting.stats import shown_difference, significance
 from audit.reporting.summary import BranchRef
 from audit.reporting.visit_list import VisitRow, visit_rows
-from audit.settings import get_setting
+from audit.settings import get_main_scorecard, get_setting
 
 RECENT_VISITS = 20
 STAFF_VISITS = 50
@@ -81,15 +82,54 @@ class Choices:
 
 
 def filter_choices(scope_region_ids: frozenset[int] | None) -> Choices:
-    """Published scorecards (the one with most visits is the default) and regions in scope."""
+    """Published scorecards (the main one is the default) and the regions in scope."""
     return cached("filter_choices", scope_region_ids, lambda: _filter_choices(scope_region_ids))
 
 
 def _filter_choices(scope_region_ids: frozenset[int] | None) -> Choices:
-    visits = (
+    cards = scorecard_choices()
+    query = select(Region.id, Region.name).order_by(Region.name)
+    if scope_region_ids is not None:
+        query = query.where(Region.id.in_(sorted(scope_region_ids)))
+    regions = {row.id: row.name for row in db.session.execute(query)}
+    return Choices(cards.titles, cards.main, regions)
+
+
+@dataclass(frozen=True)
+class ScorecardChoices:
+    """The published scorecards (slug -> title, by title), the one an administrator chose
+    as the main scorecard (None: none, or no longer published), and the automatic choice."""
+
+    titles: dict[str, str]
+    chosen: str | None
+    automatic: str | None
+
+    @property
+    def main(self) -> str | None:
+        """The scorecard reports open on."""
+        return self.chosen or self.automatic
+
+
+#: Who fills in a mystery-shopping visit; a customer survey card has no such visitor.
+SHOPPING_ROLES = (Role.SHOPPER, Role.ASSESSOR)
+
+
+def scorecard_choices() -> ScorecardChoices:
+    """The published scorecards and which of them is the main one (two queries).
+
+    Unless an administrator chose it (the ``main_scorecard`` setting), the main
+    scorecard is the in-person card shoppers and assessors visit most; failing that,
+    the card they visit most in any channel; with no such visits yet, the first
+    in-person card by title. A customer survey card, filled in by customers and not
+    by a shopper, is not chosen over a card shoppers visit, however many cards the
+    customers send.
+    """
+    shopped = (
         select(Visit.scorecard_id, func.count().label("n"))
+        .join(User, User.id == Visit.visitor_id)
+        .where(User.role.in_(SHOPPING_ROLES))
         .group_by(Visit.scorecard_id)
-        .subquery("visit_counts")
+        .subquery("shopped")
     )
     published = (
         select(ScorecardVersion.scorecard_id)
@@ -98,18 +138,25 @@ def _filter_choices(scope_region_ids: frozenset[int] | None) -> Choices:
         .subquery("published")
     )
     rows = db.session.execute(
-        select(Scorecard.slug, Scorecard.title, func.coalesce(visits.c.n, 0).label("n"))
+        select(
+            Scorecard.slug,
+            Scorecard.title,
+            Scorecard.channel,
+            func.coalesce(shopped.c.n, 0).label("shopped"),
+        )
         .join(published, published.c.scorecard_id == Scorecard.id)
-        .outerjoin(visits, visits.c.scorecard_id == Scorecard.id)
+        .outerjoin(shopped, shopped.c.scorecard_id == Scorecard.id)
         .order_by(Scorecard.title, Scorecard.slug)
     ).all()
-    scorecards = {row.slug: row.title for row in rows}
-    busiest = max(rows, key=lambda row: row.n, default=None)
-    query = select(Region.id, Region.name).order_by(Region.name)
-    if scope_region_ids is not None:
-        query = query.where(Region.id.in_(sorted(scope_region_ids)))
-    regions = {row.id: row.name for row in db.session.execute(query)}
-    return Choices(scorecards, busiest.slug if busiest else None, regions)
+    titles = {row.slug: row.title for row in rows}
+
+    def rank(row: Any) -> tuple[bool, int, bool]:
+        in_person = row.channel == "in_person"
+        return (not (in_person and row.shopped > 0), -row.shopped, not in_person)
+
+    automatic = min(rows, key=rank).slug if rows else None  # min keeps the first by title
+    chosen = get_main_scorecard()
+    return ScorecardChoices(titles, chosen if chosen in titles else None, automatic)
 
 
 # --------------------------------------------------------------------------- rows
@@ -231,7 +278,7 @@ def _target(report: Summary) -> float | None:
 
 
 def _trend_chart(report: Summary, trend: list, title: str) -> Markup:
-    return trend_chart(trend_values(trend), _target(report), title=title)
+    return trend_chart_for_screens(trend_values(trend), _target(report), title=title)
 
 
 @dataclass(frozen=True)
@@ -330,7 +377,7 @@ class BranchPage:
     trend_chart: Markup
     section_chart: Markup
     actions: BranchActions
-    top_performers: tuple[TopPerformer, ...]  # of the period, published visits, opt-outs left out
+    top_performers: tuple[TopPerformer, ...]  # the staff league's best, opt-outs left out
     appeals: AppealFigures
 
 
@@ -369,10 +416,10 @@ def _branch_page(flt: ReportFilter) -> BranchPage:
             section_bar_values(own, company),
             title=f"Sections against target and company: {report.unit.label}",
         ),
-        actions=action_lines(flt.branch_id) if flt.branch_id else BranchActions((), (), 0),
-        top_performers=tuple(top_performers(flt.branch_id, flt.date_from, flt.date_to))
+        actions=action_lines(flt.branch_id, flt.scorecard)
         if flt.branch_id
-        else (),
+        else BranchActions((), (), 0),
+        top_performers=tuple(league_leaders(staff)),
         appeals=appeal_figures(flt),
     )
 
@@ -388,7 +435,7 @@ class Comparison:
 
     @classmethod
     def of(cls, own: Figure, label: str, other: Figure) -> Comparison:
-        difference = None if own.mean is None or other.mean is None else own.mean - other.mean
+        difference = shown_difference(own.mean, other.mean)  # of the two figures as shown
         return cls(label, other, difference, significance(own.interval, other.mean))
 
 
@@ -463,6 +510,7 @@ __all__ = [
     "league_with_company",
     "filter_choices",
     "league_rows",
+    "scorecard_choices",
     "overview_page",
     "section_rows",
     "staff_page",

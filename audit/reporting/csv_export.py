@@ -3,7 +3,10 @@
 Pure functions from :mod:`audit.reporting` results to CSV text (UTF-8,
 ``\\n`` line ends, a header row). Numbers are written with the precision
 the pages show plus one digit (means to 2 decimals, rates as percents to
-2 decimals), empty where there is no value. A text cell that a spreadsheet
+2 decimals), empty where there is no value. A mean's 95% interval
+(``ci95_low``, ``ci95_high``) is cut at 0 and 100 as on the pages: no mean
+can lie outside them, though a t interval near 100 can (``vs_company`` is
+judged on the interval as computed, which gives the same verdict). A text cell that a spreadsheet
 would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
 CR) gets a leading apostrophe, so a branch called ``=HYPERLINK(...)`` stays
 text when a manager opens the file.
@@ -22,7 +25,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 
 from audit.reporting.league import League
-from audit.reporting.stats import Figure, significance
+from audit.reporting.stats import Figure, percent_scale, significance
 from audit.reporting.visit_list import VisitRow
 
 LEAGUE_FIELDS = (
@@ -84,7 +87,8 @@ def _rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str
 
 
 def _figure_cells(fig: Figure) -> list[str]:
-    interval, pass_interval = fig.interval, fig.pass_interval
+    # The mean's interval within 0-100, as the pages show it (ci95_high is never 101.27).
+    interval, pass_interval = percent_scale(fig.interval), fig.pass_interval
     return [
         str(fig.n),
         _number(fig.mean),

@@ -19,18 +19,21 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Numeric, Select, case, cast, func, or_, select, union_all
 
 from audit.extensions import db
 from audit.models import Branch, StaffMember, Visit, VisitMonthStats, visit_staff
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.rollups import (
+    MonthSplit,
+    month_split,
     reads_rollups,
     rollup_conditions,
     visit_figure_columns,
     visit_rank_mean,
 )
 from audit.reporting.sql import (
+    RANK_DECIMALS,
     branch_conditions,
     figure_columns,
     figure_of,
@@ -131,6 +134,7 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
     """Branches of the filter's region (or every branch in scope) ranked by mean (one query)."""
     minimum = _minimum(min_visits)
     peers = flt.peers()
+    split = month_split(peers)
     if reads_rollups(peers):
         t = VisitMonthStats
         aggregates = (
@@ -142,6 +146,8 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
             .where(*rollup_conditions(t, peers))
             .group_by(t.branch_id)
         )
+    elif split is not None:
+        aggregates = _months_and_days(split)
     else:
         aggregates = (
             from_visits(
@@ -158,6 +164,34 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
         Branch.id, Branch.code, Branch.name, Branch.id.label("branch_id"), Branch.region_id
     ).where(*branch_conditions(peers))
     return _league(UnitKind.BRANCH, aggregates, units, Branch.id, Branch.active, minimum)
+
+
+def _months_and_days(split: MonthSplit) -> Select:
+    """Branch figures over the whole months of ``split`` (rollups) and its days (visits),
+    added up, with the rank mean of the sums."""
+    t = VisitMonthStats
+    parts = [
+        select(t.branch_id.label("unit_id"), *visit_figure_columns())
+        .where(*rollup_conditions(t, split.months))
+        .group_by(t.branch_id)
+    ]
+    for days in split.days:
+        parts.append(
+            from_visits(select(Visit.branch_id.label("unit_id"), *figure_columns()))
+            .where(*visit_conditions(days))
+            .group_by(Visit.branch_id)
+        )
+    both = union_all(*parts).subquery("months_and_days")
+    n, total = func.sum(both.c.n), func.sum(both.c.total)
+    return select(
+        both.c.unit_id,
+        n.label("n"),
+        total.label("total"),
+        func.sum(both.c.total_sq).label("total_sq"),
+        func.sum(both.c.passed).label("passed"),
+        func.sum(both.c.critical).label("critical"),
+        func.round(cast(total / func.nullif(n, 0), Numeric), RANK_DECIMALS).label("rank_mean"),
+    ).group_by(both.c.unit_id)
 
 
 def staff_league(flt: ReportFilter, min_visits: int | None = None) -> League:

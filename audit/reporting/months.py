@@ -12,6 +12,23 @@ def add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def same_day_months_away(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, kept within the month (31 Mar - 1 month:
+    28 Feb)."""
+    first = add_months(day, months)
+    return date(first.year, first.month, min(day.day, month_end(first).day))
+
+
+def month_start(key: str) -> date:
+    """The first day of month ``YYYY-MM``."""
+    return date(int(key[:4]), int(key[5:7]), 1)
+
+
+def month_label(key: str) -> str:
+    """Month ``YYYY-MM`` as people write it: "Jun 2026" (charts, tables, PDFs)."""
+    return month_start(key).strftime("%b %Y")
+
+
 def month_end(day: date) -> date:
     """The last day of ``day``'s month."""
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])

@@ -7,30 +7,40 @@ the request; :meth:`DashboardFilter.query` writes it back. Dashboards, downloads
 and ``flask report`` all read their filter through it
 (:mod:`audit.dashboards.selection`).
 
-Periods are whole calendar months ending with the current one ("last 3
-months" in November is 1 September to 30 November), so the previous
-period benchmark steps back by whole months too; ``custom`` takes any
-``from``/``to`` dates.
+"Last 3 months" is the three months ending today (on 14 November: 15
+August to 14 November), and "this year to date" ends today too, so no
+period names weeks that have not happened; the previous period benchmark
+steps back by as many days. Whole calendar months stay available by name
+("last 3 full months" in November: 1 August to 31 October, "last calendar
+year"); they read the monthly rollups and step back by whole months.
+``custom`` takes any ``from``/``to`` dates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from audit.reporting.filters import PeriodWords
-from audit.reporting.months import add_months, month_end
+from audit.reporting.months import add_months, same_day_months_away
 
 PRESETS: dict[str, str] = {
     "3m": "Last 3 months",
     "6m": "Last 6 months",
     "12m": "Last 12 months",
-    "ytd": "This year",
+    "ytd": "This year to date",
+    "full-1m": "Last full month",
+    "full-3m": "Last 3 full months",
+    "full-12m": "Last 12 full months",
+    "last-year": "Last calendar year",
     "all": "All time",
     "custom": "Custom dates",
 }
+#: Periods of this many months ending today.
 PRESET_MONTHS = {"3m": 3, "6m": 6, "12m": 12}
+#: Periods of this many whole calendar months ending with the last one.
+FULL_MONTHS = {"full-1m": 1, "full-3m": 3, "full-12m": 12}
 DEFAULT_PERIOD = "12m"
 ALL_SCORECARDS = "all"
 
@@ -66,12 +76,19 @@ class DashboardFilter(PeriodWords):
 
 
 def preset_dates(period: str, today: date) -> tuple[date | None, date | None]:
-    """The first and last day of a preset period ending with ``today``'s month."""
+    """The first and last day of a preset period as of ``today``."""
     if period in PRESET_MONTHS:
-        return add_months(today, 1 - PRESET_MONTHS[period]), month_end(today)
+        return same_day_months_away(today, -PRESET_MONTHS[period]) + _DAY, today
+    if period in FULL_MONTHS:
+        return add_months(today, -FULL_MONTHS[period]), add_months(today, 0) - _DAY
     if period == "ytd":
-        return date(today.year, 1, 1), month_end(today)
+        return date(today.year, 1, 1), today
+    if period == "last-year":
+        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
     return None, None
+
+
+_DAY = timedelta(days=1)
 
 
 #: Dates a report period may name: anything outside is a typo, not a period of visits.

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select, union_all
 
 from audit.extensions import db
 from audit.models import Answer, Branch, ScorecardQuestion, Visit
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import nps_counts, reads_rollups
+from audit.reporting.rollups import month_split, nps_counts, reads_rollups
 from audit.reporting.rollups import question_aggregates as rollup_question_aggregates
 from audit.reporting.sql import (
     as_float,
@@ -89,7 +89,22 @@ def _pass_counts(flt: ReportFilter) -> Select:
     """Scored answers and full marks per (scorecard, question), from the rollups when it can."""
     if reads_rollups(flt):
         return rollup_question_aggregates(flt)
-    return _question_aggregates(flt)
+    split = month_split(flt)
+    if split is None:
+        return _question_aggregates(flt)
+    parts = [rollup_question_aggregates(split.months)]
+    parts += [_question_aggregates(days) for days in split.days]
+    c = union_all(*parts).subquery("months_and_days").c
+    return (
+        select(
+            c.scorecard_id,
+            c.question_key,
+            func.sum(c.n).label("n"),
+            func.sum(c.passed).label("passed"),
+        )
+        .group_by(c.scorecard_id, c.question_key)
+        .having(func.sum(c.n) > 0)
+    )
 
 
 def _with_text(flt: ReportFilter, aggregates: Select, *extra: Any) -> Select:
@@ -202,31 +217,41 @@ class NpsResult:
     score: int | None
 
 
+def _nps_answers(flt: ReportFilter) -> Select:
+    value = Answer.value_number
+    return (
+        select(
+            func.count().label("n"),
+            count_if(value >= 9).label("promoters"),
+            count_if(value <= 6).label("detractors"),
+        )
+        .select_from(Answer)
+        .join(Visit, Visit.id == Answer.visit_id)
+        .join(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
+        .where(
+            *visit_conditions(flt),
+            ScorecardQuestion.type == "nps",
+            value.is_not(None),
+            Answer.is_na.is_(False),
+            Answer.hidden.is_(False),
+        )
+    )
+
+
 def nps(flt: ReportFilter) -> NpsResult:
     """NPS from the answers to questions of type nps (one query)."""
-    value = Answer.value_number
+    split = month_split(flt)
     if reads_rollups(flt):
-        query = nps_counts(flt)
+        queries = [nps_counts(flt)]
+    elif split is not None:
+        queries = [nps_counts(split.months), *(_nps_answers(days) for days in split.days)]
     else:
-        query = (
-            select(
-                func.count().label("n"),
-                count_if(value >= 9).label("promoters"),
-                count_if(value <= 6).label("detractors"),
-            )
-            .select_from(Answer)
-            .join(Visit, Visit.id == Answer.visit_id)
-            .join(ScorecardQuestion, ScorecardQuestion.id == Answer.question_id)
-            .where(
-                *visit_conditions(flt),
-                ScorecardQuestion.type == "nps",
-                value.is_not(None),
-                Answer.is_na.is_(False),
-                Answer.hidden.is_(False),
-            )
-        )
-    row = db.session.execute(query).one()
-    n, promoters, detractors = int(row.n), int(row.promoters), int(row.detractors)
+        queries = [_nps_answers(flt)]
+    rows = db.session.execute(union_all(*queries) if len(queries) > 1 else queries[0]).all()
+    n, promoters, detractors = (
+        sum(int(getattr(row, name) or 0) for row in rows)
+        for name in ("n", "promoters", "detractors")
+    )
     return NpsResult(
         n, promoters, n - promoters - detractors, detractors, nps_score(promoters, detractors, n)
     )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, union_all
 
 from audit.extensions import db
 from audit.models import Branch, Visit, VisitMonthStats
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import reads_rollups, rollup_conditions, visit_figure_columns
-from audit.reporting.sql import figure_columns, figure_of, from_visits, visit_conditions
+from audit.reporting.rollups import (
+    month_split,
+    reads_rollups,
+    rollup_conditions,
+    summed_figures,
+    visit_figure_columns,
+)
+from audit.reporting.sql import figure_columns, from_visits, visit_conditions
 from audit.reporting.stats import Figure
 
 
@@ -18,23 +24,31 @@ def region_figures(flt: ReportFilter) -> dict[int, Figure]:
     The viewer's scope applies like everywhere else; regions without
     visits are absent (the caller lists them as empty).
     """
-    if reads_rollups(flt):
+    split = month_split(flt)
+    months, days = (split.months, split.days) if split else (flt, ())
+    if reads_rollups(months):
         t = VisitMonthStats
-        query = (
+        queries = [
             select(Branch.region_id.label("region_id"), *visit_figure_columns())
             .select_from(t)
             .join(Branch, Branch.id == t.branch_id)
-            .where(*rollup_conditions(t, flt))
+            .where(*rollup_conditions(t, months))
             .group_by(Branch.region_id)
-        )
+        ]
     else:
-        query = (
-            from_visits(select(Branch.region_id.label("region_id"), *figure_columns()))
-            .join(Branch, Branch.id == Visit.branch_id)
-            .where(*visit_conditions(flt))
-            .group_by(Branch.region_id)
-        )
-    return {row.region_id: figure_of(row) for row in db.session.execute(query)}
+        queries = [_direct(flt)]
+    queries += [_direct(day_range) for day_range in days]
+    query = queries[0] if len(queries) == 1 else union_all(*queries)
+    return summed_figures(db.session.execute(query), "region_id")
+
+
+def _direct(flt: ReportFilter) -> Select:
+    return (
+        from_visits(select(Branch.region_id.label("region_id"), *figure_columns()))
+        .join(Branch, Branch.id == Visit.branch_id)
+        .where(*visit_conditions(flt))
+        .group_by(Branch.region_id)
+    )
 
 
 __all__ = ["region_figures"]

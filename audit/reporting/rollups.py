@@ -7,9 +7,12 @@ Company, region and branch figures over whole months add up these rows
 visits give (up to floating-point summation order, far below any shown digit).
 
 Which filters read them (:func:`reads_rollups`): no staff member (rollups know
-no staff) and a period of whole calendar months (or open ends). Custom day
-ranges and staff figures use the direct queries. Titles, positions and
-targets are joined at read time exactly as on the direct path.
+no staff) and a period of whole calendar months (or open ends). A period of
+days that holds whole months ("the last 12 months", 7 December to 6 December)
+reads those months from the rollups and the days at its ends from the visits,
+and adds the sums up (:func:`month_split`). Shorter day ranges and staff
+figures use the direct queries. Titles, positions and targets are joined at
+read time exactly as on the direct path.
 
 Kept exactly up to date:
 
@@ -36,6 +39,8 @@ import calendar
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from itertools import chain
 from typing import Any
 
@@ -71,7 +76,7 @@ from audit.models import (
     VisitSectionScore,
 )
 from audit.reporting.filters import ReportFilter
-from audit.reporting.months import month_key, month_span
+from audit.reporting.months import add_months, month_end, month_key, month_span
 from audit.reporting.sql import (
     RANK_DECIMALS,
     branch_conditions,
@@ -84,6 +89,7 @@ from audit.reporting.sql import (
     section_figure_columns,
     visit_conditions,
 )
+from audit.reporting.stats import Figure
 from audit.visits.lock import LOCK_ONLY
 
 Key = tuple[int, int, str]  # (branch_id, scorecard_id, "YYYY-MM")
@@ -121,6 +127,56 @@ def reads_rollups(flt: ReportFilter) -> bool:
         if flt.date_to.day != last:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """A period of days cut into the whole months inside it (read from the rollups) and
+    the days at its ends (read from the visits): "the last 12 months" on 6 December is
+    7 to 31 December, January to November whole, and 1 to 6 December."""
+
+    months: ReportFilter
+    days: tuple[ReportFilter, ...]
+
+
+def month_split(flt: ReportFilter) -> MonthSplit | None:
+    """The split of a filter the rollups cannot read whole but hold at least a whole
+    month of; None when the filter reads them whole, has a staff member, or spans no
+    whole month (then the visits are read directly)."""
+    if _direct.get() or flt.staff_id is not None or reads_rollups(flt):
+        return None
+    start, end = flt.date_from, flt.date_to
+    first = start if start is None or start.day == 1 else add_months(start, 1)
+    last = end if end is None or end == month_end(end) else add_months(end, 0) - _DAY
+    if first is not None and last is not None and first > last:
+        return None
+    days = []
+    if start is not None and first is not None and start != first:
+        days.append(replace(flt, date_from=start, date_to=first - _DAY))
+    if end is not None and last is not None and end != last:
+        days.append(replace(flt, date_from=last + _DAY, date_to=end))
+    return MonthSplit(replace(flt, date_from=first, date_to=last), tuple(days))
+
+
+_DAY = timedelta(days=1)
+
+#: The sums a visit figure is made of (:func:`~audit.reporting.sql.figure_columns`).
+FIGURE_SUMS = ("n", "total", "total_sq", "passed", "critical")
+
+
+def summed_figures(rows: Iterable[Any], key: str) -> dict[Any, Figure]:
+    """Rows of :data:`FIGURE_SUMS` (from the rollups and from the visits), added up per
+    value of column ``key`` into figures."""
+    sums: dict[Any, list[float]] = {}
+    for row in rows:
+        m = row._mapping
+        totals = sums.setdefault(m[key], [0, 0.0, 0.0, 0, 0])
+        for i, name in enumerate(FIGURE_SUMS):
+            totals[i] += m[name] or 0
+    return {
+        k: Figure.from_sums(int(n), total, total_sq, int(passed), int(critical))
+        for k, (n, total, total_sq, passed, critical) in sums.items()
+    }
 
 
 def rollup_conditions(table: Any, flt: ReportFilter) -> list[ColumnElement[bool]]:
@@ -497,7 +553,10 @@ def register_rollup_hooks() -> None:
 
 
 __all__ = [
+    "FIGURE_SUMS",
+    "MonthSplit",
     "direct_queries",
+    "month_split",
     "month_of",
     "nps_counts",
     "question_aggregates",
@@ -508,6 +567,7 @@ __all__ = [
     "register_rollup_hooks",
     "rollup_conditions",
     "section_aggregates",
+    "summed_figures",
     "visit_figure_columns",
     "visit_rank_mean",
 ]

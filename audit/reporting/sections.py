@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select, union_all
 
 from audit.extensions import db
 from audit.models import Branch, SectionMonthStats, Visit, VisitSectionScore
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import reads_rollups
+from audit.reporting.rollups import month_split, reads_rollups
 from audit.reporting.rollups import section_aggregates as rollup_section_aggregates
 from audit.reporting.sql import (
     from_section_scores,
@@ -56,14 +56,41 @@ class SectionResult:
     target: Benchmark | None  # the mean against the section target
 
 
-def _section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
+def _section_aggregates(flt: ReportFilter, *, by_branch: bool = False) -> Select:
+    """Section sums per (scorecard, section key), and per branch with ``by_branch``: from
+    the rollups, the visits, or both (the whole months and the days of a
+    :class:`~audit.reporting.rollups.MonthSplit`)."""
     if reads_rollups(flt):
-        return rollup_section_aggregates(flt, *group)
-    key = VisitSectionScore.section_key
+        return rollup_section_aggregates(flt, *_branch(SectionMonthStats.branch_id, by_branch))
+    split = month_split(flt)
+    if split is None:
+        return _direct_sections(flt, by_branch)
+    parts = [
+        rollup_section_aggregates(split.months, *_branch(SectionMonthStats.branch_id, by_branch))
+    ]
+    parts += [_direct_sections(days, by_branch) for days in split.days]
+    both = union_all(*parts).subquery("months_and_days")
+    c = both.c
+    group = (*((c.branch_id,) if by_branch else ()), c.scorecard_id, c.section_key)
+    sums = (c.n, c.total, c.total_sq, c.passed, c.judged, c.critical)
     return (
-        from_section_scores(select(*group, Visit.scorecard_id, key, *section_figure_columns()))
+        select(*group, *(func.sum(column).label(column.name) for column in sums))
+        .group_by(*group)
+        .having(func.sum(c.n) > 0)
+    )
+
+
+def _branch(column: Any, by_branch: bool) -> tuple[Any, ...]:
+    return (column.label("branch_id"),) if by_branch else ()
+
+
+def _direct_sections(flt: ReportFilter, by_branch: bool) -> Select:
+    key = VisitSectionScore.section_key
+    group = (*_branch(Visit.branch_id, by_branch), Visit.scorecard_id, key)
+    return (
+        from_section_scores(select(*group, *section_figure_columns()))
         .where(*visit_conditions(flt))
-        .group_by(*group, Visit.scorecard_id, key)
+        .group_by(*group)
         # A section with no percent (no scored answers) has nothing to show.
         .having(func.count(VisitSectionScore.percent) > 0)
     )
@@ -121,10 +148,9 @@ class Heatmap:
 
 def section_heatmap(flt: ReportFilter) -> Heatmap:
     """Section × branch figures in one GROUP BY; only branches in the filter and scope."""
-    branch_id = SectionMonthStats.branch_id if reads_rollups(flt) else Visit.branch_id
     query = _with_titles(
         flt,
-        _section_aggregates(flt, branch_id.label("branch_id")),
+        _section_aggregates(flt, by_branch=True),
         Branch.code.label("branch_code"),
         Branch.name.label("branch_name"),
         Branch.region_id.label("branch_region_id"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
@@ -34,7 +35,9 @@ __all__ = [
     "Significance",
     "mean_interval",
     "nps_score",
+    "percent_scale",
     "sample_sd",
+    "shown_difference",
     "significance",
     "t_cdf",
     "t_quantile",
@@ -79,6 +82,30 @@ def significance(interval: Interval | None, benchmark: float | None) -> Signific
     if interval.high < benchmark:
         return Significance.BELOW
     return Significance.NOT_SIGNIFICANT
+
+
+def percent_scale(interval: Interval | None) -> Interval | None:
+    """A mean percent's interval within 0–100, as pages, PDFs and CSVs show it.
+
+    A t interval of a few percents near 100 runs past it (93.7–103.0); no mean
+    can, so it is cut at the scale's ends. The verdicts use the interval as
+    computed (cutting it changes none of them: a benchmark lies within 0–100).
+    """
+    if interval is None:
+        return None
+    return Interval(max(0.0, interval.low), min(100.0, interval.high))
+
+
+def shown_difference(value: float | None, other: float | None, digits: int = 1) -> float | None:
+    """``value − other`` in points, from the two figures as they are shown (rounded to
+    ``digits``), so 86.24 against 83.96 reads 86.2% vs 84.0%, +2.2 pts, not +2.3.
+
+    Every difference a page, PDF or CSV prints beside its two figures comes from here.
+    """
+    if value is None or other is None:
+        return None
+    shown = Decimal(f"{value:.{digits}f}") - Decimal(f"{other:.{digits}f}")
+    return float(shown)
 
 
 # --------------------------------------------------------------------------- Student t

@@ -23,9 +23,15 @@ from audit.models import (
     VisitMonthStats,
 )
 from audit.reporting.filters import ReportFilter, UnitKind
-from audit.reporting.rollups import reads_rollups, rollup_conditions, visit_figure_columns
-from audit.reporting.sql import figure_columns, figure_of, from_visits, visit_conditions
-from audit.reporting.stats import Figure, Significance, significance
+from audit.reporting.rollups import (
+    month_split,
+    reads_rollups,
+    rollup_conditions,
+    summed_figures,
+    visit_figure_columns,
+)
+from audit.reporting.sql import figure_columns, from_visits, visit_conditions
+from audit.reporting.stats import Figure, Significance, shown_difference, significance
 
 
 class OutOfScopeError(LookupError):
@@ -50,6 +56,16 @@ class Unit:
         if self.kind is UnitKind.SCOPE:
             return "All your regions"
         return f"{self.name} ({self.code})" if self.code else self.name
+
+    @property
+    def plural(self) -> bool:
+        """Several branches ("All branches", "All your regions"): "compare", not "compares"."""
+        return self.kind in (UnitKind.COMPANY, UnitKind.SCOPE)
+
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: "How all branches compare", "How Leeds (LDS01) compares"."""
+        return self.label[0].lower() + self.label[1:] if self.plural else self.label
 
 
 class CodeLabelled:
@@ -95,8 +111,9 @@ class Benchmark:
     """A value the unit's mean is compared with.
 
     ``n`` is the number of visits the value rests on (None for a target);
-    ``difference`` is the unit's mean minus ``value``; ``significance`` says
-    whether the unit's 95% interval lies wholly above or below ``value``
+    ``difference`` is the unit's mean minus ``value``, both as shown (one
+    decimal); ``significance`` says whether the unit's 95% interval lies
+    wholly above or below ``value``
     (None without an interval or a value).
     """
 
@@ -118,7 +135,7 @@ def compare(
     n: int | None = None,
     benchmark_figure: Figure | None = None,
 ) -> Benchmark:
-    difference = None if figure.mean is None or value is None else figure.mean - value
+    difference = shown_difference(figure.mean, value)  # of the two figures as shown
     return Benchmark(
         kind=kind,
         label=label,
@@ -216,15 +233,22 @@ def figures(filters: list[ReportFilter]) -> list[Figure]:
     parts = []
     for i, f in enumerate(filters):
         part = literal_column(str(i)).label("part")
-        if reads_rollups(f):
+        split = month_split(f)
+        months, days = (split.months, split.days) if split else (f, ())
+        if reads_rollups(months):
             parts.append(
-                select(part, *visit_figure_columns()).where(*rollup_conditions(VisitMonthStats, f))
+                select(part, *visit_figure_columns()).where(
+                    *rollup_conditions(VisitMonthStats, months)
+                )
             )
         else:
             parts.append(from_visits(select(part, *figure_columns())).where(*visit_conditions(f)))
-    rows = db.session.execute(union_all(*parts)).all()
-    by_part = {int(row.part): figure_of(row) for row in rows}
-    return [by_part[i] for i in range(len(filters))]
+        for day_range in days:
+            parts.append(
+                from_visits(select(part, *figure_columns())).where(*visit_conditions(day_range))
+            )
+    by_part = summed_figures(db.session.execute(union_all(*parts)), "part")
+    return [by_part.get(i, Figure.empty()) for i in range(len(filters))]
 
 
 def figure(flt: ReportFilter) -> Figure:
@@ -253,7 +277,7 @@ def summary(flt: ReportFilter) -> Summary:
         )
     previous = flt.previous_period()
     if previous is not None:
-        label = f"Previous period ({previous.date_from} to {previous.date_to})"
+        label = f"Previous period ({previous.period_label})"
         wanted.append((BenchmarkKind.PREVIOUS, label, previous))
 
     current, *others = figures([flt, *(f for _, _, f in wanted)])

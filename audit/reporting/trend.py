@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, union_all
 
 from audit.extensions import db
 from audit.models import Visit, VisitMonthStats
-from audit.reporting.filters import ReportFilter, month_range
-from audit.reporting.rollups import reads_rollups, rollup_conditions, visit_figure_columns
+from audit.reporting.filters import ReportFilter
+from audit.reporting.months import month_key, month_keys, month_start
+from audit.reporting.rollups import (
+    month_split,
+    reads_rollups,
+    rollup_conditions,
+    summed_figures,
+    visit_figure_columns,
+)
 from audit.reporting.sql import (
     figure_columns,
-    figure_of,
     from_visits,
     month_bucket,
     visit_conditions,
@@ -29,28 +36,43 @@ class TrendPoint:
 def monthly_trend(flt: ReportFilter) -> list[TrendPoint]:
     """Mean, n, pass rate (and intervals) per month, in one GROUP BY.
 
-    With both dates set every month of the period is listed, months without
-    visits as empty figures (n = 0), so charts keep their gaps.
+    The months run from the first with a visit to the end of the period (to the
+    last with a visit when the period is open); months between without visits are
+    listed as empty figures (n = 0), so charts keep their gaps, but no chart starts
+    with empty months before the first visit. No visits: no months.
     """
-    if reads_rollups(flt):
+    split = month_split(flt)
+    months, days = (split.months, split.days) if split else (flt, ())
+    if reads_rollups(months):
         t = VisitMonthStats
-        query = (
-            select(t.month, *visit_figure_columns())
-            .where(*rollup_conditions(t, flt))
+        queries = [
+            select(t.month.label("month"), *visit_figure_columns())
+            .where(*rollup_conditions(t, months))
             .group_by(t.month)
-            .order_by(t.month)
-        )
+        ]
     else:
-        month = month_bucket(Visit.visited_at)
-        query = (
-            from_visits(select(month.label("month"), *figure_columns()))
-            .where(*visit_conditions(flt))
-            .group_by(month)
-            .order_by(month)
-        )
-    rows = db.session.execute(query).all()
-    found = {row.month: figure_of(row) for row in rows}
-    months = list(found)
-    if flt.date_from is not None and flt.date_to is not None:
-        months = month_range(flt.date_from, flt.date_to)
+        queries = [_direct(flt)]
+    queries += [_direct(day_range) for day_range in days]
+    query = queries[0] if len(queries) == 1 else union_all(*queries)
+    return trend_points(summed_figures(db.session.execute(query), "month"), flt.date_to)
+
+
+def _direct(flt: ReportFilter) -> Select:
+    month = month_bucket(Visit.visited_at)
+    return (
+        from_visits(select(month.label("month"), *figure_columns()))
+        .where(*visit_conditions(flt))
+        .group_by(month)
+    )
+
+
+def trend_points(found: dict[str, Figure], date_to: date | None) -> list[TrendPoint]:
+    """The figures ``found`` per month ``YYYY-MM`` as a trend: from the first month with a
+    visit to ``date_to``'s month (or the last month found), empty months between kept."""
+    if not found:
+        return []
+    first, last = min(found), max(found)
+    if date_to is not None:
+        last = max(last, month_key(date_to))
+    months = month_keys(month_start(first), month_start(last))
     return [TrendPoint(m, found.get(m) or Figure.empty()) for m in months]

@@ -18,3 +18,18 @@
     });
   });
 })();
+
+// On a phone, long sections (league, heatmap, lists of visits) start folded, so the page
+// opens on its headline figures and charts; each summary says how many rows it holds.
+// Without this script every section is open; on wider screens they always are.
+(function () {
+  "use strict";
+  var folds = document.querySelectorAll("details[data-fold-narrow]");
+  if (!folds.length || !window.matchMedia) { return; }
+  var narrow = window.matchMedia("(max-width: 575.98px)");
+  function apply() {
+    folds.forEach(function (fold) { fold.open = !narrow.matches; });
+  }
+  apply();
+  if (narrow.addEventListener) { narrow.addEventListener("change", apply); }
+})();

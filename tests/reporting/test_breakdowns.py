@@ -176,16 +176,17 @@ def test_trend_months_are_utc_calendar_months(ctx, db_kind):
     for i, at in enumerate(stamps):
         add_visits(branch, [60 + 10 * i], at=at)
 
+    # From the first month with a visit (not February) to the end of the period.
     trend = monthly_trend(ReportFilter(date(2026, 2, 1), date(2026, 5, 31), CARD))
     assert [(p.month, p.figure.n, p.figure.mean) for p in trend] == [
-        ("2026-02", 0, None),
         ("2026-03", 1, 60.0),
         ("2026-04", 1, 70.0),
         ("2026-05", 1, 80.0),
     ]
-    # open period: only the months that have visits
+    # open period: the first month with visits to the last, gaps kept
     assert [p.month for p in monthly_trend(ReportFilter(scorecard=CARD))] == [
         "2026-01",
+        "2026-02",
         "2026-03",
         "2026-04",
         "2026-05",

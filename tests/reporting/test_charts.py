@@ -85,6 +85,20 @@ def test_trend_chart_places_points_on_a_zero_to_hundred_axis() -> None:
     assert float(target.get("y1")) == pytest.approx(28 + 186 * 0.15)
 
 
+def test_trend_chart_draws_an_interval_only_from_three_visits() -> None:
+    root = parse(
+        trend_chart(
+            [("Jun 2026", 60.0, 2, 0.0, 100.0), ("Jul 2026", 80.0, 3, 70.0, 90.0)], target=85
+        )
+    )
+    whiskers = [line for line in root.findall(f".//{SVG}line") if line.get("stroke-width") == "6"]
+    plot_whiskers = [w for w in whiskers if float(w.get("y1")) > 28]  # the legend's is above
+    assert len(plot_whiskers) == 1
+    tips = [c.find(f"{SVG}title").text for c in root.findall(f".//{SVG}circle[@class='point']")]
+    assert tips == ["Jun 2026: 60.0% (n=2)", "Jul 2026: 80.0% (n=3), 95% CI 70.0%–90.0%"]
+    assert "95% interval, months with 3 or more visits" in all_text(root)
+
+
 def test_trend_chart_without_data_says_so() -> None:
     root = parse(trend_chart([], target=None))
     assert "no visits" in root.find(f"{SVG}desc").text
@@ -124,12 +138,12 @@ def test_section_bars_hold_values_targets_and_company() -> None:
         ("Welcome", "88.0", "40"),
         ("Advice", "95.0", "38"),
     ]
-    # Plot width 640 - 200 - 96 = 344 from x=200: 88% is 302.72 wide.
-    assert float(bars[0].get("width")) == pytest.approx(344 * 0.88, abs=0.01)
+    # Stacked, each title above its bar: plot width 400 - 2 * 6 = 388 from x=6.
+    assert float(bars[0].get("width")) == pytest.approx(388 * 0.88, abs=0.01)
     # Below its target: red; meeting it: teal.
     assert bars[0].get("fill") != bars[1].get("fill")
     targets = root.findall(f".//{SVG}line[@class='target']")
-    assert [float(t.get("x1")) for t in targets] == pytest.approx([200 + 344 * 0.9] * 2, abs=0.01)
+    assert [float(t.get("x1")) for t in targets] == pytest.approx([6 + 388 * 0.9] * 2, abs=0.01)
     company = root.findall(f".//{SVG}polygon[@class='company']")
     assert [c.find(f"{SVG}title").text for c in company] == ["Company 84.5%", "Company 92.0%"]
     text = all_text(root)
@@ -142,7 +156,7 @@ def test_section_bars_hold_values_targets_and_company() -> None:
 def test_bars_clamp_to_the_axis() -> None:
     root = parse(section_bars([BarValue("over", 130.0, 1), BarValue("under", -5.0, 1)]))
     widths = [float(b.get("width")) for b in root.findall(f".//{SVG}rect[@class='bar']")]
-    assert widths == [344.0, 0.0]
+    assert widths == [388.0, 0.0]
 
 
 @pytest.mark.parametrize(
@@ -178,11 +192,14 @@ def _figure(values: list[float]) -> Figure:
 
 
 def test_adapters_carry_means_n_and_intervals() -> None:
-    trend = [TrendPoint("2026-01", _figure([80.0, 90.0])), TrendPoint("2026-02", Figure.empty())]
+    trend = [
+        TrendPoint("2026-01", _figure([80.0, 90.0, 85.0])),
+        TrendPoint("2026-02", Figure.empty()),
+    ]
     values = trend_values(trend)
-    assert values[0][:3] == ("2026-01", 85.0, 2)
+    assert values[0][:3] == ("Jan 2026", 85.0, 3)
     assert values[0].low < 85.0 < values[0].high
-    assert values[1] == TrendValue("2026-02", None, 0)
+    assert values[1] == TrendValue("Feb 2026", None, 0)
 
     ref = SectionRef("branch-visit", "welcome", "Welcome", 1, 90.0)
     result = SectionResult(ref, _figure([80.0, 100.0, 90.0]), None)
@@ -202,5 +219,17 @@ def test_long_trends_thin_their_labels_but_keep_every_point() -> None:
     root = parse(trend_chart(points, target=70))
     assert len(root.findall(f".//{SVG}circle[@class='point']")) == 24
     labels = [t for t in all_text(root).split() if t.startswith("202")]
-    assert labels == [f"{y}-{m:02d}" for y in (2024, 2025) for m in (1, 3, 5, 7, 9, 11)]
+    # At most 8 labels on the wide chart ("Jun 2026" is about 55 units): every third month.
+    assert labels == [f"{y}-{m:02d}" for y in (2024, 2025) for m in (1, 4, 7, 10)]
     assert "2025-12 72.0% (n=12)" in root.find(f"{SVG}desc").text
+
+
+def test_a_phones_trend_chart_labels_at_most_four_months_and_keeps_its_legend_inside() -> None:
+    points = [(f"2026-{m:02d}", 70.0 + m, 5, 60.0 + m, 80.0 + m) for m in range(1, 13)]
+    root = parse(trend_chart(points, target=85, width=360, height=240))
+    assert root.get("viewBox") == "0 0 360 240"
+    labels = [t for t in all_text(root).split() if t.startswith("2026")]
+    assert labels == ["2026-01", "2026-04", "2026-07", "2026-10"]
+    # The interval legend goes on a second line rather than past the right edge.
+    legend = next(t for t in root.iter(f"{SVG}text") if (t.text or "").startswith("95% interval"))
+    assert float(legend.get("x")) < 100 and float(legend.get("y")) > 20

@@ -137,7 +137,7 @@ def test_significance_against_benchmarks(league_org):
     alpha = summary(ReportFilter(MAY.date_from, MAY.date_to, CARD, branch_id=ids["Alpha"]))
     assert alpha.benchmark(BenchmarkKind.TARGET).significance is Significance.ABOVE
     previous = alpha.benchmark(BenchmarkKind.PREVIOUS)
-    assert previous.label == "Previous period (2026-04-01 to 2026-04-30)"
+    assert previous.label == "Previous period (01 Apr 2026 to 30 Apr 2026)"
     assert (previous.n, previous.value, previous.difference) == (1, 10.0, 80.0)
     assert previous.significance is Significance.ABOVE
     # Echo has two visits of 95: an interval of zero width, but n = 2 suffices for one

@@ -246,7 +246,10 @@ def test_staff_page_matches_the_export(client, data):
     )
     benchmarks = marked(html, "benchmark").found
     assert pct(branch.mean) in benchmarks["branch"]
-    assert f"{expected.mean - branch.mean:+.1f} pts" in benchmarks["branch"]
+    # The difference of the two figures as shown, with a true minus.
+    shown = round(float(f"{expected.mean:.1f}") - float(f"{branch.mean:.1f}"), 1)
+    sign = "+" if shown > 0 else "−" if shown < 0 else ""
+    assert f"{sign}{abs(shown):.1f} pts" in benchmarks["branch"]
     visits = marked(section(html, "visits-h"), "visit")
     assert {int(v) for v in visits.found} == {r["id"] for r in ref.visits(flt)}
 
@@ -410,16 +413,32 @@ def parse(args: dict[str, str], today: date = date(2026, 11, 30)) -> DashboardFi
 @pytest.mark.parametrize(
     ("period", "start", "end"),
     [
-        ("3m", date(2026, 9, 1), date(2026, 11, 30)),
-        ("6m", date(2026, 6, 1), date(2026, 11, 30)),
-        ("12m", date(2025, 12, 1), date(2026, 11, 30)),
-        ("ytd", date(2026, 1, 1), date(2026, 11, 30)),
+        # Months ending today: no weeks that have not happened.
+        ("3m", date(2026, 8, 15), date(2026, 11, 14)),
+        ("6m", date(2026, 5, 15), date(2026, 11, 14)),
+        ("12m", date(2025, 11, 15), date(2026, 11, 14)),
+        ("ytd", date(2026, 1, 1), date(2026, 11, 14)),
+        # Whole calendar months and years, by name.
+        ("full-1m", date(2026, 10, 1), date(2026, 10, 31)),
+        ("full-3m", date(2026, 8, 1), date(2026, 10, 31)),
+        ("full-12m", date(2025, 11, 1), date(2026, 10, 31)),
+        ("last-year", date(2025, 1, 1), date(2025, 12, 31)),
         ("all", None, None),
     ],
 )
 def test_period_presets(period, start, end):
     chosen = parse({"period": period}, today=date(2026, 11, 14))
     assert (chosen.date_from, chosen.date_to, chosen.errors) == (start, end, ())
+
+
+def test_last_months_end_today_at_the_ends_of_months():
+    # 31 March less three months is the end of December; the period starts the day after.
+    chosen = parse({"period": "3m"}, today=date(2026, 3, 31))
+    assert (chosen.date_from, chosen.date_to) == (date(2026, 1, 1), date(2026, 3, 31))
+    # 29 February 2028 less twelve months is 28 February 2027.
+    chosen = parse({"period": "12m"}, today=date(2028, 2, 29))
+    assert (chosen.date_from, chosen.date_to) == (date(2027, 3, 1), date(2028, 2, 29))
+    assert chosen.period_label == "01 Mar 2027 to 29 Feb 2028"
 
 
 def test_filter_defaults_and_bad_values():

@@ -10,8 +10,10 @@ library because WeasyPrint draws SVG itself and supports only part of it:
   a presentation attribute on the element;
 - generic fonts only (``DejaVu Sans, sans-serif``), sizes in user units;
 - an explicit ``viewBox`` plus ``width``/``height``, so the chart scales with
-  its container on screen (``svg { max-width: 100%; height: auto }`` in
-  static/css/reports.css) and has a definite size in a PDF;
+  its container on screen (``width: 100%; height: auto`` in
+  static/css/reports.css, never wider than the screen) and has a definite size
+  in a PDF; the section chart is stacked (:func:`stacked_bar_chart`) so that
+  it stays readable at a phone's width;
 - ``xmlns`` is always set, so the string also works as a data: URI image.
 
 Accessibility: each chart has ``role="img"``, an ``aria-label`` and a
@@ -43,6 +45,7 @@ from audit.reporting.charts.bars import (
     league_bar_values,
     section_bar_values,
     section_bars,
+    stacked_bar_chart,
 )
 from audit.reporting.charts.heatmap import (
     FAR_MISS_POINTS,
@@ -60,7 +63,7 @@ from audit.reporting.charts.svg import (
     TrendValue,
     format_percent,
 )
-from audit.reporting.charts.trend import trend_chart, trend_values
+from audit.reporting.charts.trend import trend_chart, trend_chart_for_screens, trend_values
 
 __all__ = [
     "BarValue",
@@ -79,6 +82,8 @@ __all__ = [
     "league_bar_values",
     "section_bar_values",
     "section_bars",
+    "stacked_bar_chart",
     "trend_chart",
+    "trend_chart_for_screens",
     "trend_values",
 ]

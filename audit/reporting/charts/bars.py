@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -90,56 +90,9 @@ def hbar_chart(
         y = top + i * row_h
         label = value.label if len(value.label) <= 30 else value.label[:29] + "…"
         body.append(_text(left - 8, y + bar_height * 0.72, label, text_anchor="end"))
-        tip = _value_tip(value)
-        if value.target is not None:
-            tip += f", target {format_percent(value.target)}"
-        if value.company is not None:
-            tip += f", company {format_percent(value.company)}"
+        tip = _bar_tip(value)
         described.append(tip)
-        body.append(_el("rect", x=left, y=y, width=plot_w, height=bar_height, fill="#f1f3f5"))
-        if value.percent is not None:
-            if value.target is None:
-                colour = COLOURS["neutral"]
-            elif value.percent >= value.target:
-                colour = COLOURS["meets"]
-            else:
-                colour = COLOURS["below"]
-            body.append(
-                _el(
-                    "rect",
-                    _tip(tip),
-                    x=left,
-                    y=y,
-                    width=max(0.0, x_of(value.percent) - left),
-                    height=bar_height,
-                    fill=colour,
-                    class_="bar",
-                    data_label=value.label,
-                    data_value=f"{value.percent:.1f}",
-                    data_n=value.n,
-                )
-            )
-            if value.low is not None and value.high is not None:
-                middle, ink = y + bar_height / 2, COLOURS["interval"]
-                body.append(_line(x_of(value.low), middle, x_of(value.high), middle, ink, 1.5))
-                for end in (value.low, value.high):
-                    body.append(_line(x_of(end), middle - 4, x_of(end), middle + 4, ink, 1.5))
-        if value.target is not None:
-            x = x_of(value.target)
-            body.append(
-                _line(
-                    x,
-                    y - 3,
-                    x,
-                    y + bar_height + 3,
-                    COLOURS["target"],
-                    3,
-                    tip=_tip(f"Target {format_percent(value.target)}"),
-                    class_="target",
-                )
-            )
-        if value.company is not None:
-            body.append(_diamond(x_of(value.company), y + bar_height / 2, 6, value.company))
+        body.extend(_bar(value, tip, x_of, left, y, plot_w, bar_height))
         body.append(
             _text(
                 left + plot_w + 8,
@@ -151,6 +104,162 @@ def hbar_chart(
     words = "; ".join(described) if described else "no data"
     description = f"{title}, 0 to 100 percent. {words}."
     return _svg("bars", title, description, width, height, body)
+
+
+#: The stacked chart's width in user units: drawn at 100% of a phone's width its text is about
+#: as large as the page's small print, and a desktop page shows it no wider than it reads well
+#: (static/css/reports.css).
+STACKED_WIDTH = 400
+
+
+def stacked_bar_chart(
+    rows: Sequence[tuple[object, ...]],
+    *,
+    title: str,
+    width: int = STACKED_WIDTH,
+    legend: bool = True,
+) -> Markup:
+    """Horizontal bars with each label on its own line above its bar, for narrow screens.
+
+    The same marks as :func:`hbar_chart` (bar colour against the target, red target
+    tick, amber company diamond, interval whisker, percent and n), but no label
+    column: the bars use the whole width, so the chart can be scaled down to a phone's
+    width (``width: 100%`` on its ``viewBox``) and its words stay readable.
+    """
+    values = [BarValue(*r) for r in rows]  # type: ignore[arg-type]
+    edge = 6.0  # room for the target tick and the company diamond at 0% and 100%
+    plot_w = width - 2 * edge
+    label_h, bar_h, gap = 17, 14, 13
+    row_h = label_h + bar_h + gap
+    top = 30 if legend else 6
+    plot_bottom = top + max(1, len(values)) * row_h - gap
+    height = plot_bottom + 22
+    body: list[str] = [_el("rect", x=0, y=0, width=width, height=height, fill="#ffffff")]
+
+    def x_of(percent: float) -> float:
+        return edge + plot_w * _clamp(percent) / 100
+
+    for tick in (0, 25, 50, 75, 100):
+        x = x_of(tick)
+        anchor = "start" if tick == 0 else "end" if tick == 100 else "middle"
+        body.append(_line(x, top, x, plot_bottom, COLOURS["grid"], 1))
+        body.append(
+            _text(
+                x - edge if tick == 0 else x + edge if tick == 100 else x,
+                plot_bottom + 15,
+                f"{tick}%",
+                text_anchor=anchor,
+                fill=COLOURS["muted"],
+            )
+        )
+
+    if legend:
+        x = 0.0
+        if any(v.target is not None for v in values):
+            for colour, words, step in (
+                (COLOURS["meets"], "Meets target", 96),
+                (COLOURS["below"], "Below target", 96),
+            ):
+                body.append(_el("rect", x=x, y=6, width=12, height=12, fill=colour))
+                body.append(_text(x + 16, 16, words))
+                x += step
+            body.append(_line(x + 6, 4, x + 6, 20, COLOURS["target"], 3))
+            body.append(_text(x + 14, 16, "Target"))
+            x += 60
+        if any(v.company is not None for v in values):
+            body.append(_diamond(x + 6, 12, 6))
+            body.append(_text(x + 16, 16, "Company"))
+
+    described = []
+    for i, value in enumerate(values):
+        y_label = top + i * row_h
+        y = y_label + label_h
+        tip = _bar_tip(value)
+        described.append(tip)
+        label = value.label if len(value.label) <= 42 else value.label[:41] + "…"
+        body.append(_text(0, y_label + 12, label, font_size=12))
+        body.append(
+            _text(
+                width,
+                y_label + 12,
+                f"{format_percent(value.percent)}  {_n_text(value.n)}",
+                text_anchor="end",
+                fill=COLOURS["muted"],
+            )
+        )
+        body.extend(_bar(value, tip, x_of, edge, y, plot_w, bar_h))
+
+    words = "; ".join(described) if described else "no data"
+    description = f"{title}, 0 to 100 percent. {words}."
+    return _svg("bars", title, description, width, height, body)
+
+
+def _bar_tip(value: BarValue) -> str:
+    """A bar's hover tip: its value and n, then its target and the company's figure."""
+    tip = _value_tip(value)
+    if value.target is not None:
+        tip += f", target {format_percent(value.target)}"
+    if value.company is not None:
+        tip += f", company {format_percent(value.company)}"
+    return tip
+
+
+def _bar(
+    value: BarValue,
+    tip: str,
+    x_of: Callable[[float], float],
+    edge: float,
+    y: float,
+    plot_w: float,
+    bar_h: float,
+) -> list[str]:
+    """One bar on its grey track from ``edge``: coloured by its target, its 95% interval,
+    the target's tick and the company's diamond."""
+    out = [_el("rect", x=edge, y=y, width=plot_w, height=bar_h, fill="#f1f3f5")]
+    if value.percent is not None:
+        if value.target is None:
+            colour = COLOURS["neutral"]
+        elif value.percent >= value.target:
+            colour = COLOURS["meets"]
+        else:
+            colour = COLOURS["below"]
+        out.append(
+            _el(
+                "rect",
+                _tip(tip),
+                x=edge,
+                y=y,
+                width=max(0.0, x_of(value.percent) - edge),
+                height=bar_h,
+                fill=colour,
+                class_="bar",
+                data_label=value.label,
+                data_value=f"{value.percent:.1f}",
+                data_n=value.n,
+            )
+        )
+        if value.low is not None and value.high is not None:
+            middle, ink = y + bar_h / 2, COLOURS["interval"]
+            out.append(_line(x_of(value.low), middle, x_of(value.high), middle, ink, 1.5))
+            for end in (value.low, value.high):
+                out.append(_line(x_of(end), middle - 4, x_of(end), middle + 4, ink, 1.5))
+    if value.target is not None:
+        x = x_of(value.target)
+        out.append(
+            _line(
+                x,
+                y - 3,
+                x,
+                y + bar_h + 3,
+                COLOURS["target"],
+                3,
+                tip=_tip(f"Target {format_percent(value.target)}"),
+                class_="target",
+            )
+        )
+    if value.company is not None:
+        out.append(_diamond(x_of(value.company), y + bar_h / 2, 6, value.company))
+    return out
 
 
 def _diamond(cx: float, cy: float, size: float, value: float | None = None) -> str:
@@ -172,14 +281,15 @@ def section_bars(
     sections: Sequence[tuple[object, ...]],
     *,
     title: str = "Sections against target and company",
-    width: int = 640,
+    width: int = STACKED_WIDTH,
 ) -> Markup:
     """One bar per section: mean percent with its interval, section target and company mean.
 
     ``sections`` are :class:`SectionBar` values (see :func:`section_bar_values`
-    to build them from :func:`audit.reporting.section_results`).
+    to build them from :func:`audit.reporting.section_results`). Stacked (each
+    section's title above its bar), so that the chart fits a phone's width whole.
     """
-    return hbar_chart(sections, title=title, width=width)
+    return stacked_bar_chart(sections, title=title, width=width)
 
 
 def section_bar_values(

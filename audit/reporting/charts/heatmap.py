@@ -17,15 +17,48 @@ HEATMAP_CLASSES = (
     "heat-none",
 )
 
-# (background, text) per class; colour-blind-safe enough with the numbers printed in every cell.
+# Background per class; colour-blind-safe enough with the numbers printed in every cell.
+HEATMAP_BACKGROUNDS: dict[str, str] = {
+    "heat-exceeds": "#1b7f72",
+    "heat-meets": "#a8dcd1",
+    "heat-near": "#ffe08a",
+    "heat-below": "#f4a482",
+    "heat-far": "#c9302c",
+    "heat-unjudged": "#e9ecef",
+    "heat-none": "#ffffff",
+}
+
+#: The two text colours a cell can have: dark on a light background, white on a dark one.
+DARK_TEXT = "#212529"
+LIGHT_TEXT = "#ffffff"
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour: 0 for black, 1 for white."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours, from 1 to 21 (AA text needs 4.5)."""
+    light, dark = sorted((relative_luminance(one), relative_luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour(background: str) -> str:
+    """The text colour for a cell of ``background``: whichever of dark or white reads better.
+
+    Chosen by the background's luminance rather than by hand per class, so a new or
+    changed cell colour keeps its figures readable.
+    """
+    dark = contrast_ratio(background, DARK_TEXT)
+    return DARK_TEXT if dark >= contrast_ratio(background, LIGHT_TEXT) else LIGHT_TEXT
+
+
+#: (background, text) per class; static/css/reports.css and print.css repeat these.
 HEATMAP_COLOURS: dict[str, tuple[str, str]] = {
-    "heat-exceeds": ("#1b7f72", "#ffffff"),
-    "heat-meets": ("#a8dcd1", "#0b3b35"),
-    "heat-near": ("#ffe08a", "#4d3a00"),
-    "heat-below": ("#f4a482", "#5a1a00"),
-    "heat-far": ("#c9302c", "#ffffff"),
-    "heat-unjudged": ("#e9ecef", "#212529"),
-    "heat-none": ("#ffffff", "#6c757d"),
+    name: (background, text_colour(background)) for name, background in HEATMAP_BACKGROUNDS.items()
 }
 
 

@@ -25,9 +25,16 @@ from audit.reporting.charts.svg import (
     _value_tip,
     format_percent,
 )
+from audit.reporting.months import month_label
 
 #: The target line's dash pattern, on the chart and in its legend.
 DASHED = "6 4"
+#: A month's 95% interval is drawn from this many visits: on two visits the t interval
+#: spans most of the 0-100% axis and says nothing a reader can use.
+MIN_INTERVAL_N = 3
+#: Charts narrower than this are drawn for phones: fewer month labels, the legend on two
+#: lines, so the text stays readable when the chart fills a 360 px screen.
+NARROW_WIDTH = 480
 
 # --------------------------------------------------------------------------- trend
 
@@ -46,10 +53,13 @@ def trend_chart(
     tuples (optionally ``low, high`` after ``n`` for a 95% interval drawn as
     a whisker). A month with no visits (percent None) breaks the line
     instead of being joined across. Under every month label the chart
-    prints its n, so a point resting on one visit reads as such.
+    prints its n, so a point resting on one visit reads as such. The interval is
+    drawn only for months of at least :data:`MIN_INTERVAL_N` visits, and the legend
+    says so.
     """
-    values = [TrendValue(*p) for p in points]  # type: ignore[arg-type]
-    left, right, top, bottom = 44, 16, 28, 46
+    values = [_with_interval_shown(TrendValue(*p)) for p in points]  # type: ignore[arg-type]
+    narrow = width < NARROW_WIDTH  # a phone's chart: the legend takes two lines
+    left, right, top, bottom = 44, 16, (44 if narrow else 28), 46
     plot_w, plot_h = width - left - right, height - top - bottom
     body: list[str] = [_el("rect", x=0, y=0, width=width, height=height, fill="#ffffff")]
 
@@ -68,15 +78,17 @@ def trend_chart(
     def x_of(index: int) -> float:
         return left + step * (index + 0.5)
 
-    # Month labels: thinned out past 12 months (every n is still in the point's tip and
-    # in <desc>); the n under each month up to 18 months, under the labelled ones beyond.
-    every = max(1, -(-count // 12))
+    # Month labels ("Jun 2026", about 55 units wide): at most 8 on the wide chart and 4 on a
+    # phone's, thinned out evenly (every n is still in the point's tip and in <desc>); the n
+    # under each month while there are at most half as many again, else under the labelled.
+    most = 4 if narrow else 8
+    every = max(1, -(-count // most))
     for i, value in enumerate(values):
         x = x_of(i)
         labelled = i % every == 0
         if labelled:
             body.append(_text(x, top + plot_h + 16, value.label, text_anchor="middle"))
-        if not labelled and count > 18:
+        if not labelled and count > most * 3 // 2:
             continue
         body.append(
             _text(
@@ -171,6 +183,23 @@ def trend_chart(
             _line(left + 110, 12, left + 128, 12, COLOURS["target"], 1.5, stroke_dasharray=DASHED)
         )
         body.append(_text(left + 132, 16, f"Target {format_percent(target, 0)}"))
+    if any(v.percent is not None for v in values):
+        x, dy = (left - 9, 16) if narrow else (left + (210 if target is not None else 110), 0)
+        body.append(
+            _el(
+                "line",
+                x1=x + 9,
+                y1=6 + dy,
+                x2=x + 9,
+                y2=18 + dy,
+                stroke=COLOURS["band"],
+                stroke_opacity=0.35,
+                stroke_width=6,
+                stroke_linecap="round",
+            )
+        )
+        legend = f"95% interval, months with {MIN_INTERVAL_N} or more visits"
+        body.append(_text(x + 18, 16 + dy, legend))
 
     shown = [v for v in values if v.percent is not None]
     if shown:
@@ -180,14 +209,42 @@ def trend_chart(
     description = f"{title}, 0 to 100 percent. {words}."
     if target is not None:
         description += f" Target {format_percent(target)}."
+    if shown:
+        description += f" 95% intervals for months with {MIN_INTERVAL_N} or more visits."
     return _svg("trend", title, description, width, height, body)
 
 
+def trend_chart_for_screens(
+    points: Sequence[tuple[object, ...]], target: float | None = None, *, title: str
+) -> Markup:
+    """The trend chart for a page: drawn twice, 640 wide for tablets and desktops and 360
+    wide for phones, and the stylesheet (``.chart-wide`` / ``.chart-narrow`` in app.css)
+    shows the one that fits, so its text is never shrunk below reading size."""
+    wide = trend_chart(points, target, title=title)
+    narrow = trend_chart(points, target, title=title, width=360, height=240)
+    return Markup('<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>').format(
+        wide, narrow
+    )
+
+
+def _with_interval_shown(value: TrendValue) -> TrendValue:
+    """``value`` without its interval when it rests on too few visits to draw one."""
+    if value.n >= MIN_INTERVAL_N:
+        return value
+    return value._replace(low=None, high=None)
+
+
 def trend_values(trend: Iterable[TrendPoint]) -> list[TrendValue]:
-    """:func:`audit.reporting.monthly_trend` points as chart values, with their intervals."""
+    """:func:`audit.reporting.monthly_trend` points as chart values, labelled "Jun 2026",
+    with their intervals where a month has enough visits (:data:`MIN_INTERVAL_N`)."""
     return [
-        TrendValue(
-            point.month, point.figure.mean, point.figure.n, *_interval_ends(point.figure.interval)
+        _with_interval_shown(
+            TrendValue(
+                month_label(point.month),
+                point.figure.mean,
+                point.figure.n,
+                *_interval_ends(point.figure.interval),
+            )
         )
         for point in trend
     ]
