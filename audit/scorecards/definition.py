@@ -87,6 +87,9 @@ class Question:
     required: bool = False
     comment_on_fail: bool = False
     guidance: str | None = None
+    #: The standard in words for staff ("Greet every customer within 60 seconds"),
+    #: shown in their feedback instead of the shopper's question; never scored.
+    standard: str | None = None
     evidence: Evidence = "none"
     show_if: ShowIf | None = None
     # scale: the ends of the scale (whole numbers); number: the answers accepted at all

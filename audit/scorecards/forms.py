@@ -12,7 +12,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -34,6 +44,7 @@ CRITICAL_CHOICES = [
     SelectChoice("zero_section", "A failed critical question scores its section 0%"),
     SelectChoice("flag_only", "Only flag the visit; scores are unchanged"),
 ]
+CRITICAL_LABELS = {c.value: c.label for c in CRITICAL_CHOICES}
 TYPE_CHOICES = [
     SelectChoice("yes_no", "Yes / No"),
     SelectChoice("scale", "Scale (e.g. 1 to 5)"),
@@ -78,8 +89,9 @@ class SettingsForm(FlaskForm):
 class NewScorecardForm(SettingsForm):
     slug = StringField(
         "Slug",
-        description="A stable name used in files and links: lowercase letters, digits, - or _.",
-        render_kw={"autocomplete": "off", "autocapitalize": "none"},
+        description="Made from the title; change it if you like. Files and links use it, "
+        "so it stays the same once the scorecard is created: lowercase letters, digits, - or _.",
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "data-slug": ""},
     )
     submit = SubmitField("Create draft")
 
@@ -105,6 +117,40 @@ class SectionForm(FlaskForm):
     submit = SubmitField("Save section")
 
 
+class OptionRow(Form):
+    """One row of the options editor: what the shopper picks, and what it earns."""
+
+    label = StringField("Label", render_kw={"autocomplete": "off"})
+    points = StringField("Points", render_kw={**DECIMAL, "placeholder": "0"})
+
+
+class ScaleLabelRow(Form):
+    """One row of a scale's labels: a point of the scale and the words shown at it."""
+
+    point = StringField("Point", render_kw=WHOLE)
+    label = StringField("Label", render_kw={"autocomplete": "off"})
+
+
+#: Empty rows the options editors offer, so that they work without JavaScript.
+SPARE_ROWS = 3
+
+
+def pad_rows(rows: FieldList, spare: int = SPARE_ROWS, at_least: int = 0) -> None:
+    """Add empty rows until ``rows`` ends with ``spare`` empty ones (and has ``at_least``)."""
+
+    def empty(entry: FormField) -> bool:
+        return not any(str(value or "").strip() for value in entry.data.values())
+
+    trailing = 0
+    for entry in reversed(rows.entries):
+        if not empty(entry):
+            break
+        trailing += 1
+    while trailing < spare or len(rows.entries) < at_least:
+        rows.append_entry()
+        trailing += 1
+
+
 class QuestionForm(FlaskForm):
     text = TextAreaField("Question", render_kw={"rows": 2})
     key = StringField(
@@ -123,20 +169,28 @@ class QuestionForm(FlaskForm):
     guidance = TextAreaField(
         "Guidance for the shopper", render_kw={"rows": 2}, description="Optional; folded away."
     )
+    standard = TextAreaField(
+        "Standard for staff",
+        render_kw={"rows": 2},
+        description="Optional. What staff should do, in their words: "
+        '"Greet every customer within 60 seconds." Staff see it in their feedback '
+        "instead of the shopper's question.",
+    )
     evidence = SelectField("Photo evidence", choices=EVIDENCE_CHOICES, default="none")
     # scale
     scale_min = StringField("Lowest point", render_kw=WHOLE)
     scale_max = StringField("Highest point", render_kw=WHOLE)
-    scale_labels = TextAreaField(
-        "Labels",
-        render_kw={"rows": 3, "placeholder": "1 = Not at all\n5 = Completely"},
-        description="Optional, one per line: point = label.",
+    scale_labels = FieldList(
+        FormField(ScaleLabelRow),
+        label="Labels",
+        description="Optional: the words a shopper sees at a point, e.g. 1 Not at all, "
+        "5 Completely.",
     )
     # choice
-    options = TextAreaField(
-        "Options",
-        render_kw={"rows": 4, "placeholder": "Fully | 10\nPartly | 5\nNot at all | 0"},
-        description="One per line: label | points. The best option's points are full marks.",
+    options = FieldList(
+        FormField(OptionRow),
+        label="Options",
+        description="The best option's points are full marks for the question.",
     )
     # number
     unit = StringField("Unit", description="e.g. minutes")
@@ -162,6 +216,35 @@ class QuestionForm(FlaskForm):
         "(or one per line).",
     )
     submit = SubmitField("Save question")
+
+    def field_named(self, name: str) -> Field | None:
+        """A field by name, rows included: ``options-2-points`` is row 2's points box."""
+        if name in self._fields:
+            return self._fields[name]
+        head, _, rest = name.partition("-")
+        row, _, part = rest.partition("-")
+        rows = self._fields.get(head)
+        if not isinstance(rows, FieldList) or not row.isdigit():
+            return None
+        if int(row) >= len(rows.entries):
+            return None
+        return rows.entries[int(row)].form._fields.get(part)
+
+    def problem_count(self) -> int:
+        """How many boxes show a problem, the options editors' rows counted one by one."""
+        count = 0
+        for field in self:
+            if isinstance(field, FieldList):
+                count += any(isinstance(error, str) for error in field.errors)
+                count += sum(1 for entry in field.entries for box in entry.form if box.errors)
+            elif field.errors:
+                count += 1
+        return count
+
+    def offer_rows(self) -> None:
+        """Spare rows in the options editors: four for a new choice, some after any rows."""
+        pad_rows(self.options, at_least=4)
+        pad_rows(self.scale_labels, spare=2)
 
     def set_earlier_questions(self, refs) -> None:  # noqa: ANN001
         """Offer only questions that come earlier in the form (show_if cannot look ahead)."""

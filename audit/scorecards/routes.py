@@ -38,6 +38,7 @@ from audit.scorecards.fileformat import (
     load_yaml,
 )
 from audit.scorecards.forms import (
+    CRITICAL_LABELS,
     TYPE_LABELS,
     MoveForm,
     NewScorecardForm,
@@ -61,7 +62,7 @@ from audit.scorecards.store import (
     visit_count,
     visit_counts,
 )
-from audit.views import done, require_submitted, turned_down
+from audit.views import done, require_submitted, shorten, turned_down
 
 bp = Blueprint("scorecards", __name__)
 
@@ -100,10 +101,14 @@ def _version_url(version: ScorecardVersion, anchor: str | None = None) -> str:
 
 
 def _add_problems(form: Any, problems: builder.FormProblems) -> list[str]:
-    """Put validator problems beside their fields; return those that belong to no field."""
+    """Put validator problems beside their fields; return those that belong to no field.
+
+    A question form also finds the rows of its options editors (``options-2-points``).
+    """
     general = list(problems.general)
     for name, messages in problems.fields.items():
-        field = form._fields.get(name)
+        find = getattr(form, "field_named", None)
+        field = find(name) if find is not None else form._fields.get(name)
         if field is None:
             general.extend(messages)
             continue
@@ -140,11 +145,21 @@ def index():
 def new():
     form = NewScorecardForm()
     general: list[str] = []
+    if request.method == "POST" and not (form.slug.data or "").strip():
+        # The slug is made from the title unless the manager typed one (the page's script
+        # shows it as the title is typed; without the script it appears after saving).
+        title = (form.title.data or "").strip()
+        if title:
+            taken = db.session.scalars(select(Scorecard.slug)).all()
+            form.slug.data = builder.suggest_slug(title, taken)
     if form.validate_on_submit():
         data = builder.settings_data(form.data)
         data["sections"] = []
         _, errors = definition_from_data(data)
         problems = builder.settings_problems(errors, ("slug", *builder.SETTINGS_FIELDS))
+        if not (form.title.data or "").strip() and not (form.slug.data or "").strip():
+            # The slug comes from the title: "give it a title" is the one thing to do.
+            problems.fields.pop("slug", None)
         if not problems:
             version = new_scorecard(data, current_user)
             return done(
@@ -153,7 +168,8 @@ def new():
                 _version_url(version),
             )
         general = _add_problems(form, problems)
-    return render_template("scorecards/new.html", form=form, general=general)
+    taken = db.session.scalars(select(Scorecard.slug).order_by(Scorecard.slug)).all()
+    return render_template("scorecards/new.html", form=form, general=general, taken_slugs=taken)
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -223,8 +239,31 @@ def version(slug: str, number: int):
         problems=problems,
         visits=visit_count(version),
         type_labels=TYPE_LABELS,
+        critical_label=CRITICAL_LABELS.get(data.get("critical_fail") or "zero_visit", ""),
         action_form=EmptyForm(),
+        publish_note=_publish_note(version) if version.is_editable else "",
     )
+
+
+def _publish_note(version: ScorecardVersion) -> str:
+    """What publishing ``version`` changes, in words: shown beside the button and asked
+    before it is done."""
+    n = version.number
+    note = f"Publishing version {n} makes it the version new visits use"
+    previous = version.scorecard.latest_published
+    if previous is None:
+        return (
+            f"{note}; after that its questions cannot be changed, only edited into a new version."
+        )
+    p = previous.number
+    count = visit_count(previous)
+    if count == 0:
+        return f"{note} and retires version {p}, which has no visits."
+    if count == 1:
+        kept = f"the visit already made keeps version {p} and its score"
+    else:
+        kept = f"the {count} visits already made keep version {p} and their scores"
+    return f"{note} and retires version {p}; {kept}."
 
 
 @bp.route("/<slug>/v<int:number>.yaml")
@@ -477,12 +516,14 @@ def question(slug: str, number: int, s: int, q: int | None = None):
         if not problems:
             key = edit.question.get("key")
             _save(version, new_data, f"question {'added' if q is None else 'saved'}: {key}")
+            named = f"\u201c{shorten(edit.question.get('text') or key)}\u201d"
             if q is None and request.form.get("then") == "another":
-                flash(f"Question {key} added.", "success")
+                flash(f"Question {named} added.", "success")
                 return redirect(url_for("scorecards.question", slug=slug, number=number, s=s))
-            flash(f"Question {key} {'added' if q is None else 'saved'}.", "success")
+            flash(f"Question {named} {'added' if q is None else 'saved'}.", "success")
             return redirect(_version_url(version, f"question-{s}-{index}"))
         general = _add_problems(form, problems)
+    form.offer_rows()
     return render_template(
         "scorecards/question_form.html",
         form=form,

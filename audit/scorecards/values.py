@@ -48,6 +48,19 @@ AnswerValue = str | int | float | _NotApplicable | None
 
 Band = Literal["exceeds", "meets", "below"]
 
+#: A band as every page and PDF names it (the CSV keeps the stored word).
+BAND_WORDS: Final[dict[str, str]] = {
+    "exceeds": "Exceeds target",
+    "meets": "Meets target",
+    "below": "Below target",
+}
+
+
+def band_words(band: str | None) -> str:
+    """``"meets"`` → ``"Meets target"``; "" for no band."""
+    return BAND_WORDS.get(band, band) if band else ""
+
+
 _NA_WORDS: Final = frozenset({"na", "n/a"})
 _YES_NO: Final = ("yes", "no")
 NPS_MIN: Final = 0

@@ -1396,6 +1396,7 @@ def _questions(draw, key: str, earlier: list[Question]):
         "required": draw(st.booleans()),
         "comment_on_fail": draw(st.booleans()),
         "guidance": draw(st.none() | _text),
+        "standard": draw(st.none() | _text),
         "evidence": draw(st.sampled_from(EVIDENCE_LEVELS)),
     }
     if qtype in ("text", "nps"):

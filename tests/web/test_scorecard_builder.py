@@ -55,6 +55,24 @@ def _question(text: str, qtype: str, **fields: str) -> dict[str, str]:
     return data
 
 
+def _option_rows(*rows: tuple[str, str]) -> dict[str, str]:
+    """The options editor's boxes as a browser posts them: a label and points per row."""
+    data: dict[str, str] = {}
+    for i, (label, points) in enumerate(rows):
+        data[f"options-{i}-label"] = label
+        data[f"options-{i}-points"] = points
+    return data
+
+
+def _label_rows(*rows: tuple[str, str]) -> dict[str, str]:
+    """A scale's label rows as a browser posts them: a point and its label per row."""
+    data: dict[str, str] = {}
+    for i, (point, label) in enumerate(rows):
+        data[f"scale_labels-{i}-point"] = point
+        data[f"scale_labels-{i}-label"] = label
+    return data
+
+
 def _version(app, number: int = 1, slug: str = SLUG) -> ScorecardVersion:
     with app.app_context():
         version = find_version(slug, number)
@@ -130,9 +148,9 @@ def _build_full_scorecard(client) -> None:
             key="empathy",
             scale_min="1",
             scale_max="5",
-            scale_labels="1 = Not at all\n5 = Completely",
             points="10",
             allow_na="y",
+            **_label_rows(("1", "Not at all"), ("5", "Completely")),
         ),
     )
     _add_question(
@@ -142,7 +160,7 @@ def _build_full_scorecard(client) -> None:
             "Was your question resolved?",
             "choice",
             key="outcome",
-            options="Fully | 10\nPartly | 5\nNot at all | 0",
+            **_option_rows(("Fully", "10"), ("Partly", "5"), ("Not at all", "0")),
         ),
     )
     _add_section(client, "Close")
@@ -296,12 +314,12 @@ def test_manager_builds_previews_publishes_and_versions_a_scorecard(app, client,
     # A new draft has problems: no sections yet, and publishing is disabled.
     page = _page(client.get(V1))
     assert "to fix before publishing" in page
-    assert "&#39;sections&#39; must list at least one section" in page
+    assert "Give the scorecard at least one section" in page
     assert re.search(r"<button[^>]*disabled[^>]*>Publish version 1</button>", page)
 
     _add_section(client, "Welcome and first impressions", weight="2", target="90")
     page = _page(client.get(V1))
-    assert "&#39;questions&#39; must list at least one question" in page
+    assert "Give the section at least one question" in page
     # The problem links to the page that fixes it.
     assert f'href="{V1}/sections/0"' in page
 
@@ -354,7 +372,10 @@ def test_manager_builds_previews_publishes_and_versions_a_scorecard(app, client,
     for point in range(0, 11):
         assert f'value="{point}"' in page
     assert '<textarea class="form-control answer-text" name="answer-summary"' in page
-    assert 'type="file" class="form-control" name="answer-summary-photo"' in page
+    # The photo buttons of the phone form, not a bare file box.
+    assert "Take photo" in page and "Choose photo" in page
+    assert 'class="photo-input" name="answer-summary-photo"' in page
+    assert 'type="file" class="form-control" name="answer-summary-photo"' not in page
     assert 'rel="prev"' in page and "Submit (not in preview)" in page
     assert "<script>" not in page and "style=" not in page  # CSP: no inline script or style
 
@@ -426,7 +447,7 @@ def test_scale_with_min_above_max_is_refused_beside_the_field(app, client, auth)
     page = _page(response)
     assert re.search(r'id="scale_max"[^>]*value="3"|value="3"[^>]*id="scale_max"', page)
     assert re.search(r'class="form-control is-invalid"[^>]*id="scale_max"', page)
-    assert "&#39;max&#39; (3) must be greater than &#39;min&#39; (5)" in page
+    assert "The highest point (3) must be greater than the lowest point (5)" in page
     assert "How friendly?" in page and 'value="friendly"' in page
     assert _questions(app) == []
 
@@ -435,20 +456,25 @@ def test_choice_without_options_and_bad_option_lines(app, client, auth):
     _draft_with_section(app, client, auth)
     url = V1 + "/sections/0/questions/new"
     page = _page(client.post(url, data=_question("Resolved?", "choice", key="resolved")))
-    assert "a choice question needs its options" in page
-    assert re.search(r'class="form-control is-invalid"[^>]*id="options"', page)
+    assert "Give the question at least two options" in page
     page = _page(
         client.post(
             url,
             data=_question(
-                "Resolved?", "choice", key="resolved", options="Fully | ten\nPartly | 5"
+                "Resolved?",
+                "choice",
+                key="resolved",
+                **_option_rows(("Fully", "ten"), ("Partly", "5")),
             ),
         )
     )
-    assert "line 1: &#39;points&#39; must be a number, not the text &#39;ten&#39;" in page
-    assert "Fully | ten\nPartly | 5" in page  # typed text kept
-    page = _page(client.post(url, data=_question("Resolved?", "choice", options="Only one | 1")))
-    assert "needs at least two options" in page
+    assert "The points must be a number, not “ten”" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="options-0-points"', page)
+    assert re.search(r'id="options-0-points"[^>]*value="ten"', page)  # typed text kept
+    page = _page(
+        client.post(url, data=_question("Resolved?", "choice", **_option_rows(("Only one", "1"))))
+    )
+    assert "Give the question at least two options (it has 1)" in page
     assert _questions(app) == []
 
 
@@ -460,12 +486,12 @@ def test_number_without_target_and_text_with_points(app, client, auth):
             url, data=_question("Wait?", "number", key="wait", target_min="9", target_max="2")
         )
     )
-    assert "target &#39;min&#39; (9) is above &#39;max&#39; (2)" in page
+    assert "The target minimum (9) is above the target maximum (2)" in page
     assert re.search(r'class="form-control is-invalid"[^>]*id="target_min"', page)
     page = _page(client.post(url, data=_question("Wait?", "number", key="wait")))
-    assert "give the range that earns the points" in page
+    assert "Give the range that earns the points" in page
     page = _page(client.post(url, data=_question("Notes", "text", key="notes", critical="y")))
-    assert "&#39;critical: true&#39; needs a question that can earn points" in page
+    assert "Only a question that can earn points can be critical" in page
     assert _questions(app) == []
 
 
@@ -480,7 +506,10 @@ def test_a_number_question_keeps_the_range_of_answers_it_accepts(app, client, au
             ),
         )
     )
-    assert "&#39;max&#39; (0) must be greater than &#39;min&#39; (60)" in page
+    assert (
+        "The highest possible answer (0) must be greater than the lowest possible answer (60)"
+        in page
+    )
     assert re.search(r'class="form-control is-invalid"[^>]*id="accept_max"', page)
     _add_question(
         client,
@@ -520,7 +549,7 @@ def test_show_if_can_only_point_at_earlier_questions(app, client, auth):
         ),
     )
     page = _page(response)
-    assert "is a yes/no question: compare with yes or no" in page
+    assert "“first” is a yes/no question: give yes or no, not “maybe”" in page
     assert re.search(r'class="form-control is-invalid"[^>]*id="show_if_values"', page)
     assert '<option selected value="first">' in page
     # A good one is saved.
@@ -543,7 +572,7 @@ def test_duplicate_keys_are_refused(app, client, auth):
             V1 + "/sections/0/questions/1", data=_question("Second?", "yes_no", key="first")
         )
     )
-    assert "duplicate question key &#39;first&#39;" in page
+    assert "“first” is already the key of a question in section “welcome”" in page
     page = _page(
         client.post(
             V1 + "/sections/0/questions/0", data=_question("First?", "yes_no", key="second")
@@ -552,11 +581,11 @@ def test_duplicate_keys_are_refused(app, client, auth):
     assert "already the key of question 2" in page
     assert [q["key"] for q in _questions(app)] == ["first", "second"]
     page = _page(client.post(V1 + "/sections/new", data={"title": "Again", "key": "welcome"}))
-    assert "duplicate section key &#39;welcome&#39;" in page
+    assert "“welcome” is already the key of section 1" in page
     assert len(_data(app)["sections"]) == 1
     _add_section(client, "Close")
     page = _page(client.post(V1 + "/sections/0", data={"title": "Welcome", "key": "close"}))
-    assert "&#39;close&#39; is already the key of another section" in page
+    assert "“close” is already the key of another section" in page
     assert [s["key"] for s in _data(app)["sections"]] == ["welcome", "close"]
 
 
@@ -565,8 +594,8 @@ def test_settings_errors_beside_fields_and_new_slug_checks(app, client, auth):
     page = _page(
         client.post("/scorecards/new", data={**SETTINGS, "slug": "Bad Slug", "target": "120"})
     )
-    assert "must be lowercase letters" in page
-    assert "&#39;target&#39; must be between 0 and 100, not 120" in page
+    assert "The slug can use only lowercase letters, digits, - and _" in page
+    assert "The pass mark must be between 0 and 100, not 120" in page
     assert 'value="Bad Slug"' in page and 'value="120"' in page
     _create(client)
     page = _page(client.post("/scorecards/new", data=SETTINGS))
@@ -574,7 +603,7 @@ def test_settings_errors_beside_fields_and_new_slug_checks(app, client, auth):
     page = _page(
         client.post(V1 + "/settings", data={**SETTINGS, "target": "90", "excellence": "85"})
     )
-    assert "must not be below &#39;target&#39;" in page
+    assert "The excellence mark (85%) must not be below the pass mark (90%)" in page
     assert _data(app)["target"] == 80
     response = client.post(
         V1 + "/settings", data={**SETTINGS, "title": "Shop visit 2026", "target": "85"}
@@ -626,7 +655,7 @@ def test_deleting_a_controlling_question_shows_a_problem_and_blocks_publishing(a
     response = client.post(v2 + "/sections/0/questions/0/delete", follow_redirects=True)
     page = _page(response)
     assert "b depended on it" in page
-    assert "show_if refers to an unknown question &#39;a&#39;" in page
+    assert "It is shown depending on question “a”, which no longer exists" in page
     assert f'href="{v2}/sections/0/questions/0"' in page  # the problem links to question b
     response = client.post(v2 + "/publish", follow_redirects=True)
     assert "Not published" in _page(response)
@@ -834,7 +863,7 @@ def test_suggest_key_makes_unique_slugs():
     assert len(builder.suggest_key("word " * 30)) <= builder.MAX_SUGGESTED_KEY
 
 
-def test_build_question_reads_textareas_and_ignores_other_types_fields():
+def test_build_question_reads_option_rows_and_ignores_other_types_fields():
     data = {"sections": [{"key": "s", "questions": []}]}
     edit = builder.build_question(
         data,
@@ -842,7 +871,13 @@ def test_build_question_reads_textareas_and_ignores_other_types_fields():
             "text": "Resolved?",
             "type": "choice",
             "points": "4",
-            "options": "Fully | 10\n\n  Partly|5  \nNot at all",
+            "options": [
+                {"label": "Fully", "points": "10"},
+                {"label": "", "points": ""},
+                {"label": "  Partly ", "points": " 5 "},
+                {"label": "Not at all", "points": ""},
+                {"label": "", "points": "3"},
+            ],
             "scale_min": "1",
             "unit": "minutes",
         },
@@ -859,18 +894,33 @@ def test_build_question_reads_textareas_and_ignores_other_types_fields():
             {"label": "Not at all"},
         ],
     }
-    assert edit.option_lines == [1, 3, 4]
+    assert edit.option_rows == [0, 2, 3]
+    assert edit.problems == {
+        "options-4-label": ["Give this option a label, or clear its points to remove the row"]
+    }
     edit = builder.build_question(
         data,
-        {"text": "Kind?", "type": "scale", "scale_labels": "1 = Poor\nnonsense\n1: Again"},
+        {
+            "text": "Kind?",
+            "type": "scale",
+            "scale_labels": [
+                {"point": "1", "label": "Poor"},
+                {"point": "", "label": "nonsense"},
+                {"point": "1", "label": "Again"},
+                {"point": "two", "label": "Fair"},
+                {"point": "5", "label": ""},
+            ],
+        },
         0,
         None,
     )
     assert edit.question["labels"] == {1: "Poor"}
-    assert edit.problems["scale_labels"] == [
-        "line 2: write a point and its label, e.g. '1 = Not at all'",
-        "line 3: label 1 is given twice (first on line 1)",
-    ]
+    assert edit.problems == {
+        "scale_labels-1-point": ["Which point of the scale is this label for?"],
+        "scale_labels-2-point": ["Point 1 is labelled twice"],
+        "scale_labels-3-point": ["The point must be a whole number of the scale, not “two”"],
+        "scale_labels-4-label": ["Give point 5 a label, or clear the row"],
+    }
 
 
 def test_question_values_round_trip_through_build_question():
@@ -883,7 +933,7 @@ def test_question_values_round_trip_through_build_question():
 
 
 def test_error_paths_map_to_form_fields():
-    edit = builder.QuestionEdit(question={}, option_lines=[2, 4], label_lines={5: 3})
+    edit = builder.QuestionEdit(question={}, option_rows=[2, 4], label_rows={5: 3})
     errors = [
         DefinitionError(("sections", 0, "questions", 1, "options", 1, "points"), "bad points"),
         DefinitionError(("sections", 0, "questions", 1, "labels", 5), "outside"),
@@ -896,12 +946,12 @@ def test_error_paths_map_to_form_fields():
     ]
     problems = builder.question_problems(errors, 0, 1, edit)
     assert problems.fields == {
-        "options": ["line 4: bad points"],
-        "scale_labels": ["line 3: outside"],
-        "show_if_question": ["unknown"],
-        "show_if_values": ["not an option"],
-        "text": ["'text' is required"],
-        "target_min": ["above"],
+        "options-4-points": ["Bad points"],
+        "scale_labels-3-point": ["Outside"],
+        "show_if_question": ["Unknown"],
+        "show_if_values": ["Not an option"],
+        "text": ["Write the question"],
+        "target_min": ["Above"],
     }
     assert problems.general == []
     located = builder.locate(
@@ -920,3 +970,184 @@ def test_move_question_across_sections_and_at_the_edges():
     assert (s, q) == (1, 0)
     assert moved["sections"] == [{"questions": []}, {"questions": [{"key": "a"}, {"key": "b"}]}]
     assert data["sections"][0]["questions"] == [{"key": "a"}]  # the input is never changed
+
+
+# --- plain words, the options editor, the slug, publishing ---------------------------
+
+#: A file key in quotes, as the file format's messages name them ('sections', 'points').
+FILE_KEY = re.compile(r"&#39;[a-z_]+&#39;")
+
+
+def test_builder_messages_are_plain_words_beside_their_fields(app, client, auth):
+    _draft_with_section(app, client, auth)
+    page = _page(client.post("/scorecards/new", data={**SETTINGS, "slug": "other", "title": ""}))
+    assert "Give the scorecard a title" in page
+    page = _page(client.post(V1 + "/sections/new", data={"title": ""}))
+    assert re.search(r'class="form-control is-invalid"[^>]*id="title"', page)
+    assert "Give the section a title" in page
+    page = _page(
+        client.post(
+            V1 + "/sections/0/questions/new", data=_question("", "yes_no", key="a", points="lots")
+        )
+    )
+    assert "Write the question" in page
+    assert "The points must be a number, not “lots”" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="points"', page)
+    assert 'value="lots"' in page  # what was typed stays
+    page = _page(client.post(V1 + "/settings", data={**SETTINGS, "target": "120"}))
+    assert "The pass mark must be between 0 and 100, not 120" in page
+    # The problems panel of a draft speaks the same way.
+    page = _page(client.get(V1))
+    assert "Give the section at least one question" in page
+    for shown in (page, _page(client.get(V1 + "/preview"))):
+        assert not FILE_KEY.search(shown), FILE_KEY.findall(shown)
+
+
+def test_options_editor_has_a_row_per_option_and_works_without_script(app, client, auth):
+    _draft_with_section(app, client, auth)
+    url = V1 + "/sections/0/questions/new"
+    page = _page(client.get(url))
+    # Empty rows to fill in (no textarea syntax); the add and remove buttons wait for the script.
+    for row in range(4):
+        assert f'id="options-{row}-label"' in page and f'id="options-{row}-points"' in page
+    assert 'name="options"' not in page and "Label | points" not in page
+    assert 'id="scale_labels-0-point"' in page and 'id="scale_labels-0-label"' in page
+    assert re.search(r"<button[^>]*data-add-row[^>]*hidden", page)
+
+    # A row with points but no label is refused beside that row; the rest is kept as typed.
+    rows = _option_rows(("Fully", "10"), ("", "7"), ("Not at all", ""))
+    page = _page(client.post(url, data=_question("Resolved?", "choice", key="resolved", **rows)))
+    assert "Give this option a label, or clear its points to remove the row" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="options-1-label"', page)
+    assert re.search(r'id="options-1-points"[^>]*value="7"', page)
+    assert re.search(r'id="options-0-label"[^>]*value="Fully"', page)
+    # Two options with one label: beside the second.
+    rows = _option_rows(("Fully", "10"), ("Fully", "5"))
+    page = _page(client.post(url, data=_question("Resolved?", "choice", key="resolved", **rows)))
+    assert "Two options are called “Fully”: give each option its own label" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="options-1-label"', page)
+    assert _questions(app) == []
+
+    # Empty rows are left out; blank points are 0.
+    rows = _option_rows(("Fully", "10"), ("", ""), ("Partly", "5"), ("Not at all", ""))
+    _add_question(client, 0, _question("Resolved?", "choice", key="resolved", **rows))
+    assert _questions(app)[0]["options"] == [
+        {"label": "Fully", "points": 10},
+        {"label": "Partly", "points": 5},
+        {"label": "Not at all", "points": 0},
+    ]
+    page = _page(client.get(V1 + "/sections/0/questions/0"))
+    assert re.search(r'id="options-1-label"[^>]*value="Partly"', page)
+    assert re.search(r'id="options-1-points"[^>]*value="5"', page)
+    assert re.search(r'id="options-2-points"[^>]*value="0"', page)
+    assert 'id="options-5-label"' in page  # spare rows after the three options
+
+    # A scale's labels are rows too: a point and its words, checked against the scale.
+    rows = _label_rows(("1", "Poor"), ("7", "Great"))
+    data = _question("Kind?", "scale", key="kind", scale_min="1", scale_max="5", **rows)
+    page = _page(client.post(url, data=data))
+    assert "Point 7 is outside the scale (1 to 5)" in page
+    assert re.search(r'class="form-control is-invalid"[^>]*id="scale_labels-1-point"', page)
+    rows = _label_rows(("1", "Poor"), ("5", "Great"))
+    _add_question(client, 0, {**data, **rows})
+    assert _questions(app)[1]["labels"] == {"1": "Poor", "5": "Great"}
+
+
+def test_a_new_scorecard_starts_with_its_title_and_makes_the_slug_from_it(app, client, auth):
+    _login(app, auth)
+    page = _page(client.get("/scorecards/new"))
+    assert page.index('id="title"') < page.index('id="slug"')
+    assert "Made from the title" in page
+    settings = {**SETTINGS, "slug": "", "title": "Branch visit — spring 2027"}
+    response = client.post("/scorecards/new", data=settings)
+    assert response.headers["Location"].endswith("/scorecards/branch-visit-spring-2027/v1")
+    # The same title again gets a slug of its own; one that fails shows the slug it made.
+    page = _page(client.post("/scorecards/new", data={**settings, "target": ""}))
+    assert re.search(r'id="slug"[^>]*value="branch-visit-spring-2027-2"', page)
+    assert "Give the pass mark, a percentage from 0 to 100" in page
+    assert 'data-taken="[&#34;branch-visit-spring-2027&#34;]"' in page
+    response = client.post("/scorecards/new", data=settings)
+    assert response.headers["Location"].endswith("/scorecards/branch-visit-spring-2027-2/v1")
+    # A slug the manager typed is kept as typed.
+    response = client.post("/scorecards/new", data={**settings, "slug": "spring"})
+    assert response.headers["Location"].endswith("/scorecards/spring/v1")
+
+
+def test_publishing_asks_first_and_says_what_it_changes(app, client, auth):
+    _draft_with_section(app, client, auth)
+    _add_question(client, 0, _question("Greeted?", "yes_no", key="greeted"))
+    page = _page(client.get(V1))
+    first = (
+        "Publishing version 1 makes it the version new visits use; after that its questions "
+        "cannot be changed, only edited into a new version."
+    )
+    assert f'data-confirm="{first} Publish now?"' in page
+    assert f'<p class="small" id="publish-note">{first}</p>' in page
+    client.post(V1 + "/publish")
+    with app.app_context():
+        version = find_version(SLUG, 1)
+        db.session.add(
+            Visit(
+                scorecard=version.scorecard,
+                version=version,
+                branch=make_branch(),
+                status=VisitStatus.SUBMITTED,
+                visited_at=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+            )
+        )
+        db.session.commit()
+    client.post(f"/scorecards/{SLUG}/draft")
+    page = _page(client.get(f"/scorecards/{SLUG}/v2"))
+    assert (
+        "Publishing version 2 makes it the version new visits use and retires version 1; "
+        "the visit already made keeps version 1 and its score."
+    ) in page
+    assert re.search(r'<form[^>]*/v2/publish"[^>]*data-confirm="Publishing version 2', page)
+
+
+def test_every_file_format_message_is_rewritten_without_its_keys():
+    broken = {
+        "slug": "Bad Slug",
+        "title": "x" * 250,
+        "channel": "pigeon",
+        "target": "ten",
+        "sections": [
+            {"key": "s", "title": "", "weight": 0, "target": 120, "questions": []},
+            {
+                "key": "s",
+                "title": "Two",
+                "questions": [
+                    {"key": "q", "text": "Q", "type": "scale", "min": 5, "max": 3, "points": -1},
+                    {"key": "q", "text": "Q", "type": "choice", "options": [{"label": "A"}]},
+                    {"key": "n", "text": "N", "type": "number", "min": 10, "target": {"max": 5}},
+                    {"key": "t", "text": "T", "type": "text", "points": 3, "critical": True},
+                    {"key": "u", "text": "U", "type": "yes_no", "unit": "minutes"},
+                    {"key": "r", "text": "R", "type": "yes_no", "show_if": {"question": "zz"}},
+                    {"key": "y", "text": "Y", "type": "yes_no", "show_if": {"question": "u"}},
+                    {
+                        "key": "w",
+                        "text": "W",
+                        "type": "nps",
+                        "show_if": {"question": "n", "in": ["x"]},
+                    },
+                    {"key": "v", "text": "", "type": "what"},
+                ],
+            },
+        ],
+    }
+    _, errors = definition_from_data(broken)
+    assert len(errors) > 15
+    quoted_key = re.compile(r"'[a-z_]+'")
+    for error in errors:
+        message = builder.plain_message(error)
+        assert not quoted_key.search(message), (error.message, message)
+        assert not message[0].islower(), message
+    words = {builder.plain_message(error) for error in errors}
+    assert (
+        "The slug can use only lowercase letters, digits, - and _, starting with a letter or "
+        "digit (e.g. branch-visit)" in words
+    )
+    assert "The pass mark must be a number, not “ten”" in words
+    assert "The section target must be between 0 and 100, not 120" in words
+    assert "Give the question at least two options (it has 1)" in words
+    assert "The unit is only for number questions: clear it for a yes/no question" in words

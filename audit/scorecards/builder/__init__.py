@@ -8,13 +8,13 @@ away when the form has problems.
 
 Form values are kept close to what a person typed: numbers stay text until
 :func:`parse_number` reads them, and text that is not a number is passed on
-unchanged, so the file validator reports it with the same message a YAML file
-would get ("'points' must be a number, not the text 'ten'").
+unchanged, so the file validator checks it by the same rules as a YAML file.
 
 Errors of the validator carry a path such as ``("sections", 0, "questions",
 2, "options", 1, "points")``; :func:`question_problems` and friends map such
-a path to the form field that holds the value (the options textarea, "line
-2: ...").
+a path to the form field that holds the value (here the points box of the
+options editor's row), and :func:`plain_message` says it in the form's words
+("The points must be a number, not “ten”") rather than the file's.
 """
 
 from audit.scorecards.builder.edits import (
@@ -53,6 +53,7 @@ from audit.scorecards.builder.fields import (
     section_keys,
     sections_of,
     suggest_key,
+    suggest_slug,
 )
 from audit.scorecards.builder.problems import (
     FormProblems,
@@ -64,6 +65,7 @@ from audit.scorecards.builder.problems import (
     section_problems,
     settings_problems,
 )
+from audit.scorecards.builder.wording import plain_message
 
 __all__ = [
     "COMMON_QUESTION_FIELDS",
@@ -94,6 +96,7 @@ __all__ = [
     "move_question",
     "move_section",
     "parse_number",
+    "plain_message",
     "question_keys",
     "question_problems",
     "question_values",
@@ -107,4 +110,5 @@ __all__ = [
     "settings_problems",
     "settings_values",
     "suggest_key",
+    "suggest_slug",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,15 +136,19 @@ def move_section(data: Mapping[str, Any], s: int, step: int) -> tuple[Data, int]
 
 @dataclass
 class QuestionEdit:
-    """A question built from a form: the data, plus what the textareas' lines mean."""
+    """A question built from a form: the data, plus which editor row each option came from."""
 
     question: Data
-    #: Form field -> problems found while reading the form (before file validation).
+    #: Form field -> problems found while reading the form (before file validation). A row's
+    #: field is named like the form's, by row position: ``options-2-points``.
     problems: dict[str, list[str]] = field(default_factory=dict)
-    #: Option index -> line of the options textarea it came from.
-    option_lines: list[int] = field(default_factory=list)
-    #: Scale point -> line of the labels textarea.
-    label_lines: dict[int | str, int] = field(default_factory=dict)
+    #: Option index -> position of the options row it came from (empty rows are skipped).
+    option_rows: list[int] = field(default_factory=list)
+    #: Scale point -> position of the scale-labels row it came from.
+    label_rows: dict[int | str, int] = field(default_factory=dict)
+
+    def add_problem(self, name: str, message: str) -> None:
+        self.problems.setdefault(name, []).append(message)
 
 
 def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
@@ -160,11 +163,12 @@ def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
         "required": bool(question.get("required")),
         "comment_on_fail": bool(question.get("comment_on_fail")),
         "guidance": question.get("guidance") or "",
+        "standard": question.get("standard") or "",
         "evidence": question.get("evidence") or "none",
         "scale_min": format_number(question.get("min")),
         "scale_max": format_number(question.get("max")),
-        "scale_labels": "",
-        "options": "",
+        "scale_labels": [],
+        "options": [],
         "unit": question.get("unit") or "",
         "target_min": "",
         "target_max": "",
@@ -177,10 +181,12 @@ def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
     labels = question.get("labels")
     if isinstance(labels, dict):
         ordered = sorted(labels.items(), key=lambda item: _label_sort_key(item[0]))
-        values["scale_labels"] = "\n".join(f"{k} = {v}" for k, v in ordered)
+        values["scale_labels"] = [
+            {"point": format_number(k), "label": _text(v)} for k, v in ordered
+        ]
     options = question.get("options")
     if isinstance(options, list):
-        values["options"] = "\n".join(_option_line(o) for o in options if isinstance(o, dict))
+        values["options"] = [_option_row(o) for o in options if isinstance(o, dict)]
     target = question.get("target")
     if isinstance(target, dict):
         values["target_min"] = format_number(target.get("min"))
@@ -204,11 +210,8 @@ def _label_sort_key(key: object) -> tuple[int, float | str]:
     return (0, number) if isinstance(number, int | float) else (1, str(key))
 
 
-def _option_line(option: Mapping[str, Any]) -> str:
-    label = _text(option.get("label"))
-    if option.get("points") is None:
-        return label
-    return f"{label} | {format_number(option.get('points'))}"
+def _option_row(option: Mapping[str, Any]) -> dict[str, str]:
+    return {"label": _text(option.get("label")), "points": format_number(option.get("points"))}
 
 
 def _show_value_text(value: object) -> str:
@@ -281,49 +284,74 @@ def build_question(
     guidance = str(values.get("guidance") or "").strip()
     if guidance:
         question["guidance"] = guidance
+    standard = str(values.get("standard") or "").strip()
+    if standard:
+        question["standard"] = standard
     evidence = _text(values.get("evidence"))
     if evidence and evidence != "none":
         question["evidence"] = evidence
     return edit
 
 
-def _read_options(text: object, edit: QuestionEdit) -> list[Data]:
-    """``Label | points`` lines -> options; a line without ``|`` is an option worth 0."""
+def _rows(rows: object) -> list[Mapping[str, Any]]:
+    """The rows of an options editor as posted (a list of small dicts; anything else: none)."""
+    if not isinstance(rows, list | tuple):
+        return []
+    return [row if isinstance(row, Mapping) else {} for row in rows]
+
+
+def _read_options(rows: object, edit: QuestionEdit) -> list[Data]:
+    """Option rows (label, points) -> options. Empty rows are skipped; blank points are 0."""
     options = []
-    for number, line in _lines(text):
-        label, bar, points = line.rpartition("|")
-        option: Data
-        if bar:
-            option = {"label": label.strip()}
-            value = parse_number(points)
-            if value is not None:
-                option["points"] = value
-        else:
-            option = {"label": line}
+    for position, row in enumerate(_rows(rows)):
+        label = _text(row.get("label"))
+        points = parse_number(row.get("points"))
+        if not label and points is None:
+            continue
+        if not label:
+            edit.add_problem(
+                f"options-{position}-label",
+                "Give this option a label, or clear its points to remove the row",
+            )
+            continue
+        option: Data = {"label": label}
+        if points is not None:
+            option["points"] = points
         options.append(option)
-        edit.option_lines.append(number)
+        edit.option_rows.append(position)
     return options
 
 
-def _read_labels(text: object, edit: QuestionEdit) -> dict[int | str, str]:
-    """``1 = Not at all`` lines -> scale labels."""
+def _read_labels(rows: object, edit: QuestionEdit) -> dict[int | str, str]:
+    """Scale-label rows (point, label) -> scale labels; empty rows are skipped."""
     labels: dict[int | str, str] = {}
-    for number, line in _lines(text):
-        match = re.match(r"^\s*([^=:]+?)\s*[=:]\s*(.*)$", line)
-        if match is None:
-            edit.problems.setdefault("scale_labels", []).append(
-                f"line {number}: write a point and its label, e.g. '1 = Not at all'"
+    for position, row in enumerate(_rows(rows)):
+        text = _text(row.get("point"))
+        label = _text(row.get("label"))
+        if not text and not label:
+            continue
+        if not text:
+            edit.add_problem(
+                f"scale_labels-{position}-point", "Which point of the scale is this label for?"
             )
             continue
-        point = parse_number(match.group(1))
-        key: int | str = point if isinstance(point, int) else match.group(1)
-        if key in labels:
-            edit.problems.setdefault("scale_labels", []).append(
-                f"line {number}: label {key} is given twice (first on line {edit.label_lines[key]})"
+        point = parse_number(text)
+        if not isinstance(point, int):
+            edit.add_problem(
+                f"scale_labels-{position}-point",
+                f"The point must be a whole number of the scale, not \u201c{text}\u201d",
             )
             continue
-        labels[key] = match.group(2).strip()
-        edit.label_lines[key] = number
+        if point in labels:
+            edit.add_problem(f"scale_labels-{position}-point", f"Point {point} is labelled twice")
+            continue
+        if not label:
+            edit.add_problem(
+                f"scale_labels-{position}-label", f"Give point {point} a label, or clear the row"
+            )
+            continue
+        labels[point] = label
+        edit.label_rows[point] = position
     return labels
 
 

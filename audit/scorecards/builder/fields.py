@@ -117,6 +117,16 @@ def suggest_key(text: str, taken: Iterable[str] = (), fallback: str = "question"
     return candidate
 
 
+def suggest_slug(title: str, taken: Iterable[str] = ()) -> str:
+    """A scorecard slug for ``title`` (``"Branch visit"`` -> ``branch-visit``), unique in ``taken``.
+
+    Scorecard slugs use hyphens, as in the shipped library's file names; question and
+    section keys use underscores (:func:`suggest_key`).
+    """
+    hyphenated = {t.replace("-", "_") for t in taken}
+    return suggest_key(title, hyphenated, fallback="scorecard").replace("_", "-")
+
+
 # --------------------------------------------------------------------------- reading the draft
 
 

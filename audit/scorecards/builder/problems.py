@@ -25,6 +25,7 @@ from audit.scorecards.builder.fields import (
     parse_number,
     section_keys,
 )
+from audit.scorecards.builder.wording import plain_message
 from audit.scorecards.fileformat import DefinitionError
 
 # --------------------------------------------------------------------------- errors -> fields
@@ -99,75 +100,77 @@ def _level_problems(
             missing = _missing_key(error.message)
             if missing == child or elsewhere(error.message):
                 continue
-            if missing in fields:
-                problems.add(missing, _required_message(missing))
-            else:
-                problems.add(None, error.message)
+            problems.add(missing if missing in fields else None, plain_message(error))
             continue
         name = tail[0]
-        problems.add(name if name in fields else None, error.message)
+        problems.add(name if name in fields else None, plain_message(error))
     return problems
 
 
 def question_problems(
     errors: Iterable[DefinitionError], s: int, q: int, edit: QuestionEdit | None = None
 ) -> FormProblems:
-    """The errors a question form owns, each beside the field that holds the value."""
+    """The errors a question form owns, each beside the field that holds the value.
+
+    An option's error goes beside its row (``options-2-points``); messages are in the
+    builder's plain words (:mod:`audit.scorecards.builder.wording`).
+    """
     problems = FormProblems()
     if edit is not None:
         for name, messages in edit.problems.items():
             for message in messages:
                 problems.add(name, message)
+    qtype = edit.question.get("type") if edit is not None else None
     prefix = ("sections", s, "questions", q)
     for error in errors:
         if error.path[:4] != prefix:
             continue
-        name, message = _question_field(error.path[4:], error.message, edit)
-        problems.add(name, message)
+        name = _question_field(error.path[4:], error.message, edit)
+        problems.add(name, plain_message(error, qtype if isinstance(qtype, str) else None))
     return problems
 
 
-def _question_field(tail: Path, message: str, edit: QuestionEdit | None) -> tuple[str | None, str]:
+def _question_field(tail: Path, message: str, edit: QuestionEdit | None) -> str | None:
+    """The form field (or editor row) that holds the value an error is about."""
     if not tail:
         missing = _missing_key(message)
         if missing is not None:
             name = _field_of_key(missing, edit)
             if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
-                return name, _required_message(missing)
+                return name
         if "needs 'target'" in message:
-            return (
-                "target_max",
-                "give the range that earns the points: a minimum, a maximum or both",
-            )
-        return None, message
+            return "target_max"
+        return None
     head = tail[0]
     if head == "options":
         if len(tail) > 1 and isinstance(tail[1], int):
-            line = _line_for(edit.option_lines if edit else None, tail[1])
-            return "options", f"line {line}: {message}"
-        return "options", message
+            row = _row_for(edit.option_rows if edit else None, tail[1])
+            part = tail[2] if len(tail) > 2 and tail[2] in ("label", "points") else "label"
+            return f"options-{row}-{part}"
+        return "options"
     if head == "labels":
         if len(tail) > 1 and edit is not None:
             point = tail[1]
-            line = edit.label_lines.get(point) or edit.label_lines.get(str(point))
-            if line is None and isinstance(point, str):
+            row = edit.label_rows.get(point)
+            if row is None and isinstance(point, str):
                 number = parse_number(point)
-                line = edit.label_lines.get(number) if isinstance(number, int) else None
-            if line is not None:
-                return "scale_labels", f"line {line}: {message}"
-        return "scale_labels", message
+                row = edit.label_rows.get(number) if isinstance(number, int) else None
+            if row is not None:
+                part = "label" if "empty" in message or "text" in message else "point"
+                return f"scale_labels-{row}-{part}"
+        return "scale_labels"
     if head == "target":
         if len(tail) > 1 and tail[1] in ("min", "max"):
-            return f"target_{tail[1]}", message
-        return "target_max", message
+            return f"target_{tail[1]}"
+        return "target_max"
     if head == "show_if":
         if len(tail) > 1 and tail[1] == "question":
-            return "show_if_question", message
-        return "show_if_values", message
+            return "show_if_question"
+        return "show_if_values"
     name = _field_of_key(str(head), edit)
     if name in COMMON_QUESTION_FIELDS or name in TYPE_SPECIFIC_FIELDS:
-        return name, message
-    return None, message
+        return name
+    return None
 
 
 def _field_of_key(key: str, edit: QuestionEdit | None) -> str:
@@ -177,21 +180,11 @@ def _field_of_key(key: str, edit: QuestionEdit | None) -> str:
     return _QUESTION_FIELD_OF_KEY.get(key, key)
 
 
-def _line_for(lines: Sequence[int] | None, index: int) -> int:
-    if lines and 0 <= index < len(lines):
-        return lines[index]
-    return index + 1
-
-
-_REQUIRED_MESSAGES = {
-    "options": "a choice question needs its options, one per line: Label | points",
-    "min": "a scale question needs its lowest point",
-    "max": "a scale question needs its highest point",
-}
-
-
-def _required_message(key: str) -> str:
-    return _REQUIRED_MESSAGES.get(key, f"'{key}' is required")
+def _row_for(rows: Sequence[int] | None, index: int) -> int:
+    """The editor row an option came from (rows left empty are not options)."""
+    if rows and 0 <= index < len(rows):
+        return rows[index]
+    return index
 
 
 def duplicate_key_problem(
@@ -206,8 +199,8 @@ def duplicate_key_problem(
         section = get_section(data, qs) or {}
         where = section.get("title") or section.get("key") or f"section {qs + 1}"
         return (
-            f"'{key}' is already the key of question {qq + 1} in '{where}'; "
-            "answers are stored by key, so keys must be unique across the scorecard"
+            f"\u201c{key}\u201d is already the key of question {qq + 1} in \u201c{where}\u201d: "
+            "each question needs its own key, because answers are stored by key"
         )
     return None
 
@@ -218,7 +211,10 @@ def duplicate_section_key_problem(
     if not isinstance(key, str) or not key:
         return None
     if key in section_keys(data, skip=s):
-        return f"'{key}' is already the key of another section; section keys must be unique"
+        return (
+            f"\u201c{key}\u201d is already the key of another section: "
+            "each section needs its own key"
+        )
     return None
 
 
@@ -246,9 +242,10 @@ def locate(data: Mapping[str, Any], errors: Iterable[DefinitionError]) -> list[P
                 question = get_question(data, s, q) or {}
                 label = question.get("key") or _short(question.get("text")) or "(new)"
                 detail = _detail(path[4:])
+                qtype = question.get("type")
                 problems.append(
                     Problem(
-                        error.message,
+                        plain_message(error, qtype if isinstance(qtype, str) else None),
                         f"Section {s + 1}, question {q + 1} ({label}){detail}",
                         ("question", s, q),
                     )
@@ -260,13 +257,14 @@ def locate(data: Mapping[str, Any], errors: Iterable[DefinitionError]) -> list[P
                 section = get_section(data, s) or {}
                 label = section.get("title") or section.get("key") or "(untitled)"
                 problems.append(
-                    Problem(error.message, f"Section {s + 1} ({label})", ("section", s))
+                    Problem(plain_message(error), f"Section {s + 1} ({label})", ("section", s))
                 )
                 continue
         if path and path[0] == "sections" or "'sections'" in error.message:
-            problems.append(Problem(error.message, "Sections", ("sections",)))
+            # The message says it all ("Give the scorecard at least one section").
+            problems.append(Problem(plain_message(error), "", ("sections",)))
             continue
-        problems.append(Problem(error.message, "Settings", ("settings",)))
+        problems.append(Problem(plain_message(error), "Settings", ("settings",)))
     return problems
 
 
@@ -274,10 +272,12 @@ def _detail(tail: Path) -> str:
     if not tail:
         return ""
     words = {
-        "min": "scale min",
-        "max": "scale max",
+        "min": "lowest",
+        "max": "highest",
         "labels": "labels",
-        "show_if": "show if",
+        "show_if": "shown only when",
+        "text": "question",
+        "type": "answer type",
     }
     head = tail[0]
     return f", {words.get(str(head), str(head))}"

@@ -37,6 +37,7 @@ from audit.scorecards.fileformat.checks import (
 )
 from audit.scorecards.fileformat.errors import DefinitionError
 from audit.scorecards.fileformat.schema import (
+    MAX_STANDARD_LENGTH,
     MAX_TITLE_LENGTH,
     NPS_MAX,
     NPS_MIN,
@@ -188,6 +189,9 @@ class Validator(Checks):
             "required": self.boolean(m, "required", path),
             "comment_on_fail": self.boolean(m, "comment_on_fail", path),
             "guidance": self.text(m, "guidance", path, what, required=False),
+            "standard": self.text(
+                m, "standard", path, what, required=False, max_length=MAX_STANDARD_LENGTH
+            ),
             "evidence": self.literal(m, "evidence", path, what, EVIDENCE_LEVELS, required=False)
             or "none",
         }

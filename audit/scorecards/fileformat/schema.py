@@ -10,6 +10,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 #: Column sizes in the database (audit.models.scorecard).
 MAX_KEY_LENGTH = 80
 MAX_TITLE_LENGTH = 200
+#: A question's ``standard`` is one or two sentences staff read at a glance.
+MAX_STANDARD_LENGTH = 300
 
 # Keys in the order DESIGN.md writes them; definition_to_data follows this order.
 SCORECARD_KEYS: tuple[str, ...] = (
@@ -41,6 +43,7 @@ QUESTION_KEYS: tuple[str, ...] = (
     "required",
     "comment_on_fail",
     "guidance",
+    "standard",
     "evidence",
 )
 #: Question keys that only some types accept.

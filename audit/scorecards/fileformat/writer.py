@@ -78,6 +78,8 @@ def _question_to_data(q: Question) -> dict[str, Any]:
             data[flag] = True
     if q.guidance is not None:
         data["guidance"] = q.guidance
+    if q.standard is not None:
+        data["standard"] = q.standard
     if q.evidence != "none":
         data["evidence"] = q.evidence
     return data
