@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from audit.appeals import service
 from audit.appeals.service import AppealError
+from audit.coaching.portal import answer_lines
+from audit.coaching.recognition import positive_comments
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -163,6 +165,18 @@ def test_amend_rescores_and_records_the_change(world, visit, appeal):
     # The outcome is shown on the visit.
     (view,) = service.appeals_for_visit(visit.id)
     assert view.change == change and view.question_text == "Empathy"
+
+
+def test_a_comment_rewritten_on_appeal_is_never_called_the_shoppers(world, visit, appeal):
+    visit.answer("greeted").comment = "Greeted me at the door."  # the shopper's own words
+    service.amend(appeal, world.north_manager, "5", "Patient and warm on the video.", "Video")
+    db.session.commit()
+    lines = {line.key: line for line in answer_lines(visit)}
+    assert lines["empathy"].comment == "Patient and warm on the video."
+    assert lines["empathy"].comment_by == "Comment written on appeal"
+    assert lines["greeted"].comment_by == "Shopper's comment"
+    # Kudos quote the shopper's praise only.
+    assert positive_comments(visit) == "“Greeted me at the door.”"
 
 
 def test_amending_to_a_critical_fail_proposes_an_action(world, visit):

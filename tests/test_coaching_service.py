@@ -65,11 +65,12 @@ def test_visit_feedback_sorts_answers_into_strengths_and_things_to_work_on(world
 
 def test_prefill_lists_only_the_answers_that_lost_points_with_comments(world):
     text = service.prefill_note(world.a_low)
-    assert text.startswith("From the visit on 04 May 2026, points were lost on:")
+    assert text.startswith("From the visit on 04 May 2026, standards missed:\n\nService\n")
     assert (
-        '- Empathy Answer: 4 (7.5 of 10 points). Comment: "Looked at the screen, not at me"' in text
+        "- No standard written for this question. Answer: 4 (7.5 of 10 points). "
+        'Shopper\'s comment: "Looked at the screen, not at me"' in text
     )
-    assert "- Resolved? Answer: Partly (5 of 10 points)." in text
+    assert "- No standard written for this question. Answer: Partly (5 of 10 points)." in text
     assert "Greeted?" not in text and "Warm hello" not in text
     assert service.prefill_note(world.a_top) == ""
 
@@ -278,12 +279,12 @@ def test_top_performers_rank_published_visits_and_honour_the_opt_out(world):
 
 def test_staff_figures_rest_on_published_visits_only(world):
     trend = portal.staff_trend(world.alice, date(2026, 4, 1), date(2026, 6, 30))
+    # From her first month with a published visit to the end of the period.
     assert [(p.month, p.figure.n) for p in trend] == [
-        ("2026-04", 0),
         ("2026-05", 2),
         ("2026-06", 0),
     ]
-    assert trend[1].figure.mean == pytest.approx((23.5 / 31 + 1) / 2 * 100)
+    assert trend[0].figure.mean == pytest.approx((23.5 / 31 + 1) / 2 * 100)
 
     (section,) = portal.section_comparison(world.alice, date(2026, 5, 1), date(2026, 5, 31))
     assert section.section == "Service" and section.scorecard == "Rules card"

@@ -6,6 +6,7 @@ taken from the code.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from audit.extensions import db
 from audit.models import Answer, Visit, VisitStatus
 from audit.scorecards.fileformat import load_file
 from audit.scorecards.store import save_definition
-from tests.builders import make_branch, make_region, make_staff, make_user
+from tests.builders import make_answer_change, make_branch, make_region, make_staff, make_user
 
 DATA = Path(__file__).parent / "data"
 
@@ -328,3 +329,31 @@ def test_imported_visits_keep_their_details(app, runner, tmp_path, org):
         assert visit.visited_at.isoformat() == "2026-05-14T09:30:00+00:00"
         assert visit.version.number == 1
         assert len(visit.answers) == 7  # one row per question, hidden ones included
+
+
+def test_exports_mark_answers_changed_after_sending(app, runner, tmp_path, org):
+    """Both formats say which answers changed after the visit was sent, and how; the
+    original is only in the history."""
+    result, _ = _import(
+        runner, tmp_path, [_visit(e, **BASE, empathy=4, outcome="Fully") for e in ("E1", "E2")]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        visit = db.session.scalar(select(Visit).where(Visit.external_id == "E1"))
+        admin = make_user("admin", email="admin@example.org")
+        at = visit.visited_at
+        make_answer_change(visit, "greeted", "yes", "no", by=admin, reason="Seen", at=at)
+        make_answer_change(
+            visit, "wait", "3", "2", by=admin, reason="Timed", at=at, source="appeal"
+        )
+        db.session.commit()
+    records = _export(runner)
+    assert records["E1"]["changed"] == {
+        "greeted": "changed by the reviewer",
+        "wait": "changed on appeal",
+    }
+    assert records["E2"]["changed"] == {}
+    lines = runner.invoke(args=["visits", "export", "--format", "csv"]).output.splitlines()
+    rows = {row["external_id"]: row for row in csv.DictReader(lines)}
+    assert rows["E1"]["changed"] == "greeted: changed by the reviewer; wait: changed on appeal"
+    assert rows["E2"]["changed"] == ""

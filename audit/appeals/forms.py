@@ -2,27 +2,55 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import Length
+from wtforms import RadioField, StringField, SubmitField
+from wtforms.validators import InputRequired, ValidationError
 
 from audit.appeals.service import TEXT_MAX
 from audit.photos.uploads import photo_field
 from audit.views import text_box
 
+#: Longer than any answer a question takes: a number, an option label, "N/A".
+MAX_REQUESTED = 200
+
 
 class AppealForm(FlaskForm):
-    """The answer is chosen from the visit's answers (choices set by the view)."""
+    """The answer is chosen among those that lost points (choices set by the view).
 
-    question_key = SelectField("Answer you dispute", choices=[])
-    reason = text_box("Why it is wrong", TEXT_MAX, rows=4, required="Say why the answer is wrong.")
-    requested_value = StringField(
-        "What it should have been (optional)", validators=[Length(max=200)]
+    "What it should have been" is one control per offered answer, in that
+    question's own terms (yes/no, a point of the scale, an option, a number); the
+    view reads the one of the chosen answer with :meth:`requested_for`.
+    """
+
+    question_key = RadioField(
+        "Answer you dispute",
+        choices=[],
+        validate_choice=False,  # validate_question_key says it in plain words
+        validators=[InputRequired("Choose the answer you dispute.")],
     )
+    reason = text_box("Why it is wrong", TEXT_MAX, rows=4, required="Say why the answer is wrong.")
     photo = photo_field(
         "Evidence photo (optional)", "A JPEG, PNG or WebP photo, e.g. a receipt or a rota."
     )
     submit = SubmitField("Send appeal")
+
+    def validate_question_key(self, field: RadioField) -> None:
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(
+                "Choose one of the answers listed: only answers that lost points can be appealed."
+            )
+
+    @staticmethod
+    def requested_name(question_key: str) -> str:
+        """The name of the "what it should have been" control of one answer."""
+        return f"requested-{question_key}"
+
+    def requested_for(self, question_key: str) -> str:
+        """What was sent for ``question_key``'s "what it should have been" ("" for none)."""
+        if not request.form:
+            return ""
+        return request.form.get(self.requested_name(question_key), "")[:MAX_REQUESTED]
 
 
 class UpholdForm(FlaskForm):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from audit.access import MANAGERS, get_visit, roles_required
 from audit.accounts.forms import EmptyForm
@@ -18,8 +17,8 @@ from audit.models import Appeal, Role, User, Visit, VisitStatus
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.review.service import answer_options
 from audit.scorecards.store import definition_of
-from audit.views import choice_arg, decide, done, page_of, score_change, turned_down
-from audit.visits.answer_changes import display_value
+from audit.views import choice_arg, decide, done, page_of, score_change, shorten, turned_down
+from audit.visits.answer_changes import answer_words, display_value
 from audit.visits.scores import stored_value
 
 bp = Blueprint("appeals", __name__)
@@ -45,8 +44,15 @@ def _appeal_url(appeal_id: int) -> str:
 
 
 def _answer_text(visit: Visit, key: str) -> str:
+    """The answer as the visit form shows it ("No", "4", "Partly")."""
     answer = visit.answer(key)
-    return display_value(stored_value(answer)) or "no answer"
+    return answer_words(stored_value(answer)) or "no answer"
+
+
+def _question_text(appeal: Appeal) -> str:
+    """The appealed question's wording, shortened for a list (its key if the form lost it)."""
+    question = definition_of(appeal.visit.version).question(appeal.question_key)
+    return shorten(question.text) if question else appeal.question_key
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -65,6 +71,7 @@ def index():
         labels=service.STATUS_LABELS,
         appealable=appealable,
         window_ends=service.window_ends,
+        question_text=_question_text,
     )
 
 
@@ -80,35 +87,66 @@ def new(visit_id: int):
     if visit.status is not VisitStatus.PUBLISHED or not service.window_open(visit):
         flash("This visit cannot be appealed: only published visits, within the window.", "info")
         return redirect(_visit_url(visit))
+    groups = service.disputable_answers(visit)
+    disputable = {a.key: a for _, answers in groups for a in answers}
     form = AppealForm()
-    form.question_key.choices = [
-        SelectChoice(q.key, f"{q.text} — {_answer_text(visit, q.key)}")
-        for q in service.appealable_questions(visit)
-    ]
-    if request.method == "GET" and request.args.get("question"):
+    form.question_key.choices = [(key, a.question.text) for key, a in disputable.items()]
+    if request.method == "GET" and request.args.get("question") in disputable:
         form.question_key.data = request.args["question"]
-    if form.validate_on_submit():
-        store = file_store()
-        photo = save_upload(form.photo, store)
-        evidence = photo.names if photo else None
-        if not form.photo.errors:
-            try:
-                appeal = service.raise_appeal(
-                    visit,
-                    form.question_key.data,
-                    current_user,
-                    form.reason.data,
-                    form.requested_value.data or "",
-                    evidence,
-                )
-            except AppealError as error:
-                refused(error, form, fallback="reason")  # the photo's files go with it
-            else:
+    requested_errors: dict[str, str] = {}
+    if groups and form.validate_on_submit():
+        chosen = disputable[form.question_key.data]
+        try:  # before the photo is stored: a refused value keeps nothing
+            requested = service.check_requested(
+                chosen.question, form.requested_for(chosen.key), chosen.current
+            )
+        except AppealError as error:
+            requested_errors[chosen.key] = str(error)
+        else:
+            appeal = _raise(visit, form, chosen.key, requested)
+            if appeal is not None:
                 return done("Appeal sent: a reviewer will decide it.", _appeal_url(appeal.id))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or requested_errors else 200
     return render_template(
-        "appeals/new.html", visit=visit, form=form, window_ends=service.window_ends(visit)
+        "appeals/new.html",
+        visit=visit,
+        form=form,
+        groups=groups,
+        requested_errors=requested_errors,
+        options={key: requested_options(a) for key, a in disputable.items()},
+        window_ends=service.window_ends(visit),
     ), status
+
+
+def _raise(visit: Visit, form: AppealForm, question_key: str, requested: str) -> Appeal | None:
+    """The appeal, or None with the photo's or the service's refusal beside its field."""
+    photo = save_upload(form.photo, file_store())
+    if form.photo.errors:
+        return None
+    try:
+        return service.raise_appeal(
+            visit,
+            question_key,
+            current_user,
+            form.reason.data,
+            requested,
+            photo.names if photo else None,
+        )
+    except AppealError as error:
+        # The photo's files go with the rollback; a message no field owns goes by the answer.
+        if not refused(error, form, fallback="reason"):
+            form.question_key.errors = [*form.question_key.errors, str(error)]
+        return None
+
+
+def requested_options(answer: service.DisputableAnswer) -> list[tuple[str, str]] | None:
+    """The answers "what it should have been" offers for a question (the one given left
+    out), or None where it is typed (a number)."""
+    options = answer_options(answer.question)
+    if options is None:
+        return None
+    current = display_value(answer.current)
+    return [(value, label) for value, label in options if value and value != current]
 
 
 def _visit_url(visit: Visit) -> str:

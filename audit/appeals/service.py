@@ -53,12 +53,24 @@ from audit.models import (
 from audit.notifications.service import notify
 from audit.scorecards.definition import Question
 from audit.scorecards.store import definition_of
+from audit.scorecards.values import AnswerValue, InvalidAnswer, normalise_value
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
 from audit.settings import get_setting
-from audit.visits.answer_changes import AnswerChangeError, apply_change, check_change, checked_value
+from audit.visits.answer_changes import (
+    SHOPPERS_COMMENT,
+    AnswerChangeError,
+    apply_change,
+    check_change,
+    checked_value,
+    comment_labels,
+    display_value,
+)
 from audit.visits.lock import lock_visit
+from audit.visits.scores import stored_value
 
+#: Tolerance when comparing earned with possible points (they are floats).
+_EPSILON = 1e-9
 #: The visit events that are someone's review decision on the whole visit.
 DECISION_EVENTS = ("visit.approved", "visit.published")
 STATUS_LABELS = {
@@ -184,6 +196,94 @@ def appealable_questions(visit: Visit) -> list[Question]:
     return [q for q in definition.questions() if q.key in answers and not answers[q.key].hidden]
 
 
+@dataclass(frozen=True)
+class DisputableAnswer:
+    """An answer that lost points, as the appeal form offers it."""
+
+    question: Question
+    section: str
+    current: AnswerValue
+    earned: float
+    possible: float
+    comment: str
+    #: Whose words the comment is: the shopper's, or a reviewer's who rewrote it.
+    comment_by: str = SHOPPERS_COMMENT
+
+    @property
+    def key(self) -> str:
+        return self.question.key
+
+    @property
+    def value(self) -> str:
+        text = display_value(self.current) or "no answer"
+        return text.capitalize() if self.question.type == "yes_no" else text
+
+    @property
+    def points_label(self) -> str:
+        return f"{self.earned:g} of {self.possible:g} points"
+
+
+def disputable_answers(visit: Visit) -> list[tuple[str, list[DisputableAnswer]]]:
+    """The shown answers that lost points, grouped by section in form order.
+
+    These are what the appeal form offers: an answer with full points, N/A or
+    no points to earn gives a staff member nothing to win back.
+    """
+    definition = definition_of(visit.version)
+    answers = {a.question_key: a for a in visit.answers}
+    writers = comment_labels([visit.id])
+    groups: list[tuple[str, list[DisputableAnswer]]] = []
+    for section in definition.sections:
+        found = []
+        for question in section.questions:
+            answer = answers.get(question.key)
+            if answer is None or answer.hidden or answer.is_na or not answer.possible:
+                continue
+            if answer.earned is None or answer.earned >= answer.possible - _EPSILON:
+                continue
+            found.append(
+                DisputableAnswer(
+                    question,
+                    section.title,
+                    stored_value(answer),
+                    answer.earned,
+                    answer.possible,
+                    answer.comment or "",
+                    writers.get((visit.id, question.key), SHOPPERS_COMMENT),
+                )
+            )
+        if found:
+            groups.append((section.title, found))
+    return groups
+
+
+def check_requested(question: Question, raw: object, current: AnswerValue) -> str:
+    """What the appellant says the answer should have been, checked against the question.
+
+    Returns it as the reviewer's amend form takes it ("yes", "4", "Partly", "N/A"),
+    or "" when none was given. Raises :class:`AppealError` beside
+    ``requested_value`` for a value the question cannot take, or the answer as given.
+    """
+    if raw is None or not str(raw).strip():
+        return ""
+    try:
+        value = normalise_value(question, raw)
+    except InvalidAnswer as problem:
+        if question.type in ("yes_no", "choice"):
+            message = "Choose one of the answers offered for this question."
+        else:
+            message = f"{problem}."
+        raise AppealError(message, field="requested_value") from None
+    if value is None:
+        return ""
+    if display_value(value) == display_value(current):
+        raise AppealError(
+            "That is the answer as it was given: choose what it should have been.",
+            field="requested_value",
+        )
+    return display_value(value)
+
+
 def raise_appeal(
     visit: Visit,
     question_key: str,
@@ -206,6 +306,11 @@ def raise_appeal(
         raise AppealError("Choose an answer of this visit.", field="question_key")
     if own_decision(visit, question_key, user):
         raise AppealError("You cannot appeal your own review decision.")
+    question = definition_of(visit.version).question(question_key)
+    if question is not None:  # appealable questions are the version's own
+        requested_value = check_requested(
+            question, requested_value, stored_value(visit.answer(question_key))
+        )
     earlier = db.session.scalars(
         select(Appeal).where(Appeal.visit_id == visit.id, Appeal.question_key == question_key)
     ).all()
@@ -218,7 +323,7 @@ def raise_appeal(
         question_key=question_key,
         raised_by=user,
         reason=reason,
-        requested_value=(requested_value or "").strip()[:TEXT_MAX],
+        requested_value=requested_value[:TEXT_MAX],
         evidence_name=evidence[0] if evidence else None,
         evidence_thumb_name=evidence[1] if evidence else None,
         created_at=now or _now(),
@@ -412,6 +517,7 @@ def list_query(user: User, status: str = "open") -> Select:
         .join(Visit, Visit.id == Appeal.visit_id)
         .options(
             joinedload(Appeal.visit).joinedload(Visit.branch),
+            joinedload(Appeal.visit).joinedload(Visit.version),  # the question's wording
             joinedload(Appeal.raised_by),
         )
         .order_by(Appeal.created_at.desc(), Appeal.id.desc())

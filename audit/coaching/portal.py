@@ -29,7 +29,6 @@ from audit.models import (
     visit_staff,
 )
 from audit.reporting import ReportFilter, TrendPoint
-from audit.reporting.filters import month_range
 from audit.reporting.sql import (
     figure_columns,
     figure_of,
@@ -39,12 +38,16 @@ from audit.reporting.sql import (
     visit_conditions,
 )
 from audit.reporting.stats import Figure
+from audit.reporting.trend import trend_points
 from audit.review.service import display_value
-from audit.visits.answer_changes import change_marks
+from audit.scorecards.store import definition_of
+from audit.visits.answer_changes import SHOPPERS_COMMENT, change_marks, comment_labels
 from audit.visits.scores import stored_value
 
 #: Tolerance when comparing earned with possible points (they are floats).
 _EPSILON = 1e-9
+#: What staff read where a question has no ``standard``: never the shopper's question.
+NO_STANDARD = "No standard written for this question"
 
 
 def published_only() -> ColumnElement[bool]:
@@ -64,6 +67,17 @@ class AnswerLine:
     comment: str
     #: "changed by the reviewer" / "changed on appeal" when it changed after it was sent.
     changed: str = ""
+    #: The question's standard for staff, None where the scorecard gives none.
+    standard: str | None = None
+    #: The question's key: a missed standard links to the appeal form with it chosen.
+    key: str = ""
+    #: Whose words the comment is: the shopper's, or a reviewer's who rewrote it.
+    comment_by: str = SHOPPERS_COMMENT
+
+    @property
+    def standard_text(self) -> str:
+        """The standard as staff read it, or plainly that there is none."""
+        return self.standard or NO_STANDARD
 
     @property
     def scored(self) -> bool:
@@ -90,10 +104,24 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def _line(answer: Answer, marks: dict[tuple[int, str], str]) -> AnswerLine:
+def standards_of(visit: Visit) -> dict[str, str | None]:
+    """Question key -> its standard for staff, from the visit's scorecard version."""
+    return {q.key: q.standard for q in definition_of(visit.version).questions()}
+
+
+def _line(
+    answer: Answer,
+    marks: dict[tuple[int, str], str],
+    standards: dict[str, str | None],
+    writers: dict[tuple[int, str], str],
+) -> AnswerLine:
     question = answer.question
+    ident = (answer.visit_id, answer.question_key)
     return AnswerLine(
-        changed=marks.get((answer.visit_id, answer.question_key), ""),
+        changed=marks.get(ident, ""),
+        comment_by=writers.get(ident, SHOPPERS_COMMENT),
+        standard=standards.get(answer.question_key),
+        key=answer.question_key,
         section=question.section.title,
         question=question.text,
         value=display_value(stored_value(answer)),
@@ -111,8 +139,19 @@ def answer_lines(visit: Visit) -> list[AnswerLine]:
         .options(joinedload(Answer.question).joinedload(ScorecardQuestion.section))
         .order_by(Answer.position, Answer.id)
     )
-    marks = change_marks([visit.id])
-    return [_line(a, marks) for a in answers]
+    marks, writers = change_marks([visit.id]), comment_labels([visit.id])
+    standards = standards_of(visit)
+    return [_line(a, marks, standards, writers) for a in answers]
+
+
+def by_section(lines: list[AnswerLine]) -> list[tuple[str, list[AnswerLine]]]:
+    """Lines grouped by section title, in form order."""
+    groups: list[tuple[str, list[AnswerLine]]] = []
+    for line in lines:
+        if not groups or groups[-1][0] != line.section:
+            groups.append((line.section, []))
+        groups[-1][1].append(line)
+    return groups
 
 
 @dataclass(frozen=True)
@@ -131,12 +170,17 @@ class VisitFeedback:
     @property
     def sections(self) -> list[tuple[str, list[AnswerLine]]]:
         """The answers grouped by section title, in form order."""
-        groups: list[tuple[str, list[AnswerLine]]] = []
-        for line in self.answers:
-            if not groups or groups[-1][0] != line.section:
-                groups.append((line.section, []))
-            groups[-1][1].append(line)
-        return groups
+        return by_section(self.answers)
+
+    @property
+    def met_by_section(self) -> list[tuple[str, list[AnswerLine]]]:
+        """The standards met (full points), grouped by section."""
+        return by_section(self.strengths)
+
+    @property
+    def missed_by_section(self) -> list[tuple[str, list[AnswerLine]]]:
+        """The standards missed (points lost), grouped by section."""
+        return by_section(self.to_work_on)
 
 
 def visit_feedback(visit: Visit) -> VisitFeedback:
@@ -155,6 +199,7 @@ def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback
         )
         .options(
             joinedload(Visit.scorecard),
+            joinedload(Visit.version),
             selectinload(Visit.answers)
             .joinedload(Answer.question)
             .joinedload(ScorecardQuestion.section),
@@ -162,15 +207,22 @@ def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback
         .order_by(Visit.visited_at.desc(), Visit.id.desc())
         .limit(limit)
     ).all()
-    marks = change_marks(v.id for v in visits)
-    return [VisitFeedback(v, [_line(a, marks) for a in v.answers if not a.hidden]) for v in visits]
+    ids = [v.id for v in visits]
+    marks, writers = change_marks(ids), comment_labels(ids)
+    feedback = []
+    for v in visits:
+        standards = standards_of(v)
+        lines = [_line(a, marks, standards, writers) for a in v.answers if not a.hidden]
+        feedback.append(VisitFeedback(v, lines))
+    return feedback
 
 
 # --- figures --------------------------------------------------------------------------
 
 
 def staff_trend(member: StaffMember, date_from: date, date_to: date) -> list[TrendPoint]:
-    """The member's mean per month over published visits; every month listed (one query)."""
+    """The member's mean per month over published visits, from the first month with one
+    (one query)."""
     flt = ReportFilter(date_from=date_from, date_to=date_to, staff_id=member.id)
     month = month_bucket(Visit.visited_at)
     rows = db.session.execute(
@@ -179,8 +231,7 @@ def staff_trend(member: StaffMember, date_from: date, date_to: date) -> list[Tre
         .group_by(month)
         .order_by(month)
     ).all()
-    found = {row.month: figure_of(row) for row in rows}
-    return [TrendPoint(m, found.get(m) or Figure.empty()) for m in month_range(date_from, date_to)]
+    return trend_points({row.month: figure_of(row) for row in rows}, date_to)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from audit.models import (
     visit_staff,
 )
 from audit.notifications.service import notify
-from audit.reporting import ReportFilter
+from audit.reporting import League, ReportFilter
 from audit.reporting.sql import rank_mean, visit_conditions
 from audit.service_errors import TEXT_MAX, FieldError
 from audit.settings import get_setting
+from audit.visits.answer_changes import SHOPPERS_COMMENT
 
 MESSAGE_MAX = TEXT_MAX
 QUOTE_MAX = 4000
@@ -47,11 +48,12 @@ def kudos_allowed(visit: Visit) -> bool:
 
 
 def positive_comments(visit: Visit) -> str:
-    """The shopper's comments on answers that earned full points, one quoted line each."""
+    """The shopper's comments on answers that earned full points, one quoted line each
+    (a comment a reviewer rewrote is theirs, not the shopper's praise, and is left out)."""
     return "\n".join(
         f"“{line.comment.strip()}”"
         for line in answer_lines(visit)
-        if line.full_points and line.comment.strip()
+        if line.full_points and line.comment.strip() and line.comment_by == SHOPPERS_COMMENT
     )
 
 
@@ -146,3 +148,29 @@ def top_performers(
         .limit(limit)
     ).all()
     return [TopPerformer(r.id, r.name, int(r.visits), float(r.mean)) for r in rows]
+
+
+def league_leaders(league: League, limit: int = 3) -> list[TopPerformer]:
+    """The best ranked members of a staff ``league`` who may be named: active, not opted out.
+
+    A report page names its top performers from the staff league it shows, so both
+    panels rest on the same visits (the page's period, scorecard and statuses) and give
+    each person the same n and mean. One query, for the opt-outs of the ranked staff.
+    """
+    if not league.ranked:
+        return []
+    may_be_named = set(
+        db.session.scalars(
+            select(StaffMember.id).where(
+                StaffMember.id.in_([entry.id for entry in league.ranked]),
+                StaffMember.active.is_(True),
+                StaffMember.hide_from_recognition.is_(False),
+            )
+        )
+    )
+    leaders = []
+    for entry in league.ranked:
+        mean = entry.figure.mean
+        if mean is not None and entry.id in may_be_named:
+            leaders.append(TopPerformer(entry.id, entry.name, entry.figure.n, mean))
+    return leaders[:limit]

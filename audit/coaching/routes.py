@@ -24,7 +24,7 @@ from audit.coaching.service import CoachingError, NoteFilter
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
-from audit.reporting.charts import trend_chart, trend_values
+from audit.reporting.charts import trend_chart_for_screens, trend_values
 from audit.views import done, page_of, require_submitted
 
 bp = Blueprint("coaching", __name__)
@@ -92,7 +92,7 @@ def home():
         date_from=date_from,
         visits=portal.published_visits(member),
         trend=trend,
-        trend_svg=trend_chart(trend_values(trend), title="My average score by month"),
+        trend_svg=trend_chart_for_screens(trend_values(trend), title="My average score by month"),
         sections=portal.section_comparison(member, date_from, date_to),
         branch=portal.branch_summary(member.branch_id, date_from, date_to),
         top=recognition.top_performers(member.branch_id, date_from, date_to),
@@ -150,6 +150,8 @@ def note(note_id: int):
         note=item,
         staff_view=staff_view,
         visit_url=visit_url,
+        # The visit's standards, met or missed, wherever the reader may see the visit.
+        feedback=portal.visit_feedback(item.visit) if visit_url else None,
         reply_form=ReplyForm(),
         close_form=CloseForm(),
         ack_form=EmptyForm(),

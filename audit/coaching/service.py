@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload
 
 from audit.access import scope_branches
-from audit.coaching.portal import answer_lines
+from audit.coaching.portal import answer_lines, by_section
 from audit.coaching.recognition import TopPerformer, top_performers
 from audit.extensions import db
 from audit.models import (
@@ -73,16 +73,25 @@ def _now() -> datetime:
 
 
 def prefill_note(visit: Visit) -> str:
-    """The note's opening text: the answers that lost points, with the shopper's comments."""
+    """The note's opening text: the standards missed, by section, with the shopper's comments.
+
+    Written to the staff member, so each line leads with the standard (or says
+    plainly that the question has none), never with the shopper's question.
+    """
     lost = [line for line in answer_lines(visit) if line.lost_points]
     if not lost:
         return ""
-    lines = [f"From the visit on {visit.visited_at:%d %b %Y}, points were lost on:"]
-    for line in lost:
-        text = f"- {line.question} Answer: {line.value or 'none'} ({line.points_label})."
-        if line.comment:
-            text += f' Comment: "{line.comment}"'
-        lines.append(text)
+    lines = [f"From the visit on {visit.visited_at:%d %b %Y}, standards missed:"]
+    for section, answers in by_section(lost):
+        lines.extend(("", section))
+        for line in answers:
+            standard = line.standard_text
+            if not standard.endswith((".", "!", "?", '"', "”")):
+                standard += "."
+            text = f"- {standard} Answer: {line.value or 'none'} ({line.points_label})."
+            if line.comment:
+                text += f' {line.comment_by}: "{line.comment}"'
+            lines.append(text)
     return "\n".join(lines)
 
 

@@ -51,7 +51,7 @@ class ActionLine:
         return cls(
             id=action.id,
             title=action.title,
-            priority=action.priority.value,
+            priority=action.priority.label,  # "High priority"
             status=action.status.value.replace("_", " "),
             owner=owner_name(action),
             due_on=action.due_on,
@@ -69,12 +69,15 @@ class BranchActions:
     closed_count: int
 
 
-def action_lines(branch_id: int, today: date | None = None) -> BranchActions:
-    """The branch's open and closed corrective actions (one query).
+def action_lines(
+    branch_id: int, scorecard: str | None = None, today: date | None = None
+) -> BranchActions:
+    """The branch's open and closed corrective actions (one query), only those about
+    ``scorecard`` when the report is filtered to one.
 
     The caller checks that the viewer may see the branch.
     """
-    open_, closed = branch_actions(branch_id)
+    open_, closed = branch_actions(branch_id, scorecard)
     return BranchActions(
         open=tuple(ActionLine.of(a, today) for a in open_),
         closed=tuple(ActionLine.of(a, today) for a in closed[:CLOSED_ACTIONS_SHOWN]),
@@ -136,7 +139,7 @@ def branch_report(flt: ReportFilter) -> BranchReport:
         critical=critical_fails(flt, 10),
         nps=nps(flt),
         visits=tuple(recent_visits(flt, 15)),
-        actions=action_lines(flt.branch_id),  # type: ignore[arg-type]
+        actions=action_lines(flt.branch_id, flt.scorecard),  # type: ignore[arg-type]
         appeals=appeal_figures(flt),
     )
 

@@ -12,13 +12,23 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
+from audit.coaching.portal import NO_STANDARD
 from audit.coaching.service import open_notes_for
 from audit.documents.branch import company_sections as pdf_company_sections
 from audit.documents.common import VisitLine, recent_visits, scorecard_label, unit_report_html
 from audit.documents.render import render_pdf
 from audit.extensions import db
-from audit.models import Answer, CoachingNote, StaffMember, Visit
+from audit.models import (
+    Answer,
+    CoachingNote,
+    Scorecard,
+    ScorecardVersion,
+    StaffMember,
+    VersionStatus,
+    Visit,
+)
 from audit.reporting.cache import cached
 from audit.reporting.charts import section_bar_values, section_bars
 from audit.reporting.filters import ReportFilter, UnitKind
@@ -29,6 +39,8 @@ from audit.reporting.sql import visit_conditions
 from audit.reporting.stats import Figure, significance
 from audit.reporting.summary import Summary, figures, summary
 from audit.reporting.trend import TrendPoint, monthly_trend
+from audit.scorecards.store import definition_of
+from audit.visits.answer_changes import SHOPPERS_COMMENT, change_marks, comment_labels
 
 #: Strengths and weaknesses shown, and comments quoted under each.
 POINTS_SHOWN = 5
@@ -39,6 +51,10 @@ COMMENTS_PER_POINT = 3
 class Quote:
     visited_at: datetime
     text: str
+    #: "changed by the reviewer" / "changed on appeal" when the answer changed after sending.
+    changed: str | None = None
+    #: Whose words they are: the shopper's, or a reviewer's who rewrote the comment.
+    by: str = SHOPPERS_COMMENT
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,12 @@ class CoachingPoint:
     branch_rate: float | None
     company_rate: float | None
     quotes: tuple[Quote, ...]
+    #: The question's standard for staff (newest version's), None where it has none.
+    standard: str | None = None
+
+    @property
+    def standard_text(self) -> str:
+        return self.standard or NO_STANDARD
 
     @property
     def difference(self) -> float | None:
@@ -56,6 +78,43 @@ class CoachingPoint:
         if self.result.pass_rate is None or self.company_rate is None:
             return None
         return (self.result.pass_rate - self.company_rate) * 100
+
+
+def points_by_section(
+    points: tuple[CoachingPoint, ...],
+) -> list[tuple[str, list[CoachingPoint]]]:
+    """Points grouped by section, sections and questions in form order."""
+    groups: dict[tuple[str, str], list[CoachingPoint]] = {}
+    ordered = sorted(
+        points, key=lambda p: (p.result.question.scorecard, p.result.question.position)
+    )
+    for point in ordered:
+        ref = point.result.question
+        groups.setdefault((ref.scorecard, ref.section_key), []).append(point)
+    return [(group[0].result.question.section_title, group) for group in groups.values()]
+
+
+def _standards(refs: set[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """(scorecard slug, question key) -> the standard the newest version holding it gives."""
+    if not refs:
+        return {}
+    versions = db.session.scalars(
+        select(ScorecardVersion)
+        .join(Scorecard, Scorecard.id == ScorecardVersion.scorecard_id)
+        .where(
+            Scorecard.slug.in_(sorted({slug for slug, _ in refs})),
+            ScorecardVersion.status != VersionStatus.DRAFT,
+        )
+        .options(contains_eager(ScorecardVersion.scorecard))
+        .order_by(ScorecardVersion.number.desc())
+    ).all()
+    found: dict[tuple[str, str], str | None] = {}
+    for version in versions:
+        for question in definition_of(version).questions():
+            ref = (version.scorecard.slug, question.key)
+            if ref in refs and ref not in found:
+                found[ref] = question.standard
+    return found
 
 
 @dataclass(frozen=True)
@@ -116,7 +175,13 @@ def _quotes(flt: ReportFilter, keys: set[str], failed: bool) -> dict[str, list[Q
         partition_by=Answer.question_key, order_by=(Visit.visited_at.desc(), Visit.id.desc())
     )
     ranked = (
-        select(Answer.question_key, Answer.comment, Visit.visited_at, latest.label("nth"))
+        select(
+            Answer.question_key,
+            Answer.visit_id,
+            Answer.comment,
+            Visit.visited_at,
+            latest.label("nth"),
+        )
         .join(Visit, Visit.id == Answer.visit_id)
         .where(
             *visit_conditions(flt),
@@ -129,13 +194,20 @@ def _quotes(flt: ReportFilter, keys: set[str], failed: bool) -> dict[str, list[Q
         )
         .subquery()
     )
-    quotes: dict[str, list[Quote]] = {}
-    for row in db.session.execute(
+    rows = db.session.execute(
         select(ranked)
         .where(ranked.c.nth <= COMMENTS_PER_POINT)
         .order_by(ranked.c.question_key, ranked.c.nth)
-    ):
-        quotes.setdefault(row.question_key, []).append(Quote(row.visited_at, row.comment))
+    ).all()
+    ids = [row.visit_id for row in rows]
+    marks, writers = change_marks(ids), comment_labels(ids)
+    quotes: dict[str, list[Quote]] = {}
+    for row in rows:
+        ident = (row.visit_id, row.question_key)
+        quote = Quote(
+            row.visited_at, row.comment, marks.get(ident), writers.get(ident, SHOPPERS_COMMENT)
+        )
+        quotes.setdefault(row.question_key, []).append(quote)
     return quotes
 
 
@@ -170,10 +242,15 @@ def _points(
     )[:POINTS_SHOWN]
     good = _quotes(flt, {r.question.key for r in strengths}, failed=False)
     bad = _quotes(flt, {r.question.key for r in weaknesses}, failed=True)
+    standards = _standards({ident(r) for r in (*strengths, *weaknesses)})
 
     def point(r: QuestionResult, quotes: dict[str, list[Quote]]) -> CoachingPoint:
         return CoachingPoint(
-            r, rate(branch, r), rate(company, r), tuple(quotes.get(r.question.key, ()))
+            r,
+            rate(branch, r),
+            rate(company, r),
+            tuple(quotes.get(r.question.key, ())),
+            standards.get(ident(r)),
         )
 
     return (
@@ -247,6 +324,8 @@ def staff_html(flt: ReportFilter) -> str:
         report,
         flt,
         "Coaching report",
+        standards_met=points_by_section(report.strengths),
+        standards_missed=points_by_section(report.weaknesses),
         branch_significance=significance(report.summary.figure.interval, report.branch_figure.mean),
         sections_svg=section_bars(
             section_bar_values(own, report.company_sections.values()),

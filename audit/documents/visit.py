@@ -29,23 +29,27 @@ from audit.models import (
     Role,
     User,
     Visit,
+    event_words,
 )
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.store import definition_of
+from audit.visits.answer_changes import EVENTS as CHANGE_EVENTS
 from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
-#: Review steps worth a line in the report, as a reader names them.
-EVENT_LABELS = {
-    "visit.submitted": "Submitted",
-    "visit.resubmitted": "Resubmitted after corrections",
-    "visit.returned": "Returned to the shopper",
-    "visit.approved": "Approved",
-    "visit.excluded": "Excluded from reporting",
-    "visit.included": "Included in reporting again",
-    "visit.published": "Published to staff",
-    "visit.rescored": "Rescored",
-}
+#: Review steps worth a line in the report; they read as everywhere else (EVENT_WORDS).
+REPORTED_EVENTS = frozenset(
+    {
+        "visit.submitted",
+        "visit.resubmitted",
+        "visit.returned",
+        "visit.approved",
+        "visit.excluded",
+        "visit.included",
+        "visit.published",
+        "visit.rescored",
+    }
+)
 
 
 def shows_identity(viewer: User | None) -> bool:
@@ -211,9 +215,9 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
     ).all()
     lines = []
     for event in events:
-        label = EVENT_LABELS.get(event.action)
-        if label is None:
+        if event.action not in REPORTED_EVENTS:
             continue
+        label = event_words(event.action)
         details = event.details or {}
         detail = ""
         if event.action in ("visit.returned", "visit.excluded", "visit.included") and identity:
@@ -232,7 +236,7 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
         if change.reason and identity:
             detail += f" ({change.reason})"
         who = change.changed_by.name if identity and change.changed_by else None
-        what = "Answer changed on appeal" if on_appeal else "Answer corrected in review"
+        what = event_words(CHANGE_EVENTS[change.source])
         lines.append(HistoryLine(change.changed_at, what, who, detail))
     if not identity and corrected:
         lines.append(
@@ -246,9 +250,9 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
         )
     if not events:  # an imported visit: its dates are all there is
         for at, what in (
-            (visit.submitted_at, "Submitted"),
-            (visit.approved_at, "Approved"),
-            (visit.published_at, "Published to staff"),
+            (visit.submitted_at, event_words("visit.submitted")),
+            (visit.approved_at, event_words("visit.approved")),
+            (visit.published_at, event_words("visit.published")),
         ):
             if at is not None:
                 lines.append(HistoryLine(at, what))

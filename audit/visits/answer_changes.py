@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.models import AnswerChange, User, Visit, record_event
+from audit.models import Answer, AnswerChange, User, Visit, record_event
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import (
     NA,
@@ -55,6 +55,13 @@ def display_value(value: AnswerValue) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def answer_words(value: AnswerValue) -> str:
+    """An answer as the visit form shows it: ``display_value`` with "Yes" and "No" as the
+    form's buttons say them (the stored value and ``display_value`` stay "yes"/"no")."""
+    text = display_value(value)
+    return {"yes": "Yes", "no": "No"}.get(text, text)
 
 
 def checked_value(question: Question, raw_value: object) -> AnswerValue:
@@ -124,6 +131,26 @@ def check_change(
     return PendingChange(visit, definition, question, value, old_value, old_comment, new_comment)
 
 
+def change_problem(
+    visit: Visit,
+    question: Question,
+    raw_value: object,
+    comment: str | None,
+    *,
+    definition: ScorecardDefinition | None = None,
+) -> AnswerChangeError | None:
+    """Why setting ``raw_value`` (as a form sent it) and ``comment`` would be refused, or
+    None; writes nothing. For a form that has another problem already (no reason given)
+    and must report this one in the same answer rather than on the next try."""
+    try:
+        check_change(
+            visit, question, checked_value(question, raw_value), comment, definition=definition
+        )
+    except AnswerChangeError as problem:
+        return problem
+    return None
+
+
 #: How an answer changed after it was sent is marked wherever it is shown.
 CHANGE_MARKS: dict[str, str] = {"review": "changed by the reviewer", "appeal": "changed on appeal"}
 
@@ -140,6 +167,56 @@ def change_marks(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
         .order_by(AnswerChange.changed_at, AnswerChange.id)
     )
     return {(visit_id, key): CHANGE_MARKS.get(source, "changed") for visit_id, key, source in rows}
+
+
+#: Whose words a comment is, as the places that quote it label it.
+SHOPPERS_COMMENT = "Shopper's comment"
+COMMENT_WRITERS: dict[str, str] = {
+    "review": "Reviewer's comment",
+    "appeal": "Comment written on appeal",
+}
+
+
+def comment_labels(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    """The answers of these visits whose comment a reviewer or an appeal wrote, rather than
+    the shopper: (visit id, question key) -> "Reviewer's comment" or "Comment written on
+    appeal". Any answer not listed carries the shopper's own words (:data:`SHOPPERS_COMMENT`).
+
+    A change that moves an answer between full points and not must rewrite its comment
+    (:func:`check_change`); the rewrite is the reviewer's, and is labelled so wherever the
+    comment is quoted. It stays theirs while the answer's comment is the one that change
+    wrote (a shopper correcting a returned visit may write their own again). Two queries.
+    """
+    ids = sorted(set(visit_ids))
+    if not ids:
+        return {}
+    written: dict[tuple[int, str], tuple[str, str]] = {}
+    for visit_id, key, source, comment in db.session.execute(
+        select(
+            AnswerChange.visit_id,
+            AnswerChange.question_key,
+            AnswerChange.source,
+            AnswerChange.new_comment,
+        )
+        .where(AnswerChange.visit_id.in_(ids), AnswerChange.new_comment != AnswerChange.old_comment)
+        .order_by(AnswerChange.changed_at, AnswerChange.id)
+    ):
+        written[(visit_id, key)] = (source, comment)
+    if not written:
+        return {}
+    current = {
+        (visit_id, key): comment or ""
+        for visit_id, key, comment in db.session.execute(
+            select(Answer.visit_id, Answer.question_key, Answer.comment).where(
+                Answer.visit_id.in_({visit_id for visit_id, _ in written})
+            )
+        )
+    }
+    return {
+        ident: COMMENT_WRITERS.get(source, "Comment changed after sending")
+        for ident, (source, comment) in written.items()
+        if comment.strip() and current.get(ident, "").strip() == comment.strip()
+    }
 
 
 def _full(question: Question, value: AnswerValue) -> bool:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from audit.extensions import db
 from audit.models import Scorecard, Visit, VisitStatus
 from audit.scorecards.scoring import NA
+from audit.visits.answer_changes import change_marks
 from audit.visits.scores import stored_value
 
 EXPORT_FIELDS = (
@@ -55,7 +57,13 @@ class VisitFilter:
         return query
 
 
-def _visits(flt: VisitFilter) -> Iterator[Visit]:
+#: Visits read, and their changed answers looked up, this many at a time.
+CHUNK = 500
+
+
+def _visits(flt: VisitFilter) -> Iterator[tuple[Visit, dict[str, str]]]:
+    """The visits in order, each with how its changed answers read, by question key
+    ("changed by the reviewer", "changed on appeal"): the original stays in the history."""
     query = (
         select(Visit)
         .join(Visit.scorecard)
@@ -70,7 +78,13 @@ def _visits(flt: VisitFilter) -> Iterator[Visit]:
         .order_by(Visit.visited_at, Visit.id)
     )
     # Stream in chunks: an export of a year of visits must not hold them all at once.
-    yield from db.session.scalars(flt.apply(query).execution_options(yield_per=500))
+    rows = iter(db.session.scalars(flt.apply(query).execution_options(yield_per=CHUNK)))
+    while chunk := list(islice(rows, CHUNK)):
+        changed: dict[int, dict[str, str]] = {v.id: {} for v in chunk}
+        for (visit_id, key), mark in change_marks(changed).items():
+            changed[visit_id][key] = mark
+        for visit in chunk:
+            yield visit, changed[visit.id]
 
 
 def _record(visit: Visit) -> dict[str, Any]:
@@ -96,7 +110,7 @@ def _json_value(value: Any) -> Any:
 
 def export_json(flt: VisitFilter) -> str:
     records = []
-    for visit in _visits(flt):
+    for visit, changed in _visits(flt):
         record = _record(visit)
         record["excluded"] = visit.excluded
         record["staff"] = [s.code for s in visit.staff]
@@ -107,6 +121,7 @@ def export_json(flt: VisitFilter) -> str:
             if stored_value(a) is not None
         }
         record["comments"] = {a.question_key: a.comment for a in visit.answers if a.comment}
+        record["changed"] = changed
         records.append(record)
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
 
@@ -114,14 +129,16 @@ def export_json(flt: VisitFilter) -> str:
 def export_csv(flt: VisitFilter) -> str:
     visits = list(_visits(flt))
     section_keys: list[str] = []
-    for visit in visits:
+    for visit, _ in visits:
         for score in visit.section_scores:
             if score.section_key not in section_keys:
                 section_keys.append(score.section_key)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*EXPORT_FIELDS, "excluded", "staff", *(f"section:{k}" for k in section_keys)])
-    for visit in visits:
+    writer.writerow(
+        [*EXPORT_FIELDS, "excluded", "staff", "changed", *(f"section:{k}" for k in section_keys)]
+    )
+    for visit, changed in visits:
         record = _record(visit)
         sections = {s.section_key: s.percent for s in visit.section_scores}
         writer.writerow(
@@ -129,6 +146,7 @@ def export_csv(flt: VisitFilter) -> str:
                 *("" if record[f] is None else record[f] for f in EXPORT_FIELDS),
                 visit.excluded,
                 ";".join(s.code for s in visit.staff),
+                "; ".join(f"{key}: {mark}" for key, mark in sorted(changed.items())),
                 *("" if sections.get(k) is None else sections[k] for k in section_keys),
             ]
         )

@@ -183,11 +183,11 @@ def test_critical_fail_action_coaching_appeal_and_amendment(live_server, new_pho
     staff.get_by_role("link", name="My appeals").tap()
     staff.get_by_role("link", name="Appeal an answer").first.tap()
     staff.wait_for_url(re.compile(rf"/appeals/visits/{visit_id}/new"))
-    staff.get_by_label("Answer you dispute").select_option(CRITICAL)
+    staff.locator(f"label[for=answer-{CRITICAL}]").tap()
+    staff.locator(f"#requested-{CRITICAL}").get_by_label("Yes").check()
     staff.get_by_label("Why it is wrong").fill(
         "The customer asked about the branch-only ISA; its 4% rate was the right one."
     )
-    staff.get_by_label("What it should have been (optional)").fill("yes")
     staff.get_by_role("button", name="Send appeal").tap()
     flash(staff, "Appeal sent")
     staff.wait_for_url(re.compile(r"/appeals/\d+$"))

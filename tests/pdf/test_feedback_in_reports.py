@@ -56,9 +56,10 @@ def test_branch_pdf_lists_its_own_actions_and_appeal_figures(
     data = download(client, f"/reports/branches/{world.small.codes['N1']}.pdf")
     text = pdf_text(data)
     assert "Corrective actions" in text
-    assert re.search(r"Fix the queue signage medium open Nadia Staffwell 20 Dec 2026", text), text
-    assert "Retrain on greetings medium in progress" in text
-    assert "Repaint the counter medium" in text and "01 Jun 2026" in text
+    signage = r"Fix the queue signage Medium priority open Nadia Staffwell 20 Dec 2026"
+    assert re.search(signage, text), text
+    assert "Retrain on greetings Medium priority in progress" in text
+    assert "Repaint the counter Medium priority" in text and "01 Jun 2026" in text
     for absent in (
         "Proposed never accepted",
         "Dismissed as noise",
@@ -110,7 +111,7 @@ def test_visit_pdf_for_a_manager_names_who_appealed_and_decided(
     history = text.split("Review history", 1)[1]
     changed = f"{GREETED}: no → yes (The video shows the greeting)"
     assert f"Answer changed on appeal {DECIDER_NAME} {changed}" in history
-    assert f"Answer corrected in review {REVIEWER_NAME}" in history
+    assert f"Answer changed by the reviewer {REVIEWER_NAME}" in history
     assert "corrected in review before publication" not in history
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from audit.documents import (
     FetchRefused,
@@ -23,11 +24,13 @@ from audit.documents import (
     branch_pdf,
     compare_pdf,
     render_pdf,
+    staff_html,
     staff_pdf,
     visit_pdf,
 )
+from audit.documents.staff import staff_report
 from audit.extensions import db
-from audit.models import Branch, Region, StaffMember, User, Visit
+from audit.models import Answer, Branch, Region, StaffMember, User, Visit
 from audit.reporting import ReportFilter
 from audit.scorecards.store import definition_of
 from tests.builders import (
@@ -35,6 +38,7 @@ from tests.builders import (
     REPORT_SHOPPER_EMAIL,
     REPORT_SHOPPER_NAME,
     REVIEWER_NAME,
+    make_answer_change,
 )
 from tests.pdf.reading import Pdf, World
 from tests.reporting.dataset import CARD, Expected
@@ -173,7 +177,7 @@ def test_branch_report_figures_match_the_visits_export(world: World) -> None:
     region_name = db.session.get(Region, region_id).name
     assert f"{region_name} average {pct(region.mean)} {region.n}" in text
     previous = world.ref.figure(flt.previous_period())
-    assert f"Previous period (2025-07-01 to 2025-12-31) {pct(previous.mean)} {previous.n}" in text
+    assert f"Previous period (01 Jul 2025 to 31 Dec 2025) {pct(previous.mean)} {previous.n}" in text
     ranks = world.ref.branch_league(flt.in_region(region_id), 3)
     ranked = sum(rank is not None for rank in ranks.values())
     if ranks[flt.branch_id] is not None:
@@ -205,6 +209,38 @@ def test_staff_report_compares_with_branch_and_company_without_the_shopper(world
         PHOTO_ORIGINAL,
     ):
         assert secret not in text
+
+
+def test_staff_report_marks_a_quoted_answer_that_changed_after_sending(world: World) -> None:
+    flt = staff_filter(world)
+    report = staff_report(flt)
+    point = next(p for p in (*report.weaknesses, *report.strengths) if p.quotes)
+    quote = point.quotes[0]
+    assert quote.changed is None
+    assert "answer changed on appeal" not in staff_html(flt)
+    answer = db.session.scalars(
+        select(Answer)
+        .join(Visit, Visit.id == Answer.visit_id)
+        .where(
+            Answer.question_key == point.result.question.key,
+            Answer.comment == quote.text,
+            Visit.visited_at == quote.visited_at,
+        )
+    ).first()
+    try:
+        make_answer_change(
+            answer.visit,
+            answer.question_key,
+            "no",
+            "yes",
+            by=db.session.get(User, world.manager_id),
+            reason="Seen on the video",
+            at=quote.visited_at,
+            source="appeal",
+        )
+        assert "answer changed on appeal" in staff_html(flt)
+    finally:
+        db.session.rollback()  # the module's world stays as it was
 
 
 def test_comparison_report_ranks_every_branch_like_the_export(world: World) -> None:

@@ -41,7 +41,7 @@ def appeal_as(client, ids, **fields):
     data = {
         "question_key": "empathy",
         "reason": "I acknowledged the situation",
-        "requested_value": "5",
+        "requested-empathy": "5",
     }
     data.update(fields)
     return client.post(
@@ -61,7 +61,7 @@ def test_staff_member_named_on_the_visit_appeals_with_evidence(app, client, auth
     listing = client.get("/appeals/").get_data(as_text=True)
     assert f"/appeals/visits/{ids.visit}/new" in listing  # visits still open to appeal
     form = client.get(f"/appeals/visits/{ids.visit}/new")
-    assert form.status_code == 200 and "Empathy — 4" in form.get_data(as_text=True)
+    assert form.status_code == 200 and 'value="empathy"' in form.get_data(as_text=True)
     response = appeal_as(client, ids, photo=(io.BytesIO(jpeg()), "rota.jpg"))
     assert response.status_code == 302
     appeal = only_appeal(app)

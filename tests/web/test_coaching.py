@@ -192,7 +192,7 @@ def test_staff_never_see_others_kudos_or_unpublished_scores_in_figures(client, a
             .values(visited_at=midnight)
         )
         db.session.commit()
-    month = date.today().strftime("%Y-%m")
+    month = date.today().strftime("%b %Y")  # written as everywhere: "Jun 2026"
     auth.login(w.alice_user)
     html = text_of(client.get("/coaching/me"))
     assert "KUDOS-FOR-BOB" not in html
