@@ -9,10 +9,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, SelectField
-from wtforms.validators import DataRequired
 
 from audit.scorecards.definition import ScorecardDefinition
 from audit.shop.service import DraftData, Position
+from audit.web.forms import Required
 
 #: Field names of the visit details in the HTML form (question fields are PREFIX-KEY).
 PREFIX = "answer"
@@ -40,8 +40,8 @@ class StartForm(FlaskForm):
 
 class AuditForm(StartForm):
     # No choice check: a branch outside the assessor's scope must answer 403, not a form error.
-    branch = SelectField("Branch", coerce=int, validate_choice=False, validators=[DataRequired()])
-    scorecard = SelectField("Questionnaire", coerce=int, validators=[DataRequired()])
+    branch = SelectField("Branch", coerce=int, validate_choice=False, validators=[Required()])
+    scorecard = SelectField("Questionnaire", coerce=int, validators=[Required()])
 
 
 def _number(text: object) -> float | None:

@@ -67,6 +67,9 @@ EVIDENCE_VIEWERS = (Role.SHOPPER, Role.ASSESSOR, Role.MANAGER, Role.STAFF)
 NOT_EDITABLE = "not_editable"
 
 bp.add_app_template_global(versioned_static, "versioned_static")
+# The visit form's comment rule (templates/visit_form/_question.html).
+bp.add_app_template_global(reading.full_marks, "full_marks")
+bp.add_app_template_global(reading.falls_short, "falls_short")
 
 
 def _wants_json() -> bool:
@@ -181,8 +184,9 @@ def new_audit():
     form.branch.choices = [(0, "— choose a branch —")] + [
         (b.id, f"{b.name} · {b.region.name}") for b in _audit_branches()
     ]
+    # An unannounced audit is made in the branch: the in-person questionnaires only.
     form.scorecard.choices = [(0, "— choose a questionnaire —")] + [
-        (c.id, c.title) for c in reading.published_scorecards()
+        (c.id, c.title) for c in reading.published_scorecards("in_person")
     ]
     if request.method == "GET" and request.args.get("branch", type=int):
         form.branch.data = get_branch(request.args.get("branch", type=int)).id
@@ -225,6 +229,7 @@ def _render_form(visit: Visit, errors: dict[str, list[str]] | None = None, statu
         missing=service.missing_items(visit, definition),
         errors=errors or {},
         needs_details=definition.channel in service.MET_IN_PERSON,
+        detail_words=service.detail_words(definition.channel),
         detail_keys={"started": service.STARTED, "ended": service.ENDED, "staff": service.STAFF},
         details_section=service.DETAILS_SECTION,
         # A plain form post (no JavaScript) carries this token, so a resent form is one visit.
@@ -239,7 +244,7 @@ def _render_form(visit: Visit, errors: dict[str, list[str]] | None = None, statu
 def visit(visit_id: int):
     visit = get_visit(visit_id)
     if visit.status not in EDITABLE:
-        return render_template("shop/sent.html", visit=visit)
+        return render_template("shop/sent.html", visit=visit, sent=reading.sent_visit(visit))
     if request.method == "GET":
         return _render_form(visit)
 
@@ -269,7 +274,8 @@ def visit(visit_id: int):
         flash("Your answers are saved.", "success")
         return redirect(url_for("shop.visit", visit_id=visit.id))
     try:
-        service.submit(visit, request.form.get("client_token", ""), current_user)
+        if not service.submit(visit, request.form.get("client_token", ""), current_user):
+            flash(SENT_THANKS, "success")
         db.session.commit()
     except SubmissionRefused as missing:
         refused(missing)
@@ -392,6 +398,8 @@ def submit(visit_id: int):
         refused(error)
         return {"error": "bad_request", "message": str(error)}, 400
     db.session.commit()
+    if not already:
+        flash(SENT_THANKS, "success")  # shown once, on the page the phone goes to next
     return {**done, "already": already}
 
 
@@ -520,13 +528,21 @@ def delete_attachment(attachment_id: int):
     return redirect(url_for("shop.visit", visit_id=visit.id))
 
 
+#: Said once, right after the shopper sends a visit (not each time it is opened again).
+SENT_THANKS = "Thank you, your report has been sent."
+
+
 @bp.app_template_global()
 def visit_status_text(status: VisitStatus) -> str:
-    """How a shopper reads the status of a visit they sent (never its score)."""
+    """How a shopper reads the status of a visit they sent (never its score).
+
+    Approved and published read the same: whether the report is out yet is not the
+    shopper's business, and "Accepted" is already the word for an accepted assignment.
+    """
     return {
         VisitStatus.DRAFT: "Not sent yet",
         VisitStatus.SUBMITTED: "Sent · waiting for review",
         VisitStatus.RETURNED: "Returned to you · please check",
-        VisitStatus.APPROVED: "Accepted",
-        VisitStatus.PUBLISHED: "Accepted",
+        VisitStatus.APPROVED: "Reviewed",
+        VisitStatus.PUBLISHED: "Reviewed",
     }[status]

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from audit.access import branch_in_scope
-from audit.assignments.service import AssignmentStateError, mark_submitted
+from audit.assignments.service import STARTABLE, AssignmentStateError, mark_submitted
 from audit.extensions import db
 from audit.models import (
     Assignment,
@@ -59,10 +59,31 @@ V = VisitStatus
 EDITABLE = (V.DRAFT, V.RETURNED)
 #: Visits that have been sent (the shopper sees their status, never their score).
 SENT = (V.SUBMITTED, V.APPROVED, V.PUBLISHED)
-#: Assignments a visit can be started from (a late visit is still a visit).
-STARTABLE = (AssignmentStatus.ACCEPTED, AssignmentStatus.OVERDUE)
 #: Channels where the shopper meets someone: who served and when they left are needed.
 MET_IN_PERSON = frozenset({"in_person", "phone"})
+
+
+@dataclass(frozen=True)
+class DetailWords:
+    """How the form asks for a visit's times and people, in the words of its channel."""
+
+    started: str
+    ended: str
+    served: str
+
+
+_DETAIL_WORDS = {
+    "in_person": DetailWords("You arrived at", "You left at", "Who served you?"),
+    "phone": DetailWords("The call started at", "The call ended at", "Who took your call?"),
+}
+_DETAIL_WORDS_ONLINE = DetailWords("You started at", "You finished at", "Who answered you?")
+
+
+def detail_words(channel: str) -> DetailWords:
+    """The form's words for the visit's times and people on ``channel`` (email, chat and
+    web are answered online: no arriving, no leaving)."""
+    return _DETAIL_WORDS.get(channel, _DETAIL_WORDS_ONLINE)
+
 
 MAX_STAFF = 5
 MAX_TEXT = 10_000

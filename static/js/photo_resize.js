@@ -204,7 +204,7 @@
     remove.className = "photo-remove";
     remove.dataset.deleteUrl = data.delete_url;
     remove.setAttribute("aria-label", "Remove photo");
-    remove.textContent = "×";
+    remove.textContent = "Remove";
     item.appendChild(link);
     item.appendChild(remove);
   }

@@ -11,7 +11,13 @@
  *   with a link to sign in again that comes back to this form, which restores
  *   and syncs;
  * - the report is sent once: a token made once per visit (kept here) makes a
- *   retried or doubled send one submission on the server.
+ *   retried or doubled send one submission on the server;
+ * - the counter and the checklist are made from one list: everything the server
+ *   will ask for before it takes the report (service.missing_items: the visit's
+ *   details, answers, comments on answers below full points, required photos), by
+ *   the same rules, joined with what the server last said; "Ready to send" only when
+ *   nothing is left. A comment box turns required the moment a short answer is
+ *   tapped, and says why; on the last step Send takes the place of Next.
  * Without this script the page is one long form that still posts.
  */
 (function () {
@@ -96,6 +102,13 @@
   });
   var controllers = {};
   rules.forEach(function (r) { controllers[r.field] = true; });
+  // The comment rule (comment_on_fail): which answers earn full points, per question.
+  var fullRules = {};
+  boxes.forEach(function (box) {
+    if (!box.hasAttribute("data-full")) return;
+    try { fullRules[box.dataset.question] = JSON.parse(box.getAttribute("data-full")); } catch (e) { /* no rule */ }
+  });
+  var COMMENT_NEEDED = "Add a comment: this answer earns less than full points";
 
   var rev = 0;            // changes made on this phone
   var savedRev = 0;       // the last change the server has confirmed
@@ -196,6 +209,45 @@
     }
     if (typeof state.started_at === "string") form.elements.started_at.value = localInput(state.started_at);
     if (typeof state.ended_at === "string") form.elements.ended_at.value = localInput(state.ended_at);
+    boxes.forEach(showCommentRule);
+  }
+
+  // --- the comment rule, live ---------------------------------------------------------
+  // A scored answer below full points needs a comment (audit.scorecards.scoring); an
+  // N/A, no answer or a value the server refused does not.
+  function fallsShort(box) {
+    var rule = fullRules[box.dataset.question];
+    if (!rule) return false;
+    var value = readAnswer(box);
+    if (value === null || value === "na") return false;
+    if (rule.values) return !rule.values.some(function (v) { return String(v) === String(value).trim(); });
+    var n = Number(value);
+    if (!isFinite(n)) return false;
+    return (rule.min !== null && rule.min !== undefined && n < rule.min) ||
+      (rule.max !== null && rule.max !== undefined && n > rule.max);
+  }
+  function showCommentRule(box) {
+    var comment = fullRules[box.dataset.question] && commentOf(box.dataset.question);
+    if (!comment) return;
+    var short = fallsShort(box);
+    var why = $("[data-comment-why]", box);
+    var hint = $("[data-comment-hint]", box);
+    comment.required = short;
+    if (short) {
+      comment.setAttribute("aria-required", "true");
+      if (why) comment.setAttribute("aria-describedby", why.id);
+    } else {
+      comment.removeAttribute("aria-required");
+      comment.removeAttribute("aria-describedby");
+    }
+    if (why) why.hidden = !short;
+    if (hint) hint.hidden = short;
+    var wrap = comment.closest(".question-comment");
+    if (wrap) {
+      wrap.classList.toggle("comment-required", short);
+      // Once something is typed the rule is met: the message stays as a quiet hint.
+      wrap.classList.toggle("comment-given", short && comment.value.trim() !== "");
+    }
   }
 
   // --- show_if, live ---------------------------------------------------------------
@@ -375,6 +427,8 @@
     }
     rev += 1;
     keepLocal(true);
+    var box = target && target.closest && target.closest("fieldset[data-question]");
+    if (box && fullRules[box.dataset.question]) showCommentRule(box);
     if (!target || controllers[target.name] || (target.name && controllers[target.name.replace(/-na$/, "")])) updateVisibility();
     setStatus("Editing…");
     scheduleSave();
@@ -417,6 +471,7 @@
     sections.forEach(function (s, i) { s.hidden = i !== current; });
     prev.hidden = current === 0;
     next.hidden = current === sections.length - 1;
+    sendButton.hidden = current !== sections.length - 1;
     store.setItem(SECTION_KEY, sections[current].id);
     if (current === sections.length - 1) {
       reviewing = true;
@@ -433,28 +488,51 @@
     return readAnswer(box) !== null;
   }
 
-  // What the phone itself can tell is missing (the server also checks comments and values).
-  function localMissing() {
+  // Everything the server asks for before it takes the report (service.missing_items),
+  // each with whether it is done, by the same rules: the counter and the checklist are
+  // both made from this list, so they always agree. What the server said was missing at
+  // the last save (or when the page was made) and the page did not know of is added.
+  function requirements() {
     var items = [];
+    // control: what the "Still to do" link focuses ("answer", "comment" or "photo").
+    function need(key, message, section, label, done, control) {
+      items.push({ key: key, message: message, section: section, label: label, done: !!done, control: control || "answer" });
+    }
     var details = $("[data-needs-details]", form);
-    if (!form.elements.started_at.value) items.push({ key: "@started", message: "Say when your visit started", section: sections[0].dataset.section, label: "Visit start" });
+    need("@started", "Say when your visit started", sections[0].dataset.section, "Visit start", form.elements.started_at.value);
     if (details) {
-      if (!form.elements.ended_at.value) items.push({ key: "@ended", message: "Say when your visit ended", section: details.dataset.section, label: "Visit end" });
+      need("@ended", "Say when your visit ended", details.dataset.section, "Visit end", form.elements.ended_at.value);
       var staffChosen = $$('[name="staff_ids"]', form).some(function (c) { return c.checked; });
-      if (!staffChosen && !form.elements.staff_description.value.trim()) {
-        items.push({ key: "@staff", message: "Say who served you: choose them from the list or describe them", section: details.dataset.section, label: "Who served you" });
-      }
+      need("@staff", "Say who served you: choose them from the list or describe them", details.dataset.section,
+        "Who served you", staffChosen || form.elements.staff_description.value.trim());
     }
     boxes.forEach(function (box) {
       if (box.hidden) return;
       var section = box.closest(".visit-section").dataset.section;
       var label = $(".question-text", box).firstChild.textContent.trim();
       var key = box.dataset.question;
-      if (serverProblems[key]) items.push({ key: key, message: serverProblems[key], section: section, label: label });
-      else if (box.hasAttribute("data-required") && !isAnswered(box)) items.push({ key: key, message: "Answer this question", section: section, label: label });
-      if (box.dataset.evidence === "required" && !hasPhotos(box)) items.push({ key: key, message: "Add a photo", section: section, label: label });
+      if (serverProblems[key]) need(key, serverProblems[key], section, label, false);
+      else if (box.hasAttribute("data-required")) need(key, "Answer this question", section, label, isAnswered(box));
+      if (!serverProblems[key] && fallsShort(box)) {
+        var comment = commentOf(key);
+        need(key, COMMENT_NEEDED, section, label, comment && comment.value.trim(), "comment");
+      }
+      if (box.dataset.evidence === "required") need(key, "Add a photo", section, label, hasPhotos(box), "photo");
     });
+    if (serverMissing && savedRev === rev) {
+      serverMissing.forEach(function (m) {
+        var same = items.filter(function (i) { return i.key === m.key && i.message === m.message; })[0];
+        if (same) same.done = false;
+        else items.push({ key: m.key, message: m.message, section: m.section, label: labelFor(m.key), done: false, control: controlFor(m.message) });
+      });
+    }
     return items;
+  }
+
+  function controlFor(message) {
+    if (/comment/i.test(message)) return "comment";
+    if (/photo/i.test(message)) return "photo";
+    return "answer";
   }
 
   function labelFor(key) {
@@ -462,13 +540,6 @@
     if (box) return $(".question-text", box).firstChild.textContent.trim();
     var el = $('[data-question="' + key + '"] .form-label, [data-question="' + key + '"] legend', form);
     return el ? el.textContent.trim() : key;
-  }
-
-  function missingNow() {
-    if (serverMissing && savedRev === rev) {
-      return serverMissing.map(function (m) { return { key: m.key, message: m.message, section: m.section, label: labelFor(m.key) }; });
-    }
-    return localMissing();
   }
 
   function showMessages(items) {
@@ -485,6 +556,13 @@
       if (!list || !list.length) {
         if (old) old.remove();
         box.classList.remove("question-invalid");
+        return;
+      }
+      box.classList.add("question-invalid");
+      // The comment box says itself why it is needed: not said twice.
+      if (fullRules[key] && fallsShort(box)) list = list.filter(function (t) { return t !== COMMENT_NEEDED; });
+      if (!list.length) {
+        if (old) old.remove();
         return;
       }
       var ul = old || document.createElement("ul");
@@ -512,6 +590,7 @@
       var a = document.createElement("a");
       a.href = "#" + sectionId(item.section);
       a.dataset.go = item.key;
+      a.dataset.control = item.control || "answer";
       a.dataset.sectionKey = item.section;
       var label = document.createElement("span");
       label.className = "missing-label";
@@ -542,14 +621,14 @@
   }
 
   function refresh() {
-    var visible = boxes.filter(function (b) { return !b.hidden; });
-    var answered = visible.filter(isAnswered).length;
+    var needed = requirements();
+    var items = needed.filter(function (r) { return !r.done; });
+    var done = needed.length - items.length;
     $("[data-step-label]", form).textContent = "Step " + (current + 1) + " of " + sections.length + " · " + sections[current].dataset.title;
-    $("[data-answered]", form).textContent = answered + " of " + visible.length + " answered";
+    $("[data-answered]", form).textContent = done + " of " + needed.length + " done";
     var bar = $("[data-progress-bar]", form);
-    bar.max = visible.length || 1;
-    bar.value = answered;
-    var items = missingNow();
+    bar.max = needed.length || 1;
+    bar.value = done;
     if (current === sections.length - 1 || reviewing) renderChecklist(items);
     showMessages(items);
   }
@@ -568,10 +647,35 @@
     var target = form.querySelector('[data-question="' + CSS.escape(link.dataset.go) + '"]');
     if (target) {
       target.scrollIntoView({ block: "start", behavior: "instant" });
-      var field = $("input:not([type=hidden]):not([disabled]), textarea, select", target);
+      var said = $(".missing-message", link);
+      var field = controlToFocus(target, link.dataset.control || controlFor(said ? said.textContent : ""));
       if (field) field.focus({ preventScroll: true });
     }
   });
+
+  // The control a "Still to do" item is about: the comment box (its fold opened), the
+  // first photo button, or the first answer control of the question.
+  function controlToFocus(box, control) {
+    var key = box.dataset.question;
+    if (control === "comment" && byKey[key]) {
+      var comment = commentOf(key);
+      if (comment) {
+        var details = comment.closest("details");
+        if (details) details.open = true;
+        return comment;
+      }
+    }
+    if (control === "photo") {
+      var photo = $("[data-upload]:not([disabled]), input[type=file]:not([disabled])", box);
+      if (photo) return photo;
+    }
+    var ANSWER = "input:not([type=hidden]):not([disabled]):not([type=file]), textarea, select";
+    var controls = $$(ANSWER, box).filter(function (c) {
+      return !c.closest(".question-comment") && !c.closest("[data-photo-picker]") && !c.closest(".question-photo");
+    });
+    var checked = controls.filter(function (c) { return c.type === "radio" && c.checked; })[0];
+    return checked || controls[0] || $(ANSWER, box);
+  }
   document.addEventListener("click", function (event) {
     var close = event.target.closest('[data-bs-dismiss="alert"]');
     if (close) close.closest(".alert").remove();
@@ -683,7 +787,15 @@
     if (input.dataset.utc) input.value = localInput(input.dataset.utc);
   });
   var saved = readJSON(KEY);
-  if (saved && saved.state && (saved.dirty || stamp(saved.saved) > stamp(form.dataset.savedAt))) {
+  var restored = !!(saved && saved.state && (saved.dirty || stamp(saved.saved) > stamp(form.dataset.savedAt)));
+  if (!restored) {
+    // What the server found missing when it made this page (the answers shown are its own).
+    serverMissing = $$("[data-missing-list] a", form).map(function (a) {
+      var message = $(".missing-message", a);
+      return { key: a.dataset.go, message: message ? message.textContent.trim() : "", section: a.dataset.sectionKey };
+    });
+  }
+  if (restored) {
     // Typed here and not confirmed by the server (offline, reload, expired session), or
     // confirmed after this page was made (the page is the copy kept for offline use).
     apply(saved.state);
@@ -696,6 +808,8 @@
   // Photo removal is a button of its own with the script (a form post without it).
   $$(".photo-remove", form).forEach(function (b) { b.type = "button"; });
   updateVisibility();
+  // Send lives in the bar at the bottom on the last step, so it is always in reach.
+  nav.appendChild(sendButton);
   nav.hidden = false;
   progress.hidden = false;
   var wanted = location.hash.slice(1) || store.getItem(SECTION_KEY);

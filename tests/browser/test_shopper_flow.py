@@ -579,7 +579,7 @@ def big_card() -> dict:
     return {
         "slug": "sixty",
         "title": "Sixty questions",
-        "channel": "web",
+        "channel": "in_person",  # an unannounced audit offers the in-person cards only
         "target": 80,
         "comment_on_fail": True,
         "sections": sections,

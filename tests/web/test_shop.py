@@ -258,7 +258,7 @@ def test_home_lists_open_assignments_due_soon_first_and_never_a_score(app, clien
     assert f"/shop/assignments/{sooner}/start" in page  # accepted: start it
     assert f"/assignments/{later}/accept" in page  # offered: accept, or details to decline
     assert f"/assignments/{later}/offer" in page
-    assert "Bristol Broadmead" in page and "Accepted" in page  # the sent visit: status only
+    assert "Bristol Broadmead" in page and "Reviewed" in page  # the sent visit: status only
     assert "73" not in page and "below" not in page and "%" not in page
 
 
@@ -531,7 +531,7 @@ def test_a_returned_visit_shows_the_reason_and_is_sent_again(app, client, ids, v
         approve(visit, manager)
         publish(visit, manager)
         db.session.commit()
-    assert "Accepted" in client.get("/shop/").get_data(as_text=True)
+    assert "Reviewed" in client.get("/shop/").get_data(as_text=True)
 
 
 def test_the_plain_form_saves_and_sends_without_javascript(app, client, ids, visit_id):
@@ -1009,3 +1009,29 @@ def test_a_saved_draft_stamps_the_page_with_the_servers_time(client, visit_id):
     assert stamp.endswith("Z")
     page = client.get(f"/shop/visits/{visit_id}").get_data(as_text=True)
     assert f'data-saved-at="{stamp}"' in page
+
+
+def test_the_form_asks_in_the_words_of_the_cards_channel(app, client, auth, ids):
+    with app.app_context():
+        phone = publish_card(
+            {**CARD, "slug": "phone-card", "title": "Phone card", "channel": "phone"}
+        )
+        db.session.commit()
+        ids = {**ids, "card": phone.id}
+    auth.login(ids["shopper_email"])
+    assignment_id = assign(app, ids)
+    offer = client.get(f"/assignments/{assignment_id}/offer").get_data(as_text=True)
+    assert "By phone: no need to go to the branch." in offer and "map" not in offer
+    page = client.get(f"/shop/visits/{start(client, assignment_id)}").get_data(as_text=True)
+    assert "The call started at" in page and "The call ended at" in page
+    assert "Who took your call?" in page
+    assert "You arrived at" not in page and "Who served you?" not in page
+
+
+def test_an_unannounced_audit_offers_the_in_person_questionnaires_only(app, client, auth, ids):
+    with app.app_context():
+        publish_card({**CARD, "slug": "chat-card", "title": "Chat card", "channel": "chat"})
+        db.session.commit()
+    auth.login(ids["assessor_email"])
+    page = client.get("/shop/audits/new").get_data(as_text=True)
+    assert "Shop card" in page and "Chat card" not in page
