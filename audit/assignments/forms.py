@@ -12,6 +12,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from audit.web.forms import Required
+
 SCENARIO_HELP = (
     "Tell the shopper what to ask or buy (e.g. 'ask about opening a savings account for a "
     "child'), what to look for (greeting, needs questions, a clear next step, the state of "
@@ -28,20 +30,20 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class AssignmentForm(FlaskForm):
-    scorecard = SelectField("Scorecard", coerce=int, validators=[DataRequired()])
-    branches = SelectMultipleField(
+    scorecard = SelectField("Scorecard", coerce=int, validators=[Required()])
+    branches = MultiCheckboxField(
         "Branches",
         coerce=int,
-        description="Hold Ctrl (Cmd on a Mac) to pick several. One assignment per branch.",
-        render_kw={"size": 10},
+        description="Tick each branch to visit, or every branch of a region. "
+        "One assignment per branch.",
     )
     regions = MultiCheckboxField("Or every active branch of a region", coerce=int)
-    shopper = SelectField("Shopper or assessor", coerce=int, validators=[DataRequired()])
-    window_start = DateField("Visit window from", validators=[DataRequired()])
-    window_end = DateField("Visit window to", validators=[DataRequired()])
+    shopper = SelectField("Shopper or assessor", coerce=int, validators=[Required()])
+    window_start = DateField("Visit window from", validators=[Required()])
+    window_end = DateField("Visit window to", validators=[Required()])
     scenario = TextAreaField(
         "Scenario",
-        validators=[DataRequired(), Length(max=4000)],
+        validators=[Required(), Length(max=4000)],
         description=SCENARIO_HELP,
         render_kw={"rows": 6},
     )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -136,9 +146,38 @@ def new():
             if n == 1:
                 return done(message, url_for("assignments.detail", assignment_id=created[0].id))
             return done(message, url_for("assignments.index", shopper=created[0].shopper_id))
-    return render_template("assignments/new.html", form=form, conflict=conflict), (
-        409 if conflict else 200
+    chosen = service.expand_selection(
+        current_user, form.branches.data or [], form.regions.data or []
     )
+    return render_template(
+        "assignments/new.html",
+        form=form,
+        conflict=conflict,
+        groups=service.branches_by_region(current_user),
+        chosen=chosen,
+        chosen_ids={branch.id for branch in chosen},
+        lockouts=_lockout_notes(form.shopper.data, form.window_start.data),
+    ), (409 if conflict else 200)
+
+
+def _lockout_notes(shopper_id: int | None, window_start: date | None) -> dict[int, str]:
+    """Per branch the shopper is locked out of, until when and why, in words."""
+    shopper = db.session.get(User, shopper_id) if shopper_id else None
+    preview = service.lockout_preview(current_user, shopper, window_start)
+    return {
+        branch_id: f"Locked out until {hit.until(preview.days):%d %b %Y} "
+        f"(visit or assignment on {hit.last_date:%d %b %Y})"
+        for branch_id, hit in preview.hits.items()
+    }
+
+
+@bp.route("/lockout")
+@roles_required(*MANAGERS)
+def lockout():
+    """The lockout notes of :func:`new` for a shopper and a window start, for the page's
+    script to show beside each branch as the form is filled in."""
+    notes = _lockout_notes(request.args.get("shopper", type=int), _date_arg("start"))
+    return jsonify(branches={str(branch_id): note for branch_id, note in notes.items()})
 
 
 def _render_detail(assignment: Assignment, cancel_form: CancelForm) -> str:
@@ -146,7 +185,6 @@ def _render_detail(assignment: Assignment, cancel_form: CancelForm) -> str:
         "assignments/detail.html",
         assignment=assignment,
         events=service.history(assignment),
-        labels=service.EVENT_LABELS,
         cancellable=assignment.status in service.CANCELLABLE,
         cancel_form=cancel_form,
         visit_url=_visit_url(assignment.visit),
@@ -194,6 +232,8 @@ def offer(assignment_id: int):
         decline_form=DeclineForm(formdata=None),
         can_accept=assignment.status is AssignmentStatus.OFFERED,
         can_decline=assignment.status in service.DECLINABLE and assignment.visit is None,
+        # Started from here as from the home page (shop.start); once started, continued.
+        can_start=assignment.status in service.STARTABLE and assignment.visit is None,
     )
 
 

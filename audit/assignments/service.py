@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, insert, select, update
@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import branch_in_scope, scope_branches
+from audit.assignments.lockout import LockoutHit, lockout_conflicts
 from audit.extensions import db
 from audit.models import (
     OPEN_STATUSES,
@@ -51,23 +52,11 @@ S = AssignmentStatus
 #: Roles an assignment can be offered to.
 VISITOR_ROLES = (Role.SHOPPER, Role.ASSESSOR)
 #: Statuses that do not count towards the lockout: the visit never happened.
-NOT_LOCKING = (S.CANCELLED, S.DECLINED)
 CANCELLABLE = (S.OFFERED, S.ACCEPTED, S.OVERDUE)
 DECLINABLE = (S.OFFERED, S.ACCEPTED)
 SUBMITTABLE = (S.OFFERED, S.ACCEPTED, S.OVERDUE)
-
-#: How the history of an assignment reads on its page.
-EVENT_LABELS = {
-    "assignment.created": "Offered",
-    "assignment.lockout_overridden": "Lockout overridden",
-    "assignment.accepted": "Accepted",
-    "assignment.declined": "Declined",
-    "assignment.cancelled": "Cancelled",
-    "assignment.overdue": "Marked overdue",
-    "assignment.submitted": "Visit submitted",
-    "assignment.completed": "Completed",
-}
-
+#: A visit can be started from these (a late visit is still a visit).
+STARTABLE = (S.ACCEPTED, S.OVERDUE)
 
 # --- errors ------------------------------------------------------------------
 
@@ -86,13 +75,6 @@ class AssignmentValidationError(AssignmentError):
     def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
         self.problems = list(problems)
         super().__init__("; ".join(message for _, message in self.problems))
-
-
-class LockoutHit(NamedTuple):
-    """A branch the shopper was sent to (or is due at) within the lockout period."""
-
-    branch: Branch
-    last_date: date
 
 
 class LockoutConflict(AssignmentError):
@@ -162,6 +144,23 @@ def branch_choices(actor: User, *, active_only: bool = True) -> list[SelectChoic
     return [SelectChoice(b.id, b.label, optgroup=b.region.name) for b in branches]
 
 
+class RegionBranches(NamedTuple):
+    """A region and its active branches in the actor's scope, for the branch picker."""
+
+    region: Region
+    branches: list[Branch]
+
+
+def branches_by_region(actor: User) -> list[RegionBranches]:
+    """The branches an assignment can go to, grouped by region, both in name order."""
+    groups: dict[int, RegionBranches] = {}
+    for branch in db.session.scalars(_branches_in_scope(actor)):
+        groups.setdefault(branch.region_id, RegionBranches(branch.region, [])).branches.append(
+            branch
+        )
+    return list(groups.values())
+
+
 def region_choices(actor: User) -> list[SelectChoice]:
     """Regions in scope that have active branches, with how many."""
     query = (
@@ -196,55 +195,24 @@ def expand_selection(
 # --- the lockout -------------------------------------------------------------
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+class LockoutPreview(NamedTuple):
+    """What :func:`create_assignments` would refuse, shown while the form is filled in."""
+
+    days: int
+    #: By branch id: the branches in scope the shopper is locked out of.
+    hits: dict[int, LockoutHit]
 
 
-def lockout_conflicts(
-    shopper: User, branches: Iterable[Branch], window_start: date, days: int | None = None
-) -> list[LockoutHit]:
-    """Branches where ``shopper`` has been, or is due, within ``days`` of ``window_start``.
-
-    Counted: the shopper's assignments at the branch (any status but cancelled
-    or declined) by their window start, and their visits (any status but draft)
-    by their visit date. The period runs both ways, so the order in which a
-    manager plans two visits does not matter. ``days`` defaults to the
-    ``shopper_lockout_days`` setting; 0 switches the lockout off.
-    """
-    days = get_setting("shopper_lockout_days") if days is None else days
-    by_id = {b.id: b for b in branches}
-    if days <= 0 or not by_id:
-        return []
-    low = window_start - timedelta(days=days - 1)
-    high = window_start + timedelta(days=days - 1)
-    assigned = db.session.execute(
-        select(Assignment.branch_id, func.max(Assignment.window_start))
-        .where(
-            Assignment.shopper_id == shopper.id,
-            Assignment.branch_id.in_(by_id),
-            Assignment.status.not_in(NOT_LOCKING),
-            Assignment.window_start.between(low, high),
-        )
-        .group_by(Assignment.branch_id)
-    ).all()
-    visited = db.session.execute(
-        select(Visit.branch_id, func.max(Visit.visited_at))
-        .where(
-            Visit.visitor_id == shopper.id,
-            Visit.branch_id.in_(by_id),
-            Visit.status != VisitStatus.DRAFT,
-            Visit.visited_at >= _day_start(low),
-            Visit.visited_at < _day_start(high + timedelta(days=1)),
-        )
-        .group_by(Visit.branch_id)
-    ).all()
-    latest: dict[int, date] = {}
-    for branch_id, when in [*assigned, *((b, v.date()) for b, v in visited)]:
-        latest[branch_id] = max(latest.get(branch_id, when), when)
-    return [
-        LockoutHit(by_id[branch_id], when)
-        for branch_id, when in sorted(latest.items(), key=lambda kv: by_id[kv[0]].name)
-    ]
+def lockout_preview(actor: User, shopper: User | None, window_start: date | None) -> LockoutPreview:
+    """Which of the branches ``actor`` may offer ``shopper`` is locked out of, for a window
+    starting ``window_start``; nothing when either is unknown. The same rule as
+    :func:`lockout_conflicts`: the server still decides when the offer is sent."""
+    days = get_setting("shopper_lockout_days")
+    if shopper is None or shopper.role not in VISITOR_ROLES or window_start is None:
+        return LockoutPreview(days, {})
+    branches = db.session.scalars(_branches_in_scope(actor)).all()
+    hits = lockout_conflicts(shopper, branches, window_start, days)
+    return LockoutPreview(days, {hit.branch.id: hit for hit in hits})
 
 
 # --- creating ----------------------------------------------------------------

@@ -11,7 +11,13 @@ from audit.models.action import (
 from audit.models.appeal import Appeal, AppealStatus
 from audit.models.assignment import OPEN_STATUSES, Assignment, AssignmentStatus
 from audit.models.attachment import Attachment, AttachmentKind
-from audit.models.audit_event import AuditEvent, record_event, record_new
+from audit.models.audit_event import (
+    EVENT_WORDS,
+    AuditEvent,
+    event_words,
+    record_event,
+    record_new,
+)
 from audit.models.coaching import CoachingNote, CoachingReply, Kudos
 from audit.models.login_attempt import LoginAttempt
 from audit.models.notification import Notification
@@ -73,6 +79,8 @@ __all__ = [
     "VisitStatus",
     "visit_staff",
     "AuditEvent",
+    "EVENT_WORDS",
+    "event_words",
     "Branch",
     "LoginAttempt",
     "Region",

@@ -25,6 +25,15 @@ class ActionKind(enum.StrEnum):
     RECURRING = "recurring"  # a question failed on N visits of the branch in a period
     MANUAL = "manual"  # raised by a manager
 
+    @property
+    def label(self) -> str:
+        """Where the action came from, as the lists say it."""
+        return {
+            ActionKind.CRITICAL: "Critical item failed",
+            ActionKind.RECURRING: "Failed on several visits",
+            ActionKind.MANUAL: "Raised by hand",
+        }[self]
+
 
 class ActionStatus(enum.StrEnum):
     PROPOSED = "proposed"
@@ -38,6 +47,11 @@ class ActionPriority(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        """ "High priority": the lists' word for it."""
+        return f"{self.value.capitalize()} priority"
 
 
 #: Actions someone still has to work on.

@@ -47,3 +47,61 @@ def record_new(actor: User | None, action: str, subject: db.Model, **details: An
     db.session.add(subject)
     db.session.flush()
     return record_event(actor, action, subject, **details)
+
+
+#: How each event reads wherever a history is shown (pages and PDFs): one set of words,
+#: so a visit's page, its assignment and its PDF tell the same story. The names are the
+#: ``action`` values the services record; :func:`event_words` covers any other.
+EVENT_WORDS: dict[str, str] = {
+    "visit.started": "Visit started",
+    "visit.submitted": "Submitted",
+    "visit.resubmitted": "Submitted again after corrections",
+    "visit.attachment_added": "Photo added",
+    "visit.attachment_deleted": "Photo removed",
+    "visit.approved": "Approved",
+    "visit.returned": "Returned to the shopper",
+    "visit.answer_edited": "Answer changed by the reviewer",
+    "visit.answer_amended": "Answer changed on appeal",
+    "visit.excluded": "Excluded from reporting",
+    "visit.included": "Included in reporting again",
+    "visit.published": "Published to staff",
+    "visit.rescored": "Score recalculated",
+    "assignment.created": "Offered",
+    "assignment.lockout_overridden": "Lockout overridden",
+    "assignment.accepted": "Accepted",
+    "assignment.declined": "Declined",
+    "assignment.cancelled": "Cancelled",
+    "assignment.overdue": "Marked overdue",
+    "assignment.submitted": "Visit submitted",
+    "assignment.completed": "Completed",
+    "action.proposed": "Proposed from a visit",
+    "action.created": "Created",
+    "action.accepted": "Accepted",
+    "action.edited": "Edited",
+    "action.updated": "Progress updated",
+    "action.dismissed": "Dismissed",
+    "action.reminded": "Reminder sent",
+    "appeal.raised": "Appeal raised",
+    "appeal.withdrawn": "Appeal withdrawn",
+    "appeal.upheld": "Appeal decided: the answer stands",
+    "appeal.amended": "Appeal decided: the answer changed",
+    "user.created": "Account created",
+    "user.updated": "Account changed",
+    "user.activated": "Account reactivated",
+    "user.deactivated": "Account deactivated",
+    "user.password_reset": "Password reset",
+    "setting.changed": "Setting changed",
+}
+
+
+def event_words(action: str) -> str:
+    """``action`` as a person reads it: "visit.attachment_added" → "Photo added".
+
+    A name not in :data:`EVENT_WORDS` still reads as words ("kudos.sent" → "Kudos sent"),
+    never as the dotted name.
+    """
+    if action in EVENT_WORDS:
+        return EVENT_WORDS[action]
+    noun, _, verb = action.partition(".")
+    words = f"{noun} {verb}" if verb else noun
+    return words.replace("_", " ").strip().capitalize()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -35,7 +44,7 @@ from audit.views import (
     score_change,
     turned_down,
 )
-from audit.visits.answer_changes import change_marks
+from audit.visits.answer_changes import change_marks, change_problem
 from audit.visits.scores import stored_value
 
 bp = Blueprint("review", __name__)
@@ -133,7 +142,6 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
         signals=service.trust_signals(visit),
         problems=service.open_problems(visit, definition),
         history=service.history(visit),
-        labels=service.EVENT_LABELS,
         edit_forms=edit_forms,
         options={q.key: service.answer_options(q) for q in definition.questions()},
         open_key=open_key,
@@ -144,10 +152,17 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
     ), status_code
 
 
-@bp.route("/visits/<int:visit_id>")
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def visit(visit_id: int):
-    return _render_visit(_reviewable(visit_id))
+    """The visit page. ``?edit=KEY`` opens that answer's editor; the editor posts here
+    too, so a refused edit shows its errors at the visit's own address."""
+    key = request.args.get("edit", "")
+    if request.method == "POST":
+        if not key:
+            abort(400)
+        return edit_answer(visit_id, key)
+    return _render_visit(_reviewable(visit_id), open_key=key or None)
 
 
 def _decide(visit_id: int, step: Callable[[Visit, User], None], message: str) -> Response:
@@ -218,8 +233,10 @@ def include(visit_id: int):
 @bp.route("/visits/<int:visit_id>/answers/<key>", methods=["POST"])
 @roles_required(*MANAGERS)
 def edit_answer(visit_id: int, key: str):
+    """One answer changed as a reviewer (also posted to the visit page, ``?edit=KEY``)."""
     visit = _reviewable(visit_id)
-    if definition_of(visit.version).question(key) is None:
+    question = definition_of(visit.version).question(key)
+    if question is None:
         abort(404)
     form = _edit_form(key, "", "", formdata=True)
 
@@ -227,6 +244,11 @@ def edit_answer(visit_id: int, key: str):
         return _render_visit(visit, 422, edit_forms={key: form}, open_key=key)
 
     if not form.validate_on_submit():
+        # Every problem at once: the value and comment are checked even without a reason.
+        if not form.value.errors and not form.comment.errors:
+            problem = change_problem(visit, question, form.value.data, form.comment.data)
+            if problem is not None:
+                refused(problem, form, fallback="value")
         return again()
     try:
         change = service.edit_answer(

@@ -46,6 +46,7 @@ from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import SubmissionProblem, submission_problems
 from audit.scorecards.store import definition_of
 from audit.service_errors import TEXT_MAX, FieldError
+from audit.visits.answer_changes import EVENTS as CHANGE_EVENTS
 from audit.visits.answer_changes import AnswerChangeError, change_answer, checked_value
 from audit.visits.answer_changes import (
     display_value as display_value,  # where answers are written out
@@ -65,20 +66,6 @@ REASON_MAX = TEXT_MAX
 QUEUE_FILTERS = ("submitted", "returned", "approved", "published", "excluded")
 #: Lists that are work to do read oldest first; the archives newest first.
 NEWEST_FIRST = frozenset({"published", "excluded"})
-
-#: How the history of a visit reads on its page.
-EVENT_LABELS = {
-    "visit.started": "Started",
-    "visit.submitted": "Submitted",
-    "visit.resubmitted": "Resubmitted",
-    "visit.approved": "Approved",
-    "visit.returned": "Returned to the shopper",
-    "visit.answer_edited": "Answer edited",
-    "visit.excluded": "Excluded from reporting",
-    "visit.included": "Included in reporting again",
-    "visit.published": "Published to staff",
-    "visit.rescored": "Rescored",
-}
 
 #: Reviewer comment library: which action a saved comment is written for.
 COMMENT_CATEGORIES = {
@@ -499,6 +486,14 @@ class HistoryEntry:
     at: datetime
     event: AuditEvent | None = None
     change: AnswerChange | None = None
+
+    @property
+    def action(self) -> str:
+        """The event's name; an answer change is named as the event that announced it."""
+        if self.change is not None:
+            return CHANGE_EVENTS[self.change.source]
+        assert self.event is not None  # noqa: S101
+        return self.event.action
 
 
 def history(visit: Visit) -> list[HistoryEntry]:

@@ -77,6 +77,11 @@ def count(app, **where) -> int:
         return db.session.scalar(query)
 
 
+def ticked(page: str, branch_id: int) -> bool:
+    """The branch's box is ticked in the new-assignment form."""
+    return f'value="{branch_id}" id="branches-{branch_id}" checked' in page
+
+
 def seed_assignment(app, ids, branch="leeds", shopper="shopper", **kw) -> int:
     with app.app_context():
         from audit.models import Branch, Scorecard, User
@@ -98,7 +103,7 @@ def seed_assignment(app, ids, branch="leeds", shopper="shopper", **kw) -> int:
 def test_manager_creates_one_per_branch_with_a_region_helper(app, client, auth, ids):
     auth.login(ids["manager_email"])
     page = client.get("/assignments/new").get_data(as_text=True)
-    assert '<optgroup label="North">' in page and "All 3 branches in North" in page
+    assert ">North</legend>" in page and "All 3 branches in North" in page
     response = client.post(
         "/assignments/new",
         data=form_data(ids, branches=[ids["leeds"]], regions=[ids["north"]]),
@@ -128,8 +133,8 @@ def test_form_keeps_typed_values_on_error(app, client, auth, ids):
     assert response.status_code == 200
     assert "The window cannot end before it starts." in page
     assert "Ask for the &lt;manager&gt; by name" in page
-    assert f'<option selected value="{ids["york"]}">' in page
-    assert f'<option selected value="{ids["hull"]}">' in page
+    assert ticked(page, ids["york"]) and ticked(page, ids["hull"])
+    assert not ticked(page, ids["leeds"])
     assert f'value="{(TODAY + timedelta(days=10)).isoformat()}"' in page
     assert count(app) == 0
 
@@ -162,7 +167,7 @@ def test_lockout_is_shown_and_can_be_overridden_with_a_reason(app, client, auth,
     assert (TODAY - timedelta(days=29)).strftime("%d %b %Y") in page
     assert "Override the lockout" in page
     assert data["scenario"].replace("'", "&#39;") in page
-    assert f'<option selected value="{ids["york"]}">' in page
+    assert ticked(page, ids["york"])
     assert count(app) == 1
 
     response = client.post("/assignments/new", data=data | {"override_lockout": "y"})
@@ -217,6 +222,93 @@ def test_a_visit_30_days_ago_blocks_and_setting_0_disables(app, client, auth, id
     assert count(app, branch_id=ids["york"]) == 1
 
 
+def test_branches_are_ticked_in_a_list_grouped_by_region(app, client, auth, ids):
+    auth.login(ids["manager_email"])
+    page = client.get(f"/assignments/new?branch={ids['york']}").get_data(as_text=True)
+    assert "<select multiple" not in page and "Ctrl" not in page
+    for branch in ("leeds", "york", "hull", "bristol"):
+        assert f'type="checkbox" name="branches" value="{ids[branch]}"' in page
+    assert ticked(page, ids["york"]) and not ticked(page, ids["leeds"])
+    # North's branches under North, in name order, after its "all" box; then South.
+    order = [
+        page.index(text)
+        for text in (
+            ">North</legend>",
+            "All 3 branches in North",
+            "Hull Whitefriargate",
+            "Leeds Briggate",
+            "York Coney Street",
+            ">South</legend>",
+            "Bristol Broadmead",
+        )
+    ]
+    assert order == sorted(order)
+    # The summary of what will be sent.
+    chosen = page[page.index('id="chosen"') :]
+    assert "1 branch: one assignment each." in chosen and "York Coney Street" in chosen
+
+
+def test_a_region_box_counts_for_all_its_branches_when_the_form_comes_back(app, client, auth, ids):
+    auth.login(ids["manager_email"])
+    data = form_data(ids, branches=None, regions=[ids["north"]], scenario="")
+    page = client.post("/assignments/new", data=data).get_data(as_text=True)
+    assert f'value="{ids["north"]}" id="regions-{ids["north"]}" data-region-all checked' in page
+    assert all(ticked(page, ids[b]) for b in ("leeds", "york", "hull"))
+    assert not ticked(page, ids["bristol"])
+    assert "3 branches: one assignment each." in page
+
+
+def test_the_lockout_is_shown_per_branch_before_sending(app, client, auth, ids):
+    seed_assignment(app, ids, start=TODAY - timedelta(days=29), status=S.COMPLETED)
+    auth.login(ids["manager_email"])
+    start = TODAY + timedelta(days=1)
+    until = (TODAY - timedelta(days=29) + timedelta(days=89)).strftime("%d %b %Y")
+    note = (
+        f"Locked out until {until} "
+        f"(visit or assignment on {(TODAY - timedelta(days=29)).strftime('%d %b %Y')})"
+    )
+    # What the page's script asks as the shopper and the window are chosen.
+    answer = client.get(f"/assignments/lockout?shopper={ids['shopper']}&start={start}").json
+    assert answer == {"branches": {str(ids["leeds"]): note}}
+    other = client.get(f"/assignments/lockout?shopper={ids['other_shopper']}&start={start}")
+    assert other.json == {"branches": {}}
+    assert client.get("/assignments/lockout?shopper=0&start=").json == {"branches": {}}
+    # A window starting the day after the lockout ends is free.
+    later = TODAY - timedelta(days=29) + timedelta(days=90)
+    assert client.get(f"/assignments/lockout?shopper={ids['shopper']}&start={later}").json == {
+        "branches": {}
+    }
+    # Without the script: the form comes back (here without a scenario) with the note
+    # beside Leeds and in the summary of the chosen branches; nothing is created.
+    data = form_data(ids, branches=[ids["leeds"], ids["york"]], scenario="")
+    page = client.post("/assignments/new", data=data).get_data(as_text=True)
+    beside = page[page.index(f'id="lockout-{ids["leeds"]}"') :]
+    assert beside.startswith(f'id="lockout-{ids["leeds"]}">{note}</span>')
+    assert f'id="lockout-{ids["york"]}" hidden></span>' in page
+    chosen = page[page.index('id="chosen"') :]
+    assert f'Leeds Briggate (LDS01) <span class="small text-danger-emphasis">— {note}' in chosen
+    assert "The shopper is locked out of 1 of these branches" in chosen
+    assert count(app) == 1
+    # The server still refuses as before when the offer is sent.
+    data = form_data(ids, branches=[ids["leeds"], ids["york"]])
+    assert client.post("/assignments/new", data=data).status_code == 409
+    assert count(app) == 1
+
+
+def test_the_lockout_preview_is_for_managers_within_their_regions(app, client, auth, ids):
+    seed_assignment(app, ids, branch="bristol", start=TODAY - timedelta(days=3))
+    start = TODAY + timedelta(days=1)
+    url = f"/assignments/lockout?shopper={ids['shopper']}&start={start}"
+    auth.login(ids["north_manager_email"])
+    assert client.get(url).json == {"branches": {}}  # Bristol is outside North
+    auth.logout()
+    auth.login(ids["manager_email"])
+    assert list(client.get(url).json["branches"]) == [str(ids["bristol"])]
+    auth.logout()
+    auth.login(ids["shopper_email"])
+    assert client.get(url).status_code == 403
+
+
 # --- scope and roles ---------------------------------------------------------
 
 
@@ -226,7 +318,7 @@ def test_scoped_manager_cannot_create_for_or_see_other_regions(app, client, auth
     auth.login(ids["north_manager_email"])
     form = client.get("/assignments/new").get_data(as_text=True)
     assert "Leeds Briggate" in form and "Bristol Broadmead" not in form
-    assert '<optgroup label="South">' not in form and "in South" not in form
+    assert ">South</legend>" not in form and "in South" not in form
 
     response = client.post(
         "/assignments/new",

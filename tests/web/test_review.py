@@ -19,7 +19,7 @@ from audit.models import (
     Visit,
     VisitStatus,
 )
-from tests.builders import PARTLY, import_visits, make_user, make_world
+from tests.builders import PARTLY, import_visits, make_event, make_user, make_world
 
 S = VisitStatus
 
@@ -87,7 +87,7 @@ def test_managers_land_on_the_queue_oldest_submission_first(client, manager):
     order = [int(i) for i in re.findall(r'href="/review/visits/(\d+)"', html)]
     assert order == [manager["OLD"], manager["SOUTH"], manager["MID"], manager["NEW"]]
     assert "Leeds Briggate" in html and "Bristol Broadmead" in html
-    assert "Sally Shopper" in html and "91.4%" in html and "meets" in html
+    assert "Sally Shopper" in html and "91.4%" in html and "Meets target" in html
     assert 'href="/review/?status=approved"' in html
 
 
@@ -118,7 +118,7 @@ def test_a_scoped_manager_sees_only_their_regions(client, auth, ids):
 def test_visit_page_shows_score_answers_signals_and_actions(client, manager):
     html = page_of(client, manager["MID"])
     # 23.5 of 31 = 75.8% -> below the 85 target
-    assert "75.8%" in html and "below" in html and "23.5 of 31 points" in html
+    assert "75.8%" in html and "Below target" in html and "23.5 of 31 points" in html
     assert "Offered follow-up?" in html and "Resolved?" in html
     assert "7.5 / 10" in html  # empathy 4 on 1..5
     assert "Trust signals" in html and "Submitted 0 min after the visit." in html
@@ -226,7 +226,7 @@ def test_edit_answer_records_and_rescores(app, client, manager):
     visit = visit_row(app, manager["OLD"])
     assert visit.percent == pytest.approx(21.5 / 29 * 100) and visit.band == "below"
     history = history_of(html)
-    assert "Answer edited" in history and "4 → 2" in history
+    assert "Answer changed by the reviewer" in history and "4 → 2" in history
     assert "Why: Receipt" in history and manager["manager_name"] in history
     with app.app_context():
         change = db.session.scalars(select(AnswerChange)).one()
@@ -303,7 +303,7 @@ def test_every_action_writes_an_event_shown_on_the_visit_page(app, client, manag
     ]
     history = history_of(page_of(client, manager["OLD"]))
     labels = [
-        "Answer edited",
+        "Answer changed by the reviewer",
         "Excluded from reporting",
         "Included in reporting again",
         "Approved",
@@ -312,6 +312,26 @@ def test_every_action_writes_an_event_shown_on_the_visit_page(app, client, manag
     positions = [history.index(label) for label in labels]
     assert positions == sorted(positions)
     assert "3 → 6" in history and "Score 91.4% → 77.6%" in history  # 22.5 of 29
+
+
+def test_the_history_reads_in_words_not_event_names(app, client, manager):
+    with app.app_context():
+        visit = db.session.get(Visit, manager["OLD"])
+        at = visit.visited_at + timedelta(minutes=5)
+        make_event(visit.visitor, "visit.attachment_added", visit, at, question_key="empathy")
+        make_event(visit.visitor, "visit.attachment_added", visit, at, question_key=None)
+        make_event(visit.visitor, "visit.attachment_deleted", visit, at, question_key=None)
+        db.session.commit()
+    client.post(
+        f"/review/visits/{manager['OLD']}/answers/empathy",
+        data={"q-empathy-value": "2", "q-empathy-reason": "Receipt"},
+    )
+    history = history_of(page_of(client, manager["OLD"]))
+    assert history.count("Photo added") == 2 and "Photo removed" in history
+    assert re.search(r"Photo added [^·]+ · Sally Shopper Empathy Photo added", history)
+    assert "Photo or receipt of the visit" in history
+    assert "Answer changed by the reviewer" in history
+    assert not re.search(r"\b(visit|assignment)\.[a-z_]+", history)
 
 
 # --- the comment library ----------------------------------------------------------------
