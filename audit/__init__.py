@@ -151,9 +151,11 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from audit.demo import login_page
     from audit.templating import register
 
     register(app)
+    login_page.register(app)
 
 
 def register_commands(app: Flask) -> None:

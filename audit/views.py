@@ -6,7 +6,8 @@ again, is undone through :func:`audit.errors.refused`, flashed and redirected
 (:func:`turned_down`). A one-button decision does both (:func:`decide`).
 
 Forms: the text box every area's forms use for a reason, a note or a comment
-(:func:`text_box`).
+(:func:`text_box`); the "required" checks that name their field are in
+:mod:`audit.web.forms`.
 
 This module sits beside :mod:`audit.errors` rather than in :mod:`audit.web`: it builds on
 ``refused()``, and ``audit.errors`` already imports from ``audit.web``, so a module there
@@ -24,12 +25,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import Length
 
 from audit.accounts.forms import EmptyForm
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import AnswerChange
+from audit.web.forms import Required
 
 #: Rows on one page of a list.
 PER_PAGE = 50
@@ -126,7 +128,19 @@ def text_box(
     ``required``, the message shown when it is left empty."""
     validators: list[Any] = [Length(max=max_length)]
     if required is not None:
-        validators.insert(0, DataRequired(message=required))
+        validators.insert(0, Required(message=required))
     return TextAreaField(
         label, validators=validators, description=description, render_kw={"rows": rows}
     )
+
+
+def shorten(text: str | None, length: int = 60) -> str:
+    """``text`` cut to about ``length`` characters at a word's end, with "…" when cut:
+    a question's wording where a table or a message names it."""
+    value = " ".join((text or "").split())
+    if len(value) <= length:
+        return value
+    cut = value[: length - 1]
+    if " " in cut[length // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.?!–-") + "…"

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from audit.access import MANAGERS, get_branch, roles_required, scope_branches
-from audit.actions import service
+from audit.actions import service, views
 from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
 from audit.actions.service import ActionError, Plan
 from audit.errors import refused
@@ -109,6 +109,8 @@ def _render(action: Action, status_code: int = 200, **forms):  # noqa: ANN003, A
         labels=service.STATUS_LABELS,
         overdue=service.is_overdue(action),
         owner_name=service.owner_name(action),
+        question=views.question_text(action),
+        history_changes=views.history_changes,
         **context,
     ), status_code
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from audit.access import branch_in_scope, scope_branches
@@ -41,6 +41,7 @@ from audit.models import (
     Branch,
     Region,
     Role,
+    Scorecard,
     StaffMember,
     User,
     Visit,
@@ -478,16 +479,26 @@ def overdue_count(user: User, today: date | None = None) -> int:
     return db.session.scalar(scope_actions(query, user)) or 0
 
 
-def branch_actions(branch_id: int) -> tuple[list[Action], list[Action]]:
+def branch_actions(
+    branch_id: int, scorecard: str | None = None
+) -> tuple[list[Action], list[Action]]:
     """(open, closed) actions of a branch for its page and PDF.
 
     Open: open or in progress, soonest due first. Closed: done, latest first. Proposals
-    and dismissed ones are left out: they were never the branch's work. The caller
-    checks that the viewer may see the branch.
+    and dismissed ones are left out: they were never the branch's work. With
+    ``scorecard`` (a slug, the report's filter) only the actions about that scorecard
+    are listed: raised from one of its questions or visits, or about none in particular.
+    The caller checks that the viewer may see the branch.
     """
+    conditions = [
+        Action.branch_id == branch_id,
+        Action.status.in_((*ACTIVE_ACTION_STATUSES, A.DONE)),
+    ]
+    if scorecard is not None:
+        conditions.append(action_about_scorecard(scorecard))
     rows = db.session.scalars(
         select(Action)
-        .where(Action.branch_id == branch_id, Action.status.in_((*ACTIVE_ACTION_STATUSES, A.DONE)))
+        .where(*conditions)
         .options(joinedload(Action.owner_user), joinedload(Action.owner_staff))
         .order_by(Action.due_on.is_(None), Action.due_on, Action.id)
     ).all()
@@ -498,6 +509,18 @@ def branch_actions(branch_id: int) -> tuple[list[Action], list[Action]]:
         reverse=True,
     )
     return open_, closed
+
+
+def action_about_scorecard(slug: str) -> ColumnElement[bool]:
+    """Actions about scorecard ``slug``: raised from one of its questions or visits, or
+    about no scorecard at all (an action raised by hand at the branch)."""
+    card = select(Scorecard.id).where(Scorecard.slug == slug).scalar_subquery()
+    of_card_visits = select(Visit.id).where(Visit.scorecard_id == card)
+    return or_(
+        Action.scorecard_id == card,
+        Action.scorecard_id.is_(None)
+        & (Action.visit_id.is_(None) | Action.visit_id.in_(of_card_visits)),
+    )
 
 
 def events_of(action: Action) -> Iterable[AuditEvent]:

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from wtforms import EmailField, FloatField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired,
     Length,
     NumberRange,
     Optional,
@@ -17,6 +16,7 @@ from wtforms.validators import (
 from audit.accounts.email_address import EmailAddress
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember
+from audit.web.forms import Required
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, '-' or '_' only.")
 
@@ -36,7 +36,7 @@ class _UniqueCode:
 
 
 class RegionForm(FlaskForm):
-    name = StringField("Region name", validators=[DataRequired(), Length(max=80)])
+    name = StringField("Region name", validators=[Required(), Length(max=80)])
     submit = SubmitField("Save region")
 
     def __init__(self, *args, editing: Region | None = None, **kwargs) -> None:
@@ -54,11 +54,11 @@ class RegionForm(FlaskForm):
 class BranchForm(FlaskForm):
     code = StringField(
         "Branch code",
-        validators=[DataRequired(), Length(max=20), CODE_RULE, _UniqueCode(Branch)],
+        validators=[Required(), Length(max=20), CODE_RULE, _UniqueCode(Branch)],
         description="Used in imports and reports, e.g. LDN-001.",
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    region = SelectField("Region", coerce=int, validators=[DataRequired()])
+    name = StringField("Name", validators=[Required(), Length(max=120)])
+    region = SelectField("Region", coerce=int, validators=[Required()])
     address = TextAreaField("Address", validators=[Length(max=500)])
     lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
     lng = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
@@ -80,11 +80,11 @@ class BranchForm(FlaskForm):
 class StaffForm(FlaskForm):
     code = StringField(
         "Staff code",
-        validators=[DataRequired(), Length(max=20), CODE_RULE, _UniqueCode(StaffMember)],
+        validators=[Required(), Length(max=20), CODE_RULE, _UniqueCode(StaffMember)],
     )
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    branch = SelectField("Branch", coerce=int, validators=[DataRequired()])
-    job_title = StringField("Job title", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Full name", validators=[Required(), Length(max=120)])
+    branch = SelectField("Branch", coerce=int, validators=[Required()])
+    job_title = StringField("Job title", validators=[Required(), Length(max=120)])
     email = EmailField("Email", validators=[Optional(), EmailAddress(), Length(max=254)])
     user = SelectField(
         "Linked sign-in",

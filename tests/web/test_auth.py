@@ -21,6 +21,35 @@ def test_login_page_renders(client):
     assert b'name="password"' in response.data
 
 
+def test_login_page_says_what_the_product_is_and_fills_in_well(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Mystery shopping and service-standards audits" in page
+    assert 'autocomplete="username"' in page
+    assert 'autocomplete="current-password"' in page
+    assert "Demo logins" not in page  # no demo accounts here
+
+
+def test_login_page_lists_the_demo_logins_while_they_exist(app, client):
+    with app.app_context():
+        make_user(Role.MANAGER, email="manager@demo.test")
+        make_user(Role.STAFF, email="staff@demo.test")
+        make_user(Role.SHOPPER, email="shopper@demo.test", active=False)
+        db.session.commit()
+    page = client.get("/login").get_data(as_text=True)
+    assert "Demo logins" in page
+    assert "manager@demo.test" in page and "head-office manager, all regions" in page
+    assert "staff@demo.test" in page
+    assert "shopper@demo.test" not in page  # deactivated: cannot sign in
+    assert "admin@demo.test" not in page  # not loaded
+
+
+def test_missing_fields_are_named(client):
+    page = client.post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    assert "Email is required." in page
+    assert "Password is required." in page
+    assert "This field is required." not in page
+
+
 def test_login_and_logout(app, client, auth):
     email = _user(app)
     response = auth.login(email)

@@ -1,0 +1,29 @@
+"""Validators every form shares: the "required" checks that name their field."""
+
+from __future__ import annotations
+
+from wtforms import Field, Form
+from wtforms.validators import DataRequired, InputRequired, StopValidation
+
+
+class _NamesTheField:
+    """Says which field is missing ("Email is required.") instead of WTForms' generic
+    "This field is required.", which is no help on a long form read on a phone."""
+
+    message: str | None
+
+    def __call__(self, form: Form, field: Field) -> None:
+        try:
+            super().__call__(form, field)  # type: ignore[misc]
+        except StopValidation:
+            if self.message is not None:
+                raise
+            raise StopValidation(f"{field.label.text} is required.") from None
+
+
+class Required(_NamesTheField, DataRequired):
+    """:class:`~wtforms.validators.DataRequired`, naming the field when it is empty."""
+
+
+class RequiredInput(_NamesTheField, InputRequired):
+    """:class:`~wtforms.validators.InputRequired` (0 is an answer), naming the field."""
