@@ -8,17 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.extensions import db
-from audit.models import Role
-from tests.builders import (
-    import_visits,
-    make_branch,
-    make_region,
-    make_staff_login,
-    make_user,
-    publish_card,
-    publish_reviewed,
-)
+from tests.builders import make_staff_visit_world
 from tests.conftest import TEST_PASSWORD
 
 LONG = (
@@ -75,22 +65,8 @@ COMMENTS = {
 
 def seed(app) -> tuple[int, str]:  # noqa: ANN001
     with app.app_context():
-        branch = make_branch(make_region("North"), code="LDS01", name="Leeds Briggate")
-        make_user(Role.SHOPPER, email="shopper@example.org")
-        adviser = make_staff_login(branch, "ADV1", "Amira Hassan")
-        publish_card(CARD)
-        (visit,) = import_visits(
-            {
-                "external_id": "P1",
-                "scorecard": "phone-appeal",
-                "staff": "ADV1",
-                "answers": ANSWERS,
-                "comments": COMMENTS,
-            }
-        )
-        publish_reviewed(visit, make_user(Role.MANAGER))
-        db.session.commit()
-        return visit.id, adviser.user.email
+        world = make_staff_visit_world(CARD, ANSWERS, COMMENTS, adviser="Amira Hassan")
+        return world.visit, world.staff
 
 
 @pytest.mark.parametrize("width", [360, 390])

@@ -75,6 +75,7 @@ from tests.builders.worlds import (
     make_assignment_world,
     make_coaching_world,
     make_shop_world,
+    make_staff_visit_world,
     make_world,
 )
 
@@ -124,6 +125,7 @@ __all__ = [
     "make_region",
     "make_report_feedback_world",
     "make_shop_world",
+    "make_staff_visit_world",
     "make_staff",
     "make_staff_login",
     "make_user",

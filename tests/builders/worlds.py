@@ -13,7 +13,7 @@ from audit.extensions import db
 from audit.models import Role
 from tests.builders.org import make_branch, make_region, make_staff, make_staff_login, make_user
 from tests.builders.scorecards import publish_card, published_card
-from tests.builders.visits import EXCELLENT, PARTLY, import_visits
+from tests.builders.visits import EXCELLENT, PARTLY, import_visits, publish_reviewed
 
 SHOPPER_NAME = "Sally Shopper"
 SHOPPER_EMAIL = "shopper@example.org"
@@ -174,3 +174,34 @@ def make_shop_world(card: dict) -> SimpleNamespace:
     )
     db.session.commit()
     return world
+
+
+def make_staff_visit_world(
+    card: dict, answers: dict, comments: dict | None = None, *, adviser: str = "Ada Adviser"
+) -> SimpleNamespace:
+    """One published visit of ``card`` (published first) at Leeds (LDS01), naming the
+    adviser ADV1, who has a login; the shopper and the manager who reviewed it exist.
+
+    Returns ``visit`` (its id), ``staff`` (the adviser's email), ``staff_id`` (the staff
+    member's id) and ``manager`` (the reviewer's email).
+    """
+    branch = make_branch(make_region("North"), code="LDS01", name="Leeds Briggate")
+    make_user(Role.SHOPPER, email=SHOPPER_EMAIL)
+    manager = make_user(Role.MANAGER, name="Mia Manager")
+    member = make_staff_login(branch, "ADV1", adviser)
+    publish_card(card)
+    (visit,) = import_visits(
+        {
+            "external_id": "S1",
+            "scorecard": card["slug"],
+            "staff": "ADV1",
+            "visited_at": "2026-05-14T10:30:00",
+            "answers": answers,
+            "comments": comments or {},
+        }
+    )
+    publish_reviewed(visit, manager)
+    db.session.commit()
+    return SimpleNamespace(
+        visit=visit.id, staff=member.user.email, staff_id=member.id, manager=manager.email
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from tests.builders import (
     make_branch,
     make_region,
     make_staff_login,
+    make_staff_visit_world,
     make_user,
     publish_card,
     publish_reviewed,
@@ -89,16 +89,7 @@ ANSWERS = {
 @pytest.fixture
 def w(app):
     with app.app_context():
-        branch = make_branch(make_region("North"), code="LDS01")
-        make_user(Role.SHOPPER, email="shopper@example.org")
-        manager = make_user(Role.MANAGER)
-        adviser = make_staff_login(branch, "ADV1", "Ada Adviser")
-        publish_card(CARD)
-        (visit,) = import_visits(
-            {"external_id": "A1", "scorecard": SLUG, "staff": "ADV1", "answers": ANSWERS}
-        )
-        publish_reviewed(visit, manager)
-        return SimpleNamespace(visit=visit.id, staff=adviser.user.email)
+        return make_staff_visit_world(CARD, ANSWERS)
 
 
 @pytest.fixture

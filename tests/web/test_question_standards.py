@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from html import unescape
-from types import SimpleNamespace
 
 import pytest
 
@@ -17,13 +16,8 @@ from audit.models import Role, Visit
 from audit.reporting.filters import ReportFilter
 from audit.scorecards.store import find_version, new_scorecard
 from tests.builders import (
-    import_visits,
-    make_branch,
-    make_region,
-    make_staff_login,
+    make_staff_visit_world,
     make_user,
-    publish_card,
-    publish_reviewed,
 )
 from tests.pages import section
 
@@ -98,29 +92,7 @@ COMMENTS = {
 @pytest.fixture
 def w(app):
     with app.app_context():
-        north = make_region("North")
-        branch = make_branch(north, code="LDS01", name="Leeds")
-        make_user(Role.SHOPPER, email="shopper@example.org")
-        manager = make_user(Role.MANAGER, name="Mia Manager")
-        adviser = make_staff_login(branch, "ADV1", "Ada Adviser")
-        publish_card(CARD)
-        (visit,) = import_visits(
-            {
-                "external_id": "S1",
-                "scorecard": SLUG,
-                "staff": "ADV1",
-                "visited_at": "2026-05-14T10:30:00",
-                "answers": ANSWERS,
-                "comments": COMMENTS,
-            }
-        )
-        publish_reviewed(visit, manager)
-        return SimpleNamespace(
-            visit=visit.id,
-            staff=adviser.user.email,
-            staff_id=adviser.id,
-            manager=manager.email,
-        )
+        return make_staff_visit_world(CARD, ANSWERS, COMMENTS)
 
 
 def _text(html: str) -> str:
