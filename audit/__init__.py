@@ -84,9 +84,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(session_key: str) -> models.User | None:
+        from audit.accounts.sessions import user_for_key
+
+        return user_for_key(session_key)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:

@@ -55,6 +55,8 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        # "Keep me signed in": how long a remembered session lasts without being used.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int("REMEMBER_DAYS", 30)),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=_int("SESSION_HOURS", 12)),
         "WTF_CSRF_TIME_LIMIT": None,  # a long form must still submit after hours in a car park
         "BOOTSTRAP_SERVE_LOCAL": True,

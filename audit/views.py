@@ -27,11 +27,10 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from audit.accounts.forms import EmptyForm
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import AnswerChange
-from audit.web.forms import Required
+from audit.web.forms import EmptyForm, Required
 
 #: Rows on one page of a list.
 PER_PAGE = 50

@@ -17,9 +17,3 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
-
-
-class EmptyForm(FlaskForm):
-    """For one-button actions: CSRF protection and nothing else."""
-
-    submit = SubmitField("Confirm")

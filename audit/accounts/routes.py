@@ -1,17 +1,20 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from audit.access import any_signed_in, public
-from audit.accounts.forms import EmptyForm, LoginForm
+from audit.accounts.forms import LoginForm
+from audit.accounts.sessions import current_session, end_session, start_session
 from audit.accounts.throttle import ThrottleLimits, clear_failures, record_failure, throttle_message
 from audit.extensions import db
-from audit.models import User
+from audit.models import User, record_event
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
 
@@ -63,12 +66,23 @@ def login():
                 "This account has been deactivated. Ask an administrator if you need access."
             )
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
-        user.last_login_at = datetime.now(UTC)
         clear_failures(email, older_than=limits.window * 4)
-        db.session.commit()
-        return redirect(next_url or url_for("main.home"))
+        return password_accepted(user, remember=form.remember.data, next_url=next_url)
     return render_template("auth/login.html", form=form)
+
+
+def password_accepted(user: User, *, remember: bool, next_url: str | None) -> Response:
+    """The password was right: sign the person in (or ask for what else sign-in needs)."""
+    return sign_in(user, method="password", remember=remember, next_url=next_url)
+
+
+def sign_in(user: User, *, method: str, remember: bool, next_url: str | None) -> Response:
+    """Start a session for ``user``, proven by ``method``, and go on to ``next_url``."""
+    start_session(user, method=method, remember=remember)
+    login_user(user, remember=remember)
+    record_event(user, "user.signed_in", user, method=method)
+    db.session.commit()
+    return redirect(next_url or url_for("main.home"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -76,6 +90,10 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        session_row = current_session()
+        if session_row is not None:
+            end_session(session_row, "signed_out")
+            db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     response = redirect(url_for("auth.login"))

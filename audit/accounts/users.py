@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from audit.accounts.email_address import normalise_email
+from audit.accounts.sessions import end_sessions
 from audit.extensions import db
 from audit.models import SCOPED_ROLES, Region, Role, User, record_event
 from audit.service_errors import FieldError
@@ -64,11 +66,17 @@ def set_active(user: User, active: bool, actor: User) -> None:
         raise AccountError("You cannot deactivate your own account.")
     user.active = active
     record_event(actor, "user.activated" if active else "user.deactivated", user)
+    if not active:
+        end_sessions(user, "deactivated")
 
 
 def reset_password(user: User, password: str, actor: User | None) -> None:
+    """An administrator sets a new password: every session of the user ends."""
     user.set_password(password)
+    if user.joined_at is None:
+        user.joined_at = datetime.now(UTC)
     record_event(actor, "user.password_reset", user)
+    end_sessions(user, "password_reset")
 
 
 def _regions(role: Role, region_ids: Iterable[int]) -> list[Region]:

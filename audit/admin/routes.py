@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import roles_required
-from audit.accounts.forms import EmptyForm
 from audit.accounts.users import AccountError, create_user, reset_password, set_active, update_user
 from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
 from audit.dashboards.pages import scorecard_choices
@@ -19,6 +18,7 @@ from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
 from audit.settings import SPECS, all_settings, set_main_scorecard, set_setting
 from audit.views import done, require_submitted, turned_down
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("admin", __name__)
 

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from audit.access import MANAGERS, get_visit, roles_required
-from audit.accounts.forms import EmptyForm
 from audit.appeals import service
 from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
 from audit.appeals.service import AppealError, AppealView
@@ -20,6 +19,7 @@ from audit.scorecards.store import definition_of
 from audit.views import choice_arg, decide, done, page_of, score_change, shorten, turned_down
 from audit.visits.answer_changes import answer_words, display_value
 from audit.visits.scores import stored_value
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("appeals", __name__)
 

@@ -19,7 +19,6 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import MANAGERS, VISITORS, branch_in_scope, roles_required
-from audit.accounts.forms import EmptyForm
 from audit.assignments import service
 from audit.assignments.forms import AssignmentForm, CancelForm, DeclineForm
 from audit.assignments.service import (
@@ -32,6 +31,7 @@ from audit.errors import refused
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Scorecard, User, Visit
 from audit.views import decide, done, page_of, turned_down
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("assignments", __name__)
 #: Where a manager reads a visit; linked from the list when that area is installed.

@@ -16,7 +16,6 @@ from audit.access import (
     get_visit,
     roles_required,
 )
-from audit.accounts.forms import EmptyForm
 from audit.coaching import portal, recognition, service
 from audit.coaching.forms import CloseForm, KudosForm, NoteForm, RecognitionForm, ReplyForm
 from audit.coaching.recognition import RecognitionError
@@ -26,6 +25,7 @@ from audit.extensions import db
 from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
 from audit.reporting.charts import trend_chart_for_screens, trend_values
 from audit.views import done, page_of, require_submitted
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("coaching", __name__)
 

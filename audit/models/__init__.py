@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from audit.models.account import AccountLink, LinkPurpose, RecoveryCode, UserSession
 from audit.models.action import (
     ACTIVE_ACTION_STATUSES,
     Action,
@@ -43,6 +44,10 @@ from audit.models.visit import (
 )
 
 __all__ = [
+    "AccountLink",
+    "LinkPurpose",
+    "RecoveryCode",
+    "UserSession",
     "ACTIVE_ACTION_STATUSES",
     "Action",
     "ActionKind",

@@ -90,6 +90,7 @@ EVENT_WORDS: dict[str, str] = {
     "user.activated": "Account reactivated",
     "user.deactivated": "Account deactivated",
     "user.password_reset": "Password reset",
+    "user.signed_in": "Signed in",
     "setting.changed": "Setting changed",
 }
 

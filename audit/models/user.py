@@ -55,10 +55,20 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[Role] = mapped_column(str_enum(Role))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    #: None until the person chooses a password (an invitation not yet accepted, or an
+    #: account that signs in only through single sign-on).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person took the account up: at creation for an account made with a
+    #: password; None while an invitation is pending (the invitation service sets that).
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Two-factor sign-in: the TOTP secret (base32) once enrolment is confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The identity provider's subject for this account, set at the first SSO sign-in.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.name")
     staff_member: Mapped[StaffMember | None] = relationship(back_populates="user")
@@ -70,11 +80,29 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    #: The signed-in session this object was loaded for (set by the user loader).
+    session_key = None
+
+    def get_id(self) -> str | None:
+        """What Flask-Login keeps in the session and remember-me cookies: the key of this
+        sign-in's :class:`UserSession`, never the user id, so ending that row ends both."""
+        return self.session_key
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
+        if not self.password_hash:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.joined_at is None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {Role(r) for r in roles}

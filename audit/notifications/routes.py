@@ -7,10 +7,10 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.access import any_signed_in
-from audit.accounts.forms import EmptyForm
 from audit.extensions import db
 from audit.notifications import service as notifications
 from audit.views import done, page_of, require_submitted
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("notifications", __name__)
 

@@ -21,7 +21,6 @@ from audit.access import (
     scope_branches,
     scope_regions,
 )
-from audit.accounts.forms import EmptyForm
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember
@@ -37,6 +36,7 @@ from audit.org.csv_import import (
 from audit.org.forms import BranchForm, ImportForm, RegionForm, StaffForm
 from audit.org.service import save_branch, save_staff_member, set_active, staff_user_choices
 from audit.views import done, require_submitted
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("org", __name__)
 

@@ -19,7 +19,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit.access import MANAGERS, get_visit, roles_required
-from audit.accounts.forms import EmptyForm
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import Attachment, ReviewerComment, User, Visit, VisitStatus
@@ -46,6 +45,7 @@ from audit.views import (
 )
 from audit.visits.answer_changes import change_marks, change_problem
 from audit.visits.scores import stored_value
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("review", __name__)
 

@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from audit.access import MANAGERS, roles_required
-from audit.accounts.forms import EmptyForm
 from audit.extensions import db
 from audit.models import Scorecard, ScorecardVersion, User, VersionStatus, record_event
 from audit.scorecards import builder
@@ -63,6 +62,7 @@ from audit.scorecards.store import (
     visit_counts,
 )
 from audit.views import done, require_submitted, shorten, turned_down
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("scorecards", __name__)
 

@@ -28,7 +28,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from audit.access import get_branch, get_visit, roles_required, scope_branches
-from audit.accounts.forms import EmptyForm
 from audit.assignments.service import assignments_for_shopper
 from audit.errors import refused, signed_out_answer, storage_unavailable
 from audit.extensions import db
@@ -58,6 +57,7 @@ from audit.shop.service import (
     VisitStateError,
 )
 from audit.storage.files import StorageUnavailable
+from audit.web.forms import EmptyForm
 
 bp = Blueprint("shop", __name__)
 

@@ -1,8 +1,9 @@
-"""Validators every form shares: the "required" checks that name their field."""
+"""What every form shares: the "required" checks that name their field, the one-button form."""
 
 from __future__ import annotations
 
-from wtforms import Field, Form
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, SubmitField
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
 
@@ -27,3 +28,9 @@ class Required(_NamesTheField, DataRequired):
 
 class RequiredInput(_NamesTheField, InputRequired):
     """:class:`~wtforms.validators.InputRequired` (0 is an answer), naming the field."""
+
+
+class EmptyForm(FlaskForm):
+    """For one-button actions: CSRF protection and nothing else."""
+
+    submit = SubmitField("Confirm")

@@ -45,8 +45,10 @@ TOP_PACKAGES = {
     "audit.main",
     "audit.admin",
 }
-#: Modules that serve requests or the command line, in whichever package they live.
+#: Modules that serve requests or the command line, in whichever package they live
+#: (also ``*_routes`` and ``*_forms``, where an area's pages are split by task).
 TOP_NAMES = {"routes", "forms", "cli", "views", "assets"}
+TOP_SUFFIXES = ("_routes", "_forms")
 
 Graph = dict[str, set[str]]
 
@@ -54,7 +56,10 @@ Graph = dict[str, set[str]]
 def layer_of(module: str) -> str:
     parts = module.split(".")
     package = ".".join(parts[:2])
-    if module in TOP_MODULES or package in TOP_PACKAGES or parts[-1] in TOP_NAMES:
+    name = parts[-1]
+    if module in TOP_MODULES or package in TOP_PACKAGES:
+        return "top"
+    if name in TOP_NAMES or name.endswith(TOP_SUFFIXES):
         return "top"
     if module in FOUNDATION or package == "audit.models":
         return "foundation"

@@ -1,0 +1,99 @@
+"""Single-use links mailed to a person: an invitation to join, a password reset.
+
+The link carries a random token; the database keeps its digest, when it expires, and
+when it was used or revoked. Using one is a conditional UPDATE, so two tabs (or two
+workers) racing with the same link cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from audit.accounts.secrets import digest, new_secret
+from audit.extensions import db
+from audit.models import AccountLink, LinkPurpose, User
+from audit.service_errors import FieldError
+
+
+class LinkError(FieldError):
+    """The link cannot be used; the message says why in plain words."""
+
+
+def issue_link(
+    user: User, purpose: LinkPurpose, lifetime: timedelta, created_by: User | None = None
+) -> str:
+    """A new link token for ``user``; earlier unused links of the same purpose stop working."""
+    now = datetime.now(UTC)
+    db.session.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.user_id == user.id,
+            AccountLink.purpose == purpose,
+            AccountLink.used_at.is_(None),
+            AccountLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    token = new_secret()
+    db.session.add(
+        AccountLink(
+            user=user,
+            purpose=purpose,
+            token_hash=digest(token),
+            expires_at=now + lifetime,
+            created_by=created_by,
+        )
+    )
+    return token
+
+
+def find_link(token: str, purpose: LinkPurpose) -> AccountLink:
+    """The live link for ``token``, or :class:`LinkError` saying why it cannot be used."""
+    link = db.session.scalar(
+        select(AccountLink).where(
+            AccountLink.token_hash == digest(token), AccountLink.purpose == purpose
+        )
+    )
+    noun = "invitation" if purpose is LinkPurpose.INVITE else "password reset link"
+    if link is None:
+        raise LinkError(f"This {noun} is not valid. Check that you copied the whole link.")
+    if link.used_at is not None:
+        raise LinkError(f"This {noun} has already been used.")
+    if link.revoked_at is not None:
+        raise LinkError(f"This {noun} was replaced or withdrawn. Use the newest one you received.")
+    if link.expires_at <= datetime.now(UTC):
+        raise LinkError(f"This {noun} has expired. Ask for a new one.")
+    if not link.user.active:
+        raise LinkError("This account has been deactivated. Ask an administrator.")
+    return link
+
+
+def use_link(link: AccountLink) -> None:
+    """Mark ``link`` used, or :class:`LinkError` when another request used it first."""
+    result = db.session.execute(
+        update(AccountLink)
+        .where(AccountLink.id == link.id, AccountLink.used_at.is_(None))
+        .values(used_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise LinkError("This link has already been used.")
+
+
+def revoke_links(user: User, purpose: LinkPurpose) -> int:
+    """Withdraw every unused link of ``purpose`` for ``user``; returns how many."""
+    result = db.session.execute(
+        update(AccountLink)
+        .where(
+            AccountLink.user_id == user.id,
+            AccountLink.purpose == purpose,
+            AccountLink.used_at.is_(None),
+            AccountLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
