@@ -48,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
+    register_operations(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -145,6 +146,12 @@ def register_security(app: Flask) -> None:
         app.after_request(gzip_response)
 
 
+def register_operations(app: Flask) -> None:
+    from audit.ops import register
+
+    register(app)
+
+
 def register_error_handlers(app: Flask) -> None:
     from audit.errors import register
 
@@ -166,13 +173,11 @@ def register_commands(app: Flask) -> None:
 
 
 def configure_logging(app: Flask) -> None:
+    from audit.ops import logs
     from audit.web.request_id import RequestIdFilter
 
     if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO,
-            format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
-        )
+        logs.configure(app.config.get("LOG_FORMAT"))  # JSON lines, or text on a terminal
         for handler in logging.getLogger().handlers:
             if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
                 handler.addFilter(RequestIdFilter())

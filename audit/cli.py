@@ -18,6 +18,7 @@ from audit.jobs.cli import worker_command
 from audit.notifications.cli import notifications_cli
 from audit.org.cli import branches_cli, staff_cli
 from audit.scorecards.cli import scorecards_cli
+from audit.storage.cli import storage_cli
 from audit.visits.cli import visits_cli
 
 COMMANDS = (
@@ -32,6 +33,7 @@ COMMANDS = (
     coaching_cli,
     notifications_cli,
     report_cli,
+    storage_cli,
 )
 
 

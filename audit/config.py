@@ -64,6 +64,17 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 16) * 1024 * 1024,
         # Visit photos and receipts: stored outside the database, one file per upload.
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(instance_path / "uploads"),
+        # Where every stored file lives (photos, evidence, report PDFs; audit/storage):
+        # file:///ABSOLUTE/PATH or s3://BUCKET[/PREFIX] (endpoint, keys and region from the
+        # standard AWS_* variables, read by boto3). Unset: file:// + UPLOAD_FOLDER.
+        "STORAGE_URL": os.environ.get("STORAGE_URL") or None,
+        # S3: send browsers (after the access check) to a presigned URL valid this many
+        # seconds, instead of streaming the file through the app.
+        "STORAGE_REDIRECT": _flag("STORAGE_REDIRECT"),
+        "STORAGE_URL_SECONDS": _int("STORAGE_URL_SECONDS", 300),
+        # S3: seconds to wait for the store to connect; "path" or "virtual" bucket addressing.
+        "STORAGE_TIMEOUT": float(os.environ.get("STORAGE_TIMEOUT") or 10),
+        "S3_ADDRESSING_STYLE": os.environ.get("S3_ADDRESSING_STYLE") or "path",
         "MAX_PHOTO_MB": _int("MAX_PHOTO_MB", 10),
         # gzip text responses (HTML, CSS, JS, JSON, SVG) when the client accepts it.
         "GZIP_RESPONSES": _flag("GZIP_RESPONSES", True),
@@ -88,8 +99,17 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "REPORT_THREADS": _int("REPORT_THREADS", 2),
         # A comparison PDF over more branches than this is made by a background job.
         "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),
-        # Finished report PDFs, kept 7 days for download.
-        "REPORTS_FOLDER": os.environ.get("REPORTS_FOLDER") or str(instance_path / "reports"),
         # Dashboard results cached per process until the data changes (0 turns it off).
         "REPORT_CACHE_SIZE": _int("REPORT_CACHE_SIZE", 64),
+        # Operations (audit/ops): /metrics is served to loopback, or to anyone sending
+        # "Authorization: Bearer METRICS_TOKEN". Under several gunicorn workers, set
+        # PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself at start, so it must be
+        # in the environment) to an empty folder the workers share.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+        "PROMETHEUS_MULTIPROC_DIR": os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        # Log lines: "json" (one object a line) or "text"; unset: text on a terminal, json
+        # otherwise (under gunicorn, systemd or a container).
+        "LOG_FORMAT": (os.environ.get("LOG_FORMAT") or "").strip().lower() or None,
+        # Seconds /readyz waits for each part (database, storage, Redis) before calling it down.
+        "READINESS_TIMEOUT": float(os.environ.get("READINESS_TIMEOUT") or 2),
     }

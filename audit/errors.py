@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from audit.extensions import db
-from audit.storage.files import StorageUnavailable
+from audit.storage import StorageUnavailable
 from audit.web import request_id
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, make_url, text
 from audit import create_app
 from audit.extensions import db
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
+from tests.s3_server import lone_s3, s3, s3_server  # noqa: F401  (S3 on moto's server)
 
 
 def _postgres_url_for_this_worker(url: str | None) -> str | None:

@@ -12,7 +12,8 @@ from PIL import ExifTags, Image
 
 from audit.photos import images as evidence
 from audit.photos.images import UploadRefused, process_image
-from audit.storage.files import FileStore
+from audit.storage.files import new_names
+from audit.storage.local import LocalStorage
 from tests.images import jpeg, png
 
 LIMIT = 10 * 1024 * 1024
@@ -132,17 +133,17 @@ def test_decompression_bombs_are_refused_without_decoding(side):
 
 
 def test_the_file_store_names_files_itself_and_refuses_other_paths(tmp_path):
-    store = FileStore(tmp_path)
-    name, thumb = store.new_names(datetime(2025, 3, 9, tzinfo=UTC))
+    store = LocalStorage(tmp_path)
+    name, thumb = new_names(datetime(2025, 3, 9, tzinfo=UTC))
     assert name.startswith("2025/03/") and name.endswith(".jpg")
     assert thumb == name.replace(".jpg", "_thumb.jpg")
-    store.save(name, b"data")
+    store.put(name, b"data", "image/jpeg")
     assert store.exists(name)
     with store.open(name) as handle:
         assert handle.read() == b"data"
     assert not list((tmp_path / "2025" / "03").glob(".upload-*"))
     store.delete(name, thumb)
     assert not store.exists(name)
-    for bad in ("../secret.jpg", "/etc/passwd", "2025/03/x.jpg", "2025/03/../../a.jpg"):
+    for bad in ("../secret.jpg", "/etc/passwd", "2025/03/../../a.jpg", ".hidden", "", "a//b"):
         with pytest.raises(ValueError):
             store.path(bad)

@@ -29,6 +29,7 @@ from audit.models import Branch, Role, VisitStatus
 from audit.reporting import ReportFilter
 from audit.reporting.periods import DashboardFilter
 from audit.reporting.sql import branch_conditions
+from audit.storage.serving import send_stored
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -132,7 +133,12 @@ def report_job_status(job_id: str) -> dict[str, Any]:
 @roles_required(*MANAGERS)
 def report_job_download(job_id: str) -> Response:
     status = _own_job(job_id)
-    path = JobStore.from_app().pdf_path(status.id)
-    if not status.finished or not path.is_file():
+    jobs = JobStore.from_app()
+    if not status.finished or not jobs.has_pdf(status.id):
         abort(404)
-    return _pdf(path.read_bytes(), status.filename)
+    return send_stored(
+        jobs.pdf_key(status.id),
+        "application/pdf",
+        download_name=status.filename,
+        cache_control="private, no-store",
+    )

@@ -3,12 +3,14 @@
 Two steps, timed apart by the benchmark: :func:`build_html` (our queries and
 Jinja) and :func:`render_pdf` (WeasyPrint alone). Rendering never touches the
 network: :class:`LocalFetcher` serves only files under the static folder and
-the upload folder (and ``data:`` URIs); every other URL is refused, so a
-stray ``http://`` in a comment cannot make the server fetch anything.
+a local storage folder (and ``data:`` URIs, which carry photos from a remote
+store); every other URL is refused, so a stray ``http://`` in a comment cannot
+make the server fetch anything.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 from collections.abc import Callable, Iterable
@@ -24,6 +26,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from audit.reporting.charts import heatmap_css
+from audit.storage import ObjectMissing, Storage, storage
+from audit.storage.local import LocalStorage
 
 # WeasyPrint logs every layout step at INFO; the app logs at INFO in production.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -64,28 +68,47 @@ class LocalFetcher(URLFetcher):
 
 @dataclass(frozen=True)
 class Resources:
-    """Where report files come from: static/ (CSS, logo) and the upload folder (photos)."""
+    """Where report files come from: static/ (CSS, logo) and the app's storage (photos).
+
+    With a local folder the photos are read from it as ``file:`` URLs; with a remote
+    store (S3) each photo is fetched once and inlined as a ``data:`` URL, so the
+    renderer still never touches the network itself.
+    """
 
     static: Path
-    uploads: Path
+    uploads: Path | None  # the storage folder when it is local, else None
+    store: Storage | None = None
 
     @classmethod
     def from_app(cls) -> Resources:
-        return cls(
-            Path(current_app.static_folder or "static").resolve(),
-            Path(current_app.config["UPLOAD_FOLDER"]).resolve(),
-        )
+        store = storage()
+        uploads = store.root.resolve() if isinstance(store, LocalStorage) else None
+        return cls(Path(current_app.static_folder or "static").resolve(), uploads, store)
 
     @property
     def base_url(self) -> str:
         return self.static.as_uri() + "/"
 
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders the fetcher may read."""
+        return tuple(root for root in (self.static, self.uploads) if root is not None)
+
     def upload_uri(self, name: str) -> str | None:
-        """A file: URI for a stored upload, or None when the file is missing."""
-        path = (self.uploads / name).resolve()
-        if not path.is_relative_to(self.uploads) or not path.is_file():
+        """A URI for a stored upload, or None when the object is missing."""
+        if self.uploads is not None:
+            path = (self.uploads / name).resolve()
+            if not path.is_relative_to(self.uploads) or not path.is_file():
+                return None
+            return path.as_uri()
+        if self.store is None:
             return None
-        return path.as_uri()
+        try:
+            data = self.store.get(name)
+        except (ObjectMissing, ValueError):
+            return None
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
 
 
 def build_html(template: str, **context: Any) -> str:
@@ -109,7 +132,7 @@ def render_pdf(
 ) -> bytes:
     """WeasyPrint alone: lay out ``html`` and write the PDF bytes."""
     resources = resources or Resources.from_app()
-    fetcher = LocalFetcher((resources.static, resources.uploads))
+    fetcher = LocalFetcher(resources.roots)
     progress(0, 2, "Laying out the pages")
     document = HTML(string=html, base_url=resources.base_url, url_fetcher=fetcher).render()
     progress(1, 2, f"Writing {len(document.pages)} pages")

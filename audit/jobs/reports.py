@@ -9,35 +9,33 @@ Celery would bring a second configuration language and a broker choice for
 the one job we have.
 
 Either way a job is the same: :func:`run_report_job` in an application
-context, reporting progress to a small JSON status file next to the PDF it
-writes, under ``REPORTS_FOLDER`` (``instance/reports`` by default). Files
-rather than a table, because the job state is short-lived (kept
-:data:`KEEP_DAYS` days), needs no migration, is read by the web process
-whichever executor ran the job, and the PDF has to live on disk anyway.
-With several web hosts that folder must be shared storage, like the upload
-folder.
+context, reporting progress to a small JSON status object next to the PDF it
+writes, both in the app's storage (:mod:`audit.storage`) under
+``reports/<id>/``. Objects rather than a table, because the job state is
+short-lived (kept :data:`KEEP_DAYS` days), needs no migration, and is read by
+the web process whichever executor ran the job; and because on S3 a job done
+by a worker on one host is downloadable from a web process on another.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from threading import Lock
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
+from audit.metrics import REPORT_JOBS
 from audit.reporting.filters import ReportFilter
+from audit.storage import ObjectMissing, Storage, storage
 
 log = logging.getLogger(__name__)
 
@@ -121,39 +119,38 @@ def params_filter(params: dict[str, Any]) -> ReportFilter:
 
 
 class JobStore:
-    """Status files and finished PDFs, one folder per job: ``<root>/<id>/status.json``."""
+    """Status objects and finished PDFs in the app's storage, one prefix per job:
+    ``reports/<id>/status.json`` and ``reports/<id>/report.pdf``."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
+    PREFIX = "reports/"
+
+    def __init__(self, store: Storage) -> None:
+        self.store = store
         self._lock = Lock()
 
     @classmethod
     def from_app(cls) -> JobStore:
-        return cls(current_app.config["REPORTS_FOLDER"])
+        return cls(storage())
 
-    def folder(self, job_id: str) -> Path:
+    def folder(self, job_id: str) -> str:
+        """The key prefix of a job (ValueError for anything that is not a job id)."""
         if not _ID.fullmatch(job_id):
             raise ValueError("not a job id")
-        return self.root / job_id
+        return f"{self.PREFIX}{job_id}/"
 
-    def pdf_path(self, job_id: str) -> Path:
-        return self.folder(job_id) / "report.pdf"
-
-    def _write(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, path)
+    def pdf_key(self, job_id: str) -> str:
+        return self.folder(job_id) + "report.pdf"
 
     def save(self, status: JobStatus) -> None:
-        self._write(self.folder(status.id) / "status.json", json.dumps(asdict(status)).encode())
+        data = json.dumps(asdict(status)).encode()
+        self.store.put(self.folder(status.id) + "status.json", data, "application/json")
 
     def get(self, job_id: str) -> JobStatus | None:
+        """The job's status; None for no such job (or an unreadable one)."""
         try:
-            path = self.folder(job_id) / "status.json"
-            return JobStatus(**json.loads(path.read_text()))
-        except (ValueError, OSError, TypeError):
+            data = self.store.get(self.folder(job_id) + "status.json")
+            return JobStatus(**json.loads(data))
+        except (ValueError, TypeError, ObjectMissing):
             return None
 
     def update(self, job_id: str, **changes: Any) -> JobStatus:
@@ -167,19 +164,32 @@ class JobStore:
             return status
 
     def save_pdf(self, job_id: str, data: bytes) -> None:
-        self._write(self.pdf_path(job_id), data)
+        self.store.put(self.pdf_key(job_id), data, "application/pdf")
+
+    def has_pdf(self, job_id: str) -> bool:
+        return self.store.exists(self.pdf_key(job_id))
 
     def prune(self, keep_days: int = KEEP_DAYS, now: float | None = None) -> int:
-        """Delete jobs older than ``keep_days``; returns how many went."""
-        if not self.root.is_dir():
-            return 0
+        """Delete jobs made more than ``keep_days`` ago; returns how many went."""
         limit = (now or time.time()) - keep_days * 86400
+        jobs: dict[str, list[str]] = {}
+        for key in self.store.keys(self.PREFIX):
+            job_id = key[len(self.PREFIX) :].split("/", 1)[0]
+            if _ID.fullmatch(job_id):
+                jobs.setdefault(job_id, []).append(key)
         removed = 0
-        for folder in self.root.iterdir():
-            if folder.is_dir() and _ID.fullmatch(folder.name) and folder.stat().st_mtime < limit:
-                for item in folder.iterdir():
-                    item.unlink(missing_ok=True)
-                folder.rmdir()
+        for job_id, keys in jobs.items():
+            status = self.get(job_id)
+            if status is None:
+                continue  # a status being written, or kept by hand: not ours to judge
+            try:
+                made = datetime.fromisoformat(status.created_at).timestamp()
+            except ValueError:
+                continue
+            if made < limit:
+                status_key = self.folder(job_id) + "status.json"
+                self.store.delete(*[k for k in keys if k != status_key])
+                self.store.delete(status_key)  # last: a job never loses its status first
                 removed += 1
         return removed
 
@@ -203,6 +213,7 @@ def run_report_job(job_id: str) -> None:
     """Make the report of job ``job_id`` (in an application context), recording progress."""
     store = JobStore.from_app()
     status = store.update(job_id, state=RUNNING, message="Starting", done=0)
+    REPORT_JOBS.labels(event="started").inc()
 
     def progress(done: int, total: int, message: str) -> None:
         store.update(job_id, done=done, total=total, message=message)
@@ -216,8 +227,10 @@ def run_report_job(job_id: str) -> None:
             message="Ready to download",
             finished_at=datetime.now(UTC).isoformat(),
         )
+        REPORT_JOBS.labels(event="finished").inc()
     except Exception as error:
         log.exception("report job %s failed", job_id)
+        REPORT_JOBS.labels(event="failed").inc()
         store.update(job_id, state=FAILED, message="The report could not be made", error=str(error))
         raise
     finally:
@@ -296,7 +309,14 @@ def start_job(
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         workers = app.config["REPORT_THREADS"]
         _futures[status.id] = _pool(workers).submit(_in_thread, app, status.id)
+    REPORT_JOBS.labels(event="queued").inc()
     return status
+
+
+def waiting_in_process() -> int:
+    """Jobs of the in-process pool not yet picked up by a thread (the queue depth without RQ)."""
+    futures = list(_futures.values())
+    return sum(1 for future in futures if not future.running() and not future.done())
 
 
 def wait_for(job_id: str, timeout: float = 120) -> None:

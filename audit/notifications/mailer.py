@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from audit.metrics import MAIL_FAILURES
+
 log = logging.getLogger(__name__)
 
 
@@ -92,4 +94,5 @@ def send_messages(settings: MailSettings, mails: Iterable[OutgoingMail]) -> list
         log.exception(
             "could not send %d mail(s) through %s:%s", len(mails), settings.server, settings.port
         )
+    MAIL_FAILURES.inc(len(mails) - len(sent))
     return sent

@@ -1,7 +1,7 @@
 """Photo evidence on a form (a visit's photos, an action update's, an appeal's), and its files.
 
 :func:`store_image` and :func:`store_photo` put checked bytes (see
-:mod:`audit.photos.images`) into the file store; :func:`photo_field`,
+:mod:`audit.photos.images`) into the app's storage (:mod:`audit.storage`); :func:`photo_field`,
 :func:`save_upload` and :func:`send_photo` are the pieces the views share, so
 that every upload is taken, refused and served the same way.
 
@@ -17,11 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Response, abort, current_app, send_file
+from flask import Response, current_app
 from flask_wtf.file import FileField
 
 from audit.photos.images import CONTENT_TYPE, ProcessedImage, UploadRefused, process_image
-from audit.storage.files import FileStore, StorageUnavailable, keep_if_committed
+from audit.storage import Storage, StorageUnavailable, storage
+from audit.storage.files import keep_if_committed, new_names, put_pair
+from audit.storage.serving import send_stored
 
 ACCEPT = "image/jpeg,image/png,image/webp"
 
@@ -39,16 +41,24 @@ class Photo:
         return self.name, self.thumb_name
 
 
-def store_image(image: ProcessedImage, store: FileStore) -> tuple[str, str]:
+#: What a person uploading a photo is told when the store cannot take it.
+PHOTO_ADVICE = "Your answers are safe; try the photo again in a few minutes."
+
+
+def store_image(image: ProcessedImage, store: Storage) -> tuple[str, str]:
     """Store a checked image and its thumbnail (both or neither), kept only if the current
-    transaction commits; returns their names. Raises :class:`StorageUnavailable`."""
-    name, thumb = store.new_names()
-    store.save_pair(name, image.data, thumb, image.thumb)
+    transaction commits; returns their names once both are stored. Raises
+    :class:`StorageUnavailable` (worded about the photo) otherwise."""
+    name, thumb = new_names()
+    try:
+        put_pair(store, name, image.data, thumb, image.thumb, CONTENT_TYPE)
+    except StorageUnavailable as failure:
+        raise failure.about("The photo", PHOTO_ADVICE) from failure.__cause__
     keep_if_committed(store, name, thumb)
     return name, thumb
 
 
-def store_photo(data: bytes, store: FileStore, max_bytes: int) -> Photo:
+def store_photo(data: bytes, store: Storage, max_bytes: int) -> Photo:
     """Check, clean and store an uploaded photo; raises :class:`UploadRefused` for a non-photo
     and :class:`StorageUnavailable` when it cannot be stored."""
     image = process_image(data, max_bytes)
@@ -61,11 +71,12 @@ def photo_field(label: str, description: str) -> FileField:
     return FileField(label, description=description, render_kw={"accept": ACCEPT})
 
 
-def file_store() -> FileStore:
-    return FileStore(current_app.config["UPLOAD_FOLDER"])
+def file_store() -> Storage:
+    """The app's store (:func:`audit.storage.storage`)."""
+    return storage()
 
 
-def save_upload(field: FileField, store: FileStore) -> Photo | None:
+def save_upload(field: FileField, store: Storage) -> Photo | None:
     """Store the photo sent in ``field``; None when none was sent or it could not be kept.
 
     A refusal (not a photo, too large) or a storage failure is added to the field's
@@ -84,9 +95,4 @@ def save_upload(field: FileField, store: FileStore) -> Photo | None:
 
 def send_photo(name: str | None) -> Response:
     """A stored photo (or thumbnail), to a viewer the caller has already checked; else 404."""
-    store = file_store()
-    if not name or not store.exists(name):
-        abort(404)
-    response = send_file(store.path(name), mimetype=CONTENT_TYPE, conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    return response
+    return send_stored(name, CONTENT_TYPE)

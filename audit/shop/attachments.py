@@ -22,7 +22,8 @@ from audit.shop.service import (
     check_editable,
     require_editable,
 )
-from audit.storage.files import FileStore, delete_when_committed
+from audit.storage import Storage
+from audit.storage.files import delete_when_committed
 
 # --- photos and receipts -------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def add_attachment(
     data: bytes,
     *,
     user: User,
-    store: FileStore,
+    store: Storage,
     max_bytes: int,
     question_key: str | None = None,
     kind: AttachmentKind = AttachmentKind.PHOTO,
@@ -45,7 +46,7 @@ def add_attachment(
     the attachment already stored. ``captured_hint`` is the capture time the
     phone read before shrinking the photo; the file's own EXIF time wins.
     Raises :class:`audit.photos.images.UploadRefused` for anything that is not a photo and
-    :class:`audit.storage.files.StorageUnavailable` when it cannot be stored; the files are
+    :class:`audit.storage.StorageUnavailable` when it cannot be stored; the files are
     kept only if the caller commits.
     """
     check_editable(visit)
@@ -99,7 +100,7 @@ def add_attachment(
     return attachment, True
 
 
-def delete_attachment(attachment: Attachment, user: User, store: FileStore) -> None:
+def delete_attachment(attachment: Attachment, user: User, store: Storage) -> None:
     """Remove a photo from a visit still being filled in; its files go once the caller
     has committed."""
     visit = attachment.visit

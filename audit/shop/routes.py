@@ -56,7 +56,7 @@ from audit.shop.service import (
     VisitError,
     VisitStateError,
 )
-from audit.storage.files import StorageUnavailable
+from audit.storage import StorageUnavailable
 from audit.web.forms import EmptyForm
 
 bp = Blueprint("shop", __name__)

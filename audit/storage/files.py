@@ -1,9 +1,8 @@
-"""Stored files (photos, thumbnails, evidence): where they live and how they follow the database.
+"""Stored files (photos, thumbnails, evidence): their names, and how they follow the database.
 
-:class:`FileStore` keeps files under one folder (``UPLOAD_FOLDER``) as
-``YYYY/MM/<uuid>.jpg``, never a name a user chose; writes are atomic and a
-write that fails (a full or read-only disk) raises :class:`StorageUnavailable`
-and leaves nothing behind.
+Photos are stored as ``YYYY/MM/<uuid>.jpg`` (and ``..._thumb.jpg``), never a name a
+user chose; the name is the object's key in :func:`audit.storage.storage`, whichever
+backend holds it, and is what the database row keeps.
 
 Files follow the database transaction (:func:`register_file_cleanup`, called by
 the app factory): a file stored during a transaction that does not commit is
@@ -14,133 +13,51 @@ leaves a file without its record, nor a record without its file.
 
 from __future__ import annotations
 
-import errno
-import io
-import logging
-import os
-import re
-import tempfile
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from audit.extensions import db
+from audit.storage.base import Storage, StorageUnavailable
 
-log = logging.getLogger(__name__)
-
-
-class StorageUnavailable(OSError):
-    """The file store could not take a file (full, read-only, gone); nothing was kept.
-
-    ``str()`` says so in words for the person uploading; it is worth trying again
-    later, unlike :class:`UploadRefused`.
-    """
-
-    #: Seconds after which trying again is reasonable (the HTTP Retry-After).
-    retry_after = 60
-
-    def __init__(self, cause: OSError) -> None:
-        if cause.errno in (errno.ENOSPC, errno.EDQUOT):
-            why = "the server's storage is full"
-        elif cause.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            why = "the server's storage is not accepting files"
-        else:
-            why = "the server's storage did not answer"
-        super().__init__(
-            cause.errno,
-            f"The photo could not be stored: {why}. Your answers are safe; "
-            "try the photo again in a few minutes.",
-        )
-
-    def __str__(self) -> str:
-        return str(self.strerror)
+__all__ = [
+    "StorageUnavailable",
+    "delete_when_committed",
+    "keep_if_committed",
+    "new_names",
+    "put_pair",
+    "register_file_cleanup",
+]
 
 
-_NAME = re.compile(r"\d{4}/\d{2}/[0-9a-f]{32}(?:_thumb)?\.jpg")
+def new_names(now: datetime | None = None) -> tuple[str, str]:
+    """A fresh (photo, thumbnail) key pair: ``YYYY/MM/<uuid>.jpg`` and ``..._thumb.jpg``."""
+    now = now or datetime.now(UTC)
+    stem = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
+    return f"{stem}.jpg", f"{stem}_thumb.jpg"
 
 
-class FileStore:
-    """Files under one folder, named ``YYYY/MM/<uuid>.jpg``; never a name a user chose.
-
-    The interface (save, open, path, delete) is what an object-storage version
-    would implement too.
-    """
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-
-    def new_names(self, now: datetime | None = None) -> tuple[str, str]:
-        """A fresh (file, thumbnail) name pair."""
-        now = now or datetime.now(UTC)
-        stem = f"{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
-        return f"{stem}.jpg", f"{stem}_thumb.jpg"
-
-    def path(self, name: str) -> Path:
-        if not _NAME.fullmatch(name):
-            raise ValueError(f"not a stored file name: {name!r}")
-        return self.root / name
-
-    def save(self, name: str, data: bytes) -> None:
-        """Write atomically: a reader never sees half a file, and a failed write leaves none.
-
-        Raises :class:`StorageUnavailable` when the folder cannot take the file.
-        """
-        target = self.path(name)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        except OSError as error:
-            raise StorageUnavailable(error) from error
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, target)
-        except BaseException as error:
-            Path(temp).unlink(missing_ok=True)
-            if isinstance(error, OSError) and not isinstance(error, StorageUnavailable):
-                raise StorageUnavailable(error) from error
-            raise
-
-    def save_pair(self, name: str, data: bytes, second: str, second_data: bytes) -> None:
-        """Save two files that only make sense together (a photo and its thumbnail):
-        both are stored, or neither is."""
-        self.save(name, data)
-        try:
-            self.save(second, second_data)
-        except BaseException:
-            self.delete(name)
-            raise
-
-    def open(self, name: str) -> io.BufferedReader:
-        return self.path(name).open("rb")
-
-    def exists(self, name: str) -> bool:
-        return self.path(name).is_file()
-
-    def delete(self, *names: str) -> None:
-        """Remove files; one that cannot be removed is logged, never raised (the caller
-        has nothing better to do with it than go on)."""
-        for name in names:
-            try:
-                self.path(name).unlink(missing_ok=True)
-            except OSError as error:
-                log.warning("could not delete stored file %s: %s", name, error)
+def put_pair(
+    store: Storage, name: str, data: bytes, second: str, second_data: bytes, content_type: str
+) -> None:
+    """Store two objects that only make sense together (a photo and its thumbnail):
+    both are stored, or neither is (:class:`StorageUnavailable` then)."""
+    store.put(name, data, content_type)
+    try:
+        store.put(second, second_data, content_type)
+    except BaseException:
+        store.discard(name)
+        raise
 
 
 # --- files that follow the transaction ---------------------------------------------
 
 _NEW = "files_stored_in_transaction"
 _DOOMED = "files_deleted_in_transaction"
-Entry = tuple[Any, "FileStore", tuple[str, ...]]  # (transaction, store, names)
+Entry = tuple[Any, Storage, tuple[str, ...]]  # (transaction, store, names)
 
 
 def _current_transaction() -> Any:
@@ -148,13 +65,13 @@ def _current_transaction() -> Any:
     return session.get_nested_transaction() or session.get_transaction()
 
 
-def keep_if_committed(store: FileStore, *names: str) -> None:
+def keep_if_committed(store: Storage, *names: str) -> None:
     """Files just stored for records of this transaction: deleted unless it commits
     (a savepoint rolled back takes the files stored within it)."""
     db.session.info.setdefault(_NEW, []).append((_current_transaction(), store, names))
 
 
-def delete_when_committed(store: FileStore, *names: str) -> None:
+def delete_when_committed(store: Storage, *names: str) -> None:
     """Files of records deleted in this transaction: removed once it has committed."""
     db.session.info.setdefault(_DOOMED, []).append((_current_transaction(), store, names))
 
@@ -172,7 +89,7 @@ def _after_commit(session: Session) -> None:
         return
     session.info.pop(_NEW, None)
     for _, store, names in session.info.pop(_DOOMED, []):
-        store.delete(*names)
+        store.discard(*names)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
@@ -183,7 +100,7 @@ def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
         for entry in session.info.get(key, []):
             if _within(entry[0], previous_transaction):
                 if delete:
-                    entry[1].delete(*entry[2])
+                    entry[1].discard(*entry[2])
             else:
                 kept.append(entry)
         session.info[key] = kept
@@ -194,7 +111,7 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
         return
     # Still listed here: the transaction ended without a commit (closed, or an error).
     for _, store, names in session.info.pop(_NEW, []):
-        store.delete(*names)
+        store.discard(*names)
     session.info.pop(_DOOMED, None)
 
 

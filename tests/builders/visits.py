@@ -30,7 +30,8 @@ from audit.models import (
 from audit.review import service as review
 from audit.scorecards.store import find_version
 from audit.shop.service import start_visit
-from audit.storage.files import FileStore
+from audit.storage.files import new_names
+from audit.storage.local import LocalStorage
 from audit.visits.imports import RawVisit, import_records
 from tests.builders.assignments import S, make_assignment
 from tests.builders.scorecards import BRANCH_VISIT
@@ -174,11 +175,11 @@ def attach_photo(
 ) -> Attachment:
     """A 320 × 240 JPEG (and its thumbnail) stored in ``upload_folder`` and attached to the
     visit (to one question, or to the visit as a whole when ``question_key`` is None)."""
-    store = FileStore(upload_folder)
-    name, thumb = store.new_names()
+    store = LocalStorage(upload_folder)
+    name, thumb = new_names()
     data = jpeg((320, 240), exif=False)
-    store.save(name, data)
-    store.save(thumb, jpeg((160, 120), exif=False))
+    store.put(name, data, "image/jpeg")
+    store.put(thumb, jpeg((160, 120), exif=False), "image/jpeg")
     attachment = Attachment(
         visit=visit,
         question_key=question_key,

@@ -1,5 +1,6 @@
 """Photos when the upload folder fails for real: a full disk, a read-only one, a thumbnail
-that does not fit after its photo did, a transaction that does not commit.
+that does not fit after its photo did, a transaction that does not commit; and the same
+promises on S3 (moto's server mode): a store that is down, a thumbnail refused.
 
 The folder is a small tmpfs mounted for the test (the suite runs as root in CI, as
 ``make test`` does on a fresh machine of this kind), so the failures are the kernel's
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -25,7 +27,9 @@ from audit.extensions import db
 from audit.models import Attachment, Visit
 from audit.photos.images import process_image
 from audit.shop.attachments import add_attachment
-from audit.storage.files import FileStore, delete_when_committed, keep_if_committed
+from audit.storage import storage
+from audit.storage.files import delete_when_committed, keep_if_committed, new_names, put_pair
+from audit.storage.local import LocalStorage
 from tests.builders import make_shop_world, started_draft
 from tests.conftest import TEST_PASSWORD, make_app, unavailable
 from tests.images import noisy_jpeg
@@ -192,7 +196,7 @@ def test_the_plain_form_shows_the_storage_message_beside_the_photo(app, shop, sm
 
 def test_files_stored_in_a_transaction_that_does_not_commit_are_removed(app, tmp_path):
     folder = tmp_path / "uploads"
-    store = FileStore(folder)
+    store = LocalStorage(folder)
     with app.app_context():
         shop = make_shop_world(CARD)
         card, branch, shopper = shop.card, shop.branch, shop.shopper
@@ -268,11 +272,11 @@ def test_an_unexpected_failure_answers_words_and_logs_its_traceback_with_the_id(
 
 def test_files_follow_savepoints_too(app, tmp_path):
     """A savepoint rolled back takes its files; one released waits for the outer outcome."""
-    store = FileStore(tmp_path / "files")
+    store = LocalStorage(tmp_path / "files")
 
     def stored(tag: bytes) -> tuple[str, str]:
-        name, thumb = store.new_names()
-        store.save_pair(name, tag, thumb, tag)
+        name, thumb = new_names()
+        put_pair(store, name, tag, thumb, tag, "image/jpeg")
         keep_if_committed(store, name, thumb)
         return name, thumb
 
@@ -300,3 +304,94 @@ def test_files_follow_savepoints_too(app, tmp_path):
         assert set(files_in(store.root)) == set(first)  # deleted only when the whole commits
         db.session.commit()
         assert files_in(store.root) == []
+
+
+# --- on S3 (moto's server mode, stopped for real) ------------------------------------
+
+
+def test_an_s3_store_that_is_down_refuses_the_photo_and_keeps_no_half_record(app, shop, lone_s3):
+    client, visit_id = shop
+    app.config.update(STORAGE_URL=lone_s3.url("files"), STORAGE_TIMEOUT=2)
+    lone_s3.outage()
+    response = upload(client, visit_id)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    message = response.json["message"]
+    assert message == (
+        "The photo could not be stored: the server's storage did not answer. "
+        "Your answers are safe; try the photo again in a few minutes."
+    )
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+        assert db.session.get(Visit, visit_id).answer("greeted").value_text == "yes"
+    # The store is back: it holds nothing from the refused upload, and takes the photo now.
+    lone_s3.restart()
+    assert lone_s3.objects() == {}
+    again = upload(client, visit_id)
+    assert again.status_code == 201
+    with app.app_context():
+        attachment = db.session.scalars(select(Attachment)).one()
+        names = {f"files/{attachment.stored_name}", f"files/{attachment.thumb_name}"}
+    assert set(lone_s3.objects()) == names
+    with client.get(again.json["thumb_url"]) as thumb:
+        assert thumb.status_code == 200
+
+
+def test_on_s3_the_plain_form_shows_the_storage_message_beside_the_photo(app, shop, lone_s3):
+    client, visit_id = shop
+    app.config.update(STORAGE_URL=lone_s3.url("files"), STORAGE_TIMEOUT=2)
+    lone_s3.outage()
+    response = client.post(
+        f"/shop/visits/{visit_id}",
+        data={
+            "answer-greeted": "no",
+            "answer-poster-photo": (io.BytesIO(PHOTO), "poster.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "poster.jpg: The photo could not be stored" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).answer("greeted").value_text == "no"
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_on_s3_a_thumbnail_refused_takes_its_photo_with_it(app, shop, s3, monkeypatch):
+    """S3 takes the photo, then answers 503 SlowDown for its thumbnail: neither is kept."""
+    client, visit_id = shop
+    app.config["STORAGE_URL"] = s3.url("files")
+    with app.app_context():
+        client_of_store = storage().client
+    real_put = client_of_store.put_object
+
+    def put_object(**kwargs):
+        if kwargs["Key"].endswith("_thumb.jpg"):
+            raise ClientError(
+                {
+                    "Error": {"Code": "SlowDown", "Message": "Reduce your request rate."},
+                    "ResponseMetadata": {"HTTPStatusCode": 503},
+                },
+                "PutObject",
+            )
+        return real_put(**kwargs)
+
+    monkeypatch.setattr(client_of_store, "put_object", put_object)
+    response = upload(client, visit_id)
+    assert response.status_code == 503
+    assert "The photo could not be stored" in response.json["message"]
+    assert s3.objects() == {}  # the photo stored before its thumbnail was removed
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+
+
+def test_files_on_s3_follow_the_transaction_too(app, s3):
+    with app.app_context():
+        app.config["STORAGE_URL"] = s3.url("files")
+        shop = make_shop_world(CARD)
+        visit = started_draft(shop.card, shop.branch, shop.shopper)
+        add_attachment(
+            visit, PHOTO, user=shop.shopper, store=storage(), max_bytes=LIMIT, question_key="poster"
+        )
+        assert len(s3.objects()) == 2
+        db.session.rollback()  # no commit, no record: no objects
+        assert s3.objects() == {}

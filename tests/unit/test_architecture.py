@@ -26,7 +26,7 @@ import pytest
 from audit.config import PROJECT_ROOT
 
 LAYERS = ("foundation", "domain", "services", "top")
-FOUNDATION = {"audit.config", "audit.extensions", "audit.service_errors"}
+FOUNDATION = {"audit.config", "audit.extensions", "audit.service_errors", "audit.metrics"}
 DOMAIN_MODULES = {
     "audit.settings",
     "audit.access",
@@ -44,6 +44,7 @@ TOP_PACKAGES = {
     "audit.demo",
     "audit.main",
     "audit.admin",
+    "audit.ops",
 }
 #: Modules that serve requests or the command line, in whichever package they live
 #: (also ``*_routes`` and ``*_forms``, where an area's pages are split by task).

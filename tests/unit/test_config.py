@@ -47,6 +47,11 @@ DOCUMENTED = {
     "SESSION_HOURS": "3",
     "MAX_UPLOAD_MB": "5",
     "UPLOAD_FOLDER": "/srv/uploads",
+    "STORAGE_URL": "s3://bucket/prefix",
+    "STORAGE_REDIRECT": "1",
+    "STORAGE_URL_SECONDS": "60",
+    "STORAGE_TIMEOUT": "3",
+    "S3_ADDRESSING_STYLE": "virtual",
     "MAX_PHOTO_MB": "4",
     "GZIP_RESPONSES": "0",
     "LOGIN_THROTTLE_WINDOW_MINUTES": "30",
@@ -64,8 +69,11 @@ DOCUMENTED = {
     "REPORT_QUEUE": "pdfs",
     "REPORT_THREADS": "5",
     "REPORT_JOB_MIN_BRANCHES": "12",
-    "REPORTS_FOLDER": "/srv/reports",
     "REPORT_CACHE_SIZE": "0",
+    "METRICS_TOKEN": "change-me",
+    "PROMETHEUS_MULTIPROC_DIR": "/run/service-audit/metrics",
+    "LOG_FORMAT": "json",
+    "READINESS_TIMEOUT": "5",
 }
 
 

@@ -14,7 +14,14 @@ from audit.models import Role
 from tests.builders import make_branch, make_staff, make_user
 
 #: Endpoints anyone may reach without signing in.
-PUBLIC_ENDPOINTS = {"static", "bootstrap.static", "auth.login"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    "ops.healthz",  # probes; /metrics checks its own access
+    "ops.readyz",
+    "ops.metrics",
+}
 
 
 def endpoints_without_roles(app: Flask) -> list[str]:

@@ -1,0 +1,99 @@
+"""Every request, timed once: into the latency histogram and as one log line.
+
+The clock starts in a thin WSGI wrapper, before Flask's own ``before_request``
+functions (sign-in, CSRF, the shop's checks), so their time counts too; it stops in an
+``after_request`` function, which Flask runs for answers from views, error handlers and
+refusals alike. The time to stream a body (a PDF download) is not included.
+
+The log line goes to the ``audit.requests`` logger at INFO: method, path, endpoint,
+status, duration_ms, request_id, user_id (when the request already knew who is signed
+in: logging never loads a user) and remote_addr. Probes (``/healthz``, ``/readyz``,
+``/metrics``), asked every few seconds by a load balancer and Prometheus, log at DEBUG
+so they do not drown the rest; they are timed like every other request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from audit.metrics import REQUEST_SECONDS
+from audit.web import request_id
+
+log = logging.getLogger("audit.requests")
+
+STARTED = "audit.started"
+PROBES = frozenset({"ops.healthz", "ops.readyz", "ops.metrics"})
+UNMATCHED = "unmatched"  # no route: a raw path would make a label value per typo and scanner
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+#: Parts of a URL that are secrets (single-use links): shown as *** in the log line.
+SECRET_ARGS = ("token", "secret")
+
+
+class StampStart:
+    """WSGI middleware: note when the request arrived, before Flask sees it."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ[STARTED] = time.perf_counter()
+        return self.wsgi_app(environ, start_response)
+
+
+def status_class(code: int) -> str:
+    return f"{code // 100}xx"
+
+
+def _signed_in_user_id() -> int | None:
+    user = g.get("_login_user")  # Flask-Login's own slot: set only if something asked
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "id", None)
+
+
+def _logged_path() -> str:
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if any(word in name.lower() for word in SECRET_ARGS) and str(value):
+            path = path.replace(str(value), "***")
+    return path
+
+
+def observe(response: Response) -> Response:
+    started = request.environ.get(STARTED)
+    seconds = time.perf_counter() - started if started is not None else 0.0
+    endpoint = request.endpoint or UNMATCHED
+    method = request.method if request.method in METHODS else "OTHER"
+    REQUEST_SECONDS.labels(endpoint, method, status_class(response.status_code)).observe(seconds)
+
+    duration_ms = round(seconds * 1000, 1)
+    fields = {
+        "method": request.method,
+        "path": _logged_path(),
+        "endpoint": endpoint,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "request_id": request_id.current(),
+        "user_id": _signed_in_user_id(),
+        "remote_addr": request.remote_addr,
+    }
+    log.log(
+        logging.DEBUG if endpoint in PROBES else logging.INFO,
+        "%s %s %s %.1f ms",
+        request.method,
+        fields["path"],
+        response.status_code,
+        duration_ms,
+        extra={"fields": fields, "request_id": fields["request_id"]},
+    )
+    return response
+
+
+def register(app: Flask) -> None:
+    app.wsgi_app = StampStart(app.wsgi_app)  # type: ignore[method-assign]
+    app.after_request(observe)
