@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint browser pdf-deps bench-reports format migrate demo clean
+.PHONY: run test test-fast lint browser pdf-deps oidc-provider bench-reports format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,11 +31,11 @@ run: $(VENV)/.installed pdf-deps
 
 ## test: install test requirements, Chromium and poppler for browser and PDF tests, lint, run the whole suite
 # One worker per core (pytest-xdist), each with its own PostgreSQL database.
-test: lint browser pdf-deps
+test: lint browser pdf-deps oidc-provider
 	$(BIN)/pytest -n auto --dist loadfile
 
 ## test-fast: the edit-test loop: lint and every test but the browser ones (make test runs all)
-test-fast: lint pdf-deps
+test-fast: lint pdf-deps oidc-provider
 	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
 
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
@@ -57,6 +57,14 @@ pdf-deps:
 		echo "Installing Pango, HarfBuzz and DejaVu fonts for the PDF reports"; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES)) \
 		|| { echo "Could not install them; run: sudo apt-get install $(PDF_PACKAGES)"; exit 1; }; }
+
+# Single sign-on tests start a real OpenID provider (npm's oidc-provider, pinned in
+# tests/oidc/package-lock.json) under Node.js; install it when missing.
+oidc-provider:
+	@test -d tests/oidc/node_modules || { \
+		command -v npm >/dev/null || { echo "npm is missing: the single sign-on tests will be skipped"; exit 0; }; \
+		echo "Installing the test OpenID provider (npm ci --prefix tests/oidc)"; \
+		npm ci --prefix tests/oidc --no-audit --no-fund; }
 
 ## bench-reports: 100,000 visits into SQLite and PostgreSQL (BENCH_POSTGRES_URL), timings table
 bench-reports: $(VENV)/.test-installed pdf-deps

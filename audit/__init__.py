@@ -105,6 +105,13 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from audit.accounts import (  # noqa: F401  (their views register on the auth blueprint)
+        account_routes,
+        invite_routes,
+        reset_routes,
+        sso_routes,
+        two_factor_routes,
+    )
     from audit.accounts.routes import bp as auth_bp
     from audit.actions.routes import bp as actions_bp
     from audit.admin.routes import bp as admin_bp

@@ -92,11 +92,24 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
         # The address people open the app at, for links in e-mails (e.g. https://audit.example.org).
         "APP_URL": os.environ.get("APP_URL") or "",
+        # Single sign-on with OpenID Connect, on when OIDC_ISSUER and OIDC_CLIENT_ID are set
+        # (audit/accounts/sso_client.py). Register APP_URL + /login/sso/callback as the
+        # redirect URI at the provider, and APP_URL + /login as the post-logout redirect URI.
+        "OIDC_ISSUER": (os.environ.get("OIDC_ISSUER") or "").strip().rstrip("/") or None,
+        "OIDC_CLIENT_ID": os.environ.get("OIDC_CLIENT_ID") or None,
+        "OIDC_CLIENT_SECRET": os.environ.get("OIDC_CLIENT_SECRET") or "",
+        # The button reads "Sign in with" and this name.
+        "OIDC_PROVIDER_NAME": (
+            os.environ.get("OIDC_PROVIDER_NAME") or "your organisation's sign-in"
+        ),
+        "OIDC_SCOPES": os.environ.get("OIDC_SCOPES") or "openid email profile",
         # Background jobs: RQ on Redis when REDIS_URL is set, a thread pool in the web
         # process otherwise (REPORT_THREADS workers).
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "REPORT_QUEUE": os.environ.get("REPORT_QUEUE") or "reports",
         "REPORT_THREADS": _int("REPORT_THREADS", 2),
+        # The RQ queue of small background tasks (account mail); same worker command.
+        "TASK_QUEUE": os.environ.get("TASK_QUEUE") or "default",
         # A comparison PDF over more branches than this is made by a background job.
         "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),
         # Dashboard results cached per process until the data changes (0 turns it off).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.models import Setting, User, record_event
+from audit.models import Role, Setting, User, record_event
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,14 @@ SPECS: tuple[SettingSpec, ...] = (
         14,
         0,
         365,
+    ),
+    SettingSpec(
+        "invitation_days",
+        "Invitation link lifetime (days)",
+        "How long the link in an invitation mail works; sending it again starts a new one.",
+        7,
+        1,
+        60,
     ),
 )
 BY_KEY = {spec.key: spec for spec in SPECS}
@@ -104,3 +112,55 @@ def get_main_scorecard() -> str | None:
 def set_main_scorecard(slug: str | None, actor: User | None) -> None:
     """Choose the main scorecard (None: choose automatically); the caller checks the slug."""
     _store(MAIN_SCORECARD, slug, get_main_scorecard(), actor)
+
+
+# --- role sets: which roles a rule applies to -----------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleSetSpec:
+    key: str
+    label: str
+    help: str
+
+
+#: Settings holding a set of roles, stored as a JSON list of role values; unset means none.
+ROLE_SET_SPECS: tuple[RoleSetSpec, ...] = (
+    RoleSetSpec(
+        "two_factor_roles",
+        "Two-factor sign-in required for",
+        "People in these roles must confirm every sign-in with a code from an authenticator "
+        "app. Those not yet enrolled are asked to set it up right after their password.",
+    ),
+    RoleSetSpec(
+        "sso_only_roles",
+        "Single sign-on only for",
+        "People in these roles can sign in only through the organisation's identity "
+        "provider, never with a password.",
+    ),
+)
+ROLE_SETS_BY_KEY = {spec.key: spec for spec in ROLE_SET_SPECS}
+
+
+def get_role_set(key: str) -> frozenset[Role]:
+    """The roles stored under ``key`` (a role-set setting); unknown stored values are ignored."""
+    _role_set_spec(key)
+    value = db.session.scalar(select(Setting.value).where(Setting.key == key))
+    if not isinstance(value, list):
+        return frozenset()
+    known = {role.value for role in Role}
+    return frozenset(Role(item) for item in value if item in known)
+
+
+def set_role_set(key: str, roles: frozenset[Role] | set[Role], actor: User | None) -> None:
+    """Store the roles under ``key`` as a sorted list; a person's change is recorded."""
+    _role_set_spec(key)
+    old = sorted(role.value for role in get_role_set(key))
+    _store(key, sorted(Role(role).value for role in roles), old, actor)
+
+
+def _role_set_spec(key: str) -> RoleSetSpec:
+    """The spec of ``key``; a key that is not a role-set setting is a programming error."""
+    if key not in ROLE_SETS_BY_KEY:
+        raise KeyError(f"{key!r} is not a role-set setting")
+    return ROLE_SETS_BY_KEY[key]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from audit.csv_files import ImportFailed
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember
-from audit.org.csv_files import ImportFailed
 from audit.org.csv_import import import_branches, import_staff
 from tests.builders import make_branch, make_region, make_user
 

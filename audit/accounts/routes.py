@@ -9,8 +9,12 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from audit.access import any_signed_in, public
+from audit.accounts import pending
 from audit.accounts.forms import LoginForm
+from audit.accounts.password_check import password_matches
 from audit.accounts.sessions import current_session, end_session, start_session
+from audit.accounts.sso import password_sign_in_refused
+from audit.accounts.sso_client import external_url, sign_out_url
 from audit.accounts.throttle import ThrottleLimits, clear_failures, record_failure, throttle_message
 from audit.extensions import db
 from audit.models import User, record_event
@@ -56,7 +60,7 @@ def login():
             form.password.errors.append(refusal)
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is None or not user.check_password(form.password.data):
+        if not password_matches(user, form.password.data):  # as slow without an account
             record_failure(email, address)
             db.session.commit()
             form.password.errors.append("That email and password do not match an account.")
@@ -67,13 +71,22 @@ def login():
             )
             return render_template("auth/login.html", form=form), 200
         clear_failures(email, older_than=limits.window * 4)
+        if sso_only := password_sign_in_refused(user):  # the role signs in only through SSO
+            form.password.errors.append(sso_only)
+            return render_template("auth/login.html", form=form), 200
         return password_accepted(user, remember=form.remember.data, next_url=next_url)
     return render_template("auth/login.html", form=form)
 
 
 def password_accepted(user: User, *, remember: bool, next_url: str | None) -> Response:
-    """The password was right: sign the person in (or ask for what else sign-in needs)."""
-    return sign_in(user, method="password", remember=remember, next_url=next_url)
+    """The password was right: sign the person in, or, when the account needs a second
+    step (a code, or setting two-factor sign-in up), keep the sign-in pending until then."""
+    step = pending.second_step(user)
+    if step is None:
+        return sign_in(user, method="password", remember=remember, next_url=next_url)
+    pending.begin(user, remember=remember, next_url=next_url, step=step)
+    db.session.commit()
+    return redirect(url_for("auth.two_factor_code" if step == "code" else "auth.two_factor_enrol"))
 
 
 def sign_in(user: User, *, method: str, remember: bool, next_url: str | None) -> Response:
@@ -89,14 +102,16 @@ def sign_in(user: User, *, method: str, remember: bool, next_url: str | None) ->
 @any_signed_in
 def logout():
     form = EmptyForm()
+    provider_sign_out = None
     if form.validate_on_submit():
         session_row = current_session()
         if session_row is not None:
             end_session(session_row, "signed_out")
             db.session.commit()
         logout_user()
+        provider_sign_out = sign_out_url(session_row, external_url(url_for("auth.login")))
         flash("You are signed out.", "info")
-    response = redirect(url_for("auth.login"))
+    response = redirect(provider_sign_out or url_for("auth.login"))
     # Pages the visit form's service worker kept for offline use go with the session, so the
     # next person on a shared phone cannot open them; answers not yet sent stay in storage.
     response.headers["Clear-Site-Data"] = '"cache"'

@@ -14,18 +14,19 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    EqualTo,
     Length,
     NumberRange,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from audit.accounts.email_address import EmailAddress
+from audit.accounts.password_forms import PASSWORD_ADVICE, NewPasswordForm, StrongPassword
 from audit.extensions import db
 from audit.models import Role, User
+from audit.settings import ROLE_SET_SPECS
 from audit.web.forms import Required, RequiredInput
 
-MIN_PASSWORD_LENGTH = 8
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
@@ -48,9 +49,9 @@ class UserForm(FlaskForm):
         "Password",
         validators=[
             DataRequired(message="Set a first password for the account."),
-            Length(min=MIN_PASSWORD_LENGTH),
+            StrongPassword(),
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        description=PASSWORD_ADVICE,
         render_kw=NEW_PASSWORD,
     )
     submit = SubmitField("Save")
@@ -74,23 +75,21 @@ class UserForm(FlaskForm):
             raise ValidationError("Only managers and assessors can be limited to regions.")
 
 
-class PasswordResetForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[Required(), Length(min=MIN_PASSWORD_LENGTH)],
-        render_kw=NEW_PASSWORD,
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[Required(), EqualTo("password", message="The passwords differ.")],
-        render_kw=NEW_PASSWORD,
-    )
+class PasswordResetForm(NewPasswordForm):
     submit = SubmitField("Set password")
 
 
+class RoleSetField(SelectMultipleField):
+    """A tick box per role (the settings page draws it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
-    """A form with one whole-number field per setting, with its limits, and the main
-    scorecard (its choices are the published scorecards, set by the view)."""
+    """A form with one whole-number field per setting, with its limits, the main
+    scorecard (its choices are the published scorecards, set by the view) and a tick box
+    per role for each role-set setting."""
 
     class SettingsForm(FlaskForm):
         main_scorecard = SelectField(
@@ -100,6 +99,9 @@ def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
         )
         submit = SubmitField("Save settings")
 
+    for role_set in ROLE_SET_SPECS:
+        field = RoleSetField(role_set.label, choices=ROLE_CHOICES, description=role_set.help)
+        setattr(SettingsForm, role_set.key, field)
     for spec in specs:
         field = IntegerField(
             spec.label,

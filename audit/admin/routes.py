@@ -11,12 +11,21 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from audit.access import roles_required
+from audit.accounts.invite_forms import BackForm
 from audit.accounts.users import AccountError, create_user, reset_password, set_active, update_user
 from audit.admin.forms import PasswordResetForm, UserForm, settings_form_class
 from audit.dashboards.pages import scorecard_choices
 from audit.extensions import db
 from audit.models import AuditEvent, Region, Role, User
-from audit.settings import SPECS, all_settings, set_main_scorecard, set_setting
+from audit.settings import (
+    ROLE_SET_SPECS,
+    SPECS,
+    all_settings,
+    get_role_set,
+    set_main_scorecard,
+    set_role_set,
+    set_setting,
+)
 from audit.views import done, require_submitted, turned_down
 from audit.web.forms import EmptyForm
 
@@ -69,12 +78,15 @@ def users():
         query = query.where(User.active.is_(True))
     elif status == "inactive":
         query = query.where(User.active.is_(False))
+    elif status == "invited":  # invited, not joined yet (withdrawn invitations are inactive)
+        query = query.where(User.active.is_(True), User.joined_at.is_(None))
     return render_template(
         "admin/users.html",
         users=db.session.scalars(query).all(),
         roles=list(Role),
         filters={"role": role, "q": q, "status": status},
         action_form=EmptyForm(),
+        invitation_form=BackForm(),
     )
 
 
@@ -134,7 +146,7 @@ def toggle_active(user_id: int):
 @roles_required(Role.ADMIN)
 def password(user_id: int):
     user = db.get_or_404(User, user_id)
-    form = PasswordResetForm()
+    form = PasswordResetForm(account=user)
     if form.validate_on_submit():
         reset_password(user, form.password.data, current_user)
         message = f"New password set for {user.name}. Tell them through a safe channel."
@@ -153,7 +165,10 @@ def password(user_id: int):
 @roles_required(Role.ADMIN)
 def settings():
     cards = scorecard_choices()
-    form = settings_form_class(SPECS)(data={**all_settings(), "main_scorecard": cards.chosen or ""})
+    role_sets = {spec.key: [r.value for r in get_role_set(spec.key)] for spec in ROLE_SET_SPECS}
+    form = settings_form_class(SPECS)(
+        data={**all_settings(), **role_sets, "main_scorecard": cards.chosen or ""}
+    )
     automatic = cards.titles.get(cards.automatic or "", "none published yet")
     form.main_scorecard.choices = [
         ("", f"Choose automatically (now: {automatic})"),
@@ -163,5 +178,7 @@ def settings():
         for spec in SPECS:
             set_setting(spec.key, form[spec.key].data, current_user)
         set_main_scorecard(form.main_scorecard.data or None, current_user)
+        for spec in ROLE_SET_SPECS:
+            set_role_set(spec.key, {Role(v) for v in form[spec.key].data}, current_user)
         return done("Settings saved.", url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)

@@ -64,9 +64,12 @@ class User(UserMixin, db.Model):
     #: password; None while an invitation is pending (the invitation service sets that).
     joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Two-factor sign-in: the TOTP secret (base32) once enrolment is confirmed.
+    #: Two-factor sign-in: the TOTP secret (base32), kept from the start of enrolment;
+    #: ``totp_enabled_at`` says when a right code confirmed it.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The 30-second step of the last code accepted, so that no code works twice.
+    totp_last_step: Mapped[int | None] = mapped_column()
     #: The identity provider's subject for this account, set at the first SSO sign-in.
     sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
 

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from sqlalchemy import func, select
 
 from audit.access import region_ids_in_scope
 from audit.accounts.email_address import normalise_email
-from audit.extensions import db
-from audit.models import Branch, Region, Role, StaffMember, User, record_event
-from audit.org.csv_files import (
+from audit.accounts.invitations import Invitation, InvitationError
+from audit.accounts.invitations import invite as invite_person
+from audit.csv_files import (
     CsvRow,
     CsvTable,
     ImportFailed,
     LineError,
-    fail_if_any,
+    LineProblems,
     read_table,
 )
+from audit.extensions import db
+from audit.models import Branch, Region, Role, StaffMember, User, record_event
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
 BRANCH_OPTIONAL = ("lat", "lng")
@@ -36,27 +38,30 @@ class ImportResult:
     created: int
     updated: int
     regions_created: int = 0
+    #: Staff imports asked to invite: the invitations made (the caller mails them after
+    #: committing), and how many staff with an address were left out because they are
+    #: linked to an account already or their address is another account's.
+    invitations: tuple[Invitation, ...] = ()
+    not_invited: int = 0
 
     def summary(self, noun: str) -> str:
         text = f"{self.created} {noun} created, {self.updated} updated"
         if self.regions_created:
             text += f", {self.regions_created} new regions"
+        if self.invitations:
+            text += f", {len(self.invitations)} invited"
+        if self.not_invited:
+            text += f", {self.not_invited} not invited (already linked to an account)"
         return text
 
 
-class _Problems:
-    """What is wrong with an import, each problem on its line of ``file``."""
+class _Problems(LineProblems):
+    """What is wrong with a branch or staff import: the shared collector, and the checks
+    of a record's code and coordinates."""
 
     def __init__(self, table: CsvTable, file: str) -> None:
-        self.file = file
-        self.errors: list[LineError] = list(table.errors)
+        super().__init__(table, file)
         self._first_line_of_code: dict[str, int] = {}
-
-    def add(self, row: CsvRow, message: str) -> None:
-        self.errors.append(LineError(self.file, row.line, message))
-
-    def on_line(self, row: CsvRow) -> bool:
-        return any(e.line == row.line for e in self.errors)
 
     def code(self, row: CsvRow) -> str | None:
         """The row's code, upper-cased, or None when it is empty, malformed or repeated."""
@@ -73,14 +78,6 @@ class _Problems:
             return None
         return code
 
-    def required(self, row: CsvRow, column: str, limit: int) -> str:
-        value = row.get(column)
-        if not value:
-            self.add(row, f"{column} is empty")
-        elif len(value) > limit:
-            self.add(row, f"{column} is longer than {limit} characters")
-        return value
-
     def coordinate(self, row: CsvRow, column: str, bound: float) -> float | None:
         raw = row.get(column)
         if not raw:
@@ -94,9 +91,6 @@ class _Problems:
             self.add(row, f"{column} {raw} is outside -{bound}..{bound}")
             return None
         return value
-
-    def raise_if_any(self) -> None:
-        fail_if_any(self.errors)
 
 
 def _by_code(model: type[Coded]) -> dict[str, Coded]:
@@ -178,8 +172,14 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
     )
 
 
-def import_staff(data: bytes, file: str, actor: User | None = None) -> ImportResult:
-    """Create or update staff members by code; raises ImportFailed, having written nothing."""
+def import_staff(
+    data: bytes, file: str, actor: User | None = None, *, invite: bool = False
+) -> ImportResult:
+    """Create or update staff members by code; raises ImportFailed, having written nothing.
+
+    With ``invite``, every staff member of the file who has an e-mail address and no
+    account is invited to a staff account of their own (see :func:`_invite_staff`).
+    """
     table = read_table(data, file, STAFF_COLUMNS, STAFF_OPTIONAL)
     problems = _Problems(table, file)
     scope = region_ids_in_scope(actor) if actor is not None else None
@@ -215,15 +215,55 @@ def import_staff(data: bytes, file: str, actor: User | None = None) -> ImportRes
         )
     }
     tally: Counter = Counter()
+    members = []
     for code, name, branch, job_title, email in planned:
         member = _row_for(existing, StaffMember, code, tally)
         member.name, member.branch, member.job_title, member.email = name, branch, job_title, email
         user = staff_users.get(email) if email else None
         if user is not None and member.user is None and user.staff_member is None:
             member.user = user
-    return _imported(
-        actor, "staff.imported", file, ImportResult(tally["created"], tally["updated"])
+        members.append(member)
+    result = ImportResult(tally["created"], tally["updated"])
+    if invite:
+        invitations, not_invited = _invite_staff(table.rows, members, problems, actor)
+        result = replace(result, invitations=tuple(invitations), not_invited=not_invited)
+    return _imported(actor, "staff.imported", file, result)
+
+
+def _invite_staff(
+    rows: list[CsvRow], members: list[StaffMember], problems: _Problems, actor: User | None
+) -> tuple[list[Invitation], int]:
+    """Invite the imported staff members who have an address and no account: the
+    invitations, and how many with an address were left out (linked to an account
+    already, or their address is another account's). Raises ImportFailed when the
+    invitation rule refuses one (the caller rolls back)."""
+    db.session.flush()
+    emails = [m.email for m in members if m.email]
+    taken = set(
+        db.session.scalars(select(func.lower(User.email)).where(func.lower(User.email).in_(emails)))
     )
+    invitations, not_invited = [], 0
+    for row, member in zip(rows, members, strict=True):
+        if not member.email:
+            continue
+        if member.user is not None or member.email in taken:
+            not_invited += 1
+            continue
+        taken.add(member.email)
+        try:
+            invitations.append(
+                invite_person(
+                    email=member.email,
+                    name=member.name,
+                    role=Role.STAFF,
+                    staff_member=member,
+                    actor=actor,
+                )
+            )
+        except InvitationError as error:
+            problems.add(row, str(error))
+    problems.raise_if_any()
+    return invitations, not_invited
 
 
 __all__ = ["ImportFailed", "ImportResult", "LineError", "import_branches", "import_staff"]

@@ -3,7 +3,15 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
-from wtforms import EmailField, FloatField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FloatField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Length,
@@ -104,4 +112,9 @@ class ImportForm(FlaskForm):
         choices=[SelectChoice("branches", "Branches"), SelectChoice("staff", "Staff")],
     )
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to import.")])
+    invite = BooleanField(
+        "Invite staff with an e-mail address",
+        description="Staff files only: each staff member with an address and no account yet "
+        "gets an e-mail inviting them to choose a password and read their feedback.",
+    )
     submit = SubmitField("Import")

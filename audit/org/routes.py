@@ -21,10 +21,11 @@ from audit.access import (
     scope_branches,
     scope_regions,
 )
+from audit.accounts.invite_routes import invitations_mailed
+from audit.csv_files import ImportFailed
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember
-from audit.org.csv_files import ImportFailed
 from audit.org.csv_import import (
     BRANCH_COLUMNS,
     BRANCH_OPTIONAL,
@@ -288,14 +289,19 @@ def import_csv():
         upload = form.file.data
         filename = upload.filename or "upload.csv"
         importer = import_branches if form.kind.data == "branches" else import_staff
+        options = {"invite": form.invite.data} if form.kind.data == "staff" else {}
         try:
-            result = importer(upload.read(), filename, actor=current_user)
+            result = importer(upload.read(), filename, actor=current_user, **options)
         except ImportFailed as failure:
             refused(failure)  # all or nothing: what the import wrote is undone
             errors = [str(e) for e in failure.errors]
         else:
             endpoint = "org.branches" if form.kind.data == "branches" else "org.staff"
-            return done(f"{filename}: {result.summary(form.kind.data)}.", url_for(endpoint))
+            message = f"{filename}: {result.summary(form.kind.data)}."
+            if result.invitations:
+                db.session.commit()
+                return invitations_mailed(list(result.invitations), url_for(endpoint), message)
+            return done(message, url_for(endpoint))
     return render_template(
         "org/import.html",
         form=form,

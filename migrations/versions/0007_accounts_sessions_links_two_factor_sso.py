@@ -73,6 +73,7 @@ def upgrade():
         batch_op.add_column(sa.Column('joined_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('totp_enabled_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('totp_last_step', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('sso_subject', sa.String(length=255), nullable=True))
         batch_op.alter_column('password_hash',
                existing_type=sa.VARCHAR(length=255),
@@ -89,6 +90,7 @@ def downgrade():
                existing_type=sa.VARCHAR(length=255),
                nullable=False)
         batch_op.drop_column('sso_subject')
+        batch_op.drop_column('totp_last_step')
         batch_op.drop_column('totp_enabled_at')
         batch_op.drop_column('totp_secret')
         batch_op.drop_column('joined_at')

@@ -122,6 +122,14 @@ KINDS: dict[str, Kind] = {
     "admin: user": Kind(ADMIN, "/admin/users/{user}"),
     "admin: new user": Kind(ADMIN, "/admin/users/new"),
     "admin: settings": Kind(ADMIN, "/admin/settings"),
+    "account": Kind(MANAGER, "/account"),
+    "account: two-factor": Kind(STAFF, "/account/two-factor"),
+    "forgotten password": Kind(None, "/forgot"),
+    "reset: unusable link": Kind(None, "/reset/not-a-real-link", 400),
+    "invitation: unusable link": Kind(None, "/invite/not-a-real-link", 404),
+    "invitations: waiting": Kind(MANAGER, "/invitations"),
+    "invitations: new": Kind(MANAGER, "/invitations/new"),
+    "invitations: from a file": Kind(ADMIN, "/invitations/csv"),
 }
 
 

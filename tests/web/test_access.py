@@ -18,6 +18,13 @@ PUBLIC_ENDPOINTS = {
     "static",
     "bootstrap.static",
     "auth.login",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "auth.two_factor_code",  # between the password and the code; never a session
+    "auth.two_factor_enrol",
+    "auth.sso_start",  # single sign-on (404 when it is not set up)
+    "auth.sso_callback",
     "ops.healthz",  # probes; /metrics checks its own access
     "ops.readyz",
     "ops.metrics",

@@ -39,6 +39,7 @@ SETTINGS = {
     "min_visits_to_rank": 3,
     "recurring_failure_visits": 3,
     "appeal_window_days": 14,
+    "invitation_days": 7,
 }
 
 

@@ -1,4 +1,9 @@
-"""Reading CSV uploads so that every problem can be reported as FILE:LINE: message."""
+"""Reading CSV uploads so that every problem can be reported as FILE:LINE: message.
+
+Shared by every all-or-nothing import (branches and staff in ``org``, invitations in
+``accounts``): it sits at the root of the package so that neither area imports the other
+for it.
+"""
 
 from __future__ import annotations
 
@@ -117,3 +122,30 @@ def _records(reader: Iterator[list[str]], file: str) -> Iterator[tuple[int, list
             start = reader.line_num + 1  # type: ignore[attr-defined]
     except csv.Error as error:
         raise ImportFailed([LineError(file, start, f"unreadable CSV: {error}")]) from None
+
+
+class LineProblems:
+    """What is wrong with an import, each problem on its line of ``file``; an importer
+    collects them all, then :meth:`raise_if_any` refuses the file, naming every line."""
+
+    def __init__(self, table: CsvTable, file: str) -> None:
+        self.file = file
+        self.errors: list[LineError] = list(table.errors)
+
+    def add(self, row: CsvRow, message: str) -> None:
+        self.errors.append(LineError(self.file, row.line, message))
+
+    def on_line(self, row: CsvRow) -> bool:
+        return any(e.line == row.line for e in self.errors)
+
+    def required(self, row: CsvRow, column: str, limit: int) -> str:
+        """The row's ``column``, stripped; a problem when it is empty or too long."""
+        value = row.get(column)
+        if not value:
+            self.add(row, f"{column} is empty")
+        elif len(value) > limit:
+            self.add(row, f"{column} is longer than {limit} characters")
+        return value
+
+    def raise_if_any(self) -> None:
+        fail_if_any(self.errors)

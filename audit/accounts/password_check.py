@@ -1,0 +1,33 @@
+"""Checking a typed password in the same time whether or not the account exists.
+
+Sign-in must not tell, by how long it takes, which addresses have accounts. Hashing is
+what takes the time (about 100 ms for werkzeug's scrypt, against a few ms for the rest),
+so when there is no account, or no password to compare with, the typed password is
+checked against a dummy hash made the same way as real ones.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from audit.accounts.secrets import new_secret
+from audit.models import User
+
+__all__ = ["password_matches"]
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """True when ``user`` exists and ``password`` is theirs; as slow either way."""
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return user.check_password(password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random secret, with the method and cost of :meth:`User.set_password`
+    (werkzeug's default), made once per process on the first sign-in that needs it."""
+    return generate_password_hash(new_secret())

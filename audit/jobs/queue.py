@@ -1,0 +1,212 @@
+"""Small background tasks: work a request should not wait for (a mail to send), run later.
+
+``enqueue("audit.accounts.reset:send_reset_link", email=..., requested_from=...)`` names
+the task as ``"module:function"``; the function runs inside an application context with
+the keyword arguments given (plain values: strings, numbers, lists, dicts), and commits
+its own work. A task names its function by a string rather than importing it, so a view
+can hand work to a service without this module importing any area.
+
+Where it runs, as for report jobs (:mod:`audit.jobs.reports`): on RQ over Redis when
+``REDIS_URL`` is set, in the queue ``TASK_QUEUE`` (``default``), which
+``flask --app wsgi report worker`` listens to beside the report queue; otherwise in a
+small thread pool inside the web process, so the embedded default needs no Redis.
+
+A task enqueued while the database session is in a transaction waits for that
+transaction: it is handed over after the commit, and dropped when the transaction rolls
+back or is closed without a commit. So a refused or failed action sends nothing, and a
+task never runs before the rows it reads are visible. Outside a transaction it is handed
+over at once. In the pool, a task queued during a request starts once the answer has gone
+out: a task that finds more to do (a mail to send) must not make that answer slower.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import lru_cache
+from threading import Event, Lock
+from typing import Any
+
+from flask import Flask, after_this_request, current_app, has_app_context, has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+from werkzeug.wrappers import Response
+
+from audit.extensions import db
+
+__all__ = ["enqueue", "resolve", "run_task", "task_queue", "wait_for_tasks"]
+
+log = logging.getLogger(__name__)
+
+#: Threads of the in-process fallback: tasks are short (a mail), two keep one slow SMTP
+#: server from holding up the next.
+THREADS = 2
+#: How long RQ lets one task run.
+TIMEOUT_SECONDS = 300
+#: The longest a task in the pool waits for its request's answer to go out.
+RESPONSE_GRACE_SECONDS = 5
+
+_PENDING = "audit.jobs.queue.pending"
+
+
+def enqueue(task: str, /, **kwargs: Any) -> None:
+    """Run ``task`` (``"module:function"``) with ``kwargs`` in the background: after the
+    current transaction commits when one is open, else now."""
+    resolve(task)  # a wrong name fails here, in the request, not later in a worker
+    session = db.session()
+    if session.in_transaction():
+        _register_hooks()
+        session.info.setdefault(_PENDING, []).append((task, kwargs))
+    else:
+        _hand_over(task, kwargs)
+
+
+def resolve(task: str) -> Callable[..., Any]:
+    """The function ``"module:function"`` names; ValueError when there is none."""
+    module_name, _, name = task.partition(":")
+    if not module_name or not name:
+        raise ValueError(f"a task is named 'module:function', not {task!r}")
+    function = getattr(importlib.import_module(module_name), name, None)
+    if not callable(function):
+        raise ValueError(f"{module_name} has no function {name}")
+    return function
+
+
+def run_task(task: str, kwargs: dict[str, Any]) -> None:
+    """Run one task in the current application context, then release the session.
+
+    This is what RQ runs, inside the app context of ``flask --app wsgi report worker``."""
+    if not has_app_context():
+        raise RuntimeError("run tasks with `flask --app wsgi report worker`")
+    try:
+        resolve(task)(**kwargs)
+    finally:
+        db.session.remove()
+
+
+# --- after the commit ---------------------------------------------------------------------
+
+
+def _after_commit(session: Session) -> None:
+    for task, kwargs in session.info.pop(_PENDING, []):
+        try:
+            _hand_over(task, kwargs)
+        except Exception:
+            # The commit has happened: the request must not fail after the fact.
+            log.exception("background task %s could not be queued", task)
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and session.info.get(_PENDING):
+        dropped = session.info.pop(_PENDING)
+        log.info("dropped %d background task(s): their transaction did not commit", len(dropped))
+
+
+def _register_hooks() -> None:
+    for name, listener in (
+        ("after_commit", _after_commit),
+        ("after_transaction_end", _after_transaction_end),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+# --- the two queues -----------------------------------------------------------------------
+
+
+def _hand_over(task: str, kwargs: dict[str, Any]) -> None:
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        task_queue(_redis(url)).enqueue(
+            run_task, task, kwargs, job_timeout=TIMEOUT_SECONDS, description=task
+        )
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    sent = _answer_sent()
+    future = _pool().submit(_in_thread, app, task, kwargs, sent)
+    with _futures_lock:
+        _futures.add(future)
+    future.add_done_callback(_forget)
+
+
+def _answer_sent() -> Event:
+    """Set once the current request's answer has gone out (the server closes it), at once
+    outside a request. A task in the pool waits for it, so that it neither slows the
+    answer down nor lets its timing tell what the task found (an account, or none)."""
+    sent = Event()
+    if not has_request_context():
+        sent.set()
+        return sent
+
+    def when_sent(response: Response) -> Response:
+        response.call_on_close(sent.set)
+        return response
+
+    try:
+        after_this_request(when_sent)
+    except (AssertionError, RuntimeError):  # the answer is already on its way
+        sent.set()
+    with _futures_lock:
+        _held.add(sent)
+    return sent
+
+
+def task_queue(connection: Any) -> Any:
+    """The RQ queue of tasks (``TASK_QUEUE``) on ``connection``."""
+    from rq import Queue
+
+    return Queue(current_app.config["TASK_QUEUE"], connection=connection)
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str) -> Any:
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = Lock()
+_futures: set[Future[None]] = set()
+_held: set[Event] = set()
+_futures_lock = Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="task")
+        return _executor
+
+
+def _in_thread(app: Flask, task: str, kwargs: dict[str, Any], sent: Event) -> None:
+    sent.wait(RESPONSE_GRACE_SECONDS)
+    with _futures_lock:
+        _held.discard(sent)
+    with app.app_context():
+        try:
+            run_task(task, kwargs)
+        except Exception:
+            log.exception("background task %s failed", task)
+
+
+def _forget(future: Future[None]) -> None:
+    with _futures_lock:
+        _futures.discard(future)
+
+
+def wait_for_tasks(timeout: float = 30) -> None:
+    """Block until every task handed to the in-process pool so far is over (tests, CLI).
+
+    Tasks still waiting for their request's answer to go out start now: whoever waits has
+    had the answer (a test client does not close its responses the way a server does)."""
+    with _futures_lock:
+        running = set(_futures)
+        for sent in _held:
+            sent.set()
+    _, not_done = wait(running, timeout=timeout)
+    if not_done:
+        raise TimeoutError(f"{len(not_done)} background task(s) still running")

@@ -1,0 +1,198 @@
+"""Background tasks: in a thread pool without Redis, on RQ with it, and never for a
+transaction that did not commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+
+from audit.extensions import db
+from audit.jobs.queue import enqueue, wait_for_tasks
+from audit.models import Region
+from tests.conftest import unavailable
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+HERE = "tests.test_task_queue"
+
+
+# --- tasks the queue runs (named by "module:function", as real ones are) ------------------
+
+
+def add_region(name: str) -> None:
+    """A task that needs the app context and the database, and commits its own work."""
+    assert has_app_context()
+    db.session.add(Region(name=name))
+    db.session.commit()
+
+
+def note(path: str, word: str) -> None:
+    with Path(path).open("a") as handle:
+        handle.write(f"{word}:{current_app.config['TASK_QUEUE']}\n")
+
+
+def fail(message: str) -> None:
+    raise RuntimeError(message)
+
+
+def _regions(app: Flask) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(Region.name).order_by(Region.name)))
+
+
+# --- the in-process fallback --------------------------------------------------------------
+
+
+def test_without_redis_a_task_runs_in_a_thread_with_the_app(app: Flask):
+    assert not app.config["REDIS_URL"]
+    with app.app_context():
+        enqueue(f"{HERE}:add_region", name="North")
+    wait_for_tasks()
+    assert _regions(app) == ["North"]
+
+
+def test_a_task_waits_for_the_commit_of_the_transaction_it_was_queued_in(
+    app: Flask, tmp_path: Path
+):
+    path = tmp_path / "notes.txt"
+    with app.app_context():
+        db.session.add(Region(name="South"))
+        enqueue(f"{HERE}:note", path=str(path), word="kept")
+        wait_for_tasks()
+        assert not path.exists()  # not before the commit
+        db.session.commit()
+    wait_for_tasks()
+    assert path.read_text() == "kept:default\n"
+
+
+def test_a_rolled_back_or_abandoned_transaction_queues_nothing(app: Flask, tmp_path: Path):
+    path = tmp_path / "notes.txt"
+    with app.app_context():
+        db.session.add(Region(name="West"))
+        enqueue(f"{HERE}:note", path=str(path), word="rolled back")
+        db.session.rollback()
+        db.session.scalar(select(Region.id))  # a new transaction, ended by the context
+        enqueue(f"{HERE}:note", path=str(path), word="abandoned")
+    with app.app_context():
+        db.session.commit()  # a later commit does not bring either back
+    wait_for_tasks()
+    assert not path.exists()
+    assert _regions(app) == []
+
+
+def test_a_task_queued_in_a_request_starts_once_the_answer_has_gone_out(app: Flask, tmp_path: Path):
+    """The server closes the answer after sending it; only then does the task start, so
+    what it does (or finds) neither slows the answer nor shows in its timing."""
+    path = tmp_path / "notes.txt"
+    with app.test_request_context("/forgot", method="POST"):
+        enqueue(f"{HERE}:note", path=str(path), word="after")
+        response = app.process_response(app.response_class("the answer"))
+    time.sleep(0.3)
+    assert not path.exists()
+    response.close()  # what a WSGI server does once the answer is sent
+    deadline = time.monotonic() + 10
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert path.read_text() == "after:default\n"
+
+
+def test_a_failing_task_is_logged_and_the_pool_goes_on(app: Flask, caplog):
+    caplog.set_level(logging.ERROR, logger="audit.jobs.queue")
+    with app.app_context():
+        enqueue(f"{HERE}:fail", message="the mail server said no")
+        enqueue(f"{HERE}:add_region", name="After")
+    wait_for_tasks()
+    assert "background task tests.test_task_queue:fail failed" in caplog.text
+    assert "the mail server said no" in caplog.text
+    assert _regions(app) == ["After"]
+
+
+@pytest.mark.parametrize(
+    "name", ["no_colon_here", "audit.jobs.queue:no_such_function", "audit.no_such_module:f"]
+)
+def test_a_wrong_task_name_fails_where_it_is_queued(app: Flask, name: str):
+    with app.app_context(), pytest.raises((ValueError, ImportError)):
+        enqueue(name)
+
+
+# --- RQ on Redis --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_queues(app: Flask):
+    """The app on the local Redis, with queues of its own (other tests share the server)."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except RedisError as error:
+        unavailable(f"Redis is not answering at {REDIS_URL} ({error})")
+    suffix = uuid.uuid4().hex[:8]
+    app.config.update(
+        REDIS_URL=REDIS_URL, TASK_QUEUE=f"test-tasks-{suffix}", REPORT_QUEUE=f"test-rep-{suffix}"
+    )
+    tasks = Queue(app.config["TASK_QUEUE"], connection=connection)
+    yield tasks
+    tasks.delete(delete_jobs=True)
+    Queue(app.config["REPORT_QUEUE"], connection=connection).delete(delete_jobs=True)
+
+
+def test_with_redis_a_task_goes_to_rq_and_a_worker_runs_it(app: Flask, redis_queues, tmp_path):
+    from rq import SimpleWorker
+
+    path = tmp_path / "notes.txt"
+    with app.app_context():
+        enqueue(f"{HERE}:add_region", name="East")
+        enqueue(f"{HERE}:note", path=str(path), word="by rq")
+    wait_for_tasks()
+    assert redis_queues.count == 2
+    assert _regions(app) == []  # nothing ran in the web process
+    with app.app_context():
+        SimpleWorker([redis_queues], connection=redis_queues.connection).work(burst=True)
+    assert redis_queues.count == 0
+    assert _regions(app) == ["East"]
+    assert path.read_text() == f"by rq:{app.config['TASK_QUEUE']}\n"
+
+
+def test_with_redis_only_a_committed_transaction_queues(app: Flask, redis_queues, tmp_path):
+    with app.app_context():
+        db.session.add(Region(name="Kept"))
+        enqueue(f"{HERE}:note", path=str(tmp_path / "a"), word="kept")
+        assert redis_queues.count == 0  # waits for the commit
+        db.session.commit()
+        assert redis_queues.count == 1
+        db.session.add(Region(name="Dropped"))
+        enqueue(f"{HERE}:note", path=str(tmp_path / "b"), word="dropped")
+        db.session.rollback()
+    assert redis_queues.count == 1
+
+
+def test_the_report_worker_command_runs_tasks_too(app: Flask, redis_queues, tmp_path):
+    with app.app_context():
+        enqueue(f"{HERE}:add_region", name="By the worker")
+    assert redis_queues.count == 1
+    result = app.test_cli_runner().invoke(args=["report", "worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert redis_queues.count == 0
+    assert _regions(app) == ["By the worker"]
+
+
+def test_a_failing_rq_task_is_marked_failed_for_the_operator(app: Flask, redis_queues):
+    from rq import SimpleWorker
+    from rq.registry import FailedJobRegistry
+
+    with app.app_context():
+        enqueue(f"{HERE}:fail", message="no mail today")
+        SimpleWorker([redis_queues], connection=redis_queues.connection).work(burst=True)
+    failed = FailedJobRegistry(queue=redis_queues)
+    assert failed.count == 1
+    job = redis_queues.fetch_job(failed.get_job_ids()[0])
+    assert "no mail today" in (job.latest_result().exc_string or "")
