@@ -107,6 +107,7 @@ def logout():
         session_row = current_session()
         if session_row is not None:
             end_session(session_row, "signed_out")
+            record_event(current_user, "user.signed_out", current_user, method=session_row.method)
             db.session.commit()
         logout_user()
         provider_sign_out = sign_out_url(session_row, external_url(url_for("auth.login")))

@@ -91,6 +91,7 @@ EVENT_WORDS: dict[str, str] = {
     "user.deactivated": "Account deactivated",
     "user.password_reset": "Password reset",
     "user.signed_in": "Signed in",
+    "user.signed_out": "Signed out",
     "user.invited": "Invited by e-mail",
     "user.invitation_resent": "Invitation sent again",
     "user.invitation_revoked": "Invitation withdrawn",

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import LoginAttempt, Role, User
-from tests.builders import make_user
+from tests.builders import count_events, make_user
 
 
 def _user(app, role=Role.MANAGER, **kwargs) -> str:
@@ -60,6 +60,8 @@ def test_login_and_logout(app, client, auth):
     assert signed_out.status_code == 302
     assert signed_out.headers["Clear-Site-Data"] == '"cache"'  # offline copies of pages go too
     assert client.get("/org/branches").status_code == 302
+    with app.app_context():
+        assert count_events("user.signed_in") == 1 and count_events("user.signed_out") == 1
 
 
 def test_errors_answer_json_only_to_clients_that_prefer_it(app, client):
