@@ -11,10 +11,11 @@ from flask import Flask
 from audit.accounts.cli import users_cli
 from audit.actions.cli import actions_cli
 from audit.assignments.cli import assignments_cli
+from audit.backup.cli import backup_cli
 from audit.coaching.cli import coaching_cli
 from audit.demo.cli import demo_command
 from audit.documents.cli import report_cli
-from audit.jobs.cli import worker_command
+from audit.jobs.cli import jobs_cli, worker_command
 from audit.notifications.cli import notifications_cli
 from audit.org.cli import branches_cli, staff_cli
 from audit.scorecards.cli import scorecards_cli
@@ -33,7 +34,9 @@ COMMANDS = (
     coaching_cli,
     notifications_cli,
     report_cli,
+    jobs_cli,
     storage_cli,
+    backup_cli,
 )
 
 

@@ -108,7 +108,7 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "REPORT_QUEUE": os.environ.get("REPORT_QUEUE") or "reports",
         "REPORT_THREADS": _int("REPORT_THREADS", 2),
-        # The RQ queue of small background tasks (account mail); same worker command.
+        # The RQ queue of background tasks (e-mail, the periodic jobs); same worker command.
         "TASK_QUEUE": os.environ.get("TASK_QUEUE") or "default",
         # A comparison PDF over more branches than this is made by a background job.
         "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),

@@ -20,8 +20,10 @@ from sqlalchemy import create_engine, make_url, text
 
 from audit import create_app
 from audit.extensions import db
+from audit.tasks import wait_for_tasks
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.s3_server import lone_s3, s3, s3_server  # noqa: F401  (S3 on moto's server)
+from tests.task_queues import redis_queues  # noqa: F401  (RQ queues of their own)
 
 
 def _postgres_url_for_this_worker(url: str | None) -> str | None:
@@ -105,6 +107,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
         else:
             _empty_postgres()
     yield app
+    wait_for_tasks()  # a task still in the in-process pool must not outlive its database
     with app.app_context():
         db.session.remove()
         if kind == "postgresql":

@@ -8,6 +8,7 @@ from audit.extensions import db
 from audit.models import Notification, Role
 from audit.notifications.mailer import MailSettings, OutgoingMail, send_messages
 from audit.notifications.service import notify
+from audit.tasks import wait_for_tasks
 from tests.builders import make_user
 from tests.mail_server import free_port
 
@@ -42,7 +43,7 @@ def test_settings_come_from_config_and_are_off_without_a_server():
     assert settings == MailSettings("smtp.test", 587, True, "", "", "x@y", 10.0)
 
 
-# --- notifications are mailed after the commit ----------------------------------------
+# --- notifications are mailed after the commit, by a background task --------------------
 
 
 def emailed_at(notification_id: int):
@@ -61,6 +62,7 @@ def test_a_notification_is_mailed_after_commit_with_an_absolute_link(app, ctx, s
     db.session.flush()
     assert smtp_server.inbox.messages == []  # nothing before the commit
     db.session.commit()
+    wait_for_tasks()
     recipients, message = smtp_server.inbox.only()
     assert recipients == ["sam@example.org"]
     assert message["Subject"] == "[Service Audit] Mia wrote you a coaching note."
@@ -77,6 +79,7 @@ def test_a_rolled_back_action_mails_nobody(app, ctx, smtp_server):
     notify([user], "coaching.note", "Never happened", "/coaching/")
     db.session.rollback()
     db.session.commit()
+    wait_for_tasks()
     assert smtp_server.inbox.messages == []
 
 
@@ -84,6 +87,7 @@ def test_without_mail_server_nothing_is_sent_and_emailed_at_stays_null(app, ctx,
     user = make_user(Role.STAFF)
     (notification,) = notify([user], "coaching.note", "In the app only", "/coaching/")
     db.session.commit()
+    wait_for_tasks()
     assert smtp_server.inbox.messages == []
     assert emailed_at(notification.id) is None
 
@@ -93,6 +97,7 @@ def test_smtp_down_never_fails_the_action(app, ctx, caplog):
     user = make_user(Role.STAFF)
     (notification,) = notify([user], "coaching.note", "Still saved", "/coaching/")
     db.session.commit()  # no exception
+    wait_for_tasks()
     assert db.session.get(Notification, notification.id).message == "Still saved"
     assert emailed_at(notification.id) is None
     assert "could not send" in caplog.text
@@ -103,6 +108,7 @@ def test_send_pending_mails_what_smtp_refused_earlier_once(app, ctx, smtp_server
     user = make_user(Role.STAFF, email="late@example.org")
     (notification,) = notify([user], "coaching.note", "Sent later", "/coaching/")
     db.session.commit()
+    wait_for_tasks()
     assert emailed_at(notification.id) is None
     app.config.update(smtp_server.config())
     runner = app.test_cli_runner()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,9 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.jobs.queue import enqueue, wait_for_tasks
 from audit.models import Region
-from tests.conftest import unavailable
+from audit.tasks import enqueue, wait_for_tasks
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 HERE = "tests.test_task_queue"
 
 
@@ -102,7 +99,7 @@ def test_a_task_queued_in_a_request_starts_once_the_answer_has_gone_out(app: Fla
 
 
 def test_a_failing_task_is_logged_and_the_pool_goes_on(app: Flask, caplog):
-    caplog.set_level(logging.ERROR, logger="audit.jobs.queue")
+    caplog.set_level(logging.ERROR, logger="audit.tasks")
     with app.app_context():
         enqueue(f"{HERE}:fail", message="the mail server said no")
         enqueue(f"{HERE}:add_region", name="After")
@@ -113,7 +110,7 @@ def test_a_failing_task_is_logged_and_the_pool_goes_on(app: Flask, caplog):
 
 
 @pytest.mark.parametrize(
-    "name", ["no_colon_here", "audit.jobs.queue:no_such_function", "audit.no_such_module:f"]
+    "name", ["no_colon_here", "audit.tasks:no_such_function", "audit.no_such_module:f"]
 )
 def test_a_wrong_task_name_fails_where_it_is_queued(app: Flask, name: str):
     with app.app_context(), pytest.raises((ValueError, ImportError)):
@@ -121,28 +118,6 @@ def test_a_wrong_task_name_fails_where_it_is_queued(app: Flask, name: str):
 
 
 # --- RQ on Redis --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_queues(app: Flask):
-    """The app on the local Redis, with queues of its own (other tests share the server)."""
-    from redis import Redis
-    from redis.exceptions import RedisError
-    from rq import Queue
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        connection.ping()
-    except RedisError as error:
-        unavailable(f"Redis is not answering at {REDIS_URL} ({error})")
-    suffix = uuid.uuid4().hex[:8]
-    app.config.update(
-        REDIS_URL=REDIS_URL, TASK_QUEUE=f"test-tasks-{suffix}", REPORT_QUEUE=f"test-rep-{suffix}"
-    )
-    tasks = Queue(app.config["TASK_QUEUE"], connection=connection)
-    yield tasks
-    tasks.delete(delete_jobs=True)
-    Queue(app.config["REPORT_QUEUE"], connection=connection).delete(delete_jobs=True)
 
 
 def test_with_redis_a_task_goes_to_rq_and_a_worker_runs_it(app: Flask, redis_queues, tmp_path):

@@ -114,7 +114,7 @@ def record_request(email: str, address: str) -> None:
 
 def send_reset_link(email: str, requested_from: str = "", link_base: str = "") -> bool:
     """Mail a reset link to the active account of ``email``, if there is one; True when a
-    mail went out. Runs in the background (see :mod:`audit.jobs.queue`).
+    mail went out. Runs in the background (see :mod:`audit.tasks`).
 
     ``link_base`` is the address the request came to, used when ``APP_URL`` is not set."""
     email = email.strip().lower()

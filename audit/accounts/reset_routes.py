@@ -28,7 +28,7 @@ from audit.accounts.reset import (
 from audit.accounts.routes import bp, password_accepted
 from audit.accounts.sessions import current_session, end_session
 from audit.extensions import db
-from audit.jobs.queue import enqueue
+from audit.tasks import enqueue
 
 
 def _limits() -> ResetLimits:

@@ -5,10 +5,13 @@ build e-mails themselves. Rows are added to the current session and committed
 with the caller's change, so a rolled-back action notifies nobody.
 
 E-mail: when ``MAIL_SERVER`` is configured, each notification added with
-:func:`notify` is also e-mailed, but only *after* the session commits (a
-session ``after_commit`` hook), so a mail never announces something that was
-rolled back, and an SMTP server that is down never fails the action: the
-failure is logged and the row keeps ``emailed_at`` NULL.
+:func:`notify` is also e-mailed, by a background task (:mod:`audit.tasks`)
+queued when the session commits: one task per committed batch, carrying the
+notifications' ids. So a mail never announces something that was rolled back,
+a request never waits for an SMTP server, and a server that is slow or down
+never fails the action: the task logs the failure and the rows keep
+``emailed_at`` NULL for ``flask notifications send-pending`` (a daily job,
+:mod:`audit.jobs.schedule`) to try again.
 """
 
 from __future__ import annotations
@@ -18,18 +21,20 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_app_context, has_request_context, request
-from sqlalchemy import Select, event, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, event, func, select, update
+from sqlalchemy.orm import Session, contains_eager
 
 from audit.extensions import db
 from audit.models import Notification, User
 from audit.notifications.mailer import MailSettings, OutgoingMail, send_messages
+from audit.tasks import enqueue_on, register_task_hooks
 
 log = logging.getLogger(__name__)
 
-#: Session.info keys: notifications waiting for the commit, and the mails built from them.
+#: Session.info key: notifications waiting for the commit to be mailed.
 _PENDING = "notifications_to_mail"
-_OUTBOX = "notification_mails"
+#: The task that mails one committed batch (:func:`send_notification_mails`).
+MAIL_TASK = "audit.notifications.service:send_notification_mails"
 SUBJECT_PREFIX = "[Service Audit] "
 
 
@@ -123,17 +128,18 @@ def _mail_settings() -> MailSettings | None:
     return MailSettings.from_config(current_app.config)
 
 
-def absolute_link(link: str) -> str:
-    """``link`` (a path) as a full URL: APP_URL when set, else the current request's host."""
+def absolute_link(link: str, base: str = "") -> str:
+    """``link`` (a path) as a full URL: APP_URL when set, else ``base`` (the address a
+    request came to, handed to a background task), else the current request's host."""
     if not link:
         link = "/notifications/"
-    base = current_app.config.get("APP_URL") or ""
+    base = current_app.config.get("APP_URL") or base
     if not base and has_request_context():
         base = request.url_root
     return base.rstrip("/") + link if base else link
 
 
-def mail_for(notification: Notification) -> OutgoingMail:
+def mail_for(notification: Notification, link_base: str = "") -> OutgoingMail:
     user = notification.user
     subject = notification.message.splitlines()[0] if notification.message else notification.kind
     if len(subject) > 90:
@@ -141,84 +147,82 @@ def mail_for(notification: Notification) -> OutgoingMail:
     body = (
         f"Hello {user.name},\n\n"
         f"{notification.message}\n\n"
-        f"Open it in Service Audit: {absolute_link(notification.link)}\n\n"
+        f"Open it in Service Audit: {absolute_link(notification.link, link_base)}\n\n"
         "You receive this e-mail because you have an account on Service Audit. "
         "All your notifications are also listed under the bell in the app.\n"
     )
     return OutgoingMail(notification.id, user.email, SUBJECT_PREFIX + subject, body)
 
 
-def _record_sent(ids: list[int]) -> None:
-    """Set emailed_at on its own connection (usable inside ``after_commit``)."""
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(Notification)
-            .where(Notification.id.in_(ids))
-            .values(emailed_at=datetime.now(UTC))
-        )
+def send_notification_mails(ids: list[int], link_base: str = "") -> int:
+    """The background task: mail the notifications ``ids`` not mailed yet; how many went.
+
+    ``link_base`` is the address the request came to, for links when ``APP_URL`` is not
+    set. Rows the SMTP server did not take keep ``emailed_at`` NULL for
+    :func:`deliver_pending`."""
+    settings = _mail_settings()
+    if settings is None or not ids:
+        return 0
+    return _deliver(settings, Notification.id.in_(ids), link_base)
 
 
 def deliver_pending(since: datetime) -> int:
     """Mail notifications created since ``since`` that were not mailed (SMTP was down).
 
-    Returns how many went; 0 when mail is not configured.
+    Returns how many went; 0 when mail is not configured. Commits its own work.
     """
     settings = _mail_settings()
     if settings is None:
         return 0
+    return _deliver(settings, Notification.created_at >= since)
+
+
+def _deliver(settings: MailSettings, which: ColumnElement[bool], link_base: str = "") -> int:
+    """Mail the unmailed notifications of active users matching ``which``, set emailed_at
+    on those the server took, commit.
+
+    The rows stay locked (on PostgreSQL, skipping rows another sender holds) from the
+    read to the commit, so the batch's task and a ``send-pending`` run at the same moment
+    never mail one notification twice."""
     pending = db.session.scalars(
         select(Notification)
-        .join(User, User.id == Notification.user_id)
-        .where(
-            Notification.emailed_at.is_(None),
-            Notification.created_at >= since,
-            User.active.is_(True),
-        )
-        .options(joinedload(Notification.user))
+        .join(Notification.user)
+        .where(which, Notification.emailed_at.is_(None), User.active.is_(True))
+        .options(contains_eager(Notification.user))
         .order_by(Notification.id)
+        .with_for_update(of=Notification, skip_locked=True)
     ).all()
-    sent = send_messages(settings, [mail_for(n) for n in pending])
-    if sent:
-        _record_sent(sent)
-        db.session.expire_all()
+    sent = set(send_messages(settings, [mail_for(n, link_base) for n in pending]))
+    now = datetime.now(UTC)
+    for notification in pending:
+        if notification.id in sent:
+            notification.emailed_at = now
+    db.session.commit()
     return len(sent)
 
 
-def _prepare_mail(session: Session) -> None:
+def _queue_mail(session: Session) -> None:
+    """Before the commit: one task for the batch, handed over once the commit is done."""
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    session.flush()  # ids for the rows, so the mails can be matched to them after commit
-    mails = [mail_for(n) for n in pending if n in session and n.id is not None]
-    session.info.setdefault(_OUTBOX, []).extend(mails)
-
-
-def _send_mail(session: Session) -> None:
-    mails = session.info.pop(_OUTBOX, None)
-    settings = _mail_settings()
-    if not mails or settings is None:
-        return
-    sent = send_messages(settings, mails)
-    if not sent:
-        return
-    # The session cannot run SQL inside after_commit; record the sending on its own connection.
-    try:
-        _record_sent(sent)
-    except Exception:  # the mail went; a failed bookkeeping write must not fail the action
-        log.exception("could not record that %d notification mail(s) were sent", len(sent))
+    session.flush()  # ids for the rows, which are all the task carries
+    ids = [n.id for n in pending if n in session and n.id is not None]
+    if ids:
+        link_base = request.url_root if has_request_context() else ""
+        enqueue_on(session, MAIL_TASK, {"ids": ids, "link_base": link_base})
 
 
 def _forget_mail(session: Session) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_OUTBOX, None)
 
 
 def register_mail_hooks() -> None:
-    """Mail queued notifications once their transaction commits, drop them on a rollback
-    (the app factory calls this; calling it again changes nothing)."""
+    """Queue the mail of notifications once their transaction commits, drop it on a
+    rollback (the app factory calls this; calling it again changes nothing)."""
+    register_task_hooks()
     for name, listener in (
-        ("before_commit", _prepare_mail),
-        ("after_commit", _send_mail),
+        ("before_commit", _queue_mail),
         ("after_rollback", _forget_mail),
     ):
         if not event.contains(Session, name, listener):

@@ -65,10 +65,10 @@ class QueueDepth:
     """``audit_job_queue_depth{queue}``: jobs waiting for a worker, read when scraped.
 
     With ``REDIS_URL`` every RQ queue in that Redis (the report queue always shown, 0
-    when empty); without it the report jobs waiting in the in-process pool, under the
-    same queue name, so a dashboard reads the same either way. ``audit_job_queue_up``
-    is 0 when Redis did not answer (within a second), so an alert can tell "empty" from
-    "unknown".
+    when empty); without it the report jobs and the tasks waiting in the in-process
+    pools, under the same queue names, so a dashboard reads the same either way.
+    ``audit_job_queue_up`` is 0 when Redis did not answer (within a second), so an alert
+    can tell "empty" from "unknown".
     """
 
     def __init__(self, app: Flask) -> None:
@@ -95,7 +95,11 @@ class QueueDepth:
 
         url = self.app.config.get("REDIS_URL")
         if not url:
-            return {self.app.config["REPORT_QUEUE"]: reports.waiting_in_process()}
+            from audit.tasks import waiting_in_process
+
+            depths = {self.app.config["REPORT_QUEUE"]: reports.waiting_in_process()}
+            tasks = self.app.config["TASK_QUEUE"]
+            return depths | {tasks: depths.get(tasks, 0) + waiting_in_process()}
         from redis import Redis
         from rq import Queue
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from audit.extensions import db
-from audit.jobs.queue import wait_for_tasks
 from audit.models import Role
+from audit.tasks import wait_for_tasks
 from tests.builders import make_user
 from tests.conftest import TEST_PASSWORD
 

@@ -18,8 +18,8 @@ import requests
 from flask import Flask
 
 from audit.extensions import db
-from audit.jobs.queue import wait_for_tasks
 from audit.models import Role
+from audit.tasks import wait_for_tasks
 from tests.builders import make_user
 from tests.served import serve
 

@@ -3,7 +3,7 @@
     foundation  config, extensions, models, service_errors
     domain      scorecards (definition, values, scoring, file format, store, builder),
                 reporting (SQL, statistics, charts), storage, settings, access,
-                photos.images, visits.lock, visits.scores
+                photos.images, visits.lock, visits.scores, tasks (the task queue)
     services    each area's own logic: visits, shop, review, assignments, coaching,
                 actions, appeals, org, accounts, notifications, photos.uploads
     top         web views and forms, CLI commands, PDF documents, dashboards, jobs,
@@ -33,6 +33,7 @@ DOMAIN_MODULES = {
     "audit.photos.images",
     "audit.visits.lock",
     "audit.visits.scores",
+    "audit.tasks",
 }
 DOMAIN_PACKAGES = {"audit.reporting", "audit.storage", "audit.scorecards"}
 TOP_MODULES = {"audit", "audit.cli", "audit.errors", "audit.templating"}
@@ -45,6 +46,7 @@ TOP_PACKAGES = {
     "audit.main",
     "audit.admin",
     "audit.ops",
+    "audit.backup",
 }
 #: Modules that serve requests or the command line, in whichever package they live
 #: (also ``*_routes`` and ``*_forms``, where an area's pages are split by task).

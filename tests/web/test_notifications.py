@@ -12,6 +12,7 @@ from audit.coaching import service
 from audit.extensions import db
 from audit.models import CoachingNote, Notification, Role, User
 from audit.notifications.service import notify
+from audit.tasks import wait_for_tasks
 from tests.builders import make_coaching_world, make_user
 
 
@@ -111,6 +112,7 @@ def test_coaching_events_ring_the_bell_and_send_mail(app, client, auth, smtp_ser
         )
         db.session.commit()
         note_id, alice, author = note.id, world.alice_user.email, world.north_manager.email
+    wait_for_tasks()  # the mail goes out from a background task
     (to_alice,) = smtp_server.inbox.messages
     assert to_alice[0] == [alice]
     assert f"https://audit.example.test/coaching/notes/{note_id}" in to_alice[1].get_content()
@@ -118,7 +120,9 @@ def test_coaching_events_ring_the_bell_and_send_mail(app, client, auth, smtp_ser
     auth.login(alice)
     assert bell_count(client.get("/coaching/me").get_data(as_text=True)) == 1
     client.post(f"/coaching/notes/{note_id}/acknowledge")
+    wait_for_tasks()  # each answer's mail is a task of its own, in no set order
     client.post(f"/coaching/notes/{note_id}/reply", data={"body": "Thanks"})
+    wait_for_tasks()
     recipients = [r for r, _ in smtp_server.inbox.messages[1:]]
     subjects = [m["Subject"] for _, m in smtp_server.inbox.messages[1:]]
     assert recipients == [[author], [author]]

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from audit.extensions import db
-from audit.jobs.queue import wait_for_tasks
 from audit.models import AccountLink, AuditEvent, Role, User, UserSession
+from audit.tasks import wait_for_tasks
 from tests.builders import make_user
 from tests.conftest import TEST_PASSWORD, unavailable
 

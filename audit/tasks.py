@@ -1,15 +1,17 @@
-"""Small background tasks: work a request should not wait for (a mail to send), run later.
+"""The task queue: work a request should not wait for (a mail to send), run later.
 
 ``enqueue("audit.accounts.reset:send_reset_link", email=..., requested_from=...)`` names
 the task as ``"module:function"``; the function runs inside an application context with
 the keyword arguments given (plain values: strings, numbers, lists, dicts), and commits
-its own work. A task names its function by a string rather than importing it, so a view
-can hand work to a service without this module importing any area.
+its own work. A task names its function by a string rather than importing it, so any
+layer can hand work to any area without importing it: this module sits low (beside
+storage), and the services queue their own work here (a notification's mail, a reset
+link), while ``audit.jobs`` above keeps the report jobs, the daily schedule and the worker.
 
 Where it runs, as for report jobs (:mod:`audit.jobs.reports`): on RQ over Redis when
 ``REDIS_URL`` is set, in the queue ``TASK_QUEUE`` (``default``), which
 ``flask --app wsgi report worker`` listens to beside the report queue; otherwise in a
-small thread pool inside the web process, so the embedded default needs no Redis.
+small thread pool inside the process, so the embedded default needs no Redis.
 
 A task enqueued while the database session is in a transaction waits for that
 transaction: it is handed over after the commit, and dropped when the transaction rolls
@@ -36,7 +38,16 @@ from werkzeug.wrappers import Response
 
 from audit.extensions import db
 
-__all__ = ["enqueue", "resolve", "run_task", "task_queue", "wait_for_tasks"]
+__all__ = [
+    "enqueue",
+    "enqueue_on",
+    "register_task_hooks",
+    "resolve",
+    "run_task",
+    "task_queue",
+    "wait_for_tasks",
+    "waiting_in_process",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +59,21 @@ TIMEOUT_SECONDS = 300
 #: The longest a task in the pool waits for its request's answer to go out.
 RESPONSE_GRACE_SECONDS = 5
 
-_PENDING = "audit.jobs.queue.pending"
+_PENDING = "audit.tasks.pending"
 
 
 def enqueue(task: str, /, **kwargs: Any) -> None:
     """Run ``task`` (``"module:function"``) with ``kwargs`` in the background: after the
     current transaction commits when one is open, else now."""
-    resolve(task)  # a wrong name fails here, in the request, not later in a worker
-    session = db.session()
+    enqueue_on(db.session(), task, kwargs)
+
+
+def enqueue_on(session: Session, task: str, kwargs: dict[str, Any]) -> None:
+    """:func:`enqueue` after the transaction of ``session`` (for session hooks, which are
+    handed the session that commits)."""
+    resolve(task)  # a wrong name fails here, where it is queued, not later in a worker
     if session.in_transaction():
-        _register_hooks()
+        register_task_hooks()
         session.info.setdefault(_PENDING, []).append((task, kwargs))
     else:
         _hand_over(task, kwargs)
@@ -74,14 +90,15 @@ def resolve(task: str) -> Callable[..., Any]:
     return function
 
 
-def run_task(task: str, kwargs: dict[str, Any]) -> None:
-    """Run one task in the current application context, then release the session.
+def run_task(task: str, kwargs: dict[str, Any]) -> Any:
+    """Run one task in the current application context, then release the session; returns
+    what the task returned (RQ keeps it as the job's result).
 
     This is what RQ runs, inside the app context of ``flask --app wsgi report worker``."""
     if not has_app_context():
         raise RuntimeError("run tasks with `flask --app wsgi report worker`")
     try:
-        resolve(task)(**kwargs)
+        return resolve(task)(**kwargs)
     finally:
         db.session.remove()
 
@@ -104,7 +121,9 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         log.info("dropped %d background task(s): their transaction did not commit", len(dropped))
 
 
-def _register_hooks() -> None:
+def register_task_hooks() -> None:
+    """Hand queued tasks over after the commit, drop them when it does not come (calling it
+    again changes nothing)."""
     for name, listener in (
         ("after_commit", _after_commit),
         ("after_transaction_end", _after_transaction_end),
@@ -198,15 +217,27 @@ def _forget(future: Future[None]) -> None:
         _futures.discard(future)
 
 
+def waiting_in_process() -> int:
+    """Tasks of the in-process pool not yet picked up by a thread (the queue depth without
+    RQ)."""
+    with _futures_lock:
+        return sum(1 for future in _futures if not future.running() and not future.done())
+
+
 def wait_for_tasks(timeout: float = 30) -> None:
     """Block until every task handed to the in-process pool so far is over (tests, CLI).
 
     Tasks still waiting for their request's answer to go out start now: whoever waits has
-    had the answer (a test client does not close its responses the way a server does)."""
-    with _futures_lock:
-        running = set(_futures)
-        for sent in _held:
-            sent.set()
-    _, not_done = wait(running, timeout=timeout)
-    if not_done:
-        raise TimeoutError(f"{len(not_done)} background task(s) still running")
+    had the answer (a test client does not close its responses the way a server does).
+    A task that queues another (a reminder that notifies, which queues its mail) is
+    waited for too."""
+    while True:
+        with _futures_lock:
+            running = {future for future in _futures if not future.done()}
+            for sent in _held:
+                sent.set()
+        if not running:
+            return
+        _, not_done = wait(running, timeout=timeout)
+        if not_done:
+            raise TimeoutError(f"{len(not_done)} background task(s) still running")
