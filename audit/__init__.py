@@ -107,6 +107,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 def register_blueprints(app: Flask) -> None:
     from audit.accounts import (  # noqa: F401  (their views register on the auth blueprint)
         account_routes,
+        api_token_routes,
         invite_routes,
         reset_routes,
         sso_routes,
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from audit.accounts.routes import bp as auth_bp
     from audit.actions.routes import bp as actions_bp
     from audit.admin.routes import bp as admin_bp
+    from audit.api.blueprint import register_api
     from audit.appeals.routes import bp as appeals_bp
     from audit.assignments.routes import bp as assignments_bp
     from audit.coaching.routes import bp as coaching_bp
@@ -140,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
+    register_api(app)  # /api/v1/: bearer tokens, no CSRF
 
 
 def register_security(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask import Flask
 
 from audit.accounts.cli import users_cli
 from audit.actions.cli import actions_cli
+from audit.api.cli import tokens_cli
 from audit.assignments.cli import assignments_cli
 from audit.backup.cli import backup_cli
 from audit.coaching.cli import coaching_cli
@@ -25,6 +26,7 @@ from audit.visits.cli import visits_cli
 COMMANDS = (
     demo_command,
     users_cli,
+    tokens_cli,
     branches_cli,
     staff_cli,
     scorecards_cli,

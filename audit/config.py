@@ -114,6 +114,8 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),
         # Dashboard results cached per process until the data changes (0 turns it off).
         "REPORT_CACHE_SIZE": _int("REPORT_CACHE_SIZE", 64),
+        # REST API: requests a minute per token (a fixed window; Redis when REDIS_URL is set).
+        "API_RATE_LIMIT": _int("API_RATE_LIMIT", 600),
         # Operations (audit/ops): /metrics is served to loopback, or to anyone sending
         # "Authorization: Bearer METRICS_TOKEN". Under several gunicorn workers, set
         # PROMETHEUS_MULTIPROC_DIR (read by prometheus_client itself at start, so it must be

@@ -115,6 +115,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        api_problem = current_app.extensions.get("api_problem")  # audit.api: no view matched
+        if api_problem is not None and (problem := api_problem(error)) is not None:
+            return problem
         if wants_json():
             message = error.description
             if error.code == 413:  # said plainly: a phone shows this beside the photo

@@ -9,6 +9,7 @@ from audit.models.action import (
     ActionStatus,
     ActionUpdate,
 )
+from audit.models.api_token import ApiToken, IdempotentRequest, RateLimitWindow
 from audit.models.appeal import Appeal, AppealStatus
 from audit.models.assignment import OPEN_STATUSES, Assignment, AssignmentStatus
 from audit.models.attachment import Attachment, AttachmentKind
@@ -44,6 +45,9 @@ from audit.models.visit import (
 )
 
 __all__ = [
+    "ApiToken",
+    "IdempotentRequest",
+    "RateLimitWindow",
     "AccountLink",
     "LinkPurpose",
     "RecoveryCode",

@@ -107,6 +107,8 @@ EVENT_WORDS: dict[str, str] = {
     "user.reset_requested": "Password reset link sent by e-mail",
     "user.password_reset_done": "New password chosen through a reset link",
     "user.sso_signed_in": "Signed in through single sign-on",
+    "user.api_token_created": "API token made",
+    "user.api_token_revoked": "API token revoked",
     "setting.changed": "Setting changed",
 }
 

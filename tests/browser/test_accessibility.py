@@ -130,6 +130,7 @@ KINDS: dict[str, Kind] = {
     "invitations: waiting": Kind(MANAGER, "/invitations"),
     "invitations: new": Kind(MANAGER, "/invitations/new"),
     "invitations: from a file": Kind(ADMIN, "/invitations/csv"),
+    "api: reference": Kind(None, "/api/v1/docs"),
 }
 
 

@@ -46,6 +46,7 @@ TOP_PACKAGES = {
     "audit.main",
     "audit.admin",
     "audit.ops",
+    "audit.api",
     "audit.backup",
 }
 #: Modules that serve requests or the command line, in whichever package they live

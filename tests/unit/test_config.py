@@ -71,6 +71,7 @@ DOCUMENTED = {
     "TASK_QUEUE": "mail",
     "REPORT_JOB_MIN_BRANCHES": "12",
     "REPORT_CACHE_SIZE": "0",
+    "API_RATE_LIMIT": "60",
     "REMEMBER_DAYS": "14",
     "OIDC_ISSUER": "https://id.example.org",
     "OIDC_CLIENT_ID": "service-audit",

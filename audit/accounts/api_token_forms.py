@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from audit.accounts.api_tokens import MAX_EXPIRY_DAYS, NAME_MAX, SCOPES
+from audit.web.forms import Required
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Token name",
+        validators=[Required(), Length(max=NAME_MAX)],
+        description="What will use it, e.g. “HR sync” or “BI dashboard”.",
+    )
+    scopes = SelectMultipleField(
+        "Scopes",
+        choices=[SelectChoice(s, s) for s in SCOPES],
+        description="None chosen: every right your role has. Write includes read.",
+    )
+    expires_days = IntegerField(
+        "Expires after (days)",
+        validators=[Optional(), NumberRange(1, MAX_EXPIRY_DAYS)],
+        description="Leave empty for a token that does not expire.",
+    )
+    submit = SubmitField("Create token")
