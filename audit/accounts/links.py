@@ -25,25 +25,14 @@ def issue_link(
     user: User, purpose: LinkPurpose, lifetime: timedelta, created_by: User | None = None
 ) -> str:
     """A new link token for ``user``; earlier unused links of the same purpose stop working."""
-    now = datetime.now(UTC)
-    db.session.execute(
-        update(AccountLink)
-        .where(
-            AccountLink.user_id == user.id,
-            AccountLink.purpose == purpose,
-            AccountLink.used_at.is_(None),
-            AccountLink.revoked_at.is_(None),
-        )
-        .values(revoked_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    revoke_links(user, purpose)
     token = new_secret()
     db.session.add(
         AccountLink(
             user=user,
             purpose=purpose,
             token_hash=digest(token),
-            expires_at=now + lifetime,
+            expires_at=datetime.now(UTC) + lifetime,
             created_by=created_by,
         )
     )
