@@ -30,9 +30,10 @@ run: $(VENV)/.installed pdf-deps
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## test: install test requirements, Chromium and poppler for browser and PDF tests, lint, run the whole suite
-# One worker per core (pytest-xdist), each with its own PostgreSQL database.
+# One worker per core (pytest-xdist), each with its own PostgreSQL database; the slowest
+# tests are listed at the end, to keep the whole suite under 20 minutes.
 test: lint browser pdf-deps oidc-provider
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=30
 
 ## test-fast: the edit-test loop: lint and every test but the browser ones (make test runs all)
 test-fast: lint pdf-deps oidc-provider

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from audit.actions import service as actions
 from audit.assignments.service import assignments_for_shopper
@@ -45,7 +45,13 @@ from audit.scorecards.scoring import score_visit
 from audit.scorecards.store import definition_of
 from audit.visits.scores import answer_values
 from tests.builders import event_actions
-from tests.conftest import DATABASES, _empty_postgres, database_url, make_app
+from tests.conftest import (
+    DATABASES,
+    database_url,
+    leave_empty_database,
+    make_app,
+    start_on_empty_database,
+)
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -56,20 +62,12 @@ def demo_app(
     tmp: Path = tmp_path_factory.mktemp(f"demo-{kind}")
     app = make_app(database_url(kind, tmp), tmp)
     with app.app_context():
-        if kind == "postgresql":
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-        db.create_all()
+        start_on_empty_database(kind, tmp_path_factory, tmp)
         app.config["DEMO_COUNTS"] = load_demo()
         db.session.commit()
     yield app
     with app.app_context():
-        db.session.remove()
-        if kind == "postgresql":
-            _empty_postgres()
-            db.session.remove()
-        db.engine.dispose()
+        leave_empty_database(kind)
 
 
 @pytest.fixture

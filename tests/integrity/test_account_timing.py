@@ -1,6 +1,6 @@
 """Sign-in and the forgotten-password page do not tell, by their timing, which addresses
 have accounts: against a served app over real HTTP, the median answer for an unknown
-address is within 20% of the median for a known one, over 20 tries each.
+address is within 20% of the median for a known one, over 12 tries each.
 
 The tries alternate (unknown, known, unknown, ...) so that a machine getting busier or
 quieter during the test weighs on both sides alike. The hashing is the real one
@@ -23,7 +23,7 @@ from audit.tasks import wait_for_tasks
 from tests.builders import make_user
 from tests.served import serve
 
-TRIES = 20
+TRIES = 12
 WARM_UP = 3
 #: The most the two medians may differ, as a share of the larger.
 TOLERANCE = 0.20

@@ -14,10 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 import tests.conftest as base
-from audit.extensions import db
 from tests.builders import add_review_story
 from tests.pdf.reading import World
 from tests.reporting.dataset import build
@@ -31,16 +29,7 @@ def world(
     tmp = tmp_path_factory.mktemp(f"pdf-{kind}")
     app = base.make_app(base.database_url(kind, tmp), tmp, UPLOAD_FOLDER=str(tmp / "uploads"))
     with app.app_context():
-        if kind == "postgresql" and not base._postgres_schema_ready:
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-            db.create_all()
-            base._postgres_schema_ready = True
-        elif kind == "postgresql":
-            base._empty_postgres()
-        else:
-            db.create_all()
+        base.start_on_empty_database(kind, tmp_path_factory, tmp)
         org, ref = build(5, regions=3, branches=6, visits=120)
         story = add_review_story(Path(app.config["UPLOAD_FOLDER"]))
         yield World(
@@ -54,8 +43,4 @@ def world(
             story.manager_id,
             story.manager_region_id,
         )
-        db.session.remove()
-        if kind == "postgresql":
-            base._empty_postgres()
-            db.session.remove()
-        db.engine.dispose()
+        base.leave_empty_database(kind)
