@@ -25,6 +25,7 @@ from audit.tasks import wait_for_tasks
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.s3_server import lone_s3, s3, s3_server  # noqa: F401  (S3 on moto's server)
 from tests.task_queues import redis_queues  # noqa: F401  (RQ queues of their own)
+from tests.webhook_receiver import webhook_receiver  # noqa: F401  (a real HTTP receiver)
 
 
 def _postgres_url_for_this_worker(url: str | None) -> str | None:

@@ -28,6 +28,7 @@ from audit.reporting.filters import ReportFilter
 from audit.reporting.questions import recurring_failures
 from audit.scorecards.store import definition_of
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
+from audit.webhooks.emitting import emit
 
 # --- proposals -------------------------------------------------------------------------
 
@@ -59,6 +60,7 @@ def _announce(actions: Sequence[Action], actor: User | None) -> None:
             source_key=action.source_key,
             branch_id=action.branch_id,
         )
+        emit("action.proposed", action)
         notify(
             [u for u in managers[action.branch_id] if actor is None or u.id != actor.id],
             "action.proposed",

@@ -52,6 +52,7 @@ from audit.notifications.service import notify
 from audit.photos.uploads import Photo
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
+from audit.webhooks.emitting import emit
 
 A = ActionStatus
 #: What an owner may move an action to, from each status.
@@ -280,6 +281,7 @@ def accept(action: Action, actor: User, plan: Plan) -> None:
     action.decided_by = actor
     action.decided_at = _now()
     record_event(actor, "action.accepted", action, changes=changes)
+    emit("action.updated", action)
     _notify_owner(action, actor, changes)
 
 
@@ -291,6 +293,7 @@ def edit(action: Action, actor: User, plan: Plan) -> dict[str, Any]:
     if not changes:
         raise ActionError("Nothing changed.")
     record_event(actor, "action.edited", action, changes=changes)
+    emit("action.updated", action)
     _notify_owner(action, actor, changes)
     return changes
 
@@ -306,6 +309,7 @@ def dismiss(action: Action, actor: User, reason: str) -> None:
     action.decided_at = _now()
     action.closed_at = action.decided_at
     record_event(actor, "action.dismissed", action, reason=reason)
+    emit("action.updated", action)
 
 
 def create_manual(branch: Branch, actor: User, plan: Plan, *, visit: Visit | None = None) -> Action:
@@ -328,6 +332,7 @@ def create_manual(branch: Branch, actor: User, plan: Plan, *, visit: Visit | Non
     db.session.add(action)
     db.session.flush()
     record_event(actor, "action.created", action, changes=changes)
+    emit("action.updated", action)
     _notify_owner(action, actor, changes)
     return action
 
@@ -382,6 +387,7 @@ def post_update(
         note=note,
         photo=bool(photo),
     )
+    emit("action.updated", action)
     change = "" if before is status else f" ({STATUS_LABELS[status].lower()})"
     notify(
         [u for u in (action.created_by, action.decided_by) if u is not None and u.id != actor.id],

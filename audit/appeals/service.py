@@ -68,6 +68,7 @@ from audit.visits.answer_changes import (
 )
 from audit.visits.lock import lock_visit
 from audit.visits.scores import stored_value
+from audit.webhooks.emitting import emit
 
 #: Tolerance when comparing earned with possible points (they are floats).
 _EPSILON = 1e-9
@@ -337,6 +338,7 @@ def raise_appeal(
         reason=reason,
         evidence=bool(evidence),
     )
+    emit("appeal.raised", appeal)
     notify(
         [u for u in managers_for_branch(visit.branch) if u.id != user.id],
         "appeal.raised",
@@ -383,6 +385,7 @@ def uphold(appeal: Appeal, user: User, note: str) -> None:
     _check_decider(appeal, user)
     _close(appeal, user, AppealStatus.UPHELD, note)
     record_event(user, "appeal.upheld", appeal, visit_id=appeal.visit_id, note=note)
+    emit("appeal.decided", appeal)
     _tell_appellant(appeal, "upheld: the answer stands")
 
 
@@ -436,6 +439,7 @@ def amend(
         percent_before=change.percent_before,
         percent_after=change.percent_after,
     )
+    emit("appeal.decided", appeal)
     _tell_appellant(appeal, "amended: the answer was changed and the visit re-scored")
     propose_for_visit(visit, user)  # an amendment can fail a critical item
     return change

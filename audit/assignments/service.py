@@ -46,6 +46,7 @@ from audit.models import (
 )
 from audit.service_errors import FieldError
 from audit.settings import get_setting
+from audit.webhooks.emitting import emit
 
 S = AssignmentStatus
 
@@ -320,6 +321,7 @@ def create_assignments(
             window_end=window_end.isoformat(),
             batch_size=len(chosen),
         )
+        emit("assignment.created", assignment)
         if hit is not None:
             record_event(
                 actor,
@@ -463,6 +465,10 @@ def mark_overdue(now: date | None = None) -> int:
         for obj in db.session.identity_map.values():
             if isinstance(obj, Assignment) and obj.id in ids:
                 db.session.expire(obj, ["status"])
+        overdue = db.session.scalars(
+            select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)
+        ).all()
+        emit("assignment.overdue", *overdue)
     return len(ids)
 
 

@@ -18,6 +18,7 @@ from audit.coaching.service import remind_due_follow_ups
 from audit.extensions import db
 from audit.jobs.reports import KEEP_DAYS, JobStore
 from audit.notifications.service import deliver_pending
+from audit.webhooks.delivery import send_due
 
 #: How far back ``send-pending-mail`` looks, as ``notifications send-pending`` does.
 RETRY_MAIL_HOURS = 24
@@ -50,6 +51,11 @@ def remind_coaching_follow_ups() -> str:
 def retry_notification_mails() -> str:
     count = deliver_pending(datetime.now(UTC) - timedelta(hours=RETRY_MAIL_HOURS))
     return f"{count} notification e-mail(s) sent"
+
+
+def send_webhooks() -> str:
+    count = send_due()
+    return f"{count} webhook delivery(ies) sent"
 
 
 def prune_report_jobs() -> str:

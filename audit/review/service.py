@@ -53,6 +53,7 @@ from audit.visits.answer_changes import (
 )
 from audit.visits.lock import lock_visit
 from audit.visits.scores import answer_values, comments_of
+from audit.webhooks.emitting import emit
 
 V = VisitStatus
 
@@ -159,6 +160,7 @@ def approve(visit: Visit, actor: User) -> None:
     if assignment is not None and assignment.status is AssignmentStatus.SUBMITTED:
         mark_completed(assignment, actor)
     record_event(actor, "visit.approved", visit, percent=visit.percent, band=visit.band)
+    emit("visit.approved", visit)
     propose_for_visit(visit, actor)  # a failed critical item proposes a corrective action
 
 
@@ -172,6 +174,7 @@ def return_to_shopper(visit: Visit, actor: User, reason: str) -> None:
         )
     _guarded_update(visit, (V.SUBMITTED,), status=V.RETURNED, return_reason=reason)
     record_event(actor, "visit.returned", visit, reason=reason)
+    emit("visit.returned", visit)
 
 
 def exclude(visit: Visit, actor: User, reason: str) -> None:
@@ -184,6 +187,7 @@ def exclude(visit: Visit, actor: User, reason: str) -> None:
         visit, EXCLUDABLE, Visit.excluded.is_(False), excluded=True, exclusion_reason=reason
     )
     record_event(actor, "visit.excluded", visit, reason=reason)
+    emit("visit.excluded", visit)
 
 
 def include(visit: Visit, actor: User, reason: str) -> None:
@@ -213,6 +217,7 @@ def publish(visit: Visit, actor: User) -> None:
         visit, (V.APPROVED,), Visit.excluded.is_(False), status=V.PUBLISHED, published_at=_now()
     )
     record_event(actor, "visit.published", visit)
+    emit("visit.published", visit)
     notify(
         [member.user for member in visit.staff],
         "visit.published",

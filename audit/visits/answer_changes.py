@@ -35,6 +35,7 @@ from audit.scorecards.scoring import (
 from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
+from audit.webhooks.emitting import emit, emit_critical_failure
 
 Source = Literal["review", "appeal"]
 #: The AuditEvent each source writes on the visit.
@@ -245,6 +246,7 @@ def apply_change(
     """
     visit, question = pending.visit, pending.question
     percent_before = visit.percent
+    critical_before = visit.critical_failed
     set_answer(visit, question, pending.value, pending.new_comment)
     store_score(visit, pending.definition)
     change = AnswerChange(
@@ -276,6 +278,8 @@ def apply_change(
         percent_before=percent_before,
         percent_after=visit.percent,
     )
+    emit("visit.answer_changed", visit)
+    emit_critical_failure(visit, critical_before)
     return change
 
 

@@ -39,6 +39,7 @@ from audit.scorecards.scoring import (
 )
 from audit.scorecards.store import definition_of, find_version, get_scorecard
 from audit.visits.scores import set_answer, store_score
+from audit.webhooks.emitting import emit
 
 IMPORT_STATUSES = {
     "submitted": VisitStatus.SUBMITTED,
@@ -313,6 +314,7 @@ def import_records(records: Iterable[RawVisit], actor: User | None = None) -> Im
     if errors:
         raise VisitImportFailed(errors)
     now = datetime.now(UTC)
+    imported: list[Visit] = []
     for plan in planned:
         visit = Visit(
             external_id=plan.external_id,
@@ -335,7 +337,11 @@ def import_records(records: Iterable[RawVisit], actor: User | None = None) -> Im
                 set_answer(visit, question, value, comment)
         store_score(visit, plan.definition)
         summary.imported += 1
+        imported.append(visit)
     db.session.flush()
+    for status in IMPORT_STATUSES.values():  # the event of the status each visit lands in
+        emit(f"visit.{status.value}", *(v for v in imported if v.status is status))
+    emit("visit.critical_failed", *(v for v in imported if v.critical_failed))
     return summary
 
 
