@@ -20,7 +20,20 @@ from audit.models import ApiToken, User, record_event
 from audit.service_errors import FieldError
 
 #: What a scope may name; each API resource adds itself here.
-API_RESOURCES: tuple[str, ...] = ("regions", "branches", "staff")
+API_RESOURCES: tuple[str, ...] = (
+    "regions",
+    "branches",
+    "staff",
+    "reports",
+    "users",
+    "scorecards",
+    "assignments",
+    "visits",
+    "actions",
+    "appeals",
+    "coaching-notes",
+    "webhooks",
+)
 #: Every scope a token may carry, e.g. ``branches:read``.
 SCOPES: tuple[str, ...] = tuple(f"{r}:{a}" for r in API_RESOURCES for a in ("read", "write"))
 #: What every token starts with, so a leaked one is recognised (secret scanners, logs).

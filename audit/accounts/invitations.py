@@ -49,6 +49,7 @@ __all__ = [
     "accept",
     "check_may_invite",
     "invitations_visible_to",
+    "manageable_users",
     "invite",
     "may_manage",
     "open_invitation",
@@ -87,6 +88,9 @@ class Invitation:
     token: str
     inviter: User | None
     expires_at: datetime
+    #: The address the inviting request came to, for a background task's links when
+    #: ``APP_URL`` is not set.
+    link_base: str = ""
 
     @property
     def path(self) -> str:
@@ -95,7 +99,7 @@ class Invitation:
     @property
     def url(self) -> str:
         """The link as a mail carries it (``APP_URL`` or the request's address)."""
-        return full_url(self.path)
+        return full_url(self.path, self.link_base)
 
 
 # --- the rule -----------------------------------------------------------------------------
@@ -164,11 +168,17 @@ def may_manage(actor: User | None, user: User) -> bool:
 def invitations_visible_to(actor: User) -> Select:
     """Accounts whose invitation is not accepted yet (withdrawn ones included) that
     ``actor`` may manage, newest first: :func:`may_manage` in SQL, for a paged list."""
-    query = (
-        select(User)
+    return (
+        manageable_users(actor)
         .where(User.joined_at.is_(None))
         .order_by(User.active.desc(), User.created_at.desc(), User.id.desc())
     )
+
+
+def manageable_users(actor: User) -> Select:
+    """Every account ``actor`` could have invited as it is (joined, waiting or
+    deactivated): :func:`may_manage` in SQL, unordered. The API's user list and reads."""
+    query = select(User)
     if actor.role is Role.ADMIN:
         return query
     if actor.role is not Role.MANAGER:

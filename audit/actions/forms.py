@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from audit.actions.service import STATUS_LABELS, TEXT_MAX, TRANSITIONS
+from audit.actions.service import STATUS_LABELS, TEXT_MAX, TRANSITIONS, Plan
 from audit.models import ActionPriority, ActionStatus
 from audit.photos.uploads import photo_field
 from audit.views import text_box
@@ -32,6 +32,16 @@ class PlanForm(FlaskForm):
             SelectChoice("", "— nobody yet —"),
             *(SelectChoice(value, label) for value, label in choices),
         ]
+
+    def plan(self) -> Plan:
+        """What was chosen, as the action service takes it (once the form validates)."""
+        return Plan(
+            title=self.title.data or "",
+            description=self.description.data or "",
+            priority=ActionPriority(self.priority.data),
+            due_on=self.due_on.data,
+            owner=self.owner.data or None,
+        )
 
 
 class AcceptForm(PlanForm):

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from audit.access import MANAGERS, get_branch, roles_required, scope_branches
 from audit.actions import service, views
 from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
-from audit.actions.service import ActionError, Plan
+from audit.actions.service import ActionError
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import Action, ActionPriority, ActionStatus, ActionUpdate, Branch, Role, User
+from audit.models import Action, ActionStatus, ActionUpdate, Branch, Role, User
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.views import choice_arg, done, page_of, turned_down
 
@@ -34,16 +34,6 @@ def get_action(action_id: int, user: User | None = None) -> Action:
 
 def _action_url(action_id: int) -> str:
     return url_for("actions.detail", action_id=action_id)
-
-
-def _plan(form: PlanForm) -> Plan:
-    return Plan(
-        title=form.title.data or "",
-        description=form.description.data or "",
-        priority=ActionPriority(form.priority.data),
-        due_on=form.due_on.data,
-        owner=form.owner.data or None,
-    )
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -129,7 +119,7 @@ def accept(action_id: int):
     form.set_owners(service.owner_choices(action.branch))
     if form.validate_on_submit():
         try:
-            service.accept(action, current_user, _plan(form))
+            service.accept(action, current_user, form.plan())
         except ActionError as error:
             if not refused(error, form):
                 flash(str(error), "danger")
@@ -164,7 +154,7 @@ def edit(action_id: int):
         form.priority.data = action.priority.value
     elif form.validate_on_submit():
         try:
-            service.edit(action, current_user, _plan(form))
+            service.edit(action, current_user, form.plan())
         except ActionError as error:
             refused(error, form, fallback="title")
         else:
@@ -189,7 +179,7 @@ def new():
     form.set_owners(service.owner_choices(branch) if branch else [])
     if form.validate_on_submit() and branch is not None:
         try:
-            action = service.create_manual(branch, current_user, _plan(form))
+            action = service.create_manual(branch, current_user, form.plan())
         except ActionError as error:
             if not refused(error, form):
                 flash(str(error), "danger")

@@ -49,8 +49,22 @@ def ids_in_range(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 def register_api(app: Flask) -> None:
     """Register the API's views (each module adds its own to ``bp``)."""
-    from audit.api import docs_routes, org_routes  # noqa: F401  (views register on bp)
+    from audit.api import (  # noqa: F401  (views register on bp)
+        action_routes,
+        appeal_routes,
+        assignment_routes,
+        coaching_routes,
+        docs_routes,
+        org_routes,
+        report_routes,
+        scorecard_routes,
+        user_routes,
+        visit_routes,
+        webhook_routes,
+    )
+    from audit.api.webhook_payloads import register_webhook_payloads
 
+    register_webhook_payloads()  # webhooks carry records as the API returns them
     csrf.exempt(bp)
     app.register_blueprint(bp)
     # The app's HTTP error handler asks this for addresses under /api/v1/ no view matched.

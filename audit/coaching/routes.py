@@ -22,7 +22,7 @@ from audit.coaching.recognition import RecognitionError
 from audit.coaching.service import CoachingError, NoteFilter
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import CoachingNote, Role, StaffMember, Visit, VisitStatus
+from audit.models import CoachingNote, Role, StaffMember, User, Visit, VisitStatus
 from audit.reporting.charts import trend_chart_for_screens, trend_values
 from audit.views import done, page_of, require_submitted
 from audit.web.forms import EmptyForm
@@ -40,16 +40,15 @@ def _my_member() -> StaffMember | None:
     return current_user.staff_member if current_user.role is Role.STAFF else None
 
 
-def get_note(note_id: int) -> CoachingNote:
+def get_note(note_id: int, user: User | None = None) -> CoachingNote:
     """A note the user may see: staff only their own (404 otherwise), managers in scope (403)."""
+    user = user or current_user
     note = db.get_or_404(CoachingNote, note_id)
-    if current_user.role is Role.STAFF:
-        member = current_user.staff_member
+    if user.role is Role.STAFF:
+        member = user.staff_member
         if member is None or note.staff_member_id != member.id:
             abort(404)
-    elif current_user.role is Role.MANAGER and not branch_in_scope(
-        note.staff_member.branch, current_user
-    ):
+    elif user.role is Role.MANAGER and not branch_in_scope(note.staff_member.branch, user):
         abort(403)
     return note
 

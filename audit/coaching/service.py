@@ -33,6 +33,7 @@ from audit.models import (
 )
 from audit.notifications.service import notify
 from audit.service_errors import TEXT_MAX, FieldError
+from audit.webhooks.emitting import emit
 
 __all__ = [
     "CoachingError",
@@ -119,7 +120,7 @@ def create_note(
     if len(body) > BODY_MAX or len(goal) > GOAL_MAX:
         raise CoachingError("The note is too long.")
     if follow_up_on is not None and follow_up_on < (today or _now().date()):
-        raise CoachingError("The follow-up date cannot be in the past.")
+        raise CoachingError("The follow-up date cannot be in the past.", field="follow_up_on")
     if visit is not None:
         check_visit_for(member, visit)
     note = CoachingNote(
@@ -138,6 +139,7 @@ def create_note(
         visit_id=visit.id if visit else None,
         follow_up_on=follow_up_on.isoformat() if follow_up_on else None,
     )
+    emit("coaching_note.created", note)
     notify(
         [member.user],
         "coaching.note",

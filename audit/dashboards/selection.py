@@ -46,7 +46,7 @@ def chosen_filter(
     if strict and chosen.errors:
         abort(400, " ".join(chosen.errors))
     if chosen.region_id is not None:
-        get_region(chosen.region_id)  # 404 unknown, 403 outside the user's scope
+        get_region(chosen.region_id, user)  # 404 unknown, 403 outside the user's scope
     return chosen, choices
 
 

@@ -54,6 +54,7 @@ def record_new(actor: User | None, action: str, subject: db.Model, **details: An
 #: ``action`` values the services record; :func:`event_words` covers any other.
 EVENT_WORDS: dict[str, str] = {
     "visit.started": "Visit started",
+    "visit.imported": "Imported",
     "visit.submitted": "Submitted",
     "visit.resubmitted": "Submitted again after corrections",
     "visit.attachment_added": "Photo added",
@@ -109,6 +110,7 @@ EVENT_WORDS: dict[str, str] = {
     "user.sso_signed_in": "Signed in through single sign-on",
     "user.api_token_created": "API token made",
     "user.api_token_revoked": "API token revoked",
+    "user.erased": "Personal data erased",
     "setting.changed": "Setting changed",
 }
 

@@ -190,7 +190,7 @@ class SentVisit:
     receipts: list[Attachment]
 
 
-def _as_sent(visit: Visit) -> tuple[dict[str, AnswerValue], dict[str, str]]:
+def as_sent(visit: Visit) -> tuple[dict[str, AnswerValue], dict[str, str]]:
     """The values and comments as the shopper last sent them.
 
     A reviewer's edit or an upheld appeal after that changes the stored answer and
@@ -246,7 +246,7 @@ def sent_visit(visit: Visit) -> SentVisit:
     """A sent visit as its shopper may read it back: every question they saw, with the
     answer, comment and photos they sent; no score, no points."""
     definition = definition_of(visit.version)
-    values, comments = _as_sent(visit)
+    values, comments = as_sent(visit)
     hidden = hidden_questions(definition, values)
     photos: dict[str | None, list[Attachment]] = {}
     for attachment in visit.attachments:

@@ -4,13 +4,14 @@ creates, the rate limit, and the description of it all."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from sqlalchemy import select
 
 from audit.api import org_routes
 from audit.extensions import db
-from audit.models import Branch, Region
+from audit.models import Branch, Region, User
 from tests.builders import make_branch
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
@@ -194,3 +195,12 @@ def test_with_redis_the_window_is_counted_there(app, api, world, redis_queues):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(RateLimitWindow)) == 0
     connection.delete(*keys)
+
+
+def test_the_request_log_names_the_tokens_person(app, api, world, caplog):
+    caplog.set_level(logging.INFO, logger="audit.requests")
+    assert api("GET", "/regions", world.tokens["regional"]).status_code == 200
+    (record,) = [r for r in caplog.records if r.name == "audit.requests"]
+    with app.app_context():
+        regional = db.session.scalar(select(User.id).where(User.email == world.users["regional"]))
+    assert record.fields["endpoint"] == "api.list_regions" and record.fields["user_id"] == regional
