@@ -55,7 +55,8 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 
 def mail_and_print(invitations: list[Invitation]) -> None:
-    """Mail the committed invitations and print, for each, whether it went and its link."""
+    """Mail the committed invitations now (a command is no request: it may wait for the
+    SMTP server, and says what it did) and print, for each, whether it went and its link."""
     sent = mail_invitations(invitations)
     if not mail_configured():
         click.echo("Mail is not set up (MAIL_SERVER): pass the links on yourself.", err=True)

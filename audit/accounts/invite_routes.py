@@ -2,8 +2,10 @@
 
 Administrators invite anyone; managers the roles below them within their regions
 (:func:`audit.accounts.invitations.check_may_invite`). After an invitation is committed
-its mail is sent; when that fails (or mail is not set up) the inviter is shown the link
-to pass on, on a page that is not cached, rather than in a flash message.
+its mail is queued (:mod:`audit.accounts.invitation_mail`): the page answers at once,
+and a mail the server refuses later shows as "mail failed" on the waiting list, with a
+button to show a new link. When mail is not set up the inviter is shown the link to pass
+on at once, on a page that is not cached, rather than in a flash message.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from audit.access import MANAGERS, public, roles_required, scope_regions
 from audit.accounts.invitation_csv import COLUMNS, OPTIONAL, REGION_SEPARATOR, invite_from_csv
-from audit.accounts.invitation_mail import expiry, mail_invitations
+from audit.accounts.invitation_mail import expiry, mail_states, queue_invitation_mails
 from audit.accounts.invitations import (
     ACCEPT_PATH,
     INVITABLE_BY_MANAGERS,
@@ -59,20 +61,28 @@ def _region_choices() -> list[SelectChoice]:
 
 
 def invitations_mailed(invitations: list[Invitation], back: str, message: str) -> Response:
-    """Mail the invitations just committed. All sent: flash ``message`` and go ``back``;
-    otherwise show ``message`` and the links of those not sent, for the inviter to pass
-    on. Shared with the staff import's page."""
-    sent = mail_invitations(invitations)
-    if all(sent):
-        mails = "mail" if len(invitations) == 1 else f"{len(invitations)} mails"
-        return done(f"{message} The invitation {mails} went out.", back)
-    unsent = [inv for inv, ok in zip(invitations, sent, strict=True) if not ok]
+    """Queue the mail of the invitations just committed (handed over by the commit of
+    :func:`~audit.views.done`): flash ``message`` and go ``back``. When mail is not set
+    up, show ``message`` and every link instead, for the inviter to pass on. Shared with
+    the staff import."""
+    if queue_invitation_mails(invitations):
+        mails = "mail is" if len(invitations) == 1 else f"{len(invitations)} mails are"
+        return done(
+            f"{message} The invitation {mails} on the way; if the mail server refuses, "
+            "the waiting invitations list says so.",
+            back,
+        )
+    return _links_page(invitations, back, message, configured=False)
+
+
+def _links_page(
+    invitations: list[Invitation], back: str, message: str, *, configured: bool
+) -> Response:
     page = render_template(
         "invitations/links.html",
         message=message,
-        unsent=[(inv, expiry(inv)) for inv in unsent],
-        mailed=len(invitations) - len(unsent),
-        configured=mail_configured(),
+        unsent=[(inv, expiry(inv)) for inv in invitations],
+        configured=configured,
         back=back,
     )
     return _not_cached(page)
@@ -99,10 +109,12 @@ def _manageable(user_id: int) -> User:
 @bp.route("/invitations")
 @roles_required(*MANAGERS)
 def invitations():
+    page = page_of(invitations_visible_to(current_user))
     return render_template(
         "invitations/list.html",
-        page=page_of(invitations_visible_to(current_user)),
+        page=page,
         action_form=BackForm(),
+        mail_states=mail_states([u.id for u in page.items]) if mail_configured() else {},
     )
 
 
@@ -183,6 +195,24 @@ def resend_invitation(user_id: int):
     db.session.commit()
     message = f"A new invitation link for {user.email}: the one sent before no longer works."
     return invitations_mailed([invitation], back, message)
+
+
+@bp.route("/invitations/<int:user_id>/link", methods=["POST"])
+@roles_required(*MANAGERS)
+def invitation_link(user_id: int):
+    """A new link shown to the inviter and not mailed (the mail failed, or they would
+    rather pass it on themselves); the one sent before stops working."""
+    user = _manageable(user_id)
+    form = BackForm()
+    require_submitted(form)
+    back = safe_next(form.next.data) or url_for("auth.invitations")
+    try:
+        invitation = resend(user, current_user)
+    except InvitationError as error:
+        return turned_down(error, back)
+    db.session.commit()
+    message = f"A new invitation link for {user.email}: the one sent before no longer works."
+    return _links_page([invitation], back, message, configured=mail_configured())
 
 
 @bp.route("/invitations/<int:user_id>/revoke", methods=["POST"])

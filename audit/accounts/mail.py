@@ -21,6 +21,7 @@ def send_account_mail(to: str, subject: str, body: str) -> bool:
     return bool(send_messages(settings, [OutgoingMail(0, to, SUBJECT_PREFIX + subject, body)]))
 
 
-def full_url(path: str) -> str:
-    """A path of this app as the address a mail can carry (``APP_URL`` or the request's)."""
-    return absolute_link(path)
+def full_url(path: str, base: str = "") -> str:
+    """A path of this app as the address a mail can carry: ``APP_URL``, else ``base`` (the
+    address a request came to, handed to a background task), else the request's."""
+    return absolute_link(path, base)

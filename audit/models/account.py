@@ -70,6 +70,10 @@ class AccountLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: An invitation's mail, sent by a background task: when the SMTP server took it, or
+    #: when it did not (the waiting invitations list says so; both None: not sent yet).
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -1,4 +1,4 @@
-"""Send plain-text e-mail through an SMTP server with smtplib (no extension, no queue).
+"""Send plain-text e-mail (with attachments, if any) through an SMTP server with smtplib.
 
 Nothing here knows about requests or the database: :func:`send_messages`
 takes the settings and the messages, opens one connection, and says which
@@ -51,13 +51,23 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    data: bytes
+    content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
 class OutgoingMail:
-    """One message; ``key`` lets the caller tell which messages were sent."""
+    """One message; ``key`` lets the caller tell which messages were sent. ``headers`` are
+    added as they are (``List-Unsubscribe``…), ``attachments`` after the text."""
 
     key: int
     to: str
     subject: str
     body: str
+    headers: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[MailAttachment, ...] = ()
 
 
 def build_message(settings: MailSettings, mail: OutgoingMail) -> EmailMessage:
@@ -67,7 +77,14 @@ def build_message(settings: MailSettings, mail: OutgoingMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or None)
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.body)
+    for attachment in mail.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return message
 
 

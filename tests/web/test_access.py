@@ -21,6 +21,7 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.reset_password",
     "auth.accept_invitation",
+    "reports.unsubscribe",  # the signed link of a scheduled report's mail
     "auth.two_factor_code",  # between the password and the code; never a session
     "auth.two_factor_enrol",
     "auth.sso_start",  # single sign-on (404 when it is not set up)

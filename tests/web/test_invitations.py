@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 import requests
 from sqlalchemy import select, update
 
+from audit.accounts.invitation_mail import MAIL_TASK
 from audit.extensions import db
-from audit.models import AccountLink, Role, User, UserSession
+from audit.models import AccountLink, Notification, Role, User, UserSession
+from audit.tasks import wait_for_tasks
 from tests.builders import count_events, make_branch, make_region, make_staff, make_user
 from tests.conftest import TEST_PASSWORD
 from tests.mail_server import free_port
 from tests.served import serve
+from tests.task_queues import work_off
 
 PASSWORD = "violet canyon ledger 42"  # noqa: S105
 LINK = re.compile(r"https?://[^\s]+(/invite/[A-Za-z0-9_-]+)")
@@ -32,7 +35,8 @@ def _sign_in_as(app, auth, role: Role = Role.ADMIN, **fields) -> int:  # noqa: A
 
 
 def _mailed_path(smtp_server, to: str) -> str:  # noqa: ANN001
-    """The invitation path in the one mail sent to ``to``."""
+    """The invitation path in the one mail sent to ``to`` (once the queued mail is sent)."""
+    wait_for_tasks()
     bodies = [m.get_content() for rcpt, m in smtp_server.inbox.messages if to in rcpt]
     assert len(bodies) == 1, bodies
     return LINK.search(bodies[0]).group(1)
@@ -70,9 +74,10 @@ def test_an_invited_person_follows_the_mailed_link_and_is_signed_in(app, client,
     assert response.status_code == 302
     assert response.headers["Location"] == "/invitations"
     page = client.get("/invitations").get_data(as_text=True)
-    assert "Nia Newton (nia@example.org) is invited. The invitation mail went out." in page
+    assert "Nia Newton (nia@example.org) is invited. The invitation mail is on the way" in page
     assert "Nia Newton" in page and "invited, not joined" in page
 
+    wait_for_tasks()
     recipients, message = smtp_server.inbox.only()
     assert recipients == ["nia@example.org"]
     assert message["Subject"] == "[Service Audit] You are invited to Service Audit"
@@ -81,6 +86,8 @@ def test_an_invited_person_follows_the_mailed_link_and_is_signed_in(app, client,
     assert "https://audit.example.test/invite/" in body
     assert "The link works once, until" in body
     path = _mailed_path(smtp_server, "nia@example.org")
+    listed = client.get("/invitations").get_data(as_text=True)
+    assert "mail failed" not in listed and "mail on the way" not in listed
 
     auth.logout()
     page = client.get(path)
@@ -122,17 +129,62 @@ def test_without_mail_the_inviter_is_shown_the_link_to_pass_on(app, client, auth
     assert _signed_in_name(client) == "Nia Newton"
 
 
-def test_when_the_mail_server_refuses_the_link_is_shown(app, client, auth):
+def test_when_the_mail_server_refuses_later_the_list_says_so_and_shows_a_new_link(
+    app, client, auth
+):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    inviter = _sign_in_as(app, auth)
+    response = client.post(
+        "/invitations/new",
+        data={"name": "Nia Newton", "email": "nia@example.org", "role": "shopper"},
+        follow_redirects=True,
+    )
+    assert "The invitation mail is on the way" in response.get_data(as_text=True)
+    wait_for_tasks()  # the task finds no SMTP server
+    assert _user(app, "nia@example.org").invitation_pending  # the invitation is kept
+    listed = client.get("/invitations").get_data(as_text=True)
+    assert "mail failed" in listed and "Show a new link" in listed
+    with app.app_context():
+        told = db.session.scalars(select(Notification).where(Notification.user_id == inviter))
+        (notice,) = told.all()
+        assert notice.kind == "invitation.mail_failed" and "nia@example.org" in notice.message
+
+    nia = _user(app, "nia@example.org")
+    shown = client.post(f"/invitations/{nia.id}/link", data={"next": "/invitations"})
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert "This link is not mailed" in page
+    path = LINK.search(page).group(1)
+    assert "mail failed" not in client.get("/invitations").get_data(as_text=True)
+    auth.logout()
+    assert _accept(client, path).status_code == 302
+    assert _signed_in_name(client) == "Nia Newton"
+
+
+def test_with_redis_the_request_only_queues_the_mail(app, client, auth, redis_queues, smtp_server):
+    """The page answers before any SMTP server is asked: the mail is a task for a worker."""
+    app.config.update(smtp_server.config(), APP_URL="https://audit.example.test")
     _sign_in_as(app, auth)
     response = client.post(
         "/invitations/new",
         data={"name": "Nia Newton", "email": "nia@example.org", "role": "shopper"},
     )
-    page = response.get_data(as_text=True)
-    assert "The mail server did not take the invitation" in page
-    assert LINK.search(page)
-    assert _user(app, "nia@example.org").invitation_pending  # the invitation is kept
+    assert response.status_code == 302
+    (job,) = redis_queues.get_jobs()
+    assert job.args[0] == MAIL_TASK
+    assert smtp_server.inbox.messages == []
+    assert "mail on the way" in client.get("/invitations").get_data(as_text=True)
+
+    work_off(app, redis_queues)
+    recipients, message = smtp_server.inbox.only()
+    assert recipients == ["nia@example.org"]
+    assert "https://audit.example.test/invite/" in message.get_content()
+    work_off(app, redis_queues)  # the same task again (a retried job) mails nothing more
+    with app.app_context():
+        from audit.tasks import run_task
+
+        assert run_task(*job.args) == 0
+    assert len(smtp_server.inbox.messages) == 1
 
 
 # --- links that do not work -----------------------------------------------------------------
@@ -392,6 +444,7 @@ def test_the_users_list_shows_who_has_not_joined_with_send_again_and_withdraw(
     back = "/admin/users?status=invited"
     response = client.post(f"/invitations/{wanda.id}/resend", data={"next": back})
     assert response.status_code == 302 and response.headers["Location"] == back
+    wait_for_tasks()
     assert len([r for r, _ in smtp_server.inbox.messages if r == ["wanda@example.org"]]) == 2
     client.post(f"/invitations/{wanda.id}/revoke", data={"next": back})
     assert "Wanda Waiting" not in client.get(back).get_data(as_text=True)
@@ -435,6 +488,7 @@ def test_the_csv_page_invites_all_or_nobody(app, client, auth, smtp_server):
         "name,email,role,regions\nAmira,amira@example.org,assessor,North\nBo,bo@example.org,shopper,\n",
     )
     assert good.status_code == 302
+    wait_for_tasks()
     assert sorted(r[0] for r, _ in smtp_server.inbox.messages) == [
         "amira@example.org",
         "bo@example.org",
@@ -455,6 +509,7 @@ def test_the_staff_import_invites_staff_with_an_address(app, client, auth, smtp_
     response = _upload(client, "/org/import", csv, "staff.csv", kind="staff", invite="y")
     assert response.status_code == 302
     assert "1 invited" in client.get(response.headers["Location"]).get_data(as_text=True)
+    wait_for_tasks()
     recipients, message = smtp_server.inbox.only()
     assert recipients == ["amira@example.org"] and "as a staff member" in message.get_content()
     path = _mailed_path(smtp_server, "amira@example.org")

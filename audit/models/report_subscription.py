@@ -1,0 +1,81 @@
+"""Scheduled reports: a manager's standing order for a PDF, mailed every week or month.
+
+A subscription names one unit (a branch, a region, or the company as its owner sees it),
+a frequency and optionally a scorecard, and the people who receive it: the owner and the
+managers they chose (:data:`report_subscription_recipients`). ``last_period_end`` is the
+last day of the last period mailed: the job claims a period by moving it forward with a
+conditional UPDATE, so two runs never send one period twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audit.extensions import db
+from audit.models.base import utcnow
+from audit.models.types import UTCDateTime, str_enum
+
+if TYPE_CHECKING:
+    from audit.models.org import Branch, Region
+    from audit.models.user import User
+
+
+class ReportUnit(enum.StrEnum):
+    BRANCH = "branch"
+    REGION = "region"
+    #: Every branch the owner may see: the company, or a scoped manager's regions.
+    COMPANY = "company"
+
+
+class ReportFrequency(enum.StrEnum):
+    WEEKLY = "weekly"  # Monday to Sunday
+    MONTHLY = "monthly"  # a calendar month
+
+    @property
+    def label(self) -> str:
+        return "Every week" if self is ReportFrequency.WEEKLY else "Every month"
+
+
+report_subscription_recipients = Table(
+    "report_subscription_recipients",
+    db.metadata,
+    Column(
+        "subscription_id",
+        ForeignKey("report_subscriptions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ReportSubscription(db.Model):
+    __tablename__ = "report_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit: Mapped[ReportUnit] = mapped_column(str_enum(ReportUnit))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id", ondelete="CASCADE"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    #: A scorecard slug; None: every scorecard.
+    scorecard: Mapped[str | None] = mapped_column(String(80))
+    frequency: Mapped[ReportFrequency] = mapped_column(str_enum(ReportFrequency))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last day of the last period claimed and mailed (None: nothing sent yet).
+    last_period_end: Mapped[date | None] = mapped_column(Date)
+    #: When the mail task last got the SMTP server to take every message, and what went
+    #: wrong the last time it did not ("" when nothing did).
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_mail_error: Mapped[str] = mapped_column(Text, default="")
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    branch: Mapped[Branch | None] = relationship()
+    region: Mapped[Region | None] = relationship()
+    recipients: Mapped[list[User]] = relationship(
+        secondary=report_subscription_recipients, order_by="User.name"
+    )
