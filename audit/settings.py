@@ -18,6 +18,8 @@ class SettingSpec:
     default: int
     minimum: int
     maximum: int
+    #: May be left empty, which stores 0 (for the retention periods: keep forever).
+    optional: bool = False
 
 
 SPECS: tuple[SettingSpec, ...] = (
@@ -63,6 +65,42 @@ SPECS: tuple[SettingSpec, ...] = (
         1,
         60,
     ),
+    # Retention (audit.privacy.retention, run by `retention apply` and the daily job):
+    # 0 or empty keeps forever. What each covers is in docs/privacy.md.
+    SettingSpec(
+        "retention_photo_days",
+        "Keep photos (days)",
+        "Photos, thumbnails and receipts of visits older than this, and the photos of "
+        "action updates and appeal evidence older than this, are deleted. 0 or empty "
+        "keeps them.",
+        730,
+        0,
+        36500,
+        optional=True,
+    ),
+    SettingSpec(
+        "retention_comment_days",
+        "Keep comments (days)",
+        "Free text older than this is removed: answer comments and written answers, "
+        "reviewers' reasons, appeal texts, coaching notes and replies, kudos and action "
+        "notes. Scores stay. 0 or empty keeps them.",
+        1095,
+        0,
+        36500,
+        optional=True,
+    ),
+    SettingSpec(
+        "retention_personal_days",
+        "Keep personal data of people who left (days)",
+        "Accounts and staff members deactivated longer than this are erased (their name "
+        "and contact details replaced by a pseudonym; their visits keep counting), and "
+        "sign-in records and notifications older than this are deleted. 0 or empty "
+        "keeps them.",
+        365,
+        0,
+        36500,
+        optional=True,
+    ),
 )
 BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -78,8 +116,13 @@ def all_settings() -> dict[str, int]:
     return {spec.key: int(stored.get(spec.key, spec.default)) for spec in SPECS}
 
 
-def set_setting(key: str, value: int, actor: User | None) -> None:
+def set_setting(key: str, value: int | None, actor: User | None) -> None:
+    """Store a whole-number setting; None (left empty) is 0 for an optional one."""
     spec = BY_KEY[key]
+    if value is None and spec.optional:
+        value = 0
+    if value is None:
+        raise ValueError(f"{spec.label} needs a number")
     if not spec.minimum <= value <= spec.maximum:
         raise ValueError(f"{spec.label} must be between {spec.minimum} and {spec.maximum}")
     row = db.session.get(Setting, key)

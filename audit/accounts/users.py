@@ -64,6 +64,8 @@ def update_user(
 def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise AccountError("You cannot deactivate your own account.")
+    if active and user.erased_at is not None:
+        raise AccountError("This account was erased: invite the person again instead.")
     user.active = active
     record_event(actor, "user.activated" if active else "user.deactivated", user)
     if not active:

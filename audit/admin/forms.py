@@ -16,6 +16,7 @@ from wtforms.validators import (
     DataRequired,
     Length,
     NumberRange,
+    Optional,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -105,7 +106,10 @@ def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
     for spec in specs:
         field = IntegerField(
             spec.label,
-            validators=[RequiredInput(), NumberRange(spec.minimum, spec.maximum)],
+            validators=[
+                Optional() if spec.optional else RequiredInput(),
+                NumberRange(spec.minimum, spec.maximum),
+            ],
             description=f"{spec.help} Default {spec.default}.",
         )
         setattr(SettingsForm, spec.key, field)

@@ -69,6 +69,9 @@ class StaffMember(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: The staff member asked not to appear by name among the branch's top performers.
     hide_from_recognition: Mapped[bool] = mapped_column(default=False)
+    #: When the person's identity was erased (audit.privacy.erasure); the row stays, under
+    #: a pseudonym, so the scores of the visits they served keep counting for someone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     branch: Mapped[Branch] = relationship(back_populates="staff")

@@ -72,6 +72,9 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column()
     #: The identity provider's subject for this account, set at the first SSO sign-in.
     sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
+    #: When the person's identity was erased (audit.privacy.erasure): the row stays, under
+    #: a pseudonym, so their visits and the audit trail keep pointing at someone.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.name")
     staff_member: Mapped[StaffMember | None] = relationship(back_populates="user")

@@ -30,6 +30,7 @@ from audit.models import (
 from audit.review import service as review
 from audit.scorecards.store import find_version
 from audit.shop.service import start_visit
+from audit.storage import Storage
 from audit.storage.files import new_names
 from audit.storage.local import LocalStorage
 from audit.visits.imports import RawVisit, import_records
@@ -171,11 +172,16 @@ def make_answer_change(
 
 
 def attach_photo(
-    visit: Visit, question_key: str | None, upload_folder: Path, original_name: str
+    visit: Visit,
+    question_key: str | None,
+    upload_folder: Path | Storage,
+    original_name: str,
+    uploaded_by: User | None = None,
 ) -> Attachment:
-    """A 320 × 240 JPEG (and its thumbnail) stored in ``upload_folder`` and attached to the
-    visit (to one question, or to the visit as a whole when ``question_key`` is None)."""
-    store = LocalStorage(upload_folder)
+    """A 320 × 240 JPEG (and its thumbnail) stored in ``upload_folder`` (or a given
+    storage, either backend) and attached to the visit (to one question, or to the visit
+    as a whole when ``question_key`` is None)."""
+    store = upload_folder if isinstance(upload_folder, Storage) else LocalStorage(upload_folder)
     name, thumb = new_names()
     data = jpeg((320, 240), exif=False)
     store.put(name, data, "image/jpeg")
@@ -193,6 +199,7 @@ def attach_photo(
         width=320,
         height=240,
         captured_at=visit.visited_at,
+        uploaded_by=uploaded_by,
     )
     db.session.add(attachment)
     return attachment

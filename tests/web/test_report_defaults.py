@@ -15,6 +15,7 @@ from audit.models import Role, Scorecard, VisitStatus
 from audit.reporting.months import add_months
 from audit.scorecards.fileformat import load_file
 from audit.scorecards.store import save_definition
+from audit.settings import SPECS
 from tests.builders import (
     BRANCH_VISIT,
     make_action,
@@ -34,13 +35,7 @@ TITLES = {
     SURVEY: "Customer survey card — point of service",
     PHONE: "Phone enquiry — call handling",
 }
-SETTINGS = {
-    "shopper_lockout_days": 90,
-    "min_visits_to_rank": 3,
-    "recurring_failure_visits": 3,
-    "appeal_window_days": 14,
-    "invitation_days": 7,
-}
+SETTINGS = {spec.key: spec.default for spec in SPECS}
 
 
 def today() -> date:
