@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint browser pdf-deps oidc-provider bench-reports format migrate demo clean
+.PHONY: run test test-fast lint browser pdf-deps oidc-provider bench-deps bench-load bench-reports format migrate demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,17 @@ oidc-provider:
 		command -v npm >/dev/null || { echo "npm is missing: the single sign-on tests will be skipped"; exit 0; }; \
 		echo "Installing the test OpenID provider (npm ci --prefix tests/oidc)"; \
 		npm ci --prefix tests/oidc --no-audit --no-fund; }
+
+$(VENV)/.bench-installed: requirements.txt requirements-test.txt requirements-bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+## bench-deps: install what the benchmarks need (aiohttp for bench/load.py, py-spy to profile)
+bench-deps: $(VENV)/.bench-installed
+
+## bench-load: shoppers and managers against gunicorn on PostgreSQL (BENCH_POSTGRES_URL) and SQLite
+bench-load: $(VENV)/.bench-installed
+	$(BIN)/python bench/load.py
 
 ## bench-reports: 100,000 visits into SQLite and PostgreSQL (BENCH_POSTGRES_URL), timings table
 bench-reports: $(VENV)/.test-installed pdf-deps

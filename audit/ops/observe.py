@@ -7,9 +7,10 @@ refusals alike. The time to stream a body (a PDF download) is not included.
 
 The log line goes to the ``audit.requests`` logger at INFO: method, path, endpoint,
 status, duration_ms, request_id, user_id (when the request already knew who is signed
-in: logging never loads a user) and remote_addr. Probes (``/healthz``, ``/readyz``,
-``/metrics``), asked every few seconds by a load balancer and Prometheus, log at DEBUG
-so they do not drown the rest; they are timed like every other request.
+in, or whose API token it carried: logging never loads a user) and remote_addr. Probes
+(``/healthz``, ``/readyz``, ``/metrics``), asked every few seconds by a load balancer
+and Prometheus, log at DEBUG so they do not drown the rest; they are timed like every
+other request.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 from audit.metrics import REQUEST_SECONDS
 from audit.web import request_id
@@ -50,10 +52,14 @@ def status_class(code: int) -> str:
 
 
 def _signed_in_user_id() -> int | None:
+    token = g.get("api_token")  # an API call acts as its token's person
+    if token is not None:
+        return token.user_id
     user = g.get("_login_user")  # Flask-Login's own slot: set only if something asked
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return getattr(user, "id", None)
+    # The row's identity, not ``user.id``: after the view's commit the attributes are
+    # expired, and reading one would reload the user (a query per request, for a log).
+    state = inspect(user, raiseerr=False) if user is not None else None
+    return state.identity[0] if state is not None and state.identity else None
 
 
 def _logged_path() -> str:

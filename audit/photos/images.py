@@ -144,7 +144,10 @@ def _encode(image: Image.Image, quality: int) -> bytes:
     clean = Image.new("RGB", image.size)
     clean.paste(image)
     buffer = io.BytesIO()
-    clean.save(buffer, "JPEG", quality=quality, optimize=True, progressive=True)
+    # Baseline JPEG with the standard tables: optimize and progressive cost about six
+    # times the encoding time (measured by bench/load.py: the most CPU of a visit's
+    # requests) for files about a tenth smaller, and the upload waits for it.
+    clean.save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
 
 

@@ -337,13 +337,13 @@ def save_draft(visit_id: int):
     except VisitStateError as error:  # sent while this save was on its way: it changes nothing
         refused(error)
         return _not_editable(visit)
-    missing = service.missing_items(visit)
-    db.session.commit()
-    return {
+    answer = {  # made before the commit, which would make the visit be read again
         "saved_at": _iso(visit.draft_saved_at),
         "problems": _problems_json(problems),
-        "missing": _missing_json(missing),
+        "missing": _missing_json(service.missing_items(visit)),
     }
+    db.session.commit()
+    return answer
 
 
 @bp.route("/visits/<int:visit_id>/submit", methods=["POST"])
@@ -368,8 +368,9 @@ def submit(visit_id: int):
         except MalformedDraft as error:
             return {"error": "bad_request", "message": str(error)}, 400
     # One transaction: the visit stays locked from the final draft to the stored score.
+    locked = data is not None and service.valid_token(token)
     try:
-        if data is not None and service.valid_token(token):
+        if locked:
             problems = service.save_draft(visit, data, current_user)
             if problems:
                 missing = service.missing_items(visit)
@@ -380,7 +381,7 @@ def submit(visit_id: int):
                     "problems": _problems_json(problems),
                     "missing": _missing_json(missing),
                 }, 422
-        already = service.submit(visit, token, current_user)
+        already = service.submit(visit, token, current_user, locked=locked)
     except SubmissionRefused as missing_items:
         db.session.commit()  # the final draft is kept; only sending waits
         return {
@@ -465,6 +466,7 @@ def upload(visit_id: int):
         attachment, created = _store_upload(
             visit, upload, request.form.get("question_key") or None, kind, captured_hint
         )
+        answer = _attachment_json(attachment)  # before the commit: no reading it back after
         db.session.commit()
     except UploadRefused as not_a_photo:
         refused(not_a_photo)
@@ -478,7 +480,7 @@ def upload(visit_id: int):
     except VisitError as error:
         refused(error)
         return {"error": "refused", "message": str(error)}, 400
-    return _attachment_json(attachment), 201 if created else 200
+    return answer, 201 if created else 200
 
 
 def _guarded_attachment(attachment_id: int) -> Attachment:

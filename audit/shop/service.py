@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
 from audit.assignments.service import STARTABLE, AssignmentStateError, mark_submitted
@@ -35,6 +36,7 @@ from audit.models import (
     AssignmentStatus,
     Branch,
     Scorecard,
+    ScorecardVersion,
     StaffMember,
     User,
     Visit,
@@ -53,6 +55,7 @@ from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
 from audit.visits.lock import lock_visit
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
+from audit.webhooks.emitting import emit, emit_critical_failure
 
 V = VisitStatus
 #: Visits the shopper may still change.
@@ -247,6 +250,31 @@ def require_editable(visit: Visit) -> None:
     raise not_editable(visit)
 
 
+def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
+    """Read the just-locked visit with what a change of it reads, in a few queries.
+
+    Loaded lazily, each of them (answers, staff, photos, the version's questions and,
+    to score, sections and the assignment) would first flush what was changed so far,
+    and every flush of a visit asks the reports where it counts: a save took twice the
+    queries and most of its time in them (bench/load.py).
+    """
+    version = joinedload(Visit.version)
+    options = [
+        selectinload(Visit.answers),
+        selectinload(Visit.staff),
+        selectinload(Visit.attachments),
+        version.selectinload(ScorecardVersion.questions),
+    ]
+    if scoring:
+        options += [
+            version.selectinload(ScorecardVersion.sections),
+            selectinload(Visit.section_scores),
+            joinedload(Visit.assignment),
+        ]
+    visit_id = inspect(visit).identity[0]  # visit.id would reload the row the lock expired
+    db.session.scalars(select(Visit).where(Visit.id == visit_id).options(*options)).one()
+
+
 def not_editable(visit: Visit) -> VisitStateError:
     return VisitStateError(
         "This visit has been sent and can no longer be changed."
@@ -339,6 +367,7 @@ def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProb
     saved. Unknown question keys are reported, never stored.
     """
     require_editable(visit)
+    _read_locked(visit)
     definition = definition_of(visit.version)
     question_ids = {q.key: q.id for q in visit.version.questions}
     problems: list[SubmissionProblem] = []
@@ -455,8 +484,11 @@ def already_submitted(visit: Visit, token: str) -> bool:
     return visit.client_token == token and visit.status in SENT
 
 
-def submit(visit: Visit, token: str, user: User) -> bool:
+def submit(visit: Visit, token: str, user: User, *, locked: bool = False) -> bool:
     """Send the visit; returns True when this token had already sent it (nothing done).
+
+    ``locked``: the caller has already locked the visit in this transaction and read it
+    since (:func:`save_draft` of the final draft did), so it is not locked and read again.
 
     Raises :class:`SubmissionRefused` with what is missing, or
     :class:`VisitStateError` when the visit cannot be sent. The visit is locked
@@ -469,11 +501,13 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         raise VisitError("This request is missing its submission token; reload the page.")
     if already_submitted(visit, token):
         return True
-    if not lock_visit(visit, EDITABLE):
-        # Sent a moment ago: by this token (a double tap), or from somewhere else.
-        if already_submitted(visit, token):
-            return True
-        raise not_editable(visit)
+    if not locked:
+        if not lock_visit(visit, EDITABLE):
+            # Sent a moment ago: by this token (a double tap), or from somewhere else.
+            if already_submitted(visit, token):
+                return True
+            raise not_editable(visit)
+        _read_locked(visit, scoring=True)
     if visit.status is V.RETURNED and visit.client_token == token:
         raise VisitStateError("This visit was returned to you; reload the page to send it again.")
     definition = definition_of(visit.version)
@@ -482,6 +516,7 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         raise SubmissionRefused(missing)
 
     resubmission = visit.status is V.RETURNED
+    critical_before = resubmission and visit.critical_failed
     visit.status = V.SUBMITTED
     visit.client_token = token
     visit.submitted_at = datetime.now(UTC)
@@ -503,4 +538,6 @@ def submit(visit: Visit, token: str, user: User) -> bool:
         token=token,
         assignment_status=assignment_status,
     )
+    emit("visit.submitted", visit)
+    emit_critical_failure(visit, critical_before)
     return False

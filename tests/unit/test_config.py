@@ -1,6 +1,9 @@
 from pathlib import Path
 
-from audit.config import development_secret_key, settings_from_env
+from sqlalchemy import create_engine, text
+
+from audit.config import development_secret_key, engine_options, settings_from_env
+from tests.conftest import POSTGRES_URL
 
 
 def test_development_key_is_generated_once_and_kept(tmp_path: Path):
@@ -29,6 +32,19 @@ def test_postgres_urls_use_psycopg3(tmp_path, monkeypatch):
     assert settings_from_env(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert settings_from_env(tmp_path)["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_postgres_connections_run_without_jit(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    options = settings_from_env(tmp_path)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options == engine_options("postgresql+psycopg://u@h/db")
+    assert options["connect_args"] == {"options": "-c jit=off"}
+    assert "connect_args" not in engine_options("sqlite:///audit.db")
+    if POSTGRES_URL:  # the option as PostgreSQL takes it
+        engine = create_engine(POSTGRES_URL, **options)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW jit")) == "off"
+        engine.dispose()
 
 
 def test_secure_cookie_flag(tmp_path, monkeypatch):
@@ -72,6 +88,8 @@ DOCUMENTED = {
     "REPORT_JOB_MIN_BRANCHES": "12",
     "REPORT_CACHE_SIZE": "0",
     "API_RATE_LIMIT": "60",
+    "WEBHOOK_ALLOW_PRIVATE": "1",
+    "WEBHOOK_PAUSE_AFTER": "5",
     "REMEMBER_DAYS": "14",
     "OIDC_ISSUER": "https://id.example.org",
     "OIDC_CLIENT_ID": "service-audit",
