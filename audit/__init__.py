@@ -120,14 +120,20 @@ def register_blueprints(app: Flask) -> None:
     from audit.appeals.routes import bp as appeals_bp
     from audit.assignments.routes import bp as assignments_bp
     from audit.coaching.routes import bp as coaching_bp
-    from audit.dashboards import downloads, views  # noqa: F401  (views register on bp)
+    from audit.dashboards import (  # noqa: F401  (views register on bp)
+        downloads,
+        subscription_routes,
+        views,
+    )
     from audit.dashboards.blueprint import bp as reports_bp
     from audit.main.routes import bp as main_bp
     from audit.notifications.routes import bp as notifications_bp
     from audit.org.routes import bp as org_bp
+    from audit.privacy.routes import bp as privacy_bp
     from audit.review.routes import bp as review_bp
     from audit.scorecards.routes import bp as scorecards_bp
     from audit.shop.routes import bp as shop_bp
+    from audit.webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -142,6 +148,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(actions_bp, url_prefix="/actions")
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
+    app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")
+    app.register_blueprint(privacy_bp, url_prefix="/admin/privacy")
     register_api(app)  # /api/v1/: bearer tokens, no CSRF
 
 

@@ -19,9 +19,11 @@ from audit.documents.cli import report_cli
 from audit.jobs.cli import jobs_cli, worker_command
 from audit.notifications.cli import notifications_cli
 from audit.org.cli import branches_cli, staff_cli
+from audit.privacy.cli import erase_cli, retention_cli
 from audit.scorecards.cli import scorecards_cli
 from audit.storage.cli import storage_cli
 from audit.visits.cli import visits_cli
+from audit.webhooks.cli import webhooks_cli
 
 COMMANDS = (
     demo_command,
@@ -39,6 +41,9 @@ COMMANDS = (
     jobs_cli,
     storage_cli,
     backup_cli,
+    retention_cli,
+    erase_cli,
+    webhooks_cli,
 )
 
 

@@ -29,9 +29,12 @@ DAILY_JOBS = {
     "mark-overdue",
     "propose-actions",
     "prune-report-jobs",
+    "retention",
     "action-reminders",
+    "send-scheduled-reports",
     "coaching-reminders",
     "send-pending-mail",
+    "send-webhooks",
 }
 
 

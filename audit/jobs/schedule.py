@@ -62,11 +62,24 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "report PDFs made by jobs more than 7 days ago are deleted",
     ),
     PeriodicJob(
+        "retention",
+        "30 3 * * *",
+        "audit.jobs.retention:apply_retention",
+        "photos, comments and personal data past their retention settings are removed",
+        "retention apply",
+    ),
+    PeriodicJob(
         "action-reminders",
         "0 7 * * *",
         f"{_DAILY}:remind_action_owners",
         "the owners of overdue actions are reminded",
         "actions remind",
+    ),
+    PeriodicJob(
+        "send-scheduled-reports",
+        "0 6 * * *",
+        "audit.jobs.subscriptions:send_scheduled_reports",
+        "scheduled report PDFs of the week or month just ended are made and mailed",
     ),
     PeriodicJob(
         "coaching-reminders",
@@ -81,6 +94,13 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         f"{_DAILY}:retry_notification_mails",
         "notification e-mails of the last 24 hours that failed are tried again",
         "notifications send-pending",
+    ),
+    PeriodicJob(
+        "send-webhooks",
+        "* * * * *",
+        f"{_DAILY}:send_webhooks",
+        "webhook deliveries whose retry is due (or whose hand-over was lost) are sent",
+        "webhooks send-due",
     ),
 )
 

@@ -24,6 +24,12 @@ from audit.models.coaching import CoachingNote, CoachingReply, Kudos
 from audit.models.login_attempt import LoginAttempt
 from audit.models.notification import Notification
 from audit.models.org import Branch, Region, StaffMember
+from audit.models.report_subscription import (
+    ReportFrequency,
+    ReportSubscription,
+    ReportUnit,
+    report_subscription_recipients,
+)
 from audit.models.review import AnswerChange, ReviewerComment
 from audit.models.rollup import QuestionMonthStats, SectionMonthStats, VisitMonthStats
 from audit.models.scorecard import (
@@ -43,6 +49,7 @@ from audit.models.visit import (
     VisitStatus,
     visit_staff,
 )
+from audit.models.webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -91,6 +98,10 @@ __all__ = [
     "EVENT_WORDS",
     "event_words",
     "Branch",
+    "ReportFrequency",
+    "ReportSubscription",
+    "ReportUnit",
+    "report_subscription_recipients",
     "LoginAttempt",
     "Region",
     "Role",
@@ -99,4 +110,7 @@ __all__ = [
     "record_event",
     "record_new",
     "user_regions",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
