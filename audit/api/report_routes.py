@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from audit.access import MANAGERS, get_branch, get_staff_member, get_visit
 from audit.api.auth import api_access, api_user
 from audit.api.blueprint import bp
+from audit.api.idempotency import idempotent
 from audit.api.problems import ApiProblem, invalid
 from audit.api.report_figures import (
     branch_figures,
@@ -255,12 +256,14 @@ def own_job(job_id: str, user: User) -> JobStatus:
 
 
 @bp.post("/reports/jobs")
-@api_access("reports", roles=MANAGERS)
+@api_access("reports", write=True, roles=MANAGERS)
+@idempotent
 @api_spec.validate(json=ComparisonJobCreate, resp=responses(202, ReportJobOut, 404, 422), tags=TAGS)
 def create_report_job(json: ComparisonJobCreate):
     """Ask for the branch comparison PDF of a region (``region_id``) or of every region
     in scope; it is made in the background. Follow ``Location`` (the job) until its
-    state is finished, then fetch ``download``. Jobs are kept for a week."""
+    state is finished, then fetch ``download``. Jobs are kept for a week (accepts
+    ``Idempotency-Key``: a retry answers with the same job)."""
     user = api_user()
     chosen, _ = _chosen(json, user)
     flt = report_filter(chosen, user)

@@ -433,6 +433,7 @@ def test_a_tokens_scopes_reach_reports_only_with_reports(call: Api, reports: Rep
     assert call("GET", f"/reports/figures?{FILTER}", narrow).status_code == 403
     assert call("GET", f"/reports/league?{FILTER}", reader).status_code == 200
     assert call("GET", f"/visits/{reports.visit}/report.pdf", narrow).status_code == 403
+    assert call("POST", "/reports/jobs", reader, json={}).status_code == 403  # a job writes
 
 
 # --- PDFs ------------------------------------------------------------------------------------
@@ -480,9 +481,12 @@ def test_branch_and_staff_reports_in_the_callers_regions(call: Api, reports: Rep
 def test_a_comparison_is_a_job_of_its_own_asker(call: Api, reports: Reports) -> None:
     token = reports.tokens["regional"]
     body = {"from": FIRST_DAY.isoformat(), "to": LAST_DAY.isoformat(), "scorecard": CARD}
-    made = call("POST", "/reports/jobs", token, json=body)
+    key = {"Idempotency-Key": "comparison-1"}
+    made = call("POST", "/reports/jobs", token, json=body, headers=key)
     assert made.status_code == 202, made.text
     job = made.get_json()
+    again = call("POST", "/reports/jobs", token, json=body, headers=key)
+    assert again.status_code == 202 and again.get_json()["id"] == job["id"]  # one job
     assert job["report"] == "comparison" and job["title"].startswith("Branch comparison, ")
     assert made.headers["Location"] == f"/api/v1/reports/jobs/{job['id']}"
     wait_for(job["id"], timeout=120)

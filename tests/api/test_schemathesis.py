@@ -1,5 +1,5 @@
 """Property-based: schemathesis draws requests from /api/v1/openapi.json and sends them
-through the WSGI app with an admin's and a regional manager's token; no answer may be a
+through the WSGI app with each kind of person's token; no answer may be a
 server error or break the document (status, content type, body schema)."""
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-#: Examples per operation and generation mode: small, so the run stays well under a minute.
-EXAMPLES = 6
+#: Examples per operation and generation mode, for each kind of token: small, so each run
+#: stays well under a minute. Managers reach every view's body; the others are refused most
+#: operations before their input is read, so fewer examples find what there is to find.
+EXAMPLES = {"admin": 6, "regional": 6, "national": 3, "assessor": 2, "shopper": 2, "staff": 3}
 
 
-@pytest.mark.parametrize("who", ["admin", "regional"])
+@pytest.mark.parametrize("who", sorted(EXAMPLES))
 def test_the_api_keeps_to_its_description(app, world, who):
     app.config["API_RATE_LIMIT"] = 100_000
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
@@ -42,7 +44,7 @@ def test_the_api_keeps_to_its_description(app, world, who):
 
     @given(case=st.one_of(strategies))
     @settings(
-        max_examples=EXAMPLES * len(strategies),
+        max_examples=EXAMPLES[who] * len(strategies),
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
