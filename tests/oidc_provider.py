@@ -100,8 +100,8 @@ class OidcProviders:
             str(port),
             "--client-id",
             provider.client_id,
-            "--client-secret",
-            provider.client_secret,
+            # one argument: a random secret may begin with "-", which would read as an option
+            f"--client-secret={provider.client_secret}",
             "--accounts",
             str(accounts),
         ]
