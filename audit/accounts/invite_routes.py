@@ -10,6 +10,8 @@ on at once, on a page that is not cached, rather than in a flash message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, make_response, render_template, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
@@ -181,9 +183,9 @@ def invite_csv():
     ), (422 if errors else 200)
 
 
-@bp.route("/invitations/<int:user_id>/resend", methods=["POST"])
-@roles_required(*MANAGERS)
-def resend_invitation(user_id: int):
+def _new_link(user_id: int, answer: Callable[[list[Invitation], str, str], Response]) -> Response:
+    """Replace a waiting person's link (the one sent before stops working), then
+    ``answer(invitations, back, message)``."""
     user = _manageable(user_id)
     form = BackForm()
     require_submitted(form)
@@ -194,25 +196,26 @@ def resend_invitation(user_id: int):
         return turned_down(error, back)
     db.session.commit()
     message = f"A new invitation link for {user.email}: the one sent before no longer works."
-    return invitations_mailed([invitation], back, message)
+    return answer([invitation], back, message)
+
+
+@bp.route("/invitations/<int:user_id>/resend", methods=["POST"])
+@roles_required(*MANAGERS)
+def resend_invitation(user_id: int):
+    return _new_link(user_id, invitations_mailed)
 
 
 @bp.route("/invitations/<int:user_id>/link", methods=["POST"])
 @roles_required(*MANAGERS)
 def invitation_link(user_id: int):
     """A new link shown to the inviter and not mailed (the mail failed, or they would
-    rather pass it on themselves); the one sent before stops working."""
-    user = _manageable(user_id)
-    form = BackForm()
-    require_submitted(form)
-    back = safe_next(form.next.data) or url_for("auth.invitations")
-    try:
-        invitation = resend(user, current_user)
-    except InvitationError as error:
-        return turned_down(error, back)
-    db.session.commit()
-    message = f"A new invitation link for {user.email}: the one sent before no longer works."
-    return _links_page([invitation], back, message, configured=mail_configured())
+    rather pass it on themselves)."""
+    return _new_link(
+        user_id,
+        lambda invitations, back, message: _links_page(
+            invitations, back, message, configured=mail_configured()
+        ),
+    )
 
 
 @bp.route("/invitations/<int:user_id>/revoke", methods=["POST"])
