@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from audit.actions import service as actions
-from audit.api.schemas import Id
+from audit.api.schemas import Id, PageQuery, _Input
 from audit.appeals.service import LIST_FILTERS as APPEAL_FILTERS
 from audit.appeals.service import STATUS_LABELS as APPEAL_LABELS
 from audit.coaching.service import BODY_MAX, GOAL_MAX, NoteFilter
@@ -62,21 +62,10 @@ Priority = Literal["low", "medium", "high"]
 OWNER_HELP = "u:ID for a manager (a user id), s:ID for a staff member of the branch; null: nobody."
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Page(_Input):
-    limit: int = Field(50, ge=1, le=200, description="How many items a page holds.")
-    cursor: str | None = Field(
-        None, max_length=200, description="The next_cursor of the previous page."
-    )
-
-
 # --- corrective actions ----------------------------------------------------------------
 
 
-class ActionQuery(_Page):
+class ActionQuery(PageQuery):
     status: Literal[actions.LIST_FILTERS] = Field(  # type: ignore[valid-type]
         "active",
         description="active (open or in progress, the default), overdue, proposed, open, "
@@ -240,7 +229,7 @@ def action_out(action: Action, viewer: User | None = None, *, history: bool = Tr
 # --- appeals -----------------------------------------------------------------------------
 
 
-class AppealQuery(_Page):
+class AppealQuery(PageQuery):
     status: Literal[APPEAL_FILTERS] = Field(  # type: ignore[valid-type]
         "open", description="open (the default), decided (upheld or amended) or all."
     )
@@ -349,7 +338,7 @@ def appeal_out(appeal: Appeal) -> AppealOut:
 # --- coaching notes ------------------------------------------------------------------------
 
 
-class CoachingNoteQuery(_Page):
+class CoachingNoteQuery(PageQuery):
     status: Literal[tuple(f.value for f in NoteFilter)] = Field(  # type: ignore[valid-type]
         "all",
         description="all (the default), open, unacknowledged, due (follow-up date reached) "
