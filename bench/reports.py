@@ -55,6 +55,7 @@ from audit.models import (  # noqa: E402
     Branch,
     ScorecardVersion,
     Visit,
+    VisitDayStats,
     VisitMonthStats,
 )
 from audit.reporting import ReportFilter, branch_league  # noqa: E402
@@ -367,8 +368,10 @@ def ensure_data(kind: str, args: argparse.Namespace) -> None:
             db.session.rollback()
     if have == args.visits:
         db.create_all()  # tables added since the data was made
-        if not db.session.scalar(select(func.count(VisitMonthStats.month))):
-            rebuild_rollups()  # data from before the rollups existed
+        filled = (select(func.count(t.branch_id)) for t in (VisitMonthStats, VisitDayStats))
+        if not all(db.session.scalar(query) for query in filled):
+            print(f"{kind}: rebuilding the rollups ...", flush=True)
+            rebuild_rollups()  # data from before the rollups (or the day rollups) existed
             db.session.commit()
         return
     print(f"{kind}: generating {args.visits:,} visits ...", flush=True)
@@ -501,9 +504,15 @@ def measure(kind: str, url: str, args: argparse.Namespace) -> list[Row]:
                 html = build()
                 return html, render_pdf(html)
 
-            total, (html, pdf) = timed(end_to_end, pdf_runs, cold=f"{kind} {label}")
-            ours, _ = timed(build, pdf_runs)
-            weasy, _ = timed(lambda html=html: render_pdf(html), pdf_runs)
+            try:
+                total, (html, pdf) = timed(end_to_end, pdf_runs, cold=f"{kind} {label}")
+                ours, _ = timed(build, pdf_runs)
+                weasy, _ = timed(lambda html=html: render_pdf(html), pdf_runs)
+            except Exception as error:  # noqa: BLE001 - as for the pages: keep the other rows
+                db.session.rollback()
+                note = f"FAILED: {type(error).__name__}: {error}"[:90]
+                rows.append((kind, label, 0.0, None, None, note))
+                continue
             pages = len(PdfReader(io.BytesIO(pdf)).pages)
             if args.save:
                 Path(args.save).mkdir(parents=True, exist_ok=True)

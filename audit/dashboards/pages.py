@@ -16,12 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from audit.coaching.recognition import TopPerformer, league_leaders
 from audit.documents.branch import BranchActions, action_lines
 from audit.extensions import db
-from audit.models import Region, Role, Scorecard, ScorecardVersion, User, VersionStatus, Visit
+from audit.models import (
+    Region,
+    Scorecard,
+    ScorecardVersion,
+    VersionStatus,
+    VisitMonthStats,
+)
 from audit.reporting import (
     AppealFigures,
     BenchmarkKind,
@@ -59,6 +65,7 @@ from audit.reporting.charts import (
     trend_chart_for_screens,
     trend_values,
 )
+from audit.reporting.customer_voice import SURVEY_CHANNEL
 from audit.reporting.regions import region_figures
 from audit.reporting.stats import shown_difference, significance
 from audit.reporting.summary import BranchRef
@@ -110,25 +117,23 @@ class ScorecardChoices:
         return self.chosen or self.automatic
 
 
-#: Who fills in a mystery-shopping visit; a customer survey card has no such visitor.
-SHOPPING_ROLES = (Role.SHOPPER, Role.ASSESSOR)
-
-
 def scorecard_choices() -> ScorecardChoices:
     """The published scorecards and which of them is the main one (two queries).
 
     Unless an administrator chose it (the ``main_scorecard`` setting), the main
-    scorecard is the in-person card shoppers and assessors visit most; failing that,
-    the card they visit most in any channel; with no such visits yet, the first
-    in-person card by title. A customer survey card, filled in by customers and not
-    by a shopper, is not chosen over a card shoppers visit, however many cards the
-    customers send.
+    scorecard is the in-person card with the most visits in the reports; failing that,
+    the card with the most in any channel; with no such visits yet, the first
+    in-person card by title. A customer survey card (channel ``survey``), filled in by
+    customers and not by a shopper, is not chosen over a card shoppers visit, however
+    many cards the customers send.
+
+    The visits are counted from the reporting rollups (reportable visits, a few rows
+    per branch and month), not by reading every visit: this runs on every report page.
     """
+    t = VisitMonthStats
     shopped = (
-        select(Visit.scorecard_id, func.count().label("n"))
-        .join(User, User.id == Visit.visitor_id)
-        .where(User.role.in_(SHOPPING_ROLES))
-        .group_by(Visit.scorecard_id)
+        select(t.scorecard_id, func.sum(t.n).label("n"))
+        .group_by(t.scorecard_id)
         .subquery("shopped")
     )
     published = (
@@ -142,7 +147,9 @@ def scorecard_choices() -> ScorecardChoices:
             Scorecard.slug,
             Scorecard.title,
             Scorecard.channel,
-            func.coalesce(shopped.c.n, 0).label("shopped"),
+            case(
+                (Scorecard.channel == SURVEY_CHANNEL, 0), else_=func.coalesce(shopped.c.n, 0)
+            ).label("shopped"),
         )
         .join(published, published.c.scorecard_id == Scorecard.id)
         .outerjoin(shopped, shopped.c.scorecard_id == Scorecard.id)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.extensions import db
@@ -53,6 +53,14 @@ class Visit(db.Model):
         Index("ix_visits_branch_visited", "branch_id", "visited_at"),
         Index("ix_visits_status_visited", "status", "visited_at"),
         Index("ix_visits_updated_at", "updated_at"),  # the report cache's data stamp
+        # The latest critical fails (audit.reporting.critical): newest first, a few rows read.
+        Index(
+            "ix_visits_critical_visited",
+            "visited_at",
+            "id",
+            postgresql_where=text("critical_failed IS true"),
+            sqlite_where=text("critical_failed IS 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,11 +6,11 @@ the viewer's scope) and counts only reportable visits: approved or
 published, not excluded, with a percent. Each function runs a fixed number
 of queries whatever the number of branches or visits.
 
-Company, region and branch figures over whole calendar months are summed
-from rollup tables (:mod:`audit.reporting.rollups`: per branch, scorecard
-and month, kept exact by a session hook on every change to a visit) instead
-of every visit and answer; custom day ranges and staff figures read the
-visits directly. Both paths give the same figures (tests/reporting/test_rollups.py).
+Company, region and branch figures are summed from rollup tables
+(:mod:`audit.reporting.rollups`: per branch, scorecard and month, and per day
+for the ends of a period of days, kept exact by a session hook on every change
+to a visit) instead of every visit and answer; staff figures read the visits
+directly. Both paths give the same figures (tests/reporting/test_rollups.py).
 
 Typical use in a view::
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 
 from audit.extensions import db
-from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit, VisitMonthStats
+from audit.models import Answer, Branch, Scorecard, ScorecardQuestion, Visit
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import reads_rollups, rollup_conditions
+from audit.reporting.rollups import rollup_conditions, rollup_parts
 from audit.reporting.sql import visit_conditions
 from audit.reporting.summary import BranchRef
 
@@ -41,20 +41,26 @@ class CriticalFails:
 def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
     """The number of critical-fail visits and the latest ``limit``, newest first (one query).
 
-    ``COUNT(*) OVER ()`` is computed before LIMIT, so the total comes with the page
-    (or, for whole months, the rollups' sum of critical fails as a scalar subquery).
+    The total is the rollups' sum of critical fails (months and days) as scalar
+    subqueries, or for a staff member ``COUNT(*) OVER ()``, computed before LIMIT, so
+    the total comes with the page.
     """
     if limit < 1:
         raise ValueError("limit must be at least 1")
     total: ColumnElement[Any] = func.count().over()
-    if reads_rollups(flt):
+    parts = rollup_parts(flt)
+    if parts is not None:
         # The count from the rollups: the window would read every visit of the filter,
-        # while the latest few are found through ix_visits_scorecard_status_visited.
-        total = (
-            select(func.coalesce(func.sum(VisitMonthStats.critical), 0))
-            .where(*rollup_conditions(VisitMonthStats, flt))
+        # while the latest few are found through an index on visited_at.
+        counts = [
+            select(func.coalesce(func.sum(grain.visits.critical), 0))
+            .where(*rollup_conditions(grain.visits, period))
             .scalar_subquery()
-        )
+            for grain, period in parts
+        ]
+        total = counts[0]
+        for count in counts[1:]:
+            total = total + count
     latest = (
         select(
             Visit.id,

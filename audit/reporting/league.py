@@ -22,13 +22,12 @@ from typing import Any
 from sqlalchemy import Numeric, Select, case, cast, func, or_, select, union_all
 
 from audit.extensions import db
-from audit.models import Branch, StaffMember, Visit, VisitMonthStats, visit_staff
+from audit.models import Branch, StaffMember, Visit, visit_staff
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.rollups import (
-    MonthSplit,
-    month_split,
-    reads_rollups,
+    Part,
     rollup_conditions,
+    rollup_parts,
     visit_figure_columns,
     visit_rank_mean,
 )
@@ -134,20 +133,21 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
     """Branches of the filter's region (or every branch in scope) ranked by mean (one query)."""
     minimum = _minimum(min_visits)
     peers = flt.peers()
-    split = month_split(peers)
-    if reads_rollups(peers):
-        t = VisitMonthStats
+    parts = rollup_parts(peers)
+    if parts is not None and len(parts) == 1:
+        grain, period = parts[0]
+        t = grain.visits
         aggregates = (
             select(
                 t.branch_id.label("unit_id"),
-                *visit_figure_columns(),
-                visit_rank_mean().label("rank_mean"),
+                *visit_figure_columns(t),
+                visit_rank_mean(t).label("rank_mean"),
             )
-            .where(*rollup_conditions(t, peers))
+            .where(*rollup_conditions(t, period))
             .group_by(t.branch_id)
         )
-    elif split is not None:
-        aggregates = _months_and_days(split)
+    elif parts is not None:
+        aggregates = _months_and_days(parts)
     else:
         aggregates = (
             from_visits(
@@ -166,22 +166,18 @@ def branch_league(flt: ReportFilter, min_visits: int | None = None) -> League:
     return _league(UnitKind.BRANCH, aggregates, units, Branch.id, Branch.active, minimum)
 
 
-def _months_and_days(split: MonthSplit) -> Select:
-    """Branch figures over the whole months of ``split`` (rollups) and its days (visits),
-    added up, with the rank mean of the sums."""
-    t = VisitMonthStats
-    parts = [
-        select(t.branch_id.label("unit_id"), *visit_figure_columns())
-        .where(*rollup_conditions(t, split.months))
-        .group_by(t.branch_id)
-    ]
-    for days in split.days:
-        parts.append(
-            from_visits(select(Visit.branch_id.label("unit_id"), *figure_columns()))
-            .where(*visit_conditions(days))
-            .group_by(Visit.branch_id)
+def _months_and_days(parts: tuple[Part, ...]) -> Select:
+    """Branch figures over the whole months (month rollups) and the days at the ends (day
+    rollups) of a period, added up, with the rank mean of the sums."""
+    queries = []
+    for grain, period in parts:
+        t = grain.visits
+        queries.append(
+            select(t.branch_id.label("unit_id"), *visit_figure_columns(t))
+            .where(*rollup_conditions(t, period))
+            .group_by(t.branch_id)
         )
-    both = union_all(*parts).subquery("months_and_days")
+    both = union_all(*queries).subquery("months_and_days")
     n, total = func.sum(both.c.n), func.sum(both.c.total)
     return select(
         both.c.unit_id,

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, case, func, select, union_all
 from audit.extensions import db
 from audit.models import Answer, Branch, ScorecardQuestion, Visit
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import month_split, nps_counts, reads_rollups
+from audit.reporting.rollups import nps_counts, rollup_parts
 from audit.reporting.rollups import question_aggregates as rollup_question_aggregates
 from audit.reporting.sql import (
     as_float,
@@ -87,14 +87,13 @@ def _question_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Selec
 
 def _pass_counts(flt: ReportFilter) -> Select:
     """Scored answers and full marks per (scorecard, question), from the rollups when it can."""
-    if reads_rollups(flt):
-        return rollup_question_aggregates(flt)
-    split = month_split(flt)
-    if split is None:
+    parts = rollup_parts(flt)
+    if parts is None:
         return _question_aggregates(flt)
-    parts = [rollup_question_aggregates(split.months)]
-    parts += [_question_aggregates(days) for days in split.days]
-    c = union_all(*parts).subquery("months_and_days").c
+    queries = [rollup_question_aggregates(period, grain) for grain, period in parts]
+    if len(queries) == 1:
+        return queries[0]
+    c = union_all(*queries).subquery("months_and_days").c
     return (
         select(
             c.scorecard_id,
@@ -240,13 +239,11 @@ def _nps_answers(flt: ReportFilter) -> Select:
 
 def nps(flt: ReportFilter) -> NpsResult:
     """NPS from the answers to questions of type nps (one query)."""
-    split = month_split(flt)
-    if reads_rollups(flt):
-        queries = [nps_counts(flt)]
-    elif split is not None:
-        queries = [nps_counts(split.months), *(_nps_answers(days) for days in split.days)]
-    else:
+    parts = rollup_parts(flt)
+    if parts is None:
         queries = [_nps_answers(flt)]
+    else:
+        queries = [nps_counts(period, grain) for grain, period in parts]
     rows = db.session.execute(union_all(*queries) if len(queries) > 1 else queries[0]).all()
     n, promoters, detractors = (
         sum(int(getattr(row, name) or 0) for row in rows)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Select, select, union_all
 
 from audit.extensions import db
-from audit.models import Branch, Visit, VisitMonthStats
+from audit.models import Branch, Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.rollups import (
-    month_split,
-    reads_rollups,
     rollup_conditions,
+    rollup_parts,
     summed_figures,
     visit_figure_columns,
 )
@@ -24,20 +23,17 @@ def region_figures(flt: ReportFilter) -> dict[int, Figure]:
     The viewer's scope applies like everywhere else; regions without
     visits are absent (the caller lists them as empty).
     """
-    split = month_split(flt)
-    months, days = (split.months, split.days) if split else (flt, ())
-    if reads_rollups(months):
-        t = VisitMonthStats
-        queries = [
-            select(Branch.region_id.label("region_id"), *visit_figure_columns())
+    parts = rollup_parts(flt)
+    queries = [_direct(flt)] if parts is None else []
+    for grain, period in parts or ():
+        t = grain.visits
+        queries.append(
+            select(Branch.region_id.label("region_id"), *visit_figure_columns(t))
             .select_from(t)
             .join(Branch, Branch.id == t.branch_id)
-            .where(*rollup_conditions(t, months))
+            .where(*rollup_conditions(t, period))
             .group_by(Branch.region_id)
-        ]
-    else:
-        queries = [_direct(flt)]
-    queries += [_direct(day_range) for day_range in days]
+        )
     query = queries[0] if len(queries) == 1 else union_all(*queries)
     return summed_figures(db.session.execute(query), "region_id")
 

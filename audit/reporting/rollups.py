@@ -1,18 +1,20 @@
-"""Rollups: the reportable visits summed per (branch, scorecard, calendar month).
+"""Rollups: the reportable visits summed per (branch, scorecard, calendar month), and
+the same sums per (branch, scorecard, day).
 
-Company, region and branch figures over whole months add up these rows
-(:mod:`audit.models.rollup`) instead of reading every visit and answer; a
-100,000-visit dashboard then reads a few thousand rows. The rows hold sums
-(n, Σx, Σx², counts), never means, so a figure from them is the figure the
-visits give (up to floating-point summation order, far below any shown digit).
+Company, region and branch figures add up these rows (:mod:`audit.models.rollup`)
+instead of reading every visit and answer; a 1,000,000-visit dashboard then reads
+some thousands of rows. The rows hold sums (n, Σx, Σx², counts), never means, so
+a figure from them is the figure the visits give (up to floating-point summation
+order, far below any shown digit).
 
-Which filters read them (:func:`reads_rollups`): no staff member (rollups know
-no staff) and a period of whole calendar months (or open ends). A period of
-days that holds whole months ("the last 12 months", 7 December to 6 December)
-reads those months from the rollups and the days at its ends from the visits,
-and adds the sums up (:func:`month_split`). Shorter day ranges and staff
-figures use the direct queries. Titles, positions and targets are joined at
-read time exactly as on the direct path.
+Which tables a filter reads (:func:`rollup_parts`): none with a staff member
+(rollups know no staff: the direct queries). A period of whole calendar months
+(or open ends, :func:`reads_rollups`) reads the month tables. A period of days
+that holds whole months ("the last 12 months", 7 December to 6 December) reads
+those months from the month tables and the days at its ends from the day tables
+(:func:`month_split`), and adds the sums up; a period inside one month reads the
+day tables alone. Titles, positions and targets are joined at read time exactly
+as on the direct path.
 
 Kept exactly up to date:
 
@@ -25,22 +27,23 @@ Kept exactly up to date:
   Core UPDATE the ORM does not track, and records an event for it) — with the
   (branch, scorecard, month) the visit counted in before the flush and counts
   in after it (none while it is a draft or waits for review); at the end of
-  that flush it recomputes the rows of those keys with DELETE + INSERT ...
-  SELECT, so even a report read before the commit, in the same transaction,
-  is right (a Core UPDATE is followed by its audit event, which autoflushes
-  before any query). On PostgreSQL an advisory lock per (branch, scorecard)
-  serialises two transactions refreshing the same key, so the
-  later one aggregates after the earlier one committed.
+  that flush it recomputes the rows of those keys, the month row and the day
+  rows of that month, with DELETE + INSERT ... SELECT, so even a report read
+  before the commit, in the same transaction, is right (a Core UPDATE is
+  followed by its audit event, which autoflushes before any query). On
+  PostgreSQL an advisory lock per (branch, scorecard) serialises two
+  transactions refreshing the same key, so the later one aggregates after the
+  earlier one committed.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from itertools import chain
 from typing import Any
 
@@ -57,6 +60,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal_column,
     or_,
     select,
     text,
@@ -68,12 +72,16 @@ from audit.models import (
     Answer,
     AuditEvent,
     Branch,
+    QuestionDayStats,
     QuestionMonthStats,
     ScorecardQuestion,
+    SectionDayStats,
     SectionMonthStats,
     Visit,
+    VisitDayStats,
     VisitMonthStats,
     VisitSectionScore,
+    VisitStatus,
 )
 from audit.reporting.filters import ReportFilter
 from audit.reporting.months import add_months, month_end, month_key, month_span
@@ -81,6 +89,7 @@ from audit.reporting.sql import (
     RANK_DECIMALS,
     branch_conditions,
     count_if,
+    day_bucket,
     figure_columns,
     from_section_scores,
     from_visits,
@@ -115,9 +124,44 @@ def direct_queries() -> Iterator[None]:
 month_of = month_key  # the name the rollup queries read best
 
 
+@dataclass(frozen=True)
+class Grain:
+    """The month tables or the day tables: the same sums, keyed ``YYYY-MM`` or
+    ``YYYY-MM-DD`` (column :attr:`name`)."""
+
+    name: str
+    visits: Any
+    sections: Any
+    questions: Any
+    key: Callable[[date], str]
+
+    def period(self, table: Any) -> Any:
+        """The table's month or day column."""
+        return getattr(table, self.name)
+
+    def month(self, table: Any) -> ColumnElement[str]:
+        """``YYYY-MM`` of the table's rows."""
+        column = self.period(table)
+        return column if self is MONTHS else func.substr(column, 1, 7)
+
+    def tables(self) -> tuple[Any, Any, Any]:
+        return (self.visits, self.sections, self.questions)
+
+
+MONTHS = Grain("month", VisitMonthStats, SectionMonthStats, QuestionMonthStats, month_key)
+DAYS = Grain("day", VisitDayStats, SectionDayStats, QuestionDayStats, date.isoformat)
+
+#: A part of a filter's period and the tables that hold it.
+Part = tuple[Grain, ReportFilter]
+
+
+def grain_of(table: Any) -> Grain:
+    return DAYS if table in DAYS.tables() else MONTHS
+
+
 def reads_rollups(flt: ReportFilter) -> bool:
-    """True when the filter's figures can come from the rollups: no staff member, and a
-    period made of whole calendar months (either end may be open)."""
+    """True when the filter's figures come from the month tables alone: no staff member,
+    and a period made of whole calendar months (either end may be open)."""
     if _direct.get() or flt.staff_id is not None:
         return False
     if flt.date_from is not None and flt.date_from.day != 1:
@@ -131,18 +175,18 @@ def reads_rollups(flt: ReportFilter) -> bool:
 
 @dataclass(frozen=True)
 class MonthSplit:
-    """A period of days cut into the whole months inside it (read from the rollups) and
-    the days at its ends (read from the visits): "the last 12 months" on 6 December is
-    7 to 31 December, January to November whole, and 1 to 6 December."""
+    """A period of days cut into the whole months inside it (read from the month tables)
+    and the days at its ends (read from the day tables): "the last 12 months" on
+    6 December is 7 to 31 December, January to November whole, and 1 to 6 December."""
 
     months: ReportFilter
     days: tuple[ReportFilter, ...]
 
 
 def month_split(flt: ReportFilter) -> MonthSplit | None:
-    """The split of a filter the rollups cannot read whole but hold at least a whole
+    """The split of a filter the month tables cannot read whole but hold at least a whole
     month of; None when the filter reads them whole, has a staff member, or spans no
-    whole month (then the visits are read directly)."""
+    whole month."""
     if _direct.get() or flt.staff_id is not None or reads_rollups(flt):
         return None
     start, end = flt.date_from, flt.date_to
@@ -158,6 +202,20 @@ def month_split(flt: ReportFilter) -> MonthSplit | None:
     return MonthSplit(replace(flt, date_from=first, date_to=last), tuple(days))
 
 
+def rollup_parts(flt: ReportFilter) -> tuple[Part, ...] | None:
+    """The rollup tables to read for the filter and the part of its period each holds,
+    whose sums add up to the filter's; None when only the visits can tell (a staff
+    member, or inside :func:`direct_queries`)."""
+    if _direct.get() or flt.staff_id is not None:
+        return None
+    if reads_rollups(flt):
+        return ((MONTHS, flt),)
+    split = month_split(flt)
+    if split is None:  # inside one month, or across a month boundary without a whole month
+        return ((DAYS, flt),)
+    return ((MONTHS, split.months), *((DAYS, days) for days in split.days))
+
+
 _DAY = timedelta(days=1)
 
 #: The sums a visit figure is made of (:func:`~audit.reporting.sql.figure_columns`).
@@ -165,8 +223,8 @@ FIGURE_SUMS = ("n", "total", "total_sq", "passed", "critical")
 
 
 def summed_figures(rows: Iterable[Any], key: str) -> dict[Any, Figure]:
-    """Rows of :data:`FIGURE_SUMS` (from the rollups and from the visits), added up per
-    value of column ``key`` into figures."""
+    """Rows of :data:`FIGURE_SUMS` (from several rollup tables or the visits), added up
+    per value of column ``key`` into figures."""
     sums: dict[Any, list[float]] = {}
     for row in rows:
         m = row._mapping
@@ -180,14 +238,17 @@ def summed_figures(rows: Iterable[Any], key: str) -> dict[Any, Figure]:
 
 
 def rollup_conditions(table: Any, flt: ReportFilter) -> list[ColumnElement[bool]]:
-    """The filter's conditions on a rollup model (what visit_conditions is to visits)."""
+    """The filter's conditions on a rollup model, month or day (what visit_conditions is
+    to visits)."""
+    grain = grain_of(table)
+    period = grain.period(table)
     conditions: list[ColumnElement[bool]] = []
     if flt.scorecard is not None:
         conditions.append(table.scorecard_id == scorecard_id(flt.scorecard))
     if flt.date_from is not None:
-        conditions.append(table.month >= month_of(flt.date_from))
+        conditions.append(period >= grain.key(flt.date_from))
     if flt.date_to is not None:
-        conditions.append(table.month <= month_of(flt.date_to))
+        conditions.append(period <= grain.key(flt.date_to))
     if flt.branch_id is not None:
         conditions.append(table.branch_id == flt.branch_id)
     by_branch = branch_conditions(flt)
@@ -200,9 +261,10 @@ def _sum(column: Any, label: str, empty: Any = 0) -> ColumnElement[Any]:
     return func.coalesce(func.sum(column), empty).label(label)
 
 
-def visit_figure_columns() -> tuple[ColumnElement[Any], ...]:
-    """:func:`~audit.reporting.sql.figure_columns` summed from ``visit_month_stats``."""
-    t = VisitMonthStats
+def visit_figure_columns(table: Any = VisitMonthStats) -> tuple[ColumnElement[Any], ...]:
+    """:func:`~audit.reporting.sql.figure_columns` summed from ``visit_month_stats`` (or
+    ``visit_day_stats``)."""
+    t = table
     return (
         _sum(t.n, "n"),
         _sum(t.total, "total", 0.0),
@@ -212,15 +274,18 @@ def visit_figure_columns() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def visit_rank_mean() -> ColumnElement[Any]:
+def visit_rank_mean(table: Any = VisitMonthStats) -> ColumnElement[Any]:
     """The league's rank mean from the sums (see :func:`~audit.reporting.sql.rank_mean`)."""
-    mean = func.sum(VisitMonthStats.total) / func.nullif(func.sum(VisitMonthStats.n), 0)
+    mean = func.sum(table.total) / func.nullif(func.sum(table.n), 0)
     return func.round(cast(mean, Numeric), RANK_DECIMALS)
 
 
-def section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
-    """The columns of the direct section aggregates, summed from ``section_month_stats``."""
-    t = SectionMonthStats
+def section_aggregates(
+    flt: ReportFilter, *group: ColumnElement[Any], grain: Grain = MONTHS
+) -> Select:
+    """The columns of the direct section aggregates, summed from ``section_month_stats``
+    (or the day table of ``grain``)."""
+    t = grain.sections
     return (
         select(
             *group,
@@ -239,9 +304,10 @@ def section_aggregates(flt: ReportFilter, *group: ColumnElement[Any]) -> Select:
     )
 
 
-def question_aggregates(flt: ReportFilter) -> Select:
-    """The columns of the direct question aggregates, summed from ``question_month_stats``."""
-    t = QuestionMonthStats
+def question_aggregates(flt: ReportFilter, grain: Grain = MONTHS) -> Select:
+    """The columns of the direct question aggregates, summed from ``question_month_stats``
+    (or the day table of ``grain``)."""
+    t = grain.questions
     return (
         select(t.scorecard_id, t.question_key, _sum(t.n, "n"), _sum(t.passed, "passed"))
         .where(*rollup_conditions(t, flt))
@@ -250,11 +316,13 @@ def question_aggregates(flt: ReportFilter) -> Select:
     )
 
 
-def nps_counts(flt: ReportFilter) -> Select:
-    t = QuestionMonthStats
+def nps_counts(flt: ReportFilter, grain: Grain = MONTHS) -> Select:
+    """NPS answers, promoters and detractors summed from the rows of nps questions (the
+    condition is written as the partial index ``ix_question_*_stats_nps`` is, inline)."""
+    t = grain.questions
     return select(
         _sum(t.nps_n, "n"), _sum(t.promoters, "promoters"), _sum(t.detractors, "detractors")
-    ).where(*rollup_conditions(t, flt))
+    ).where(*rollup_conditions(t, flt), t.nps_n > literal_column("0"))
 
 
 # --- what the rows hold: the same aggregates as the direct queries ---------------------
@@ -264,25 +332,37 @@ def _month() -> ColumnElement[str]:
     return month_bucket(Visit.visited_at)
 
 
-def _visit_source(where: Iterable[ColumnElement[bool]]) -> Select:
-    month = _month()
+def _bucket(grain: Grain) -> ColumnElement[str]:
+    """A visit's month or day key, as SQL."""
+    return _month() if grain is MONTHS else day_bucket(Visit.visited_at)
+
+
+def _visit_source(where: Iterable[ColumnElement[bool]], grain: Grain) -> Select:
+    month = _bucket(grain)
+    published = count_if(Visit.status == VisitStatus.PUBLISHED).label("published")
     return (
         from_visits(
-            select(Visit.branch_id, Visit.scorecard_id, month.label("month"), *figure_columns())
+            select(
+                Visit.branch_id,
+                Visit.scorecard_id,
+                month.label(grain.name),
+                *figure_columns(),
+                published,
+            )
         )
         .where(*visit_conditions(ReportFilter()), *where)
         .group_by(Visit.branch_id, Visit.scorecard_id, month)
     )
 
 
-def _section_source(where: Iterable[ColumnElement[bool]]) -> Select:
-    month = _month()
+def _section_source(where: Iterable[ColumnElement[bool]], grain: Grain) -> Select:
+    month = _bucket(grain)
     return (
         from_section_scores(
             select(
                 Visit.branch_id,
                 Visit.scorecard_id,
-                month.label("month"),
+                month.label(grain.name),
                 VisitSectionScore.section_key,
                 *section_figure_columns(),
             )
@@ -292,8 +372,8 @@ def _section_source(where: Iterable[ColumnElement[bool]]) -> Select:
     )
 
 
-def _question_source(where: Iterable[ColumnElement[bool]]) -> Select:
-    month = _month()
+def _question_source(where: Iterable[ColumnElement[bool]], grain: Grain) -> Select:
+    month = _bucket(grain)
     # As audit.reporting.questions counts them: scored answers, and nps answers.
     scored = (
         (Answer.possible > 0)
@@ -312,7 +392,7 @@ def _question_source(where: Iterable[ColumnElement[bool]]) -> Select:
         select(
             Visit.branch_id,
             Visit.scorecard_id,
-            month.label("month"),
+            month.label(grain.name),
             Answer.question_key,
             count_if(scored).label("n"),
             count_if(scored & (Answer.earned >= Answer.possible)).label("passed"),
@@ -328,10 +408,12 @@ def _question_source(where: Iterable[ColumnElement[bool]]) -> Select:
     )
 
 
-_SOURCES = (
-    (VisitMonthStats, _visit_source),
-    (SectionMonthStats, _section_source),
-    (QuestionMonthStats, _question_source),
+_SOURCES = tuple(
+    (grain, table, source)
+    for grain in (MONTHS, DAYS)
+    for table, source in zip(
+        grain.tables(), (_visit_source, _section_source, _question_source), strict=True
+    )
 )
 
 
@@ -341,10 +423,10 @@ def _insert(table: Table, source: Select) -> Any:
 
 def rebuild_rollups_on(connection: Connection) -> None:
     """Recompute every rollup row on ``connection`` (the caller commits)."""
-    for model, source in _SOURCES:
+    for grain, model, source in _SOURCES:
         table = model.__table__
         connection.execute(delete(table))
-        connection.execute(_insert(table, source(())))
+        connection.execute(_insert(table, source((), grain)))
 
 
 def rebuild_rollups() -> None:
@@ -356,7 +438,8 @@ def rebuild_rollups() -> None:
 
 
 def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
-    """Recompute the rollup rows of ``keys`` (branch_id, scorecard_id, month) from the visits."""
+    """Recompute the rollup rows of ``keys`` (branch_id, scorecard_id, month) from the visits:
+    the month rows and the day rows of those months."""
     ordered = sorted(set(keys))
     if not ordered:
         return
@@ -379,15 +462,23 @@ def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
                     Visit.visited_at < end,
                 )
             )
-        for model, source in _SOURCES:
+        for grain, model, source in _SOURCES:
             rows = or_(
                 *(
-                    and_(model.branch_id == b, model.scorecard_id == s, model.month == m)
+                    and_(model.branch_id == b, model.scorecard_id == s, _in_month(grain, model, m))
                     for b, s, m in chunk
                 )
             )
             connection.execute(delete(model).where(rows))
-            connection.execute(_insert(model.__table__, source((or_(*visits),))))
+            connection.execute(_insert(model.__table__, source((or_(*visits),), grain)))
+
+
+def _in_month(grain: Grain, model: Any, month: str) -> ColumnElement[bool]:
+    """The rows of ``model`` in month ``YYYY-MM``: its month row, or its days."""
+    period = grain.period(model)
+    if grain is MONTHS:
+        return period == month
+    return period.between(f"{month}-01", f"{month}-31")
 
 
 _IDS = "rollup_visit_ids"
@@ -553,8 +644,12 @@ def register_rollup_hooks() -> None:
 
 
 __all__ = [
+    "DAYS",
     "FIGURE_SUMS",
+    "MONTHS",
+    "Grain",
     "MonthSplit",
+    "Part",
     "direct_queries",
     "month_split",
     "month_of",
@@ -565,6 +660,7 @@ __all__ = [
     "rebuild_rollups_on",
     "refresh_rollups",
     "register_rollup_hooks",
+    "rollup_parts",
     "rollup_conditions",
     "section_aggregates",
     "summed_figures",

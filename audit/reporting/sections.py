@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Select, func, select, union_all
 
 from audit.extensions import db
-from audit.models import Branch, SectionMonthStats, Visit, VisitSectionScore
+from audit.models import Branch, Visit, VisitSectionScore
 from audit.reporting.filters import ReportFilter
-from audit.reporting.rollups import month_split, reads_rollups
+from audit.reporting.rollups import rollup_parts
 from audit.reporting.rollups import section_aggregates as rollup_section_aggregates
 from audit.reporting.sql import (
     from_section_scores,
@@ -58,18 +58,20 @@ class SectionResult:
 
 def _section_aggregates(flt: ReportFilter, *, by_branch: bool = False) -> Select:
     """Section sums per (scorecard, section key), and per branch with ``by_branch``: from
-    the rollups, the visits, or both (the whole months and the days of a
-    :class:`~audit.reporting.rollups.MonthSplit`)."""
-    if reads_rollups(flt):
-        return rollup_section_aggregates(flt, *_branch(SectionMonthStats.branch_id, by_branch))
-    split = month_split(flt)
-    if split is None:
+    the rollups (the whole months and the days of the period,
+    :func:`~audit.reporting.rollups.rollup_parts`) or the visits."""
+    parts = rollup_parts(flt)
+    if parts is None:
         return _direct_sections(flt, by_branch)
-    parts = [
-        rollup_section_aggregates(split.months, *_branch(SectionMonthStats.branch_id, by_branch))
+    queries = [
+        rollup_section_aggregates(
+            period, *_branch(grain.sections.branch_id, by_branch), grain=grain
+        )
+        for grain, period in parts
     ]
-    parts += [_direct_sections(days, by_branch) for days in split.days]
-    both = union_all(*parts).subquery("months_and_days")
+    if len(queries) == 1:
+        return queries[0]
+    both = union_all(*queries).subquery("months_and_days")
     c = both.c
     group = (*((c.branch_id,) if by_branch else ()), c.scorecard_id, c.section_key)
     sums = (c.n, c.total, c.total_sq, c.passed, c.judged, c.critical)

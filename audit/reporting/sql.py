@@ -1,7 +1,8 @@
 """SQL building blocks every report query shares.
 
 - :func:`visit_conditions`: the WHERE clauses that make a visit count for a
-  filter (reportable status, not excluded, scored, period, scorecard, unit,
+  filter (reportable status, not excluded, scored, not a customer survey card,
+  period, scorecard, unit,
   and the viewer's scope). They refer to ``visits`` only, so any query that
   has ``visits`` in its FROM can use them.
 - :func:`figure_columns` / :func:`figure_of`: the aggregates a
@@ -13,7 +14,8 @@
   from the newest published (or retired) version holding each key, so one
   scorecard reports across versions by section and question key;
   :func:`with_latest` joins them to aggregates per key.
-- :class:`month_bucket`: ``YYYY-MM`` of a UTC timestamp on either database.
+- :class:`month_bucket` / :class:`day_bucket`: ``YYYY-MM`` / ``YYYY-MM-DD`` of a UTC
+  timestamp on either database.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def scorecard_id(slug: str) -> ColumnElement[Any]:
     return select(Scorecard.id).where(Scorecard.slug == slug).scalar_subquery()
 
 
+def survey_scorecard_ids() -> Select:
+    """The scorecards customers answer themselves (channel ``survey``)."""
+    return select(Scorecard.id).where(Scorecard.channel == "survey")
+
+
 def branch_conditions(flt: ReportFilter) -> list[ColumnElement[bool]]:
     """Conditions on ``branches`` for the filter's region and the viewer's scope."""
     conditions: list[ColumnElement[bool]] = []
@@ -83,6 +90,9 @@ def visit_conditions(flt: ReportFilter, *, staff: bool = True) -> list[ColumnEle
         Visit.status.in_(REPORTABLE_STATUSES),
         Visit.excluded.is_(False),
         Visit.percent.is_not(None),
+        # Customers' own survey responses are the customer-voice figures
+        # (reporting/customer_voice.py), never mystery-shop ones.
+        Visit.scorecard_id.not_in(survey_scorecard_ids()),
     ]
     if flt.scorecard is not None:
         conditions.append(Visit.scorecard_id == scorecard_id(flt.scorecard))
@@ -283,3 +293,22 @@ def _month_bucket_sqlite(element: month_bucket, compiler: SQLCompiler, **kw: Any
 def _month_bucket_postgresql(element: month_bucket, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.clauses, **kw)
     return f"to_char(date_trunc('month', {column} AT TIME ZONE 'UTC'), 'YYYY-MM')"
+
+
+class day_bucket(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """``YYYY-MM-DD`` of a UTC timestamp column, as SQL (the day rollups' key)."""
+
+    type = String()
+    inherit_cache = True
+    name = "day_bucket"
+
+
+@compiles(day_bucket)
+def _day_bucket_sqlite(element: day_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strftime('%Y-%m-%d', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(day_bucket, "postgresql")
+def _day_bucket_postgresql(element: day_bucket, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"

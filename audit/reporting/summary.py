@@ -20,13 +20,11 @@ from audit.models import (
     ScorecardVersion,
     StaffMember,
     VersionStatus,
-    VisitMonthStats,
 )
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.rollups import (
-    month_split,
-    reads_rollups,
     rollup_conditions,
+    rollup_parts,
     summed_figures,
     visit_figure_columns,
 )
@@ -233,19 +231,14 @@ def figures(filters: list[ReportFilter]) -> list[Figure]:
     parts = []
     for i, f in enumerate(filters):
         part = literal_column(str(i)).label("part")
-        split = month_split(f)
-        months, days = (split.months, split.days) if split else (f, ())
-        if reads_rollups(months):
-            parts.append(
-                select(part, *visit_figure_columns()).where(
-                    *rollup_conditions(VisitMonthStats, months)
-                )
-            )
-        else:
+        rollups = rollup_parts(f)
+        if rollups is None:
             parts.append(from_visits(select(part, *figure_columns())).where(*visit_conditions(f)))
-        for day_range in days:
+            continue
+        for grain, period in rollups:
+            t = grain.visits
             parts.append(
-                from_visits(select(part, *figure_columns())).where(*visit_conditions(day_range))
+                select(part, *visit_figure_columns(t)).where(*rollup_conditions(t, period))
             )
     by_part = summed_figures(db.session.execute(union_all(*parts)), "part")
     return [by_part.get(i, Figure.empty()) for i in range(len(filters))]

@@ -8,13 +8,12 @@ from datetime import date
 from sqlalchemy import Select, select, union_all
 
 from audit.extensions import db
-from audit.models import Visit, VisitMonthStats
+from audit.models import Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.months import month_key, month_keys, month_start
 from audit.reporting.rollups import (
-    month_split,
-    reads_rollups,
     rollup_conditions,
+    rollup_parts,
     summed_figures,
     visit_figure_columns,
 )
@@ -41,18 +40,16 @@ def monthly_trend(flt: ReportFilter) -> list[TrendPoint]:
     listed as empty figures (n = 0), so charts keep their gaps, but no chart starts
     with empty months before the first visit. No visits: no months.
     """
-    split = month_split(flt)
-    months, days = (split.months, split.days) if split else (flt, ())
-    if reads_rollups(months):
-        t = VisitMonthStats
-        queries = [
-            select(t.month.label("month"), *visit_figure_columns())
-            .where(*rollup_conditions(t, months))
-            .group_by(t.month)
-        ]
-    else:
-        queries = [_direct(flt)]
-    queries += [_direct(day_range) for day_range in days]
+    parts = rollup_parts(flt)
+    queries = [_direct(flt)] if parts is None else []
+    for grain, period in parts or ():
+        t = grain.visits
+        month = grain.month(t)
+        queries.append(
+            select(month.label("month"), *visit_figure_columns(t))
+            .where(*rollup_conditions(t, period))
+            .group_by(month)
+        )
     query = queries[0] if len(queries) == 1 else union_all(*queries)
     return trend_points(summed_figures(db.session.execute(query), "month"), flt.date_to)
 

@@ -32,6 +32,7 @@ from audit.reporting.filters import ReportFilter
 from audit.reporting.stats import t_quantile
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import NA, VisitScore, nps, score_visit
+from audit.tasks import wait_for_tasks
 from audit.visits.export import VisitFilter, export_json
 from audit.visits.imports import import_file
 from tests.builders import BRANCH_VISIT, make_branch, make_region, make_staff, publish_report_cards
@@ -167,6 +168,7 @@ def generate_visits(
     excluded = [item["external_id"] for item in items if rng.random() < 0.06]
     db.session.execute(update(Visit).where(Visit.external_id.in_(excluded)).values(excluded=True))
     db.session.commit()
+    wait_for_tasks()  # the import's trust signals: settled before anything is measured
 
 
 def build(

@@ -1,5 +1,5 @@
-"""The reporting rollups stay equal to a full rebuild through every service, and reports
-read from them give the figures the direct queries give.
+"""The reporting rollups (month and day tables) stay equal to a full rebuild through every
+service, and reports read from them give the figures the direct queries give.
 
 A seeded random sequence of real operations (import, approve, return, exclude,
 include, publish, edit an answer in review, appeal and amend, rescore, move a
@@ -15,24 +15,28 @@ import dataclasses
 import json
 import math
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from audit.appeals.service import AppealError, amend, raise_appeal
 from audit.extensions import db
 from audit.models import (
+    QuestionDayStats,
     QuestionMonthStats,
     Role,
+    SectionDayStats,
     SectionMonthStats,
     Visit,
+    VisitDayStats,
     VisitMonthStats,
     VisitStatus,
 )
 from audit.reporting import (
     ReportFilter,
+    appeal_figures,
     branch_league,
     critical_fails,
     figure,
@@ -42,12 +46,19 @@ from audit.reporting import (
     nps,
     overview,
     question_results,
+    rollups,
     section_heatmap,
     section_results,
     summary,
 )
 from audit.reporting.regions import region_figures
-from audit.reporting.rollups import direct_queries, month_split, reads_rollups, rebuild_rollups
+from audit.reporting.rollups import (
+    direct_queries,
+    month_split,
+    reads_rollups,
+    rebuild_rollups,
+    rollup_parts,
+)
 from audit.review import service as review
 from audit.review.service import ReviewError
 from audit.scorecards.store import definition_of
@@ -56,7 +67,14 @@ from audit.visits.scores import rescore_visits
 from tests.builders import make_user
 from tests.reporting.dataset import CARD, _answers, _visit_time, build
 
-TABLES = (VisitMonthStats, SectionMonthStats, QuestionMonthStats)
+TABLES = (
+    VisitMonthStats,
+    SectionMonthStats,
+    QuestionMonthStats,
+    VisitDayStats,
+    SectionDayStats,
+    QuestionDayStats,
+)
 
 
 def _close(a: Any, b: Any, path: str = "") -> None:
@@ -282,6 +300,7 @@ def _reports(flt: ReportFilter) -> list[Any]:
         most_failed_questions(flt, 5),
         nps(flt),
         critical_fails(flt, 5),
+        appeal_figures(flt),
         overview(flt),
     ]
 
@@ -317,7 +336,7 @@ DAYS = [
 ]
 
 
-def test_periods_of_days_read_whole_months_from_the_rollups_and_the_ends_from_visits(ctx):
+def test_periods_of_days_read_whole_months_and_the_days_at_their_ends_from_the_rollups(ctx):
     rng = random.Random(11)
     org, _ = build(11, regions=3, branches=5, visits=80)
     for flt in _filters(rng, org):
@@ -328,13 +347,19 @@ def test_periods_of_days_read_whole_months_from_the_rollups_and_the_ends_from_vi
             assert reads_rollups(split.months) and all(
                 not reads_rollups(part) for part in split.days
             )
+            assert rollup_parts(days) == (
+                (rollups.MONTHS, split.months),
+                *((rollups.DAYS, part) for part in split.days),
+            )
             with_rollups = _reports(days)
             with direct_queries():
                 assert month_split(days) is None
                 direct = _reports(days)
             _close(with_rollups, direct)
-    # A period inside one month has no whole month to read from the rollups.
-    assert month_split(ReportFilter(date(2026, 3, 2), date(2026, 3, 30))) is None
+    # A period inside one month has no whole month: it reads the day tables alone.
+    inside = ReportFilter(date(2026, 3, 2), date(2026, 3, 30))
+    assert month_split(inside) is None
+    assert rollup_parts(inside) == ((rollups.DAYS, inside),)
     split = month_split(ReportFilter(date(2025, 12, 7), date(2026, 12, 6)))
     assert split is not None
     assert (split.months.date_from, split.months.date_to) == (date(2026, 1, 1), date(2026, 11, 30))
@@ -362,15 +387,103 @@ def test_a_report_read_before_the_commit_already_counts_the_change(ctx):
     assert_rollups_match_a_rebuild()
 
 
-def test_only_whole_months_without_a_staff_member_read_the_rollups():
+def test_only_whole_months_without_a_staff_member_read_the_month_rollups_alone():
     assert reads_rollups(ReportFilter())
     assert reads_rollups(ReportFilter(date(2026, 2, 1), date(2026, 2, 28), branch_id=1))
     assert reads_rollups(ReportFilter(date(2026, 2, 1), None, region_id=1))
     assert not reads_rollups(ReportFilter(date(2026, 2, 2), date(2026, 2, 28)))
     assert not reads_rollups(ReportFilter(date(2026, 2, 1), date(2026, 2, 27)))
     assert not reads_rollups(ReportFilter(staff_id=1))
+    assert rollup_parts(ReportFilter(staff_id=1)) is None
+    assert rollup_parts(ReportFilter(date(2026, 2, 2), date(2026, 2, 28), staff_id=1)) is None
     with direct_queries():
         assert not reads_rollups(ReportFilter())
+        assert rollup_parts(ReportFilter(date(2026, 2, 2), date(2026, 2, 28))) is None
+
+
+#: Instants at the edges of days and months, and where they count (UTC calendar days).
+EDGES = [
+    datetime(2026, 3, 14, 23, 59, 59, 999999, tzinfo=UTC),  # the day before the period
+    datetime(2026, 3, 15, 0, 0, tzinfo=UTC),  # its first instant
+    datetime(2026, 3, 15, 1, 30, tzinfo=timezone(timedelta(hours=2))),  # 14 March in UTC
+    datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC),  # the last instant of a partial month
+    datetime(2026, 4, 1, 0, 0, tzinfo=UTC),  # the first of a whole month
+    datetime(2026, 5, 20, 23, 59, 59, 999999, tzinfo=UTC),  # the period's last instant
+    datetime(2026, 5, 21, 0, 0, tzinfo=UTC),  # the day after
+    datetime(2026, 5, 20, 23, 30, tzinfo=timezone(timedelta(hours=-1))),  # 21 May in UTC
+]
+
+EDGE_PERIODS = [
+    (date(2026, 3, 15), date(2026, 5, 20)),  # days, whole April, days
+    (date(2026, 3, 15), date(2026, 3, 31)),  # days up to a month's end
+    (date(2026, 4, 1), date(2026, 5, 20)),  # a whole month, then days
+    (date(2026, 3, 15), date(2026, 3, 15)),  # one day
+    (date(2026, 5, 21), date(2026, 5, 21)),
+    (date(2026, 3, 14), date(2026, 3, 14)),
+    (date(2026, 3, 15), None),
+    (None, date(2026, 5, 20)),
+]
+
+
+def test_day_rollups_count_each_visit_on_its_utc_day_at_the_edges_of_a_period(ctx):
+    """Visits at the first and last instants of a period's days (and in other time zones)
+    count on their UTC day in the day tables, exactly as the direct queries count them."""
+    org, _ = build(23, regions=2, branches=4, visits=60)
+    moved = db.session.scalars(
+        select(Visit)
+        .where(
+            Visit.status.in_((VisitStatus.APPROVED, VisitStatus.PUBLISHED)),
+            Visit.excluded.is_(False),
+            Visit.percent.is_not(None),
+            Visit.scorecard.has(slug=CARD),
+        )
+        .order_by(Visit.id)
+        .limit(len(EDGES))
+    ).all()
+    assert len(moved) == len(EDGES)
+    for visit, at in zip(moved, EDGES, strict=True):
+        visit.visited_at = at
+    db.session.commit()  # the hooks refresh the months and days left and entered
+    assert_rollups_match_a_rebuild()
+    db.session.rollback()
+
+    branch = moved[1].branch_id
+    for start, end in EDGE_PERIODS:
+        for fields in ({}, {"branch_id": branch}, {"region_id": org.region_ids[0]}):
+            flt = ReportFilter(start, end, scorecard=CARD, **fields)
+            parts = rollup_parts(flt)
+            assert parts is not None and any(grain is rollups.DAYS for grain, _ in parts), flt
+            with_rollups = _reports(flt)
+            with direct_queries():
+                direct = _reports(flt)
+            _close(with_rollups, direct)
+
+    # The edge visits alone: each period counts exactly those on its UTC days.
+    def edge_visits(start: date, end: date) -> int:
+        return sum(1 for at in EDGES if start <= at.astimezone(UTC).date() <= end)
+
+    ids = [visit.id for visit in moved]
+    for start, end in EDGE_PERIODS[:6]:
+        counted = db.session.scalar(
+            select(func.count())
+            .select_from(Visit)
+            .where(
+                Visit.id.in_(ids),
+                Visit.visited_at >= ReportFilter(start, end).starts_at,
+                Visit.visited_at < ReportFilter(start, end).ends_before,
+            )
+        )
+        assert counted == edge_visits(start, end), (start, end)
+    assert edge_visits(date(2026, 3, 15), date(2026, 3, 15)) == 1
+    assert edge_visits(date(2026, 3, 14), date(2026, 3, 14)) == 2
+    assert edge_visits(date(2026, 5, 21), date(2026, 5, 21)) == 2
+
+    # The figures really come from the day tables: change their rows, the figures follow.
+    one_day = ReportFilter(date(2026, 3, 15), date(2026, 3, 15), scorecard=CARD)
+    before = figure(one_day).n
+    db.session.execute(update(VisitDayStats).values(n=VisitDayStats.n + 1000))
+    assert figure(one_day).n == before + 1000
+    db.session.rollback()
 
 
 def test_the_cli_rebuilds_rollups_after_data_loaded_behind_the_app(app, runner):
