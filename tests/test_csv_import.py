@@ -65,7 +65,8 @@ def test_missing_column_is_reported_on_line_1(ctx):
 def test_unknown_column_is_reported(ctx):
     errors = _errors(b"code,name,region,address,colour\nA1,Alpha,North,1 St,red\n")
     assert errors == [
-        "b.csv:1: unknown column 'colour' (expected: code, name, region, address, lat, lng)"
+        "b.csv:1: unknown column 'colour' "
+        "(expected: code, name, region, address, lat, lng, opening_hours)"
     ]
 
 

@@ -1,4 +1,4 @@
-"""The review service: approve, return, edit, exclude, publish, and the trust signals.
+"""The review service: approve, return, edit, exclude, publish (trust signals: tests/trust/).
 
 Visits are made through the real import path (``import_records``) with status
 "submitted", so their stored scores come from the engine as on submission.
@@ -13,7 +13,6 @@ tests/data/rules-card.yaml (points-based, zero_visit, target 85, excellence 95):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -26,18 +25,14 @@ from audit.models import (
     ActionStatus,
     AnswerChange,
     AssignmentStatus,
-    Attachment,
     AuditEvent,
-    Branch,
     Notification,
     Role,
-    Scorecard,
-    User,
     Visit,
     VisitStatus,
 )
 from audit.review import service
-from audit.review.service import ReviewError, ReviewStateError, Signal, trust_signals
+from audit.review.service import ReviewError, ReviewStateError
 from tests.builders import (
     FULL,
     PARTLY,
@@ -506,147 +501,3 @@ def test_comment_library_add_deactivate_and_use(world):
         "reviewer_comment.added",
         "reviewer_comment.deactivated",
     ]
-
-
-# --- trust signals (constructed visits, no database) --------------------------------
-
-START = datetime(2026, 5, 14, 10, 0, tzinfo=UTC)
-
-
-def constructed(
-    *,
-    minutes: float | None = 30,
-    channel: str = "in_person",
-    visitor: bool = True,
-    submitted_after: timedelta | None = timedelta(hours=2),
-    photos: tuple[datetime | None, ...] = (),
-    **fields,
-) -> Visit:
-    visit = Visit(
-        scorecard=Scorecard(slug="card", title="Card", channel=channel),
-        branch=fields.pop("branch", Branch(code="B", name="B", lat=None, lng=None)),
-        visitor=User(email="s@example.org", name="S", role=Role.SHOPPER) if visitor else None,
-        visited_at=START,
-        started_at=START if minutes is not None else None,
-        ended_at=START + timedelta(minutes=minutes) if minutes is not None else None,
-        **fields,
-    )
-    end = visit.ended_at or START
-    visit.submitted_at = end + submitted_after if submitted_after is not None else None
-    visit.attachments = [
-        Attachment(id=n + 1, original_name=f"photo{n + 1}.jpg", captured_at=taken)
-        for n, taken in enumerate(photos)
-    ]
-    return visit
-
-
-def by_kind(visit: Visit) -> dict[str, list[Signal]]:
-    signals: dict[str, list[Signal]] = {}
-    for signal in trust_signals(visit):
-        signals.setdefault(signal.kind, []).append(signal)
-    return signals
-
-
-@pytest.mark.parametrize(
-    ("minutes", "channel", "visitor", "level", "text"),
-    [
-        (30, "in_person", True, "ok", "Visit lasted 30 min."),
-        (5, "in_person", True, "ok", "Visit lasted 5 min."),
-        (4, "in_person", True, "warn", "under 5 min"),
-        (180, "in_person", True, "ok", "Visit lasted 3 h."),
-        (181, "in_person", True, "warn", "over 3 h"),
-        (3, "phone", True, "ok", "Visit lasted 3 min."),  # a short call is fine
-        (300, "email", True, "ok", "Visit lasted 5 h."),
-        (2, "in_person", False, "ok", "Visit lasted 2 min."),  # a survey typed in by staff
-        (-10, "in_person", True, "warn", "ends before it starts"),
-    ],
-)
-def test_duration_signal(minutes, channel, visitor, level, text):
-    (signal,) = by_kind(constructed(minutes=minutes, channel=channel, visitor=visitor))["duration"]
-    assert signal.level == level and text in signal.text
-
-
-def test_no_times_no_duration_signal():
-    assert "duration" not in by_kind(constructed(minutes=None))
-
-
-def test_distance_signal():
-    near = constructed(start_lat=53.7965, start_lng=-1.5426, distance_m=120.0)
-    far = constructed(start_lat=53.8, start_lng=-1.5, distance_m=620.0, start_accuracy_m=15.0)
-    edge = constructed(start_lat=53.8, start_lng=-1.5, distance_m=500.0)
-    assert by_kind(near)["distance"] == [Signal("distance", "ok", "Started 120 m from the branch.")]
-    (signal,) = by_kind(far)["distance"]
-    assert signal.warn and "620 m" in signal.text and "accurate to 15 m" in signal.text
-    assert [s.level for s in by_kind(edge)["distance"]] == ["ok"]
-    (signal,) = by_kind(constructed(start_lat=53.8, start_lng=-1.5, distance_m=2460.0))["distance"]
-    assert signal.warn and "2.5 km" in signal.text
-    # A position, but the branch had no coordinates; and no position at all.
-    (signal,) = by_kind(constructed(start_lat=51.0, start_lng=0.0))["distance"]
-    assert signal.level == "ok" and "no coordinates" in signal.text
-    assert "distance" not in by_kind(constructed())
-
-
-def test_photo_time_signal():
-    during = constructed(photos=(START + timedelta(minutes=10), START + timedelta(minutes=29)))
-    assert by_kind(during)["photo_time"] == [
-        Signal("photo_time", "ok", "2 photos taken during the visit.")
-    ]
-    # 2 h before the start and 2 h after the end are still inside the window.
-    edges = constructed(photos=(START - timedelta(hours=2), START + timedelta(minutes=150)))
-    assert [s.level for s in by_kind(edges)["photo_time"]] == ["ok"]
-
-    early = START - timedelta(hours=2, minutes=1)
-    late = START + timedelta(minutes=30) + timedelta(hours=3)
-    odd = constructed(photos=(early, START + timedelta(minutes=5), late, None))
-    signals = by_kind(odd)["photo_time"]
-    assert [s.level for s in signals] == ["warn", "warn"]
-    assert signals[0].text == "photo1.jpg taken 2 h 1 min before the visit started."
-    assert signals[1].text == "photo3.jpg taken 3 h after the visit ended."
-
-
-def test_photo_on_another_day_warns_even_inside_the_window():
-    evening = datetime(2026, 5, 14, 23, 0, tzinfo=UTC)
-    visit = constructed(photos=(datetime(2026, 5, 15, 0, 40, tzinfo=UTC),))
-    visit.visited_at = visit.started_at = evening
-    visit.ended_at = evening + timedelta(minutes=30)
-    (signal,) = by_kind(visit)["photo_time"]
-    assert signal.warn and "15 May 2026, another day" in signal.text
-
-
-def test_photos_without_capture_times_are_said_so():
-    (signal,) = by_kind(constructed(photos=(None,)))["photo_time"]
-    assert signal.level == "ok" and "no capture time" in signal.text
-    assert "photo_time" not in by_kind(constructed())
-
-
-@pytest.mark.parametrize(
-    ("after", "level", "text"),
-    [
-        (timedelta(hours=47, minutes=59), "ok", "Submitted 1 d 23 h after the visit."),
-        (timedelta(hours=48), "ok", "Submitted 2 d after the visit."),
-        (timedelta(hours=49), "warn", "Submitted 2 d 1 h after the visit: more than 48 h later."),
-        (timedelta(minutes=-5), "ok", "Submitted 0 min after the visit."),
-    ],
-)
-def test_submission_delay_signal(after, level, text):
-    (signal,) = by_kind(constructed(submitted_after=after))["submission_delay"]
-    assert (signal.level, signal.text) == (level, text)
-
-
-def test_a_resubmission_after_a_return_is_not_called_late():
-    visit = constructed(submitted_after=timedelta(days=5), return_reason="Add the receipt")
-    (signal,) = by_kind(visit)["submission_delay"]
-    assert signal.level == "ok" and "after being returned" in signal.text
-
-
-def test_warning_count_of_a_visit_full_of_doubts():
-    visit = constructed(
-        minutes=3,
-        distance_m=2500.0,
-        start_lat=1.0,
-        start_lng=1.0,
-        photos=(START - timedelta(days=1),),
-        submitted_after=timedelta(days=4),
-    )
-    assert service.warning_count(visit) == 4
-    assert service.warning_count(constructed()) == 0

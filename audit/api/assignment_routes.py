@@ -32,6 +32,7 @@ from audit.assignments.service import (
     AssignmentValidationError,
     Filters,
     LockoutConflict,
+    RatingTooLow,
 )
 from audit.extensions import db
 from audit.models import Assignment, Branch, Scorecard, User
@@ -57,6 +58,8 @@ def assignment_out(assignment: Assignment) -> AssignmentOut:
         scenario=assignment.scenario,
         lockout_overridden=assignment.lockout_overridden,
         override_reason=assignment.override_reason,
+        rating_overridden=assignment.rating_overridden,
+        rating_override_reason=assignment.rating_override_reason,
         decline_reason=assignment.decline_reason,
         cancel_reason=assignment.cancel_reason,
         visit_id=assignment.visit.id if assignment.visit is not None else None,
@@ -136,9 +139,12 @@ def _assignment_form(sent: AssignmentCreate) -> AssignmentForm:
         "window_end": sent.window_end.isoformat(),
         "scenario": sent.scenario,
         "override_reason": sent.override_reason,
+        "rating_override_reason": sent.rating_override_reason,
     }
     if sent.override_lockout:
         values["override_lockout"] = "y"
+    if sent.override_rating:
+        values["override_rating"] = "y"
     form = AssignmentForm(formdata=as_formdata(values), **form_kwargs())
     form.scorecard.choices = _choice(Scorecard, sent.scorecard_id)
     form.branches.choices = _choice(Branch, sent.branch_id)
@@ -168,6 +174,18 @@ def _lockout_problem(conflict: LockoutConflict) -> ApiProblem:
     )
 
 
+def _rating_problem(refusal: RatingTooLow) -> ApiProblem:
+    if refusal.reason_missing:
+        message = "Say why this shopper should do it anyway."
+        return invalid([{"field": "rating_override_reason", "message": message}])
+    return ApiProblem(
+        409,
+        f"{refusal} To offer it anyway, send override_rating: true with a rating_override_reason.",
+        errors=[{"field": "shopper_id", "message": str(refusal)}],
+        title="Below the minimum rating",
+    )
+
+
 @bp.post("/assignments")
 @api_access("assignments", write=True)
 @idempotent
@@ -181,7 +199,10 @@ def create_assignment(json: AssignmentCreate):
     assessor only within their regions), an active branch in the caller's regions, a
     scorecard with a published version, a window that has not ended. A shopper sent to
     the branch within the lockout period (setting ``shopper_lockout_days``) is refused
-    with 409 unless ``override_lockout`` is true and ``override_reason`` says why.
+    with 409 unless ``override_lockout`` is true and ``override_reason`` says why. A
+    shopper whose rating is below the scorecard's ``min_rating`` (or who is not yet
+    rated) is refused with 409 naming ``shopper_id`` unless ``override_rating`` is true
+    and ``rating_override_reason`` says why.
     """
     actor = api_user()
     form = _assignment_form(json)
@@ -196,7 +217,11 @@ def create_assignment(json: AssignmentCreate):
             actor,
             override_lockout=form.override_lockout.data,
             override_reason=form.override_reason.data or "",
+            override_rating=form.override_rating.data,
+            rating_override_reason=form.rating_override_reason.data or "",
         )
+    except RatingTooLow as refusal:
+        raise _rating_problem(refusal) from None
     except LockoutConflict as conflict:
         raise _lockout_problem(conflict) from None
     except AssignmentValidationError as error:

@@ -51,6 +51,10 @@ class AssignmentOut(BaseModel):
     scenario: str
     lockout_overridden: bool
     override_reason: str
+    rating_overridden: bool = Field(
+        description="Offered although the shopper's rating was below the scorecard's minimum."
+    )
+    rating_override_reason: str
     decline_reason: str
     cancel_reason: str
     visit_id: int | None
@@ -81,6 +85,12 @@ class AssignmentCreate(_Input):
         False, description="Send the shopper back within the lockout period (give a reason)."
     )
     override_reason: Reason = ""
+    override_rating: bool = Field(
+        False,
+        description="Offer it although the shopper's rating is below the scorecard's "
+        "min_rating (give a rating_override_reason).",
+    )
+    rating_override_reason: Reason = ""
 
 
 class AssignmentCancel(_Input):

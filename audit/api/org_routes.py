@@ -109,6 +109,7 @@ def branch_out(branch: Branch) -> BranchOut:
         region=branch.region.name,
         lat=branch.lat,
         lng=branch.lng,
+        opening_hours=branch.opening_hours or "",
         active=branch.active,
         created_at=branch.created_at,
     )
@@ -125,6 +126,7 @@ def _branch_form(user: User, branch: Branch | None, sent: dict[str, Any]) -> Bra
             "address": branch.address,
             "lat": branch.lat,
             "lng": branch.lng,
+            "opening_hours": branch.opening_hours,
         }
     for name, value in sent.items():
         values["region" if name == "region_id" else name] = value

@@ -99,6 +99,14 @@ class RegionList(BaseModel):
 # --- branches -----------------------------------------------------------------
 
 
+#: As the branch form takes them (audit/org/hours.py): "" clears them.
+OpeningHours = Annotated[
+    str,
+    StringConstraints(max_length=500),
+    Field(description="e.g. 'Mon-Fri 09:00-17:30; Sat 10:00-16:00'; days not named are closed."),
+]
+
+
 class BranchOut(BaseModel):
     id: int
     code: str
@@ -108,6 +116,10 @@ class BranchOut(BaseModel):
     region: str
     lat: float | None
     lng: float | None
+    opening_hours: str = Field(
+        description="Weekly opening hours, e.g. 'Mon-Fri 09:00-17:30; Sat 10:00-16:00'; "
+        "days not named are closed; empty when not known."
+    )
     active: bool
     created_at: datetime
 
@@ -128,6 +140,7 @@ class BranchCreate(_Input):
     address: Annotated[str, StringConstraints(max_length=500)] = ""
     lat: Latitude | None = None
     lng: Longitude | None = None
+    opening_hours: OpeningHours = ""
 
 
 class BranchUpdate(_Input):
@@ -139,6 +152,7 @@ class BranchUpdate(_Input):
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
     lat: Latitude | None = None
     lng: Longitude | None = None
+    opening_hours: OpeningHours | None = None
 
 
 # --- staff --------------------------------------------------------------------

@@ -49,6 +49,7 @@ from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import NA, AnswerValue, hidden_questions
 from audit.scorecards.store import definition_of
 from audit.shop.reading import as_sent
+from audit.trust.service import findings_of
 from audit.visits.answer_changes import (
     SHOPPERS_COMMENT,
     change_marks,
@@ -320,9 +321,7 @@ def _review(visit: Visit, definition: ScorecardDefinition) -> ReviewOut:
             OpenProblem(key=p.key, question=texts.get(p.key, p.key), message=p.message)
             for p in review.open_problems(visit, definition)
         ],
-        signals=[
-            SignalOut(kind=s.kind, level=s.level, text=s.text) for s in review.trust_signals(visit)
-        ],
+        signals=[SignalOut(kind=s.kind, level=s.level, text=s.detail) for s in findings_of(visit)],
         history=_history(visit),
     )
 

@@ -140,8 +140,13 @@ class OpenProblem(BaseModel):
 
 
 class SignalOut(BaseModel):
-    kind: str
-    level: Literal["ok", "warn"]
+    kind: str = Field(
+        description="too_short, far_from_branch, photo_time, late_submission, "
+        "outside_hours, photo_reuse, duplicate_text or impossible_travel."
+    )
+    level: Literal["ok", "warn", "high"] = Field(
+        description="ok: checked and found right; warn: check this; high: hard to explain."
+    )
     text: str
 
 

@@ -22,6 +22,17 @@ SCENARIO_HELP = (
 )
 
 
+def _override_reason(label: str) -> TextAreaField:
+    """Why a manager sends a shopper although a rule (the lockout, the minimum rating)
+    says no: required with the override, kept on each assignment and in its history."""
+    return TextAreaField(
+        label,
+        validators=[Length(max=1000)],
+        description="Required to override. Recorded with each assignment and in its history.",
+        render_kw={"rows": 2},
+    )
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes: works without JavaScript and on a phone."""
 
@@ -48,12 +59,9 @@ class AssignmentForm(FlaskForm):
         render_kw={"rows": 6},
     )
     override_lockout = BooleanField("Override the lockout")
-    override_reason = TextAreaField(
-        "Why this shopper should go back so soon",
-        validators=[Length(max=1000)],
-        description="Required to override. Recorded with each assignment and in its history.",
-        render_kw={"rows": 2},
-    )
+    override_reason = _override_reason("Why this shopper should go back so soon")
+    override_rating = BooleanField("Offer below the minimum rating")
+    rating_override_reason = _override_reason("Why this shopper should do it anyway")
     submit = SubmitField("Offer assignments")
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001

@@ -26,6 +26,7 @@ from audit.assignments.service import (
     AssignmentValidationError,
     Filters,
     LockoutConflict,
+    RatingTooLow,
 )
 from audit.errors import refused
 from audit.extensions import db
@@ -107,13 +108,14 @@ def new():
     form.scorecard.choices = service.scorecard_choices()
     form.branches.choices = service.branch_choices(current_user)
     form.regions.choices = service.region_choices(current_user)
-    form.shopper.choices = service.visitor_choices()
+    form.shopper.choices = service.visitor_choices(with_ratings=True)
     if request.method == "GET":
         start = service.today()
         form.window_start.data, form.window_end.data = start, start + timedelta(days=14)
         if request.args.get("branch", type=int):
             form.branches.data = [request.args.get("branch", type=int)]
     conflict: LockoutConflict | None = None
+    too_low: RatingTooLow | None = None
     if form.validate_on_submit():
         branches = service.expand_selection(
             current_user, form.branches.data or [], form.regions.data or []
@@ -129,7 +131,14 @@ def new():
                 current_user,
                 override_lockout=form.override_lockout.data,
                 override_reason=form.override_reason.data or "",
+                override_rating=form.override_rating.data,
+                rating_override_reason=form.rating_override_reason.data or "",
             )
+        except RatingTooLow as error:
+            refused(error, form)  # beside the shopper field, and explained above the form
+            too_low = error
+            if error.reason_missing:
+                form.rating_override_reason.errors = ["Say why this shopper should do it anyway."]
         except LockoutConflict as error:
             refused(error)
             conflict = error
@@ -153,11 +162,12 @@ def new():
         "assignments/new.html",
         form=form,
         conflict=conflict,
+        too_low=too_low,
         groups=service.branches_by_region(current_user),
         chosen=chosen,
         chosen_ids={branch.id for branch in chosen},
         lockouts=_lockout_notes(form.shopper.data, form.window_start.data),
-    ), (409 if conflict else 200)
+    ), (409 if conflict or too_low else 200)
 
 
 def _lockout_notes(shopper_id: int | None, window_start: date | None) -> dict[int, str]:

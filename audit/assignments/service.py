@@ -46,6 +46,7 @@ from audit.models import (
 )
 from audit.service_errors import FieldError
 from audit.settings import get_setting
+from audit.trust.rating import ShopperRating, below_minimum, shopper_ratings
 from audit.webhooks.emitting import emit
 
 S = AssignmentStatus
@@ -92,6 +93,31 @@ class LockoutConflict(AssignmentError):
         super().__init__(f"within the {days}-day lockout: {names}")
 
 
+class RatingTooLow(AssignmentError):
+    """The visitor's rating is below the scorecard's minimum (or they are not yet
+    rated); a manager may offer anyway with a reason."""
+
+    def __init__(
+        self, shopper: User, rating: ShopperRating, minimum: int, *, reason_missing: bool = False
+    ) -> None:
+        self.shopper = shopper
+        self.rating = rating
+        self.minimum = minimum
+        #: The override was asked for but without a reason, so it did not count.
+        self.reason_missing = reason_missing
+        if rating.value is None:
+            text = (
+                f"{shopper.name} is not yet rated ({rating.reviewed} of {rating.needed} "
+                f"reviewed visits); this scorecard asks for a rating of at least {minimum}."
+            )
+        else:
+            text = (
+                f"{shopper.name}'s rating is {rating.value}, below the {minimum} this "
+                "scorecard asks for."
+            )
+        super().__init__(text, field="shopper")
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -110,21 +136,38 @@ def scorecard_choices() -> list[SelectChoice]:
         select(Scorecard).where(Scorecard.id.in_(published)).order_by(Scorecard.title)
     )
     return [SelectChoice(0, "— choose a scorecard —")] + [
-        SelectChoice(card.id, card.title) for card in cards
+        SelectChoice(
+            card.id,
+            card.title
+            if card.min_rating is None
+            else f"{card.title} · needs a rating of {card.min_rating}",
+        )
+        for card in cards
     ]
 
 
 def visitor_choices(
-    placeholder: str = "— choose a shopper —", *, active_only: bool = True
+    placeholder: str = "— choose a shopper —",
+    *,
+    active_only: bool = True,
+    with_ratings: bool = False,
 ) -> list[SelectChoice]:
-    """Shoppers and assessors (only active ones unless ``active_only`` is off)."""
+    """Shoppers and assessors (only active ones unless ``active_only`` is off), with
+    each one's rating when ``with_ratings`` (computed for all of them at once)."""
     query = select(User).where(User.role.in_(VISITOR_ROLES)).order_by(User.name, User.id)
     if active_only:
         query = query.where(User.active.is_(True))
-    users = db.session.scalars(query)
-    return [SelectChoice(0, placeholder)] + [
-        SelectChoice(u.id, f"{u.name} · {u.role.label}") for u in users
-    ]
+    users = list(db.session.scalars(query))
+    ratings = shopper_ratings([u.id for u in users]) if with_ratings else {}
+
+    def label(user: User) -> str:
+        text = f"{user.name} · {user.role.label}"
+        rating = ratings.get(user.id)
+        if rating is not None:
+            text += f" · rating {rating.value}" if rating.rated else " · not yet rated"
+        return text
+
+    return [SelectChoice(0, placeholder)] + [SelectChoice(u.id, label(u)) for u in users]
 
 
 def _branches_in_scope(actor: User, *, active_only: bool = True) -> Select:
@@ -268,14 +311,18 @@ def create_assignments(
     override_lockout: bool = False,
     override_reason: str = "",
     *,
+    override_rating: bool = False,
+    rating_override_reason: str = "",
     now: date | None = None,
 ) -> list[Assignment]:
     """Offer ``shopper`` one assignment per branch; the caller commits.
 
-    Raises :class:`AssignmentValidationError` for bad input and
-    :class:`LockoutConflict` when the shopper was at some branches within the
-    lockout period, unless ``override_lockout`` is set with a reason: then the
-    conflicting assignments carry ``lockout_overridden`` and the reason.
+    Raises :class:`AssignmentValidationError` for bad input;
+    :class:`RatingTooLow` when the scorecard has a ``min_rating`` the shopper's
+    rating does not reach (or they are not yet rated), unless ``override_rating`` is
+    set with a reason; and :class:`LockoutConflict` when the shopper was at some
+    branches within the lockout period, unless ``override_lockout`` is set with a
+    reason. Overridden assignments carry the flag and the reason.
     """
     unique: dict[int, Branch] = {}
     for branch in branches:
@@ -288,6 +335,15 @@ def create_assignments(
     if problems:
         raise AssignmentValidationError(problems)
     assert scorecard is not None and shopper is not None and window_start and window_end  # noqa: S101
+
+    rating_reason = (rating_override_reason or "").strip()
+    low = below_minimum(shopper, scorecard)
+    if (
+        low is not None
+        and scorecard.min_rating is not None
+        and not (override_rating and rating_reason)
+    ):
+        raise RatingTooLow(shopper, low, scorecard.min_rating, reason_missing=override_rating)
 
     days = get_setting("shopper_lockout_days")
     hits = lockout_conflicts(shopper, chosen, window_start, days)
@@ -308,6 +364,8 @@ def create_assignments(
             status=S.OFFERED,
             lockout_overridden=hit is not None,
             override_reason=override_reason if hit is not None else "",
+            rating_overridden=low is not None,
+            rating_override_reason=rating_reason if low is not None else "",
             created_by=actor,
         )
         record_new(
@@ -330,6 +388,15 @@ def create_assignments(
                 reason=override_reason,
                 last_date=hit.last_date.isoformat(),
                 lockout_days=days,
+            )
+        if low is not None:
+            record_event(
+                actor,
+                "assignment.rating_overridden",
+                assignment,
+                reason=rating_reason,
+                rating=low.value,
+                min_rating=scorecard.min_rating,
             )
         created.append(assignment)
     return created

@@ -53,6 +53,9 @@ class Assignment(db.Model):
     )
     lockout_overridden: Mapped[bool] = mapped_column(default=False)
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Offered although the visitor's rating was below the scorecard's ``min_rating``.
+    rating_overridden: Mapped[bool] = mapped_column(default=False)
+    rating_override_reason: Mapped[str] = mapped_column(Text, default="")
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

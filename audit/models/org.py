@@ -38,6 +38,9 @@ class Branch(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     lat: Mapped[float | None]
     lng: Mapped[float | None]
+    #: Weekly opening hours in local time, normalised, e.g. ``Mon-Fri 09:00-17:30; Sat
+    #: 10:00-16:00`` (audit.org.hours); empty when not known, never "closed all week".
+    opening_hours: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

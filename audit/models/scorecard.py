@@ -37,6 +37,9 @@ class Scorecard(db.Model):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20))
+    #: The shopper rating (0-100, audit.trust.rating) a visitor needs before being
+    #: offered this programme's visits; None: anyone may be offered them.
+    min_rating: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     versions: Mapped[list[ScorecardVersion]] = relationship(

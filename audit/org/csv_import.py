@@ -23,9 +23,11 @@ from audit.csv_files import (
 )
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember, User, record_event
+from audit.org.hours import HoursError
+from audit.org.hours import normalise as normalise_hours
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
-BRANCH_OPTIONAL = ("lat", "lng")
+BRANCH_OPTIONAL = ("lat", "lng", "opening_hours")
 STAFF_COLUMNS = ("code", "name", "branch", "job_title")
 STAFF_OPTIONAL = ("email",)
 MAX_CODE = 20
@@ -138,6 +140,12 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
         lng = problems.coordinate(row, "lng", 180)
         if (lat is None) != (lng is None) and not problems.on_line(row):
             problems.add(row, "give both lat and lng, or neither")
+        hours = None  # the column left out of the file: the branch keeps its hours
+        if "opening_hours" in table.columns:
+            try:
+                hours = normalise_hours(row.get("opening_hours"))
+            except HoursError as error:
+                problems.add(row, f"opening_hours: {error}")
         region = regions.get(region_name.lower())
         if scope is not None and region_name:
             if region is None:
@@ -149,12 +157,12 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
         current = existing.get(code) if code else None
         if scope is not None and current is not None and current.region_id not in scope:
             problems.add(row, f"branch '{code}' is outside your scope")
-        planned.append((code, name, region_name, address, lat, lng))
+        planned.append((code, name, region_name, address, lat, lng, hours))
     problems.raise_if_any()
 
     tally: Counter = Counter()
     regions_created = 0
-    for code, name, region_name, address, lat, lng in planned:
+    for code, name, region_name, address, lat, lng, hours in planned:
         region = regions.get(region_name.lower())
         if region is None:
             region = Region(name=region_name)
@@ -164,6 +172,8 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
         branch = _row_for(existing, Branch, code, tally)
         branch.name, branch.region, branch.address = name, region, address
         branch.lat, branch.lng = lat, lng
+        if hours is not None:
+            branch.opening_hours = hours
     return _imported(
         actor,
         "branches.imported",

@@ -24,6 +24,8 @@ from wtforms.validators import (
 from audit.accounts.email_address import EmailAddress
 from audit.extensions import db
 from audit.models import Branch, Region, StaffMember
+from audit.org.hours import HoursError
+from audit.org.hours import normalise as normalise_hours
 from audit.web.forms import Required
 
 CODE_RULE = Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, '-' or '_' only.")
@@ -70,11 +72,23 @@ class BranchForm(FlaskForm):
     address = TextAreaField("Address", validators=[Length(max=500)])
     lat = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90)])
     lng = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180)])
+    opening_hours = StringField(
+        "Opening hours",
+        validators=[Length(max=500)],
+        description="Local times, e.g. Mon-Fri 09:00-17:30; Sat 10:00-16:00. Days not named "
+        "are closed; leave empty if not known. A visit outside them is flagged for review.",
+    )
     submit = SubmitField("Save branch")
 
     def __init__(self, *args, editing: Branch | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
+
+    def validate_opening_hours(self, field: StringField) -> None:
+        try:
+            normalise_hours(field.data)
+        except HoursError as error:
+            raise ValidationError(f"{str(error)[0].upper()}{str(error)[1:]}.") from None
 
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001
         valid = super().validate(extra_validators)

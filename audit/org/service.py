@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember, User, record_event
+from audit.org.hours import normalise as normalise_hours
 
 
 def staff_user_choices(member: StaffMember | None) -> list[SelectChoice]:
@@ -32,6 +33,7 @@ def save_branch(branch: Branch, form, actor: User) -> Branch:  # noqa: ANN001
     branch.region = region
     branch.address = (form.address.data or "").strip()
     branch.lat, branch.lng = form.lat.data, form.lng.data
+    branch.opening_hours = normalise_hours(form.opening_hours.data)  # validated by the form
     db.session.add(branch)
     db.session.flush()
     record_event(actor, "branch.created" if creating else "branch.updated", branch)

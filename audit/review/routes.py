@@ -34,6 +34,7 @@ from audit.review.forms import (
 from audit.review.service import ReviewError
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.store import definition_of
+from audit.trust.service import shown_signals, warning_counts
 from audit.views import (
     choice_arg,
     decide,
@@ -88,7 +89,7 @@ def queue():
         page=page,
         status=status,
         counts=service.queue_counts(current_user),
-        warnings={visit.id: service.warning_count(visit) for visit in page.items},
+        warnings=warning_counts(page.items),
     )
 
 
@@ -139,7 +140,7 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
         changed={key: mark for (_, key), mark in change_marks([visit.id]).items()},
         sections={s.section_key: s for s in visit.section_scores},
         question_texts=texts,
-        signals=service.trust_signals(visit),
+        signals=shown_signals(visit, current_user),
         problems=service.open_problems(visit, definition),
         history=service.history(visit),
         edit_forms=edit_forms,

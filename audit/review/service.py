@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -298,152 +298,8 @@ def edit_answer(
     return change
 
 
-# --- trust signals -----------------------------------------------------------
-
-SignalLevel = Literal["ok", "warn"]
-
-MIN_IN_PERSON = timedelta(minutes=5)
-MAX_IN_PERSON = timedelta(hours=3)
-MAX_DISTANCE_M = 500
-PHOTO_SLACK = timedelta(hours=2)
-MAX_SUBMIT_DELAY = timedelta(hours=48)
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One thing a reviewer weighs before trusting a visit; ``warn`` asks for a closer look."""
-
-    kind: Literal["duration", "distance", "photo_time", "submission_delay"]
-    level: SignalLevel
-    text: str
-
-    @property
-    def warn(self) -> bool:
-        return self.level == "warn"
-
-
-def trust_signals(visit: Visit) -> list[Signal]:
-    """Duration, distance from the branch, photo capture times and submission delay.
-
-    A signal is left out when the visit holds nothing to judge it by (no times, no
-    position, no photos). Reads the visit, its scorecard, branch and attachments only.
-    """
-    return [
-        *_duration(visit),
-        *_distance(visit),
-        *_photo_times(visit),
-        *_submission_delay(visit),
-    ]
-
-
-def warning_count(visit: Visit) -> int:
-    return sum(1 for signal in trust_signals(visit) if signal.warn)
-
-
-def format_span(span: timedelta) -> str:
-    """3 min, 2 h 5 min, 3 d 4 h (rounded down to the minute)."""
-    minutes = int(abs(span).total_seconds() // 60)
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
-    if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
-
-
-def _duration(visit: Visit) -> list[Signal]:
-    start, end = visit.started_at, visit.ended_at
-    if start is None or end is None:
-        return []
-    length = end - start
-    if length < timedelta(0):
-        return [Signal("duration", "warn", "The visit ends before it starts.")]
-    text = f"Visit lasted {format_span(length)}"
-    # Only an in-person visit by a shopper or assessor has a plausible length to check:
-    # calls, emails and chats take what they take, and a customer survey is typed in later.
-    checked = visit.scorecard.channel == "in_person" and visit.visitor is not None
-    if checked and length < MIN_IN_PERSON:
-        return [Signal("duration", "warn", f"{text}: under 5 min for an in-person visit.")]
-    if checked and length > MAX_IN_PERSON:
-        return [Signal("duration", "warn", f"{text}: over 3 h for an in-person visit.")]
-    return [Signal("duration", "ok", f"{text}.")]
-
-
-def _metres(metres: float) -> str:
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres)} m"
-
-
-def _distance(visit: Visit) -> list[Signal]:
-    """From ``distance_m``, stored by the visit flow when the phone gave its position."""
-    if visit.start_lat is None or visit.start_lng is None:
-        return []
-    metres = visit.distance_m
-    if metres is None:
-        text = "A position was recorded, but the branch had no coordinates to compare it with."
-        return [Signal("distance", "ok", text)]
-    accuracy = f" (accurate to {_metres(visit.start_accuracy_m)})" if visit.start_accuracy_m else ""
-    text = f"Started {_metres(metres)} from the branch{accuracy}"
-    if metres > MAX_DISTANCE_M:
-        return [Signal("distance", "warn", f"{text}: more than {MAX_DISTANCE_M} m away.")]
-    return [Signal("distance", "ok", f"{text}.")]
-
-
-def _photo_times(visit: Visit) -> list[Signal]:
-    photos = list(visit.attachments)
-    if not photos:
-        return []
-    start = visit.started_at or visit.visited_at
-    end = visit.ended_at or start
-    days = {start.date(), end.date()}
-    warnings: list[Signal] = []
-    undated = 0
-    for photo in photos:
-        taken = photo.captured_at
-        if taken is None:
-            undated += 1
-            continue
-        name = photo.original_name or f"Photo {photo.id}"
-        if photo.question_key:
-            name += f" ({photo.question_key})"
-        if taken < start - PHOTO_SLACK:
-            problem = f"taken {format_span(start - taken)} before the visit started"
-        elif taken > end + PHOTO_SLACK:
-            problem = f"taken {format_span(taken - end)} after the visit ended"
-        elif taken.date() not in days:
-            problem = f"taken on {taken:%d %b %Y}, another day than the visit"
-        else:
-            continue
-        warnings.append(Signal("photo_time", "warn", f"{name} {problem}."))
-    if warnings:
-        return warnings
-    dated = len(photos) - undated
-    if not dated:
-        text = f"{_count(undated, 'photo')}: no capture time to compare with the visit."
-    else:
-        text = f"{_count(dated, 'photo')} taken during the visit"
-        text += f"; {undated} without a capture time." if undated else "."
-    return [Signal("photo_time", "ok", text)]
-
-
 def _count(n: float, noun: str) -> str:
     return f"{n:g} {noun}{'s' if n != 1 else ''}"
-
-
-def _submission_delay(visit: Visit) -> list[Signal]:
-    if visit.submitted_at is None:
-        return []
-    end = visit.ended_at or visit.started_at or visit.visited_at
-    delay = max(visit.submitted_at - end, timedelta(0))
-    if visit.return_reason:
-        # The first submission was judged when it was returned; the resubmission is late
-        # because it was sent back, not because the shopper waited.
-        text = f"Resubmitted {format_span(delay)} after the visit, after being returned."
-        return [Signal("submission_delay", "ok", text)]
-    text = f"Submitted {format_span(delay)} after the visit"
-    if delay > MAX_SUBMIT_DELAY:
-        return [Signal("submission_delay", "warn", f"{text}: more than 48 h later.")]
-    return [Signal("submission_delay", "ok", f"{text}.")]
 
 
 # --- the queue and the history -------------------------------------------------

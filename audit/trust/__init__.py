@@ -1,0 +1,1 @@
+"""Trust in every score: signals across visits, shopper leniency and shopper rating."""

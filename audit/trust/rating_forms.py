@@ -1,0 +1,20 @@
+"""The form that sets a scorecard's minimum shopper rating."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SubmitField
+from wtforms.validators import NumberRange, Optional
+
+
+class MinRatingForm(FlaskForm):
+    min_rating = IntegerField(
+        "Minimum rating",
+        validators=[
+            Optional(),
+            NumberRange(0, 100, message="A minimum rating is a whole number from 0 to 100."),
+        ],
+        description="0-100; leave empty for no minimum.",
+        render_kw={"inputmode": "numeric", "min": 0, "max": 100},
+    )
+    submit = SubmitField("Save")
