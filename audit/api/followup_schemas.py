@@ -139,7 +139,7 @@ class ActionOut(BaseModel):
     branch_code: str
     branch: str
     region_id: int
-    kind: Literal["critical", "recurring", "manual"]
+    kind: Literal["critical", "recurring", "manual", "customer_follow_up"]
     status: Literal["proposed", "open", "in_progress", "done", "dismissed"]
     priority: Priority
     title: str

@@ -15,6 +15,7 @@ from audit.reporting.appeals import AppealFigures, appeal_figures
 from audit.reporting.cache import cached
 from audit.reporting.charts import section_bar_values, section_bars
 from audit.reporting.critical import CriticalFails, critical_fails
+from audit.reporting.customer_voice import VoiceFigures, voice_figures
 from audit.reporting.filters import ReportFilter, UnitKind
 from audit.reporting.league import League, LeagueEntry, branch_league, staff_league
 from audit.reporting.questions import (
@@ -102,6 +103,7 @@ class BranchReport:
     visits: tuple[VisitLine, ...]
     actions: BranchActions
     appeals: AppealFigures
+    customer: VoiceFigures | None = None  # the customer's own voice, beside the score
 
 
 def company_sections(flt: ReportFilter) -> list[SectionResult]:
@@ -141,6 +143,7 @@ def branch_report(flt: ReportFilter) -> BranchReport:
         visits=tuple(recent_visits(flt, 15)),
         actions=action_lines(flt.branch_id, flt.scorecard),  # type: ignore[arg-type]
         appeals=appeal_figures(flt),
+        customer=voice_figures(flt),
     )
 
 

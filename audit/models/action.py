@@ -24,6 +24,7 @@ class ActionKind(enum.StrEnum):
     CRITICAL = "critical"  # a critical item failed on an approved visit
     RECURRING = "recurring"  # a question failed on N visits of the branch in a period
     MANUAL = "manual"  # raised by a manager
+    CUSTOMER_FOLLOW_UP = "customer_follow_up"  # a detractor left an e-mail (audit.surveys)
 
     @property
     def label(self) -> str:
@@ -32,6 +33,7 @@ class ActionKind(enum.StrEnum):
             ActionKind.CRITICAL: "Critical item failed",
             ActionKind.RECURRING: "Failed on several visits",
             ActionKind.MANUAL: "Raised by hand",
+            ActionKind.CUSTOMER_FOLLOW_UP: "Customer to contact",
         }[self]
 
 

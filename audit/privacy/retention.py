@@ -15,7 +15,9 @@ Three settings (days; 0 keeps forever), each read when the run starts:
 - ``retention_personal_days``: people who left — accounts and staff members inactive
   since before the cut-off (when they were deactivated is read from the audit trail,
   else when they were made) — are erased (:mod:`audit.privacy.erasure`); failed
-  sign-ins, ended sessions, expired links and notifications older than it are deleted.
+  sign-ins, ended sessions, expired links, notifications, the e-mails customers left on
+  the survey page and the survey limits' device and address keys older than it are
+  deleted.
 
 Work goes in batches of :data:`BATCH` rows, each committed on its own, so a large first
 run holds no long lock and a stopped run keeps what it did; on PostgreSQL a batch is
@@ -59,6 +61,8 @@ from audit.models import (
     Notification,
     ScorecardQuestion,
     StaffMember,
+    SurveyContact,
+    SurveyResponse,
     User,
     UserSession,
     Visit,
@@ -306,6 +310,8 @@ def _personal(step: _Step) -> None:
         ("ended sessions", UserSession, UserSession.ended_at < step.cutoff),
         ("expired sign-in links", AccountLink, AccountLink.expires_at < step.cutoff),
         ("notifications", Notification, Notification.created_at < step.cutoff),
+        ("customers' contact e-mails", SurveyContact, SurveyContact.created_at < step.cutoff),
+        ("survey limit keys", SurveyResponse, SurveyResponse.created_at < step.cutoff),
     ):
         step.run.add(what, _delete_rows(step, model, condition))
 

@@ -31,9 +31,12 @@ __all__ = [
     "CONFIDENCE",
     "Z_95",
     "Figure",
+    "Correlation",
     "Interval",
     "Significance",
+    "correlation",
     "mean_interval",
+    "nps_interval",
     "nps_score",
     "percent_scale",
     "sample_sd",
@@ -251,6 +254,56 @@ def nps_score(promoters: int, detractors: int, count: int) -> int | None:
     score = Fraction(100 * (promoters - detractors), count)
     magnitude = math.floor(abs(score) + Fraction(1, 2))
     return magnitude if score >= 0 else -magnitude
+
+
+def nps_interval(promoters: int, detractors: int, count: int, z: float = Z_95) -> Interval | None:
+    """95% interval of an NPS (on its −100..100 scale) by the adjusted Wald method.
+
+    Rocks (2016, *The American Statistician* 70:4) adds three quarters of a
+    response to promoters and to detractors (and 1.5 to passives, n + 3): the
+    plain Wald interval collapses to a point when every answer is a promoter,
+    while this one keeps a useful width on the small samples of one branch.
+    None without answers.
+    """
+    if count <= 0:
+        return None
+    n = count + 3
+    p_pro, p_det = (promoters + 0.75) / n, (detractors + 0.75) / n
+    score = p_pro - p_det
+    half = z * math.sqrt(max(p_pro + p_det - score * score, 0.0) / n)
+    return Interval(max(-100.0, 100 * (score - half)), min(100.0, 100 * (score + half)))
+
+
+@dataclass(frozen=True)
+class Correlation:
+    """Pearson's r over ``n`` pairs with its 95% interval (Fisher's z, from n ≥ 4)."""
+
+    n: int
+    r: float | None
+    interval: Interval | None
+
+
+def correlation(pairs: list[tuple[float, float]], z: float = Z_95) -> Correlation:
+    """Pearson's correlation of ``pairs`` (x, y) and its interval: tanh(atanh r ± z/√(n−3)).
+
+    No r below three pairs or when either variable does not vary; no interval
+    below four pairs.
+    """
+    n = len(pairs)
+    if n < 3:
+        return Correlation(n, None, None)
+    mean_x = sum(x for x, _ in pairs) / n
+    mean_y = sum(y for _, y in pairs) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in pairs)
+    syy = sum((y - mean_y) ** 2 for _, y in pairs)
+    sxy = sum((x - mean_x) * (y - mean_y) for x, y in pairs)
+    if sxx <= 0 or syy <= 0:
+        return Correlation(n, None, None)
+    r = max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+    if n < 4 or abs(r) == 1.0:
+        return Correlation(n, r, None)
+    centre, half = math.atanh(r), z / math.sqrt(n - 3)
+    return Correlation(n, r, Interval(math.tanh(centre - half), math.tanh(centre + half)))
 
 
 # --------------------------------------------------------------------------- figures

@@ -26,6 +26,8 @@ from audit.models import (
     LoginAttempt,
     Notification,
     StaffMember,
+    SurveyContact,
+    SurveyResponse,
     User,
     Visit,
 )
@@ -128,6 +130,14 @@ def build(app: Flask) -> SimpleNamespace:
                 Notification(user=world.manager, kind="x", message="new", created_at=RECENT),
             ]
         )
+        for visit, when, email in ((old, OLD, "old@customer.test"), (new, RECENT, "new@x.test")):
+            db.session.add(
+                SurveyContact(visit=visit, branch_id=visit.branch_id, email=email, created_at=when)
+            )
+            keys = {"device_key": "d" * 64, "address_key": "a" * 64}
+            db.session.add(
+                SurveyResponse(visit=visit, branch_id=visit.branch_id, created_at=when, **keys)
+            )
         db.session.commit()
         return SimpleNamespace(
             files=files,
@@ -162,6 +172,8 @@ def state(app: Flask) -> dict:
             "staff": dict(db.session.execute(select(StaffMember.id, StaffMember.name)).all()),
             "attempts": db.session.scalars(select(LoginAttempt.email)).all(),
             "notifications": db.session.scalars(select(Notification.message)).all(),
+            "contacts": db.session.scalars(select(SurveyContact.email)).all(),
+            "limit_keys": db.session.scalars(select(SurveyResponse.created_at)).all(),
             "stored": set(store.keys()),
         }
         db.session.remove()
@@ -209,6 +221,7 @@ def test_expired_data_goes_from_database_and_storage_and_the_rest_stays(
     assert after["staff"][built.ids["left"]] == f"Erased staff member #{built.ids['left']}"
     assert after["attempts"] == ["y@example.org"]
     assert after["notifications"] == ["new"]
+    assert after["contacts"] == ["new@x.test"] and len(after["limit_keys"]) == 1
 
     again = runner.invoke(args=["retention", "apply"])
     assert again.exit_code == 0, again.output

@@ -55,6 +55,7 @@ from audit.reporting.charts.heatmap import (
     heatmap_cell_class,
     heatmap_css,
 )
+from audit.reporting.charts.scatter import ScatterPoint, scatter_chart
 from audit.reporting.charts.svg import (
     COLOURS,
     FONT,
@@ -73,6 +74,7 @@ __all__ = [
     "HEATMAP_CLASSES",
     "HEATMAP_COLOURS",
     "NEAR_MISS_POINTS",
+    "ScatterPoint",
     "SectionBar",
     "TrendValue",
     "format_percent",
@@ -81,6 +83,7 @@ __all__ = [
     "heatmap_css",
     "league_bar_values",
     "section_bar_values",
+    "scatter_chart",
     "section_bars",
     "stacked_bar_chart",
     "trend_chart",
