@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from wtforms import PasswordField, SubmitField
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
 
 from audit.accounts.password_forms import (
     NewPasswordForm,
     new_password_field,
     repeat_password_field,
 )
+from audit.languages import LANGUAGES
 from audit.web.forms import Required
 
 
@@ -24,3 +28,15 @@ class ChangePasswordForm(NewPasswordForm):
     password = new_password_field()
     confirm = repeat_password_field()
     submit = SubmitField("Change password")
+
+
+class LanguageForm(FlaskForm):
+    """The language of the interface: a shipped one, or the browser's (the empty choice)."""
+
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("", _l("As my browser asks"))]
+        + [SelectChoice(code, name) for code, name in LANGUAGES.items()],
+        validate_choice=True,
+    )
+    submit = SubmitField(_l("Save language"))

@@ -8,17 +8,20 @@ that browser are refused at their next request, on every worker.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
 from audit.access import any_signed_in
-from audit.accounts.account_forms import ChangePasswordForm
+from audit.accounts.account_forms import ChangePasswordForm, LanguageForm
 from audit.accounts.own_account import (
     PasswordChangeError,
     SessionNotFound,
     change_own_password,
     end_own_session,
     own_sessions,
+    set_own_language,
     sign_out_everywhere,
 )
 from audit.accounts.routes import _limits as sign_in_limits
@@ -27,14 +30,20 @@ from audit.accounts.sessions import current_session
 from audit.accounts.throttle import record_failure, throttle_message
 from audit.errors import refused
 from audit.extensions import db
+from audit.languages import select_language
 from audit.views import done, require_submitted
 from audit.web.forms import EmptyForm
 
 
-def _page(form: ChangePasswordForm, status: int = 200) -> tuple[str, int]:
+def _page(
+    form: ChangePasswordForm, status: int = 200, language_form: LanguageForm | None = None
+) -> tuple[str, int]:
+    if language_form is None:
+        language_form = LanguageForm(formdata=None, language=current_user.language or "")
     page = render_template(
         "account/index.html",
         form=form,
+        language_form=language_form,
         sessions=own_sessions(current_user, current_session()),
         button=EmptyForm(),
     )
@@ -75,6 +84,18 @@ def change_password():
         return _page(form, 200)
     others = f" {ended} other session{'s' if ended != 1 else ''} signed out." if ended else ""
     return done(f"Your password is changed.{others}", url_for("auth.account"))
+
+
+@bp.route("/account/language", methods=["POST"])
+@any_signed_in
+def change_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _page(ChangePasswordForm(formdata=None, account=current_user), 200, form)
+    set_own_language(current_user, form.language.data)
+    with force_locale(select_language()):
+        message = _("Your language is saved.")  # said in the language just chosen
+    return done(message, url_for("auth.account"))
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])

@@ -118,3 +118,12 @@ def sign_out_everywhere(user: User) -> int:
     ended = end_sessions(user, "signed_out_everywhere")
     record_event(user, "user.signed_out_everywhere", user, sessions_ended=ended)
     return ended
+
+
+def set_own_language(user: User, language: str | None) -> None:
+    """The interface language ``user`` reads in; None follows the browser, then the
+    installation default. The form offers only shipped languages."""
+    previous = user.language
+    user.language = language or None
+    if user.language != previous:
+        record_event(user, "user.language_changed", user, language=user.language or "")

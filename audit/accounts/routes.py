@@ -4,6 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -63,11 +64,11 @@ def login():
         if not password_matches(user, form.password.data):  # as slow without an account
             record_failure(email, address)
             db.session.commit()
-            form.password.errors.append("That email and password do not match an account.")
+            form.password.errors.append(_("That email and password do not match an account."))
             return render_template("auth/login.html", form=form), 200
         if not user.active:
             form.password.errors.append(
-                "This account has been deactivated. Ask an administrator if you need access."
+                _("This account has been deactivated. Ask an administrator if you need access.")
             )
             return render_template("auth/login.html", form=form), 200
         clear_failures(email, older_than=limits.window * 4)
@@ -111,7 +112,7 @@ def logout():
             db.session.commit()
         logout_user()
         provider_sign_out = sign_out_url(session_row, external_url(url_for("auth.login")))
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     response = redirect(provider_sign_out or url_for("auth.login"))
     # Pages the visit form's service worker kept for offline use go with the session, so the
     # next person on a shared phone cannot open them; answers not yet sent stay in storage.

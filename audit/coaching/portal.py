@@ -109,21 +109,33 @@ def standards_of(visit: Visit) -> dict[str, str | None]:
     return {q.key: q.standard for q in definition_of(visit.version).questions()}
 
 
+def wording_of(visit: Visit) -> dict[str, tuple[str, str]]:
+    """Question key -> (section title, question text) from the visit's scorecard version:
+    texts that carry their translations (audit.scorecards.languages), so the portal's
+    templates show them in the reader's language with ``|localize``."""
+    definition = definition_of(visit.version)
+    return {q.key: (s.title, q.text) for s in definition.sections for q in s.questions}
+
+
 def _line(
     answer: Answer,
     marks: dict[tuple[int, str], str],
     standards: dict[str, str | None],
     writers: dict[tuple[int, str], str],
+    wording: dict[str, tuple[str, str]] | None = None,
 ) -> AnswerLine:
     question = answer.question
     ident = (answer.visit_id, answer.question_key)
+    section_title, question_text = (wording or {}).get(
+        answer.question_key, (question.section.title, question.text)
+    )
     return AnswerLine(
         changed=marks.get(ident, ""),
         comment_by=writers.get(ident, SHOPPERS_COMMENT),
         standard=standards.get(answer.question_key),
         key=answer.question_key,
-        section=question.section.title,
-        question=question.text,
+        section=section_title,
+        question=question_text,
         value=display_value(stored_value(answer)),
         earned=None if answer.is_na else answer.earned,
         possible=None if answer.is_na else answer.possible,
@@ -140,8 +152,8 @@ def answer_lines(visit: Visit) -> list[AnswerLine]:
         .order_by(Answer.position, Answer.id)
     )
     marks, writers = change_marks([visit.id]), comment_labels([visit.id])
-    standards = standards_of(visit)
-    return [_line(a, marks, standards, writers) for a in answers]
+    standards, wording = standards_of(visit), wording_of(visit)
+    return [_line(a, marks, standards, writers, wording) for a in answers]
 
 
 def by_section(lines: list[AnswerLine]) -> list[tuple[str, list[AnswerLine]]]:
@@ -211,8 +223,8 @@ def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback
     marks, writers = change_marks(ids), comment_labels(ids)
     feedback = []
     for v in visits:
-        standards = standards_of(v)
-        lines = [_line(a, marks, standards, writers) for a in v.answers if not a.hidden]
+        standards, wording = standards_of(v), wording_of(v)
+        lines = [_line(a, marks, standards, writers, wording) for a in v.answers if not a.hidden]
         feedback.append(VisitFeedback(v, lines))
     return feedback
 

@@ -75,6 +75,9 @@ class User(UserMixin, db.Model):
     #: When the person's identity was erased (audit.privacy.erasure): the row stays, under
     #: a pseudonym, so their visits and the audit trail keep pointing at someone.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The interface language the person chose on the account page ("en", "es"); None:
+    #: the browser's Accept-Language, else the installation's AUDIT_DEFAULT_LANGUAGE.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     regions: Mapped[list[Region]] = relationship(secondary=user_regions, order_by="Region.name")
     staff_member: Mapped[StaffMember | None] = relationship(back_populates="user")

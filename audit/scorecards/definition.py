@@ -14,12 +14,19 @@ from typing import Literal
 
 QuestionType = Literal["yes_no", "scale", "choice", "number", "text", "nps"]
 CriticalMode = Literal["zero_visit", "zero_section", "flag_only"]
-Channel = Literal["in_person", "phone", "email", "chat", "web"]
+Channel = Literal["in_person", "phone", "email", "chat", "web", "survey"]
+Measure = Literal["nps", "csat", "ces"]
 Evidence = Literal["none", "optional", "required"]
 
 QUESTION_TYPES: tuple[str, ...] = ("yes_no", "scale", "choice", "number", "text", "nps")
 CRITICAL_MODES: tuple[str, ...] = ("zero_visit", "zero_section", "flag_only")
-CHANNELS: tuple[str, ...] = ("in_person", "phone", "email", "chat", "web")
+#: ``survey``: filled in by customers themselves on the public survey page; never a
+#: mystery-shop figure (see audit/surveys/).
+CHANNELS: tuple[str, ...] = ("in_person", "phone", "email", "chat", "web", "survey")
+#: Customer-voice measures a question may carry, each with the scale it must use
+#: (nps: 0-10, as an nps question or a 0..10 scale; csat: 1..5; ces: 1..7).
+MEASURES: tuple[str, ...] = ("nps", "csat", "ces")
+MEASURE_SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 EVIDENCE_LEVELS: tuple[str, ...] = ("none", "optional", "required")
 
 #: Types that can never earn points, whatever ``points`` says.
@@ -91,6 +98,8 @@ class Question:
     #: shown in their feedback instead of the shopper's question; never scored.
     standard: str | None = None
     evidence: Evidence = "none"
+    #: Which customer-voice figure (NPS, CSAT, CES) this question's answers feed.
+    measure: Measure | None = None
     show_if: ShowIf | None = None
     # scale: the ends of the scale (whole numbers); number: the answers accepted at all
     min: Number | None = None
@@ -139,6 +148,9 @@ class ScorecardDefinition:
     critical_fail: CriticalMode = "zero_visit"
     comment_on_fail: bool = False
     description: str | None = None
+    #: The languages its texts are given in, the default first (empty: one language,
+    #: plain texts). A translated text is a :class:`audit.scorecards.languages.Text`.
+    languages: tuple[str, ...] = ()
 
     def questions(self) -> list[Question]:
         """Every question in form order."""

@@ -38,6 +38,7 @@ CHANNEL_CHOICES = [
     SelectChoice("email", "Email"),
     SelectChoice("chat", "Chat"),
     SelectChoice("web", "Web"),
+    SelectChoice("survey", "Customer survey (answered by customers on the public page)"),
 ]
 CRITICAL_CHOICES = [
     SelectChoice("zero_visit", "A failed critical question scores the whole visit 0%"),
@@ -58,6 +59,12 @@ EVIDENCE_CHOICES = [
     SelectChoice("none", "No photo"),
     SelectChoice("optional", "Photo optional"),
     SelectChoice("required", "Photo required"),
+]
+MEASURE_CHOICES = [
+    SelectChoice("", "None"),
+    SelectChoice("nps", "NPS: likelihood to recommend (an NPS question or a 0-10 scale)"),
+    SelectChoice("csat", "CSAT: satisfaction (a 1-5 scale)"),
+    SelectChoice("ces", "CES: customer effort (a 1-7 scale)"),
 ]
 SHOW_IF_MODE_CHOICES = [
     SelectChoice("equals", "is"),
@@ -177,6 +184,12 @@ class QuestionForm(FlaskForm):
         "instead of the shopper's question.",
     )
     evidence = SelectField("Photo evidence", choices=EVIDENCE_CHOICES, default="none")
+    measure = SelectField(
+        "Customer measure",
+        choices=MEASURE_CHOICES,
+        default="",
+        description="Survey cards: which customer-voice figure this question's answers feed.",
+    )
     # scale
     scale_min = StringField("Lowest point", render_kw=WHOLE)
     scale_max = StringField("Highest point", render_kw=WHOLE)

@@ -420,7 +420,9 @@ def section(slug: str, number: int, s: int | None = None):
     data = version.definition or {}
     existing = _section_or_404(data, s) if s is not None else None
     form = SectionForm(
-        data=builder.section_values(existing) if existing and request.method == "GET" else None
+        data=builder.section_values(existing, builder.languages_of(data))
+        if existing and request.method == "GET"
+        else None
     )
     general: list[str] = []
     if form.validate_on_submit():
@@ -501,7 +503,9 @@ def question(slug: str, number: int, s: int, q: int | None = None):
     if q is not None and existing is None:
         abort(404)
     form = QuestionForm(
-        data=builder.question_values(existing) if existing and request.method == "GET" else None
+        data=builder.question_values(existing, builder.languages_of(data))
+        if existing and request.method == "GET"
+        else None
     )
     form.set_earlier_questions(builder.earlier_questions(data, s, q))
     general: list[str] = []

@@ -21,6 +21,8 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
@@ -57,6 +59,7 @@ from audit.shop.service import (
     VisitStateError,
 )
 from audit.storage import StorageUnavailable
+from audit.trust.rating import rating_of
 from audit.web.forms import EmptyForm
 
 bp = Blueprint("shop", __name__)
@@ -121,6 +124,7 @@ def home():
         start_form=StartForm(formdata=None),
         accept_form=EmptyForm(formdata=None),
         branches=_audit_branches() if current_user.role is Role.ASSESSOR else [],
+        rating=rating_of(current_user),
     )
 
 
@@ -271,11 +275,11 @@ def visit(visit_id: int):
     if errors:
         return _render_form(visit, errors, 422)
     if request.form.get("action") != "submit":
-        flash("Your answers are saved.", "success")
+        flash(_("Your answers are saved."), "success")
         return redirect(url_for("shop.visit", visit_id=visit.id))
     try:
         if not service.submit(visit, request.form.get("client_token", ""), current_user):
-            flash(SENT_THANKS, "success")
+            flash(str(SENT_THANKS), "success")
         db.session.commit()
     except SubmissionRefused as missing:
         refused(missing)
@@ -400,7 +404,7 @@ def submit(visit_id: int):
         return {"error": "bad_request", "message": str(error)}, 400
     db.session.commit()
     if not already:
-        flash(SENT_THANKS, "success")  # shown once, on the page the phone goes to next
+        flash(str(SENT_THANKS), "success")  # shown once, on the page the phone goes to next
     return {**done, "already": already}
 
 
@@ -526,12 +530,12 @@ def delete_attachment(attachment_id: int):
     db.session.commit()
     if wants_json:
         return {"deleted": attachment_id}
-    flash("Photo removed.", "info")
+    flash(_("Photo removed."), "info")
     return redirect(url_for("shop.visit", visit_id=visit.id))
 
 
 #: Said once, right after the shopper sends a visit (not each time it is opened again).
-SENT_THANKS = "Thank you, your report has been sent."
+SENT_THANKS = _l("Thank you, your report has been sent.")
 
 
 @bp.app_template_global()
@@ -542,9 +546,9 @@ def visit_status_text(status: VisitStatus) -> str:
     shopper's business, and "Accepted" is already the word for an accepted assignment.
     """
     return {
-        VisitStatus.DRAFT: "Not sent yet",
-        VisitStatus.SUBMITTED: "Sent · waiting for review",
-        VisitStatus.RETURNED: "Returned to you · please check",
-        VisitStatus.APPROVED: "Reviewed",
-        VisitStatus.PUBLISHED: "Reviewed",
+        VisitStatus.DRAFT: _("Not sent yet"),
+        VisitStatus.SUBMITTED: _("Sent · waiting for review"),
+        VisitStatus.RETURNED: _("Returned to you · please check"),
+        VisitStatus.APPROVED: _("Reviewed"),
+        VisitStatus.PUBLISHED: _("Reviewed"),
     }[status]

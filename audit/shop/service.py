@@ -19,18 +19,19 @@ Life of a visit as the shopper sees it::
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
 from audit.assignments.service import STARTABLE, AssignmentStateError, mark_submitted
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import (
     Assignment,
     AssignmentStatus,
@@ -44,6 +45,7 @@ from audit.models import (
     record_event,
     record_new,
 )
+from audit.org.geo import haversine_m
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
     InvalidAnswer,
@@ -53,6 +55,7 @@ from audit.scorecards.scoring import (
 )
 from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
+from audit.tasks import enqueue
 from audit.visits.lock import lock_visit
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 from audit.webhooks.emitting import emit, emit_critical_failure
@@ -62,6 +65,8 @@ V = VisitStatus
 EDITABLE = (V.DRAFT, V.RETURNED)
 #: Visits that have been sent (the shopper sees their status, never their score).
 SENT = (V.SUBMITTED, V.APPROVED, V.PUBLISHED)
+#: audit.trust.service.compute_visit_signals, named so that shop does not import trust.
+SIGNALS_TASK = "audit.trust.service:compute_visit_signals"
 #: Channels where the shopper meets someone: who served and when they left are needed.
 MET_IN_PERSON = frozenset({"in_person", "phone"})
 
@@ -76,10 +81,28 @@ class DetailWords:
 
 
 _DETAIL_WORDS = {
-    "in_person": DetailWords("You arrived at", "You left at", "Who served you?"),
-    "phone": DetailWords("The call started at", "The call ended at", "Who took your call?"),
+    "in_person": DetailWords(
+        lazy_gettext("You arrived at"), lazy_gettext("You left at"), lazy_gettext("Who served you?")
+    ),
+    "phone": DetailWords(
+        lazy_gettext("The call started at"),
+        lazy_gettext("The call ended at"),
+        lazy_gettext("Who took your call?"),
+    ),
 }
-_DETAIL_WORDS_ONLINE = DetailWords("You started at", "You finished at", "Who answered you?")
+_DETAIL_WORDS_ONLINE = DetailWords(
+    lazy_gettext("You started at"),
+    lazy_gettext("You finished at"),
+    lazy_gettext("Who answered you?"),
+)
+
+#: The scoring engine's words for what is missing (audit/scorecards/scoring.py, which knows
+#: nothing of languages), marked here so the catalogue carries them; translated below.
+_PROBLEM_WORDS = (
+    lazy_gettext("Answer this question"),
+    lazy_gettext("Add a comment: this answer earns less than full points"),
+    lazy_gettext("Add a photo"),
+)
 
 
 def detail_words(channel: str) -> DetailWords:
@@ -133,18 +156,6 @@ class Position:
     lat: float
     lng: float
     accuracy_m: float | None = None
-
-
-EARTH_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres between two points given in degrees."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _place(visit: Visit, position: Position | None) -> None:
@@ -440,20 +451,30 @@ def missing_items(visit: Visit, definition: ScorecardDefinition | None = None) -
     items: list[MissingItem] = []
     if visit.started_at is None:
         items.append(
-            MissingItem(STARTED, "Say when your visit started", DETAILS_SECTION, "Visit start")
+            MissingItem(
+                STARTED,
+                gettext("Say when your visit started"),
+                DETAILS_SECTION,
+                gettext("Visit start"),
+            )
         )
     if definition.channel in MET_IN_PERSON:
         if visit.ended_at is None:
             items.append(
-                MissingItem(ENDED, "Say when your visit ended", DETAILS_SECTION, "Visit end")
+                MissingItem(
+                    ENDED,
+                    gettext("Say when your visit ended"),
+                    DETAILS_SECTION,
+                    gettext("Visit end"),
+                )
             )
         if not visit.staff and not visit.staff_description.strip():
             items.append(
                 MissingItem(
                     STAFF,
-                    "Say who served you: choose them from the list or describe them",
+                    gettext("Say who served you: choose them from the list or describe them"),
                     DETAILS_SECTION,
-                    "Who served you",
+                    gettext("Who served you"),
                 )
             )
     problems = submission_problems(
@@ -465,9 +486,9 @@ def missing_items(visit: Visit, definition: ScorecardDefinition | None = None) -
         items.append(
             MissingItem(
                 problem.key,
-                problem.message,
+                gettext(problem.message),
                 section.key if section else "",
-                question.text if question else problem.key,
+                localized(question.text) if question else problem.key,
             )
         )
     return items
@@ -540,4 +561,6 @@ def submit(visit: Visit, token: str, user: User, *, locked: bool = False) -> boo
     )
     emit("visit.submitted", visit)
     emit_critical_failure(visit, critical_before)
+    # Its trust signals compare it with other visits: after the commit, off the request.
+    enqueue(SIGNALS_TASK, visit_ids=[visit.id])
     return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, SubmitField
 from wtforms.validators import DataRequired, InputRequired, StopValidation
@@ -19,7 +20,8 @@ class _NamesTheField:
         except StopValidation:
             if self.message is not None:
                 raise
-            raise StopValidation(f"{field.label.text} is required.") from None
+            message = gettext("%(field)s is required.", field=field.label.text)
+            raise StopValidation(message) from None
 
 
 class Required(_NamesTheField, DataRequired):

@@ -390,8 +390,8 @@ def test_a_file_with_several_errors_lists_every_one_with_its_line():
     ]
     messages = [e.message for e in errors]
     assert "'slug' 'Demo Card' must be lowercase" in messages[0]
-    assert (
-        messages[1] == "'channel' must be one of in_person | phone | email | chat | web, not 'fax'"
+    assert messages[1] == (
+        "'channel' must be one of in_person | phone | email | chat | web | survey, not 'fax'"
     )
     assert messages[2] == "'target' must be between 0 and 100, not 120"
     assert messages[3] == "'weight' must be greater than 0, not 0"
@@ -1199,7 +1199,8 @@ def test_file_errors_carry_the_file_name(tmp_path: Path):
     path = tmp_path / "card.yaml"
     path.write_text(HEAD.replace("phone", "fax"), encoding="utf-8")
     assert [str(e) for e in validate_file(path)] == [
-        f"{path}:3: 'channel' must be one of in_person | phone | email | chat | web, not 'fax'"
+        f"{path}:3: 'channel' must be one of in_person | phone | email | chat | web | survey, "
+        "not 'fax'"
     ]
     path.write_text(DESIGN_EXAMPLE, encoding="utf-8")
     assert load_file(path) == DESIGN_DEFINITION

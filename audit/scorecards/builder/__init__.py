@@ -65,6 +65,11 @@ from audit.scorecards.builder.problems import (
     section_problems,
     settings_problems,
 )
+from audit.scorecards.builder.translations import (
+    carry_translations,
+    in_default_language,
+    languages_of,
+)
 from audit.scorecards.builder.wording import plain_message
 
 __all__ = [
@@ -84,6 +89,7 @@ __all__ = [
     "apply_section",
     "apply_settings",
     "build_question",
+    "carry_translations",
     "delete_question",
     "delete_section",
     "duplicate_key_problem",
@@ -92,6 +98,8 @@ __all__ = [
     "format_number",
     "get_question",
     "get_section",
+    "in_default_language",
+    "languages_of",
     "locate",
     "move_question",
     "move_section",

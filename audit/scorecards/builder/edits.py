@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +20,17 @@ from audit.scorecards.builder.fields import (
     section_keys,
     suggest_key,
 )
+from audit.scorecards.builder.translations import (
+    carry_translations,
+    in_default_language,
+    languages_of,
+)
 
 # --------------------------------------------------------------------------- settings
 
 
 def settings_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    data = in_default_language(data, languages_of(data))
     return {
         "slug": _text(data.get("slug")),
         "title": _text(data.get("title")),
@@ -62,7 +68,7 @@ def apply_settings(data: Mapping[str, Any], values: Mapping[str, Any]) -> Data:
     new = copy.deepcopy(dict(data))
     for name in SETTINGS_FIELDS:
         new.pop(name, None)
-    settings = settings_data(values)
+    settings = carry_translations(data, settings_data(values), languages_of(data))
     settings.pop("slug", None)
     ordered: Data = {"slug": new.pop("slug", None)}
     ordered.update(settings)
@@ -74,7 +80,9 @@ def apply_settings(data: Mapping[str, Any], values: Mapping[str, Any]) -> Data:
 # --------------------------------------------------------------------------- sections
 
 
-def section_values(section: Mapping[str, Any]) -> dict[str, Any]:
+def section_values(section: Mapping[str, Any], languages: Sequence[str] = ()) -> dict[str, Any]:
+    """Form values for a section; texts in the default wording of ``languages``."""
+    section = in_default_language(section, languages)
     return {
         "key": _text(section.get("key")),
         "title": _text(section.get("title")),
@@ -109,6 +117,7 @@ def apply_section(
         sections.append(section)
         return new, len(sections) - 1
     old = sections[s] if isinstance(sections[s], dict) else {}
+    section = carry_translations(old, section, languages_of(new))
     section["questions"] = old.get("questions", [])
     sections[s] = section
     return new, s
@@ -151,8 +160,9 @@ class QuestionEdit:
         self.problems.setdefault(name, []).append(message)
 
 
-def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
-    """Form values for an existing question."""
+def question_values(question: Mapping[str, Any], languages: Sequence[str] = ()) -> dict[str, Any]:
+    """Form values for an existing question; texts in the default wording of ``languages``."""
+    question = in_default_language(question, languages)
     values: dict[str, Any] = {
         "key": _text(question.get("key")),
         "text": question.get("text") or "",
@@ -165,6 +175,7 @@ def question_values(question: Mapping[str, Any]) -> dict[str, Any]:
         "guidance": question.get("guidance") or "",
         "standard": question.get("standard") or "",
         "evidence": question.get("evidence") or "none",
+        "measure": question.get("measure") or "",
         "scale_min": format_number(question.get("min")),
         "scale_max": format_number(question.get("max")),
         "scale_labels": [],
@@ -290,6 +301,9 @@ def build_question(
     evidence = _text(values.get("evidence"))
     if evidence and evidence != "none":
         question["evidence"] = evidence
+    measure = _text(values.get("measure"))
+    if measure:
+        question["measure"] = measure
     return edit
 
 
@@ -403,7 +417,7 @@ def apply_question(
     if q is None:
         questions.append(copy.deepcopy(dict(question)))
         return new, len(questions) - 1
-    questions[q] = copy.deepcopy(dict(question))
+    questions[q] = carry_translations(questions[q], question, languages_of(new))
     return new, q
 
 

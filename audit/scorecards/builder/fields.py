@@ -20,7 +20,10 @@ Data = dict[str, Any]
 Path = tuple[str | int, ...]
 
 #: The settings form edits the card's own keys but its slug (fixed) and sections.
-SETTINGS_FIELDS: tuple[str, ...] = tuple(k for k in SCORECARD_KEYS if k not in ("slug", "sections"))
+#: (``languages`` is not a form field: the builder keeps a draft's languages as they are.)
+SETTINGS_FIELDS: tuple[str, ...] = tuple(
+    k for k in SCORECARD_KEYS if k not in ("slug", "sections", "languages")
+)
 SECTION_FIELDS: tuple[str, ...] = tuple(k for k in SECTION_KEYS if k != "questions")
 #: Question keys every type has, in file order; the builder form uses the same names
 #: (``show_if`` is edited through three fields of its own).

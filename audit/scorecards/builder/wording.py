@@ -48,6 +48,7 @@ _QUESTION_NAMES = {
     "target": "target",
     "guidance": "guidance",
     "evidence": "photo evidence",
+    "measure": "customer measure",
     "label": "label",
     "show_if": "condition",
     "question": "question it depends on",

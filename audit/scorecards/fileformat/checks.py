@@ -14,6 +14,7 @@ from audit.scorecards.definition import (
 )
 from audit.scorecards.fileformat.errors import DefinitionError
 from audit.scorecards.fileformat.schema import MAX_KEY_LENGTH, SLUG_PATTERN, Path
+from audit.scorecards.languages import LANGUAGE_CODE, Text
 
 # --------------------------------------------------------------------------- validation core
 
@@ -83,6 +84,9 @@ class Checks:
     #: anything said about them here would only repeat that.
     invalid: frozenset[Path] = frozenset()
     errors: list[DefinitionError] = field(default_factory=list)
+    #: The scorecard's ``languages`` (default first); a text given as a mapping must
+    #: carry exactly these. Empty: the scorecard is in one language, texts are plain.
+    languages: tuple[str, ...] = ()
 
     def error(self, path: Path, message: str) -> None:
         if path not in self.invalid:
@@ -116,8 +120,17 @@ class Checks:
     # ---- scalars; each returns None when absent or invalid (and records why)
 
     def text_value(
-        self, value: object, path: Path, name: str, max_length: int | None = None
+        self,
+        value: object,
+        path: Path,
+        name: str,
+        max_length: int | None = None,
+        *,
+        translatable: bool = True,
     ) -> str | None:
+        """A text; where a person reads it (``translatable``) also ``{en: ..., es: ...}``."""
+        if translatable and isinstance(value, dict):
+            return self.translated(value, path, name, max_length)
         if isinstance(value, str):
             text = value
         elif path in self.texts and not isinstance(value, list | dict):
@@ -139,12 +152,15 @@ class Checks:
         *,
         required: bool,
         max_length: int | None = None,
+        translatable: bool = True,
     ) -> str | None:
         """A text field. Blank optional text counts as absent (a form sends "" for nothing)."""
         value = self.require(m, key, path, what) if required else self.get(m, key)
         if value is MISSING:
             return None
-        text = self.text_value(value, path + (key,), f"'{key}'", max_length)
+        text = self.text_value(
+            value, path + (key,), f"'{key}'", max_length, translatable=translatable
+        )
         if text is not None and not text.strip():
             if required:
                 self.error(path + (key,), f"'{key}' must not be empty")
@@ -154,7 +170,9 @@ class Checks:
     def slug(
         self, m: Mapping[Any, Any], key: str, path: Path, what: str, example: str = "welcome"
     ) -> str | None:
-        text = self.text(m, key, path, what, required=True, max_length=MAX_KEY_LENGTH)
+        text = self.text(
+            m, key, path, what, required=True, max_length=MAX_KEY_LENGTH, translatable=False
+        )
         if text is not None and not SLUG_PATTERN.match(text):
             self.error(
                 path + (key,),
@@ -163,6 +181,48 @@ class Checks:
             )
             return None
         return text
+
+    def translated(
+        self, value: dict[Any, Any], path: Path, name: str, max_length: int | None
+    ) -> str | None:
+        """A text given per language: exactly the scorecard's languages, none blank."""
+        if not self.languages:
+            per_language = all(isinstance(k, str) and LANGUAGE_CODE.match(k) for k in value)
+            hint = (
+                " (a text per language needs the scorecard's languages, "
+                "e.g. 'languages: [en, es]', the first the default)"
+            )
+            self.error(path, f"{name} must be text, not a mapping{hint if per_language else ''}")
+            return None
+        declared = ", ".join(self.languages)
+        texts: dict[str, str] = {}
+        complete = True
+        for code, item in value.items():
+            if code not in self.languages:
+                self.error(
+                    path + (path_key(code),),
+                    f"{name} has a translation for {fmt(code)}, which is not one of the "
+                    f"scorecard's languages ({declared})",
+                )
+                complete = False
+                continue
+            text = self.text_value(
+                item, path + (code,), f"{name} ({code})", max_length, translatable=False
+            )
+            if text is None:
+                complete = False
+            elif text.strip():
+                texts[code] = text
+        missing = [code for code in self.languages if code not in texts and code in value]
+        missing += [code for code in self.languages if code not in value]
+        for code in missing:
+            self.error(
+                path,
+                f"{name} has no {code} translation (the scorecard's languages are {declared})",
+            )
+        if missing or not complete:
+            return None
+        return Text(texts, self.languages[0])
 
     def number(
         self,

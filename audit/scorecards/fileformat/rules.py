@@ -13,6 +13,8 @@ from audit.scorecards.definition import (
     CRITICAL_MODES,
     EVIDENCE_LEVELS,
     MAX_MEASUREMENT,
+    MEASURE_SCALES,
+    MEASURES,
     QUESTION_TYPES,
     UNSCORED_TYPES,
     Number,
@@ -51,6 +53,7 @@ from audit.scorecards.fileformat.schema import (
     TYPE_SPECIFIC,
     Path,
 )
+from audit.scorecards.languages import LANGUAGE_CODE
 
 
 @dataclass
@@ -70,6 +73,7 @@ class Validator(Checks):
             return None
         what = "the scorecard"
         self.unknown_keys(m, (), SCORECARD_KEYS, what)
+        self.languages = self.language_list(m)
         slug = self.slug(m, "slug", (), what, "branch-visit")
         title = self.text(m, "title", (), what, required=True, max_length=MAX_TITLE_LENGTH)
         description = self.text(m, "description", (), what, required=False)
@@ -97,7 +101,30 @@ class Validator(Checks):
             critical_fail=cast(Any, critical_fail or "zero_visit"),
             comment_on_fail=comment_on_fail,
             description=description,
+            languages=self.languages,
         )
+
+    def language_list(self, m: Mapping[Any, Any]) -> tuple[str, ...]:
+        """``languages: [en, es]``: the codes its texts are given in, the default first."""
+        value = self.get(m, "languages")
+        if value is MISSING:
+            return ()
+        path: Path = ("languages",)
+        if not isinstance(value, list) or not value:
+            self.error(path, f"'languages' must be a list such as [en, es], not {describe(value)}")
+            return ()
+        codes: list[str] = []
+        for index, code in enumerate(value):
+            if not isinstance(code, str) or not LANGUAGE_CODE.match(code):
+                self.error(
+                    path + (index,),
+                    f"{describe(code)} is not a language code (such as en, es or pt-BR)",
+                )
+            elif code in codes:
+                self.error(path + (index,), f"language {code!r} is listed twice")
+            else:
+                codes.append(code)
+        return tuple(codes) if len(codes) == len(value) else ()
 
     def sections(self, m: Mapping[Any, Any]) -> tuple[Section, ...]:
         value = self.require(m, "sections", (), "the scorecard")
@@ -194,6 +221,7 @@ class Validator(Checks):
             ),
             "evidence": self.literal(m, "evidence", path, what, EVIDENCE_LEVELS, required=False)
             or "none",
+            "measure": self.literal(m, "measure", path, what, MEASURES, required=False),
         }
         draft = QuestionDraft(
             path=path, section_key=section_key, key=fields["key"], type=qtype, fields=fields
@@ -216,6 +244,8 @@ class Validator(Checks):
             possible = 0
         if fields["critical"] and possible == 0:
             self.error(path + ("critical",), _critical_message(cast(str, qtype)))
+        if fields["measure"] is not None:
+            self.measure_scale(fields["measure"], path, draft)
         show_if = self.get(m, "show_if")
         if show_if is not MISSING:
             draft.show_if_raw = self.mapping(
@@ -385,6 +415,28 @@ class Validator(Checks):
             return False
         return not (accept_low is not None and high is not None and high < accept_low)
 
+    def measure_scale(self, measure: str, path: Path, draft: QuestionDraft) -> None:
+        """A ``measure`` needs the scale its figure is defined on: NPS counts 9-10 and 0-6
+        of 0-10, CSAT the 4-5 of 1-5, CES averages 1-7."""
+        low, high = MEASURE_SCALES[measure]
+        if draft.type is None or (measure == "nps" and draft.type == "nps"):
+            return  # an unknown type is reported already
+        if draft.type == "scale" and draft.scale == (low, high):
+            return
+        if draft.type == "scale" and draft.scale is None:
+            return  # the scale itself is wrong, already reported
+        wanted = f"a {low}..{high} scale" + (" or an nps question" if measure == "nps" else "")
+        found = (
+            f"a {draft.scale[0]}..{draft.scale[1]} scale"
+            if draft.scale is not None
+            else f"{'an' if draft.type == 'nps' else 'a'} {draft.type} question"
+        )
+        self.error(
+            path + ("measure",),
+            f"'measure: {measure}' needs {wanted} (type: scale, min: {low}, max: {high}), "
+            f"not {found}",
+        )
+
     # ---- checks that look at several questions
 
     def check_questions_together(self, drafts: list[QuestionDraft]) -> None:
@@ -476,7 +528,7 @@ class Validator(Checks):
             )
             return None
         if ctype in ("choice", "text"):
-            text = self.text_value(value, path, "the value")
+            text = self.text_value(value, path, "the value", translatable=False)
             if text is None or ctype == "text" or controller.option_labels is None:
                 return text
             if text not in controller.option_labels:

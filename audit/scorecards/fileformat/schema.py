@@ -23,6 +23,7 @@ SCORECARD_KEYS: tuple[str, ...] = (
     "excellence",
     "critical_fail",
     "comment_on_fail",
+    "languages",
     "sections",
 )
 SECTION_KEYS: tuple[str, ...] = ("key", "title", "weight", "target", "questions")
@@ -45,6 +46,7 @@ QUESTION_KEYS: tuple[str, ...] = (
     "guidance",
     "standard",
     "evidence",
+    "measure",
 )
 #: Question keys that only some types accept.
 TYPE_KEYS: dict[str, tuple[str, ...]] = {

@@ -12,6 +12,7 @@ from audit.scorecards.definition import (
     Section,
 )
 from audit.scorecards.fileformat.schema import MAP_TAG, STR_TAG
+from audit.scorecards.languages import Text
 
 # --------------------------------------------------------------------------- definition -> data
 
@@ -33,8 +34,21 @@ def definition_to_data(defn: ScorecardDefinition) -> dict[str, Any]:
         data["critical_fail"] = defn.critical_fail
     if defn.comment_on_fail:
         data["comment_on_fail"] = True
+    if defn.languages:
+        data["languages"] = list(defn.languages)
     data["sections"] = [_section_to_data(s) for s in defn.sections]
-    return data
+    return _untranslated(data)
+
+
+def _untranslated(value: Any) -> Any:
+    """Every :class:`Text` as the mapping the file format writes (plain data only)."""
+    if isinstance(value, Text):
+        return dict(value.translations)
+    if isinstance(value, dict):
+        return {key: _untranslated(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_untranslated(item) for item in value]
+    return value
 
 
 def _section_to_data(section: Section) -> dict[str, Any]:
@@ -82,6 +96,8 @@ def _question_to_data(q: Question) -> dict[str, Any]:
         data["standard"] = q.standard
     if q.evidence != "none":
         data["evidence"] = q.evidence
+    if q.measure is not None:
+        data["measure"] = q.measure
     return data
 
 
