@@ -22,6 +22,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
+# The interface's translations: the compiled catalogues are built, never committed.
+RUN pybabel compile -d audit/translations
 
 # A user of its own; it may write only to instance/ (unused with PostgreSQL and S3) and
 # to the Prometheus folder the gunicorn workers share.

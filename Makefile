@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast lint browser pdf-deps oidc-provider bench-deps bench-load bench-reports format migrate demo clean
+.PHONY: run test test-fast lint browser pdf-deps oidc-provider bench-deps bench-load bench-reports format migrate demo clean translations-extract translations-update translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(VENV)/.test-installed: requirements.txt requirements-test.txt | $(BIN)/python
 	touch $@
 
 ## run: install, migrate the embedded database, load demo data on first start, serve
-run: $(VENV)/.installed pdf-deps
+run: $(VENV)/.installed pdf-deps translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	@echo
@@ -32,11 +32,11 @@ run: $(VENV)/.installed pdf-deps
 ## test: install test requirements, Chromium and poppler for browser and PDF tests, lint, run the whole suite
 # One worker per core (pytest-xdist), each with its own PostgreSQL database; the slowest
 # tests are listed at the end, to keep the whole suite under 20 minutes.
-test: lint browser pdf-deps oidc-provider
+test: lint browser pdf-deps oidc-provider translations-compile
 	$(BIN)/pytest -n auto --dist loadfile --durations=30
 
 ## test-fast: the edit-test loop: lint and every test but the browser ones (make test runs all)
-test-fast: lint pdf-deps oidc-provider
+test-fast: lint pdf-deps oidc-provider translations-compile
 	$(BIN)/pytest -n auto --dist loadfile -m "not browser"
 
 # Browser tests drive Debian's Chromium through Playwright (Playwright's own browser
@@ -81,6 +81,20 @@ bench-load: $(VENV)/.bench-installed
 ## bench-reports: 100,000 visits into SQLite and PostgreSQL (BENCH_POSTGRES_URL), timings table
 bench-reports: $(VENV)/.test-installed pdf-deps
 	$(BIN)/python bench/reports.py
+
+# The interface's languages (Flask-Babel, audit/translations/): extract the marked strings
+# into messages.pot, merge them into each language's messages.po (translate the new
+# entries there), compile the .mo files the app reads (built, never committed).
+TRANSLATIONS := audit/translations
+translations-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+		--project "Service Audit" -o $(TRANSLATIONS)/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+translations-compile: $(VENV)/.installed
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
+    from audit.languages import register_languages
     from audit.notifications.service import register_mail_hooks
     from audit.reporting.rollups import register_rollup_hooks
     from audit.storage.files import register_file_cleanup
@@ -80,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     login_manager.init_app(app)
+    register_languages(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
@@ -119,11 +121,13 @@ def register_blueprints(app: Flask) -> None:
     from audit.api.blueprint import register_api
     from audit.appeals.routes import bp as appeals_bp
     from audit.assignments.routes import bp as assignments_bp
+    from audit.calibration.routes import bp as calibration_bp
     from audit.coaching.routes import bp as coaching_bp
     from audit.dashboards import (  # noqa: F401  (views register on bp)
         downloads,
         subscription_routes,
         views,
+        voice_views,
     )
     from audit.dashboards.blueprint import bp as reports_bp
     from audit.main.routes import bp as main_bp
@@ -133,6 +137,9 @@ def register_blueprints(app: Flask) -> None:
     from audit.review.routes import bp as review_bp
     from audit.scorecards.routes import bp as scorecards_bp
     from audit.shop.routes import bp as shop_bp
+    from audit.surveys.routes import bp as surveys_bp
+    from audit.trust import rating_routes, shopper_routes  # noqa: F401  (views on trust bp)
+    from audit.trust.routes import bp as trust_bp
     from audit.webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
@@ -150,6 +157,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
     app.register_blueprint(webhooks_bp, url_prefix="/admin/webhooks")
     app.register_blueprint(privacy_bp, url_prefix="/admin/privacy")
+    app.register_blueprint(trust_bp, url_prefix="/trust")
+    app.register_blueprint(calibration_bp, url_prefix="/calibration")
+    app.register_blueprint(surveys_bp, url_prefix="/survey")
     register_api(app)  # /api/v1/: bearer tokens, no CSRF
 
 

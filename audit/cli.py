@@ -22,6 +22,8 @@ from audit.org.cli import branches_cli, staff_cli
 from audit.privacy.cli import erase_cli, retention_cli
 from audit.scorecards.cli import scorecards_cli
 from audit.storage.cli import storage_cli
+from audit.surveys.cli import surveys_cli
+from audit.trust.cli import trust_cli
 from audit.visits.cli import visits_cli
 from audit.webhooks.cli import webhooks_cli
 
@@ -44,6 +46,8 @@ COMMANDS = (
     retention_cli,
     erase_cli,
     webhooks_cli,
+    trust_cli,
+    surveys_cli,
 )
 
 

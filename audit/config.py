@@ -103,6 +103,12 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT") or 10),
         # The address people open the app at, for links in e-mails (e.g. https://audit.example.org).
         "APP_URL": os.environ.get("APP_URL") or "",
+        # The interface's language when neither the person's setting nor the browser's
+        # Accept-Language names a shipped one (audit/languages.py): en or es.
+        "AUDIT_DEFAULT_LANGUAGE": (os.environ.get("AUDIT_DEFAULT_LANGUAGE") or "en").strip(),
+        # The public survey page (audit/surveys): a response sent sooner than this many
+        # seconds after the page was served is a robot's and is refused.
+        "SURVEY_MIN_FILL_SECONDS": _int("SURVEY_MIN_FILL_SECONDS", 4),
         # Single sign-on with OpenID Connect, on when OIDC_ISSUER and OIDC_CLIENT_ID are set
         # (audit/accounts/sso_client.py). Register APP_URL + /login/sso/callback as the
         # redirect URI at the provider, and APP_URL + /login as the post-logout redirect URI.

@@ -33,12 +33,31 @@ SPECS: tuple[SettingSpec, ...] = (
         730,
     ),
     SettingSpec(
+        "shopper_rating_min_visits",
+        "Reviewed visits before a shopper is rated",
+        "A shopper's rating is shown (and checked against a scorecard's minimum rating) "
+        "only once this many of their visits of the past year have been reviewed.",
+        5,
+        1,
+        100,
+    ),
+    SettingSpec(
         "min_visits_to_rank",
         "Visits needed to rank",
         "Branches and staff with fewer visits in a period are listed but not ranked.",
         3,
         1,
         100,
+    ),
+    SettingSpec(
+        "leniency_flag_points",
+        "Shopper leniency flag (points)",
+        "A shopper is flagged as lenient or harsh when the 95% interval of how far their "
+        "scores sit from other shoppers' at the same branches lies wholly beyond this many "
+        "percentage points either way.",
+        5,
+        1,
+        50,
     ),
     SettingSpec(
         "recurring_failure_visits",
@@ -48,6 +67,15 @@ SPECS: tuple[SettingSpec, ...] = (
         3,
         2,
         100,
+    ),
+    SettingSpec(
+        "travel_speed_kmh",
+        "Fastest plausible travel (km/h)",
+        "Two visits by one shopper whose branches are further apart than this speed allows "
+        "in the time between them are flagged as impossible travel.",
+        120,
+        10,
+        1000,
     ),
     SettingSpec(
         "appeal_window_days",
@@ -64,6 +92,26 @@ SPECS: tuple[SettingSpec, ...] = (
         7,
         1,
         60,
+    ),
+    # The public survey page (audit/surveys/, docs/surveys.md): responses beyond these in
+    # a day at one branch are refused with HTTP 429 and nothing stored.
+    SettingSpec(
+        "survey_responses_per_device",
+        "Survey responses per device (a day, per branch)",
+        "How many survey responses one phone (known by a cookie) may send about one branch "
+        "in a day.",
+        2,
+        1,
+        100,
+    ),
+    SettingSpec(
+        "survey_responses_per_address",
+        "Survey responses per network address (a day, per branch)",
+        "How many survey responses may come from one network address about one branch in "
+        "a day. Customers on the branch's guest Wi-Fi share one address: keep it generous.",
+        50,
+        1,
+        10000,
     ),
     # Retention (audit.privacy.retention, run by `retention apply` and the daily job):
     # 0 or empty keeps forever. What each covers is in docs/privacy.md.

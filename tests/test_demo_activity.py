@@ -23,6 +23,7 @@ from audit.demo.story import ACTIVITY_COUNTS, UNREAD_LEFT
 from audit.extensions import db
 from audit.models import (
     Action,
+    ActionKind,
     ActionStatus,
     ActionUpdate,
     AnswerChange,
@@ -151,7 +152,10 @@ def test_actions_cover_their_whole_life(demo):
             assert action.dismiss_reason and "action.dismissed" in events
         if action.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.DONE):
             assert action.due_on and action.priority and actions.owner_name(action)
-            assert action.decided_by is not None and "action.accepted" in events
+            # A proposal is opened by accepting it; a manager's own action or a customer's
+            # follow-up opens as it is made.
+            if events[0] == "action.proposed":
+                assert action.decided_by is not None and "action.accepted" in events
         if action.status is ActionStatus.DONE:
             assert action.closed_at is not None
     assert any(actions.is_overdue(a, today) for a in all_actions)
@@ -336,3 +340,31 @@ def test_the_demo_still_refuses_a_database_with_data(demo):
         load_demo()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Action)) == before
+
+
+def test_the_customer_voice_panels_are_not_empty(demo):
+    """Months of customer responses, follow-ups for detractors who left an e-mail, and
+    comments shared with Amira Hassan, on the pages that show them."""
+    from audit.reporting import ReportFilter
+    from audit.reporting.customer_voice import voice_trend
+
+    months = [m for m in voice_trend(ReportFilter()) if m.figures.nps_n]
+    assert len(months) >= 4
+    follow_ups = db.session.scalars(
+        select(Action).where(Action.kind == ActionKind.CUSTOMER_FOLLOW_UP)
+    ).all()
+    assert follow_ups
+    for action in follow_ups:
+        assert action.visit is not None and action.owner_user is not None
+        assert action.status in (ActionStatus.OPEN, ActionStatus.DONE)
+        assert (action.closed_at is not None) == (action.status is ActionStatus.DONE)
+    manager = _login(demo, "manager@demo.test")
+    company = manager.get("/reports/customer-voice?period=all").get_data(as_text=True)
+    assert "r = " in company and "No customer responses" not in company
+    branch = manager.get("/reports/branches/LDS01?period=all").get_data(as_text=True)
+    assert 'data-figure="nps">+' in branch or 'data-figure="nps">-' in branch
+
+
+def test_the_staff_member_sees_the_comments_shared_with_her(demo):
+    portal = _login(demo, "staff@demo.test").get("/coaching/me").get_data(as_text=True)
+    assert "What customers said about you" in portal

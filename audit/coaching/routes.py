@@ -24,6 +24,7 @@ from audit.errors import refused
 from audit.extensions import db
 from audit.models import CoachingNote, Role, StaffMember, User, Visit, VisitStatus
 from audit.reporting.charts import trend_chart_for_screens, trend_values
+from audit.reporting.customer_voice import shared_with
 from audit.views import done, page_of, require_submitted
 from audit.web.forms import EmptyForm
 
@@ -98,6 +99,7 @@ def home():
         notes=service.notes_for_staff(member),
         kudos=recognition.kudos_for(member),
         recognition_form=RecognitionForm(hide=member.hide_from_recognition),
+        customer_comments=shared_with(member.id),
     )
 
 

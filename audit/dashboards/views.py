@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from audit.access import MANAGERS, get_branch, get_region, get_staff_member, roles_required
-from audit.dashboards import pages
+from audit.dashboards import pages, voice
 from audit.dashboards.blueprint import bp
 from audit.dashboards.pages import Choices
 from audit.dashboards.selection import chosen_filter, report_filter
@@ -115,9 +115,17 @@ def region(region_id: int):
 def branch(code: str):
     unit = branch_by_code(code)
     chosen, choices = _unit_filter()
-    page = pages.branch_page(report_filter(chosen, current_user, branch_id=unit.id))
+    flt = report_filter(chosen, current_user, branch_id=unit.id)
+    page = pages.branch_page(flt)
+    group = voice.comment_group(request.args.get("comments"))
+    customer = voice.branch_voice(flt, unit.region_id, unit.region.name, group)
     return render_template(
-        "reports/branch.html", page=page, chosen=chosen, choices=choices, branch=unit
+        "reports/branch.html",
+        page=page,
+        chosen=chosen,
+        choices=choices,
+        branch=unit,
+        customer=customer,
     )
 
 
@@ -127,11 +135,16 @@ def staff(code: str):
     member = staff_by_code(code)
     chosen, choices = _unit_filter()
     home = member.branch
-    page = pages.staff_page(
-        report_filter(chosen, current_user, staff_id=member.id), home.id, home.code, home.name
-    )
+    flt = report_filter(chosen, current_user, staff_id=member.id)
+    page = pages.staff_page(flt, home.id, home.code, home.name)
+    customer = voice.staff_voice(flt, voice.comment_group(request.args.get("comments")))
     return render_template(
-        "reports/staff.html", page=page, chosen=chosen, choices=choices, member=member
+        "reports/staff.html",
+        page=page,
+        chosen=chosen,
+        choices=choices,
+        member=member,
+        customer=customer,
     )
 
 

@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from audit.assignments import service as assignments
 from audit.demo.activity_actions import _actions
 from audit.demo.activity_feedback import _appeals, _coaching
+from audit.demo.customer_voice import customer_voice_activity
 
 #: How many of each demo login's notifications are left unread (the newest ones).
 from audit.demo.story import (
@@ -94,6 +95,7 @@ def generate_activity(
     made_actions = _actions(clock, users)
     notes, kudos = _coaching(clock, users)
     made_appeals = _appeals(clock, users)
+    made_actions += customer_voice_activity(random.Random(seed * 31 + 11), clock, users)
     _read_older_notifications(clock, users)
     db.session.info.pop(_MAIL_QUEUE, None)  # demo logins have no real mailboxes
     db.session.flush()

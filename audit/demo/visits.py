@@ -245,7 +245,10 @@ def _make_visit(
     )
     at = slot.at
     busy = at.weekday() == 5 or 12 <= at.hour < 14
-    draft = _Draft(slug, definition, rng, skill, busy, profile.slip_rate, at, list(served))
+    # Customers' answers draw from a stream of their own (one draw of the main one), so a
+    # change to the survey card never moves the mystery-shop visits that follow.
+    answers_rng = random.Random(rng.random()) if slug == "customer-survey" else rng
+    draft = _Draft(slug, definition, answers_rng, skill, busy, profile.slip_rate, at, list(served))
     if slug in SCENARIOS:
         draft.facts["scenario"] = rng.choice(SCENARIOS[slug])
     if slug in ("branch-visit", "complaint-handling") and rng.random() < 0.1:

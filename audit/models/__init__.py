@@ -20,6 +20,14 @@ from audit.models.audit_event import (
     record_event,
     record_new,
 )
+from audit.models.calibration import (
+    CalibrationAssignment,
+    CalibrationCase,
+    CalibrationPhoto,
+    CalibrationReference,
+    CalibrationResponse,
+    CaseStatus,
+)
 from audit.models.coaching import CoachingNote, CoachingReply, Kudos
 from audit.models.login_attempt import LoginAttempt
 from audit.models.notification import Notification
@@ -31,7 +39,14 @@ from audit.models.report_subscription import (
     report_subscription_recipients,
 )
 from audit.models.review import AnswerChange, ReviewerComment
-from audit.models.rollup import QuestionMonthStats, SectionMonthStats, VisitMonthStats
+from audit.models.rollup import (
+    QuestionDayStats,
+    QuestionMonthStats,
+    SectionDayStats,
+    SectionMonthStats,
+    VisitDayStats,
+    VisitMonthStats,
+)
 from audit.models.scorecard import (
     Scorecard,
     ScorecardQuestion,
@@ -40,6 +55,15 @@ from audit.models.scorecard import (
     VersionStatus,
 )
 from audit.models.setting import Setting
+from audit.models.survey import SurveyContact, SurveyResponse
+from audit.models.survey_follow_up import SharedSurveyComment
+from audit.models.trust import (
+    CROSS_VISIT_KINDS,
+    PhotoHash,
+    SignalKind,
+    SignalLevel,
+    VisitSignal,
+)
 from audit.models.user import SCOPED_ROLES, Role, User, user_regions
 from audit.models.visit import (
     REPORTABLE_STATUSES,
@@ -52,6 +76,9 @@ from audit.models.visit import (
 from audit.models.webhook import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "SharedSurveyComment",
+    "SurveyContact",
+    "SurveyResponse",
     "ApiToken",
     "IdempotentRequest",
     "RateLimitWindow",
@@ -71,8 +98,11 @@ __all__ = [
     "CoachingReply",
     "Kudos",
     "Notification",
+    "QuestionDayStats",
     "QuestionMonthStats",
+    "SectionDayStats",
     "SectionMonthStats",
+    "VisitDayStats",
     "VisitMonthStats",
     "OPEN_STATUSES",
     "AnswerChange",
@@ -80,6 +110,12 @@ __all__ = [
     "AssignmentStatus",
     "Attachment",
     "AttachmentKind",
+    "CalibrationAssignment",
+    "CalibrationCase",
+    "CalibrationPhoto",
+    "CalibrationReference",
+    "CalibrationResponse",
+    "CaseStatus",
     "ReviewerComment",
     "Setting",
     "REPORTABLE_STATUSES",
@@ -113,4 +149,9 @@ __all__ = [
     "DeliveryStatus",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "CROSS_VISIT_KINDS",
+    "PhotoHash",
+    "SignalKind",
+    "SignalLevel",
+    "VisitSignal",
 ]

@@ -38,6 +38,7 @@ from audit.scorecards.scoring import (
     submission_problems,
 )
 from audit.scorecards.store import definition_of, find_version, get_scorecard
+from audit.tasks import enqueue
 from audit.visits.scores import set_answer, store_score
 from audit.webhooks.emitting import emit
 
@@ -342,6 +343,8 @@ def import_records(records: Iterable[RawVisit], actor: User | None = None) -> Im
     for status in IMPORT_STATUSES.values():  # the event of the status each visit lands in
         emit(f"visit.{status.value}", *(v for v in imported if v.status is status))
     emit("visit.critical_failed", *(v for v in imported if v.critical_failed))
+    if imported:  # their trust signals (audit.trust.service), after the commit
+        enqueue("audit.trust.service:compute_visit_signals", visit_ids=[v.id for v in imported])
     return summary
 
 

@@ -33,6 +33,7 @@ from audit.shop.service import start_visit
 from audit.storage import Storage
 from audit.storage.files import new_names
 from audit.storage.local import LocalStorage
+from audit.tasks import wait_for_tasks
 from audit.visits.imports import RawVisit, import_records
 from tests.builders.assignments import S, make_assignment
 from tests.builders.scorecards import BRANCH_VISIT
@@ -74,6 +75,7 @@ def import_visits(*specs: dict) -> list[Visit]:
         records.append(RawVisit(f"[{index}].", fields, dict(answers), spec.get("comments", {})))
     import_records(records)
     db.session.commit()
+    wait_for_tasks()  # their trust signals, computed after the commit: settled, not racing
     by_id = {v.external_id: v for v in db.session.scalars(select(Visit))}
     return [by_id[spec["external_id"]] for spec in specs]
 
@@ -177,15 +179,18 @@ def attach_photo(
     upload_folder: Path | Storage,
     original_name: str,
     uploaded_by: User | None = None,
+    *,
+    photo: tuple[bytes, bytes] | None = None,
 ) -> Attachment:
     """A 320 × 240 JPEG (and its thumbnail) stored in ``upload_folder`` (or a given
     storage, either backend) and attached to the visit (to one question, or to the visit
-    as a whole when ``question_key`` is None)."""
+    as a whole when ``question_key`` is None). ``photo``: other JPEG bytes, and their
+    thumbnail's, to store instead (every default photo is the same picture)."""
     store = upload_folder if isinstance(upload_folder, Storage) else LocalStorage(upload_folder)
     name, thumb = new_names()
-    data = jpeg((320, 240), exif=False)
+    data, thumb_data = photo or (jpeg((320, 240), exif=False), jpeg((160, 120), exif=False))
     store.put(name, data, "image/jpeg")
-    store.put(thumb, jpeg((160, 120), exif=False), "image/jpeg")
+    store.put(thumb, thumb_data, "image/jpeg")
     attachment = Attachment(
         visit=visit,
         question_key=question_key,

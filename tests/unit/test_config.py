@@ -81,6 +81,8 @@ DOCUMENTED = {
     "MAIL_FROM": "audit@example.org",
     "MAIL_TIMEOUT": "3",
     "APP_URL": "https://audit.example.org",
+    "AUDIT_DEFAULT_LANGUAGE": "es",
+    "SURVEY_MIN_FILL_SECONDS": "9",
     "REDIS_URL": "redis://127.0.0.1:6379/5",
     "REPORT_QUEUE": "pdfs",
     "REPORT_THREADS": "5",

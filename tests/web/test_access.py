@@ -22,6 +22,9 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     "auth.accept_invitation",
     "reports.unsubscribe",  # the signed link of a scheduled report's mail
+    "surveys.answer",  # the customer survey: a signed link per branch, no account
+    "surveys.send",
+    "surveys.thanks",
     "auth.two_factor_code",  # between the password and the code; never a session
     "auth.two_factor_enrol",
     "auth.sso_start",  # single sign-on (404 when it is not set up)

@@ -14,7 +14,7 @@ from audit.extensions import db
 from audit.jobs.daily import send_webhooks
 from audit.models import AuditEvent, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from audit.review import service as review
-from audit.webhooks.delivery import RETRY_DELAYS, deliver, send_due, send_one
+from audit.webhooks.delivery import DELIVER_TASK, RETRY_DELAYS, deliver, send_due, send_one
 from audit.webhooks.emitting import new_delivery
 from audit.webhooks.service import WebhookError, create_endpoint, redeliver, set_active
 from tests.builders import import_visits
@@ -256,7 +256,8 @@ def test_a_redelivery_sends_the_same_id_and_body_again(world, webhook_receiver):
 def test_through_rq_the_delivery_waits_for_a_worker(world, webhook_receiver, hooked, redis_queues):
     add_endpoint(webhook_receiver.url, "visit.submitted")
     import_visits({"external_id": "V1"})
-    assert redis_queues.count == 1 and webhook_receiver.received == []
+    waiting = [job.description for job in redis_queues.jobs]
+    assert waiting.count(DELIVER_TASK) == 1 and webhook_receiver.received == []
     work_off(hooked, redis_queues)
     (hit,) = webhook_receiver.received
     assert hit.signed_with(SECRET) and hit.json["event"] == "visit.submitted"
