@@ -13,10 +13,19 @@ from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from audit.extensions import db, login_manager
-from audit.models import Branch, Region, Role, StaffMember, User, Visit, VisitStatus
+from audit.models import (
+    Branch,
+    Region,
+    Role,
+    StaffMember,
+    SurveyContact,
+    User,
+    Visit,
+    VisitStatus,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -117,7 +126,8 @@ def get_visit(visit_id: int, user: User | None = None) -> Visit:
     - shoppers and assessors: only their own visits; anything else is 404, so
       they cannot even learn that another visit exists;
     - managers: visits at branches in their scope (403 outside it);
-    - staff: only published visits that name them (404 otherwise);
+    - staff: only published mystery-shop visits that name them (404 otherwise: a
+      customer's survey answers reach them only as a comment a manager shares);
     - admins: every visit.
     """
     user = user or current_user
@@ -139,7 +149,19 @@ def get_visit(visit_id: int, user: User | None = None) -> Visit:
         member is None
         or visit.status is not VisitStatus.PUBLISHED
         or visit.excluded
+        or visit.scorecard.channel == "survey"
         or member not in visit.staff
     ):
         abort(404)
     return visit
+
+
+def contact_email(visit: Visit, user: User) -> str | None:
+    """The e-mail the customer left with ``visit``, for a manager of its branch (an
+    administrator, or a manager whose regions hold the branch); None for anyone else
+    and when the customer left none."""
+    if user.role is not Role.ADMIN and not (
+        user.role is Role.MANAGER and branch_in_scope(visit.branch, user)
+    ):
+        return None
+    return db.session.scalar(select(SurveyContact.email).where(SurveyContact.visit_id == visit.id))

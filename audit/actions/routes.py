@@ -6,13 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from audit.access import MANAGERS, get_branch, roles_required, scope_branches
+from audit.access import MANAGERS, contact_email, get_branch, roles_required, scope_branches
 from audit.actions import service, views
 from audit.actions.forms import AcceptForm, DismissForm, NewActionForm, PlanForm, UpdateForm
 from audit.actions.service import ActionError
 from audit.errors import refused
 from audit.extensions import db
-from audit.models import Action, ActionStatus, ActionUpdate, Branch, Role, User
+from audit.models import Action, ActionKind, ActionStatus, ActionUpdate, Branch, Role, User
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.views import choice_arg, done, page_of, turned_down
 
@@ -101,6 +101,11 @@ def _render(action: Action, status_code: int = 200, **forms):  # noqa: ANN003, A
         owner_name=service.owner_name(action),
         question=views.question_text(action),
         history_changes=views.history_changes,
+        customer_email=(
+            contact_email(action.visit, current_user)
+            if managing and action.kind is ActionKind.CUSTOMER_FOLLOW_UP and action.visit
+            else None
+        ),
         **context,
     ), status_code
 

@@ -204,10 +204,12 @@ def published_visits(member: StaffMember, limit: int = 20) -> list[VisitFeedback
     visits = db.session.scalars(
         select(Visit)
         .join(visit_staff, visit_staff.c.visit_id == Visit.id)
+        .join(Visit.scorecard)
         .where(
             visit_staff.c.staff_member_id == member.id,
             published_only(),
             Visit.excluded.is_(False),
+            Scorecard.channel != "survey",  # customers' words come only as shared comments
         )
         .options(
             joinedload(Visit.scorecard),

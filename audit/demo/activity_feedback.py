@@ -32,13 +32,14 @@ from audit.settings import get_setting
 
 
 def _staff_visits(member: StaffMember, statuses: Sequence[VisitStatus]) -> list[Visit]:
-    """Reviewed, included visits naming ``member``, newest first."""
+    """Reviewed, included mystery-shop visits naming ``member``, newest first."""
     return [
         v
         for v in db.session.scalars(
             select(Visit)
+            .join(Visit.scorecard)
             .where(Visit.status.in_(statuses), Visit.excluded.is_(False))
-            .where(Visit.staff.contains(member))
+            .where(Visit.staff.contains(member), Scorecard.channel != "survey")
             .order_by(Visit.visited_at.desc(), Visit.id.desc())
         )
     ]

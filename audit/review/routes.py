@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from audit.access import MANAGERS, get_visit, roles_required
+from audit.access import MANAGERS, contact_email, get_visit, roles_required
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import Attachment, ReviewerComment, User, Visit, VisitStatus
@@ -136,6 +136,7 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
         "review/visit.html",
         visit=visit,
         definition=definition,
+        customer_email=contact_email(visit, current_user),
         answers=answers,
         changed={key: mark for (_, key), mark in change_marks([visit.id]).items()},
         sections={s.section_key: s for s in visit.section_scores},

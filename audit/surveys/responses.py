@@ -26,18 +26,15 @@ from typing import cast
 from flask import current_app
 from sqlalchemy import func, select
 
-from audit.access import branch_in_scope
 from audit.accounts.email_address import normalise_email
 from audit.extensions import db
 from audit.models import (
     Branch,
-    Role,
     Scorecard,
     ScorecardVersion,
     StaffMember,
     SurveyContact,
     SurveyResponse,
-    User,
     Visit,
     VisitStatus,
     record_event,
@@ -63,7 +60,6 @@ __all__ = [
     "SurveyLink",
     "address_key",
     "check_limits",
-    "contact_email",
     "device_key",
     "link_records",
     "open_link",
@@ -353,14 +349,3 @@ def store_response(
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def contact_email(visit: Visit, user: User) -> str | None:
-    """The e-mail the customer left with ``visit``, for a manager of its branch (an
-    administrator, or a manager whose regions hold the branch); None for anyone else
-    and when the customer left none."""
-    if user.role is not Role.ADMIN and not (
-        user.role is Role.MANAGER and branch_in_scope(visit.branch, user)
-    ):
-        return None
-    return db.session.scalar(select(SurveyContact.email).where(SurveyContact.visit_id == visit.id))

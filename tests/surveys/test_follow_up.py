@@ -25,6 +25,7 @@ from audit.models import (
     SurveyContact,
     User,
     Visit,
+    VisitStatus,
 )
 from audit.reporting.customer_voice import shared_with
 from audit.surveys.follow_up import add_working_days, open_follow_up
@@ -136,6 +137,22 @@ def test_the_follow_up_is_on_the_managers_action_list(app, client, world, auth):
     assert "Contact a customer who scored 1/10" in page
 
 
+def test_only_the_branchs_managers_read_the_customers_email(app, client, world, auth):
+    send(client, app, world.path, **{"q-recommend": "2"}, contact="y", email="cust@example.org")
+    with app.app_context():
+        (action,) = actions()
+        action_id, visit_id = action.id, action.visit_id
+    auth.login("north@example.org")
+    for path in (f"/actions/{action_id}", f"/review/visits/{visit_id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'href="mailto:cust@example.org"' in page, path
+    auth.logout()
+    auth.login("south@example.org")
+    for path in (f"/actions/{action_id}", f"/review/visits/{visit_id}"):
+        answer = client.get(path)
+        assert "cust@example.org" not in answer.get_data(as_text=True), path
+
+
 # --- sharing a comment with the staff member named ---------------------------------------
 
 
@@ -194,6 +211,22 @@ def test_a_manager_shares_a_comment_and_the_staff_member_sees_it(app, client, wo
     auth.logout()
     auth.login(staff_email)
     assert "Ana sorted it out" not in client.get("/coaching/me").get_data(as_text=True)
+
+
+def test_a_published_response_still_reaches_staff_only_through_sharing(app, client, world, auth):
+    """Even a survey card typed in and published like a visit stays off the staff
+    member's own pages: a customer's words reach them only as a shared comment."""
+    path, staff_email = staff_link(app, world)
+    send(client, app, path, **{"q-comment": "Unshared words from a customer", "q-recommend": "9"})
+    with app.app_context():
+        visit = db.session.scalars(select(Visit)).one()
+        visit.status = VisitStatus.PUBLISHED
+        visit.published_at = visit.submitted_at
+        db.session.commit()
+        visit_id = visit.id
+    auth.login(staff_email)
+    assert "Unshared words" not in client.get("/coaching/me").get_data(as_text=True)
+    assert client.get(f"/coaching/me/visits/{visit_id}").status_code == 404
 
 
 def test_sharing_needs_a_named_staff_member_and_a_comment(app, world):

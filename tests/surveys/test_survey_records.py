@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from audit.access import contact_email
 from audit.accounts.api_tokens import create_token
 from audit.extensions import db
 from audit.models import Role, Scorecard, Visit, VisitMonthStats, VisitStatus
@@ -15,7 +16,6 @@ from audit.reporting import ReportFilter
 from audit.reporting.sql import visit_conditions
 from audit.reporting.summary import figure
 from audit.surveys.links import read_token
-from audit.surveys.responses import contact_email
 from tests.builders import (
     make_branch,
     make_region,
