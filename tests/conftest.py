@@ -25,14 +25,17 @@ from audit.tasks import wait_for_tasks
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.s3_server import lone_s3, s3, s3_server  # noqa: F401  (S3 on moto's server)
 from tests.task_queues import redis_queues  # noqa: F401  (RQ queues of their own)
+from tests.url_builders import install as reuse_url_builders
 from tests.webhook_receiver import webhook_receiver  # noqa: F401  (a real HTTP receiver)
+
+reuse_url_builders()
 
 
 def _postgres_url_for_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets its own database (``test_gw0``, ...).
 
     Workers empty their tables after every test; sharing one database would
-    let one worker's TRUNCATE wipe another's data mid-test.
+    let one worker emptying its tables wipe another's data mid-test.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not url or not worker:
@@ -86,20 +89,40 @@ def make_app(url: str, tmp_path: Path, **overrides: object) -> Flask:
 
 
 def _empty_postgres() -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    """Every table emptied and every sequence back at 1, as ``TRUNCATE ... RESTART
+    IDENTITY`` would, but by deleting the rows of the tables that hold any.
+
+    A TRUNCATE of some fifty tables makes fifty new files and took 0.3 to 1.2 s on
+    a busy 2-core machine; a test leaves rows in a handful of small tables, and
+    deleting them takes milliseconds. Children go before their parents.
+    """
+    filled = set(_postgres_tables_with_rows())
+    for table in reversed(db.metadata.sorted_tables):
+        if table.name in filled:
+            db.session.execute(text(f'DELETE FROM "{table.name}"'))
+    db.session.execute(
+        text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+            "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )
+    )
     db.session.commit()
 
 
 _postgres_schema_made = False
 
 
-def _postgres_has_rows() -> bool:
-    """Whether any table holds a row: one quick query, where TRUNCATE costs tens of ms."""
+def _postgres_tables_with_rows() -> list[str]:
+    """The names of the tables that hold a row, in one quick query."""
     probes = " UNION ALL ".join(
-        f'(SELECT 1 FROM "{t.name}" LIMIT 1)' for t in db.metadata.sorted_tables
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+        for t in db.metadata.sorted_tables
     )
-    return db.session.scalar(text(f"SELECT EXISTS ({probes})")) is True
+    return list(db.session.scalars(text(probes)))
+
+
+def _postgres_has_rows() -> bool:
+    return bool(_postgres_tables_with_rows())
 
 
 def _sqlite_schema(factory: pytest.TempPathFactory) -> Path:
