@@ -1,11 +1,14 @@
 """The demo's activity: assignments, actions, coaching, kudos, appeals and notifications.
 
 The demo is loaded once per database for the whole module (it takes seconds); the
-tests only read it, except the last one, which checks that it is not loaded twice.
+tests only read it, except the one that checks that it is not loaded twice and the one
+that computes its trust signals again (finding the same).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +22,7 @@ from sqlalchemy import func, select
 from audit.actions import service as actions
 from audit.assignments.service import assignments_for_shopper
 from audit.demo.load import DEMO_PASSWORD, DemoRefused, load_demo
+from audit.demo.planted import HONEST_PHOTOS, PLANTED_SIGNALS
 from audit.demo.story import ACTIVITY_COUNTS, UNREAD_LEFT
 from audit.extensions import db
 from audit.models import (
@@ -31,19 +35,24 @@ from audit.models import (
     AppealStatus,
     Assignment,
     AssignmentStatus,
+    Attachment,
     AuditEvent,
     CoachingNote,
     Kudos,
     Notification,
     Region,
+    SignalKind,
     User,
     Visit,
+    VisitSignal,
     VisitStatus,
 )
 from audit.notifications.service import is_internal_link, unread_count
 from audit.review.service import queue_counts
 from audit.scorecards.scoring import score_visit
 from audit.scorecards.store import definition_of
+from audit.tasks import wait_for_tasks
+from audit.trust.service import compute_visit_signals
 from audit.visits.scores import answer_values
 from tests.builders import event_actions
 from tests.conftest import (
@@ -66,6 +75,7 @@ def demo_app(
         start_on_empty_database(kind, tmp_path_factory, tmp)
         app.config["DEMO_COUNTS"] = load_demo()
         db.session.commit()
+        wait_for_tasks()  # an amended appeal's visit has its signals computed again
     yield app
     with app.app_context():
         leave_empty_database(kind)
@@ -368,3 +378,52 @@ def test_the_customer_voice_panels_are_not_empty(demo):
 def test_the_staff_member_sees_the_comments_shared_with_her(demo):
     portal = _login(demo, "staff@demo.test").get("/coaching/me").get_data(as_text=True)
     assert "What customers said about you" in portal
+
+
+def test_the_planted_cases_are_the_demo_s_only_trust_signals(demo):
+    """One reused photo, one copied summary, one impossible trip and one visit while the
+    branch was closed: their signals are stored with the demo and shown, and every other
+    visit raises none. Computing them again finds exactly the same, for the planted visits
+    and a spread of honest ones (the whole demo, ``trust compute``, takes about a minute:
+    too long for every test run; on SQLite only, as the texts and times do not depend on
+    the database and tests/trust check the signals on both)."""
+    signals = db.session.scalars(select(VisitSignal).order_by(VisitSignal.id)).all()
+    assert Counter(s.kind for s in signals) == PLANTED_SIGNALS
+    by_kind = {kind: [s for s in signals if s.kind is kind] for kind in PLANTED_SIGNALS}
+    for kind in (SignalKind.DUPLICATE_TEXT, SignalKind.IMPOSSIBLE_TRAVEL):
+        first, second = by_kind[kind]  # the two visits name each other
+        assert first.evidence["other_visit_id"] == second.visit_id
+        assert second.evidence["other_visit_id"] == first.visit_id
+    (copied, _) = by_kind[SignalKind.DUPLICATE_TEXT]
+    assert copied.evidence["similarity"] == 1.0
+    (reuse,) = by_kind[SignalKind.PHOTO_REUSE]
+    reused, original = db.session.get(Visit, reuse.visit_id), reuse.evidence["other_visit_id"]
+    assert db.session.get(Visit, original).visitor_id != reused.visitor_id
+    assert reused.visited_at - db.session.get(Visit, original).visited_at > timedelta(days=14)
+    (closed,) = by_kind[SignalKind.OUTSIDE_HOURS]
+    assert "when the branch is closed (Sat: 09:00-13:00)" in closed.detail
+    photos = db.session.scalar(select(func.count()).select_from(Attachment))
+    assert photos == HONEST_PHOTOS + 1
+
+    manager = _login(demo, "manager@demo.test")
+    for signal in signals:
+        page = manager.get(f"/review/visits/{signal.visit_id}").get_data(as_text=True)
+        assert f'data-kind="{signal.kind.value}"' in page[page.index("Trust signals") :]
+    listed = manager.get("/trust/signals?period=all").get_data(as_text=True)
+    assert listed.count("<tr data-kind=") == len(signals)
+
+    runner = demo.test_cli_runner()
+    report = json.loads(runner.invoke(args=["trust", "report", "--format", "json"]).output)
+    reported = {(v["id"], s["kind"]) for v in report["visits"] for s in v["signals"]}
+    assert reported == {(s.visit_id, s.kind.value) for s in signals}  # all published
+    if db.engine.dialect.name != "sqlite":
+        return
+    stored = {(s.visit_id, s.kind, s.detail) for s in signals}
+    sent = db.session.scalars(
+        select(Visit.id).where(Visit.submitted_at.is_not(None)).order_by(Visit.id)
+    ).all()
+    again_for = {s.visit_id for s in signals} | set(sent[:: max(1, len(sent) // 40)])
+    compute_visit_signals(sorted(again_for))
+    db.session.expire_all()
+    again = {(s.visit_id, s.kind, s.detail) for s in db.session.scalars(select(VisitSignal))}
+    assert again == stored

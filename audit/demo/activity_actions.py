@@ -90,9 +90,10 @@ def _actions(clock: _Clock, users: Mapping[str, User]) -> int:
             action.created_at = when
         critical += made
         clock.stamp(when)
-    # The recurring-failure scans: five weeks ago over the fortnight before it, all of it
-    # triaged the next day; and this morning over the last month.
-    earlier = _scan(clock, clock.ago(35, 1), 14)
+    # The recurring-failure scans: five weeks ago over the four weeks before it (a fortnight
+    # can hold too few visits per branch for a failure to recur), all of it triaged the next
+    # day; and this morning over the last month.
+    earlier = _scan(clock, clock.ago(35, 1), 28)
     latest = _scan(clock, clock.ago(0, 1.5), 30)
 
     def region(action: Action) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -253,15 +252,20 @@ def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
 
     if amira is None:  # pragma: no cover
         return made
-    mine = candidates(amira, [amira.branch.code])
-    first = next(mine, None)
-    if first is None:
+    # Hers, the ones not yet published first: the amended appeal's visit is published in
+    # the story (by the regional manager, through review) before she disputes it.
+    published = VisitStatus.PUBLISHED
+    hers = sorted(candidates(amira, [amira.branch.code]), key=lambda v: v.status is published)
+    if not hers or hers[0].status is published:
         # The story needs a recent visit of hers to dispute: when chance gave her none,
         # she was the one serving on her branch's latest visit still open to appeal.
-        first = next(candidates(None, [amira.branch.code]), None)
-        if first is not None:
-            first.staff = [*first.staff[:1], amira]  # a visit names two at most
-    mine = itertools.chain([first] if first is not None else [], mine)
+        branch = candidates(None, [amira.branch.code])
+        found = next((v for v in branch if v.status is not published), None)
+        if found is not None:
+            if amira not in found.staff:
+                found.staff = [*found.staff[:1], amira]  # a visit names two at most
+            hers = [found, *(v for v in hers if v is not found)]
+    mine = iter(hers)
     others = candidates(None, ["MAN01", "YRK01", "NCL01", "SHF01"])
     # Amended: published by the regional manager, changed on appeal by head office.
     visit = next(mine, None)

@@ -15,6 +15,7 @@ from audit.demo.profiles import (
     NA_RATE,
     _sigmoid,
 )
+from audit.demo.voices import Writer
 from audit.demo.words import CUSTOMER_NAMES, FAILURE_COMMENTS, GOOD_NEWS, SURVEY_COMMENTS
 from audit.models import StaffMember
 from audit.scorecards.definition import Question, ScorecardDefinition
@@ -44,6 +45,10 @@ class _Draft:
     values: dict[str, AnswerValue] = field(default_factory=dict)
     comments: dict[str, str] = field(default_factory=dict)
     facts: dict[str, object] = field(default_factory=dict)
+    #: How the visitor writes it up (None: the comments as the banks word them).
+    writer: Writer | None = None
+    #: Each comment as the bank words it, before the writer puts it their own way.
+    plain: dict[str, str] = field(default_factory=dict)
 
     def chance(self, key: str, base: float = 0.0) -> float:
         """Chance that this visit meets the standard ``key``."""
@@ -136,9 +141,12 @@ def _survey_comment(question: Question, draft: _Draft) -> AnswerValue:
 def _adviser_description(question: Question, draft: _Draft) -> AnswerValue:
     if draft.staff_description:
         return draft.staff_description
-    people = "; ".join(f"{m.name}, {m.job_title}" for m in draft.staff)
-    if not people:
+    if not draft.staff:
         return None
+    if draft.writer is not None:  # as they name people; short, as a name is
+        badge = ", no badge" if draft.values.get("name_badge") == "no" else ""
+        return draft.writer.served + badge
+    people = "; ".join(f"{m.name}, {m.job_title}" for m in draft.staff)
     if draft.values.get("name_badge") == "no":
         return f"{people} (name from the desk plate, no badge)"
     return people
@@ -155,7 +163,9 @@ def _summary(question: Question, draft: _Draft) -> AnswerValue:
         and value is not NA
         and question_earned(q, value) >= q.possible
     ]
-    bad = list(draft.comments.values())
+    bad = list(draft.plain.values())
+    if draft.writer is not None:
+        return _written_up(draft, good, bad)
     parts = [str(draft.facts["scenario"]) + "."]
     if draft.slug == "phone-enquiry" and draft.values.get("identified") == "yes":
         parts.append(f"Spoke to {_first_name(draft)}.")
@@ -172,6 +182,25 @@ def _summary(question: Question, draft: _Draft) -> AnswerValue:
         if share >= 0.8
         else "Overall disappointing."
     )
+    return " ".join(p for p in parts if p)
+
+
+def _written_up(draft: _Draft, good: list[str], bad: list[str]) -> str:
+    """A summary in the writer's words: the brief, the visit's setting, what went well and
+    what did not in the order they come to mind, and a verdict."""
+    rng, writer = draft.rng, draft.writer
+    assert writer is not None  # noqa: S101
+    scenario = str(draft.facts["scenario"])
+    praise = rng.sample(good, min(len(good), rng.randint(1, 2)))
+    faults = " ".join(bad[:3])
+    if not faults:
+        points = praise
+    elif praise and rng.random() < 0.5:
+        points = [faults, "On the plus side: " + " ".join(praise)]
+    else:
+        points = [*praise, ("However: " if praise else "") + faults]
+    parts = [writer.opening(rng, scenario), writer.setting(rng, scenario), *points]
+    parts.append(writer.verdict(rng, draft.score_so_far()))
     return " ".join(p for p in parts if p)
 
 
@@ -265,7 +294,9 @@ def _comment(question: Question, value: AnswerValue, draft: _Draft) -> None:
         return
     needed = draft.definition.comment_on_fail or question.comment_on_fail
     if needed or ((draft.slug, question.key) in FAILURE_COMMENTS and draft.rng.random() < 0.6):
-        draft.comments[question.key] = _failure_comment(question, value, draft)
+        plain = draft.plain[question.key] = _failure_comment(question, value, draft)
+        writer = draft.writer
+        draft.comments[question.key] = plain if writer is None else writer.note(draft.rng, plain)
 
 
 def fill_answers(draft: _Draft) -> None:

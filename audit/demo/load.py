@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 
 from audit.config import PROJECT_ROOT
 from audit.demo.activity import generate_activity
+from audit.demo.planted import compute_planted, plant_cases
 from audit.demo.profiles import DAYS_BACK
+from audit.demo.shoppers import AGENCY_SHOPPERS, LOGIN_SHOPPER_REGION
 from audit.demo.story import ACTIVITY_COUNTS as ACTIVITY_COUNTS
 from audit.demo.visits import generate_visits
 from audit.extensions import db
@@ -19,6 +21,7 @@ from audit.models import AuditEvent, Branch, Region, Role, ScorecardVersion, Sta
 from audit.org.csv_import import import_branches
 from audit.scorecards.fileformat import load_file
 from audit.scorecards.store import save_definition
+from audit.storage import storage
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (documented demo login, only ever on demo data)
 
@@ -117,6 +120,13 @@ def load_demo(seed: int = 7, *, visits: bool = True, today: date | None = None) 
         db.session.add(user)
     users["north@demo.test"].regions = [regions["North"]]
 
+    shoppers: dict[str, list[User]] = {name: [] for name in regions}
+    shoppers[LOGIN_SHOPPER_REGION].append(users["shopper@demo.test"])
+    for email, name, region in AGENCY_SHOPPERS:
+        user = users[email] = User(email=email, name=name, role=Role.SHOPPER)
+        shoppers[region].append(user)
+        db.session.add(user)
+
     leeds_adviser = next(
         m for m in staff if m.branch.code == "LDS01" and m.job_title == "Customer Service Adviser"
     )
@@ -143,13 +153,18 @@ def load_demo(seed: int = 7, *, visits: bool = True, today: date | None = None) 
             seed=seed,
             branches=branches,
             versions=versions,
-            shopper=users["shopper@demo.test"],
+            shoppers=shoppers,
             assessor=users["assessor@demo.test"],
+            returned_by=users["shopper@demo.test"],
             today=today,
         )
-        counts["visits"] = summary.visits
+        made = {visit for visit, _ in summary.made}
+        checked = plant_cases(summary, storage())
+        counts["visits"] = summary.visits + sum(v not in made for v in checked)
         activity = generate_activity(seed=seed, users=users, today=today)
         counts.update(activity.counts())
+        # The trust signals of the planted cases (the other visits raise none).
+        compute_planted(checked, storage())
     return counts
 
 

@@ -17,6 +17,16 @@ What makes the figures believable is a small model of service quality:
   farewell, checking understanding, recapping a call), and waits are longer
   at lunchtime and on Saturdays.
 
+Who went, when, and what they wrote are believable too, so an honest visit raises no trust
+signal (:mod:`audit.demo.planted` adds the few that do):
+
+* several shoppers, each shopping their own region's branches, and the assessor's audits
+  anywhere; a visit goes to someone free who could have driven there
+  (:mod:`audit.demo.shoppers`);
+* every visit starts after its branch opens and ends before it closes (its opening hours
+  in ``branches.csv``), read in UTC or in British summer time alike;
+* each shopper writes in their own words about their own day (:mod:`audit.demo.voices`).
+
 The generator is deterministic for a given seed and "today".
 
 Scorecards with an ``evidence: required`` question (email and web chat) get no
@@ -30,6 +40,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 
 from audit.demo.answers import _Draft, fill_answers, requires_evidence
 from audit.demo.profiles import (
@@ -43,6 +54,8 @@ from audit.demo.profiles import (
     BranchProfile,
     DemoVisitError,
 )
+from audit.demo.shoppers import Diary
+from audit.demo.voices import VOICES, Ledger, Writer, queue_words, served_words
 from audit.demo.words import (
     EXCLUSION_REASONS,
     PHONE_VOICES,
@@ -52,6 +65,7 @@ from audit.demo.words import (
 )
 from audit.extensions import db
 from audit.models import Branch, ScorecardVersion, StaffMember, User, Visit, VisitStatus
+from audit.org.hours import OpeningHours, parse_hours
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
     submission_problems,
@@ -68,6 +82,17 @@ class _Slot:
     slug: str
     at: datetime
     progress: float  # 0 at the start of the six months, 1 at the end
+    started: datetime
+    ended: datetime
+
+
+#: A visit starts at least OPEN_MARGIN after the branch opens and ends CLOSE_MARGIN before
+#: it closes by the clock the times are stored in (UTC): inside the opening hours whether
+#: they are read in UTC or in British summer time, an hour ahead.
+OPEN_MARGIN = timedelta(minutes=5)
+CLOSE_MARGIN = timedelta(minutes=60)
+#: Most branches are open on Saturdays; a demo branch without hours keeps these.
+USUAL_HOURS = "Mon-Sat 09:00-17:00"
 
 
 def _opening_days(today: date) -> list[date]:
@@ -76,12 +101,33 @@ def _opening_days(today: date) -> list[date]:
     return [d for d in days if d.weekday() < 6]  # Monday to Saturday
 
 
-def _time_of_day(rng: random.Random) -> time:
-    if rng.random() < 0.3:  # the lunchtime rush
-        minute = rng.randint(12 * 60, 13 * 60 + 59)
+def _hours(branch: Branch) -> OpeningHours:
+    hours = parse_hours(branch.opening_hours) or parse_hours(USUAL_HOURS)
+    assert hours is not None  # noqa: S101
+    return hours
+
+
+def _time_of_day(
+    rng: random.Random, hours: OpeningHours, day: date, slug: str
+) -> tuple[datetime, datetime, datetime] | None:
+    """(visited, started, ended) on ``day`` inside the branch's hours (with the margins);
+    None when the branch is closed that day."""
+    low, high = IN_PERSON_MINUTES[slug]
+    early = int(OPEN_MARGIN.total_seconds() // 60) + 5  # started up to 5 minutes before
+    late = int(CLOSE_MARGIN.total_seconds() // 60) + high
+    windows = [(a + early, b - late) for a, b in hours.spans(day.weekday()) if b - late > a + early]
+    if not windows:
+        return None
+    lunch = [(max(a, 12 * 60), min(b, 13 * 60 + 59)) for a, b in windows]
+    lunch = [(a, b) for a, b in lunch if a <= b]
+    if lunch and rng.random() < 0.3:  # the lunchtime rush
+        first, last = rng.choice(lunch)
     else:
-        minute = rng.randint(9 * 60 + 5, 16 * 60 + 30)
-    return time(minute // 60, minute % 60)
+        first, last = rng.choices(windows, weights=[b - a + 1 for a, b in windows])[0]
+    minute = rng.randint(first, last)
+    at = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UTC)
+    started = at - timedelta(minutes=rng.randint(1, 5))
+    return at, started, at + timedelta(minutes=rng.randint(low, high))
 
 
 def _timetable(
@@ -91,15 +137,18 @@ def _timetable(
     span = len(days)
     slots: list[_Slot] = []
     for branch in branches:
+        hours = _hours(branch)
         for slug in slugs:
             low, high = EXTRA_VOLUMES.get((branch.code, slug), VOLUMES[slug])
             for period in range(PERIODS):
                 period_days = days[period * span // PERIODS : (period + 1) * span // PERIODS]
                 for _ in range(rng.randint(low, high)):
                     index = period * span // PERIODS + rng.randrange(len(period_days))
-                    at = datetime.combine(days[index], _time_of_day(rng), tzinfo=UTC)
+                    times = _time_of_day(rng, hours, days[index], slug)
+                    if times is None:
+                        continue
                     progress = index / max(span - 1, 1)
-                    slots.append(_Slot(branch, slug, at, progress))
+                    slots.append(_Slot(branch, slug, times[0], progress, *times[1:]))
     slots.sort(key=lambda s: (s.at, s.branch.code, s.slug))
     return slots
 
@@ -153,10 +202,60 @@ def _review_timeline(rng: random.Random, visit: Visit, slug: str, now: datetime)
 # --------------------------------------------------------------------------- the whole lot
 
 
+@dataclass
+class VisitMaker:
+    """What making one demo visit needs, kept for the visits planted afterwards
+    (:mod:`audit.demo.planted`)."""
+
+    rng: random.Random
+    versions: Mapping[str, ScorecardVersion]
+    definitions: Mapping[str, ScorecardDefinition]
+    question_rows: Mapping[str, Mapping[str, int]]
+    staff_of: Mapping[int, list[StaffMember]]
+    profiles: Mapping[str, BranchProfile]
+    offsets: Mapping[int, float]
+    diary: Diary
+    ledger: Ledger
+    now: datetime
+    today: date
+
+    def slot(self, branch: Branch, slug: str, day: date, minute: int) -> _Slot:
+        """A visit to ``branch`` on ``day`` at ``minute`` past midnight (UTC)."""
+        at = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UTC)
+        low, high = IN_PERSON_MINUTES[slug]
+        first = self.today - timedelta(days=DAYS_BACK)
+        progress = (day - first).days / DAYS_BACK
+        started = at - timedelta(minutes=self.rng.randint(1, 5))
+        return _Slot(branch, slug, at, progress, started, at + timedelta(minutes=high))
+
+    def make(self, slot: _Slot, visitor: User | None) -> Visit:
+        """The visit of ``slot`` by ``visitor``, scored, in the session."""
+        slug = slot.slug
+        visit = _make_visit(
+            self.rng,
+            slot,
+            self.versions[slug],
+            self.definitions[slug],
+            self.question_rows[slug],
+            self.staff_of[slot.branch.id],
+            self.profiles[slot.branch.code],
+            self.offsets,
+            visitor,
+            self.ledger,
+            self.now,
+        )
+        db.session.add(visit)
+        return visit
+
+
 @dataclass(frozen=True)
 class DemoVisitSummary:
     visits: int
     by_scorecard: dict[str, int]
+    #: The visits made, with their scorecard's slug.
+    made: list[tuple[Visit, str]]
+    #: To make more, where everyone was and what they wrote included.
+    maker: VisitMaker
 
 
 def generate_visits(
@@ -164,14 +263,18 @@ def generate_visits(
     seed: int,
     branches: Sequence[Branch],
     versions: Mapping[str, ScorecardVersion],
-    shopper: User,
+    shoppers: Mapping[str, Sequence[User]],
     assessor: User,
+    returned_by: User,
     today: date | None = None,
 ) -> DemoVisitSummary:
     """Add about six months of scored visits for ``branches`` to the session (flushed).
 
     ``versions`` maps slug to the published version to use; scorecards that need a photo
-    as evidence are left out (see the module docstring).
+    as evidence are left out (see the module docstring). ``shoppers`` are the shoppers of
+    each region (by its name); visits go to whoever of them is free and could have got
+    there (:class:`audit.demo.shoppers.Diary`), the assessor's audits anywhere.
+    ``returned_by`` is the shopper whose visits are sent back for fixing.
     """
     rng = random.Random(seed)
     if today is None:
@@ -183,39 +286,74 @@ def generate_visits(
     slugs = [
         slug for slug in VOLUMES if slug in definitions and not requires_evidence(definitions[slug])
     ]
-    question_rows = {slug: {q.key: q.id for q in versions[slug].questions} for slug in slugs}
     # In the order they were created, however ``b.staff`` happened to be loaded (it is
     # ordered by name when read from the database): the same seed makes the same visits.
     staff_of = {
         b.id: sorted((m for m in b.staff if m.active), key=lambda m: m.id) for b in branches
     }
     profiles = {b.code: PROFILES.get(b.code) or _ordinary_profile(rng) for b in branches}
-    offsets = {m.id: rng.gauss(0, 0.35) for b in branches for m in staff_of[b.id]}
+    maker = VisitMaker(
+        rng=rng,
+        versions=versions,
+        definitions=definitions,
+        question_rows={slug: {q.key: q.id for q in versions[slug].questions} for slug in slugs},
+        staff_of=staff_of,
+        profiles=profiles,
+        offsets={m.id: rng.gauss(0, 0.35) for b in branches for m in staff_of[b.id]},
+        diary=Diary(),
+        ledger=Ledger(),
+        now=now,
+        today=today,
+    )
 
     counts: dict[str, int] = dict.fromkeys(slugs, 0)
     made: list[tuple[Visit, str]] = []
-    for n, slot in enumerate(_timetable(rng, branches, slugs, today), start=1):
-        visit = _make_visit(
-            rng,
-            slot,
-            versions[slot.slug],
-            definitions[slot.slug],
-            question_rows[slot.slug],
-            staff_of[slot.branch.id],
-            profiles[slot.branch.code],
-            offsets,
-            shopper,
-            assessor,
-            now,
-        )
-        db.session.add(visit)
-        made.append((visit, slot.slug))
+    for slot in _timetable(rng, branches, slugs, today):
+        regional = shoppers[slot.branch.region.name]
+        visitor = _visitor(rng, slot, maker.diary, regional, assessor)
+        if visitor is False:
+            continue  # nobody free could have got there: the visit is not made
+        made.append((maker.make(slot, visitor), slot.slug))
         counts[slot.slug] += 1
-        if n % FLUSH_EVERY == 0:
+        if len(made) % FLUSH_EVERY == 0:
             db.session.flush()
-    _return_and_exclude(rng, made, shopper)
+    _return_and_exclude(rng, made, returned_by)
+    latest = _in_review(maker, made, shoppers)
+    if latest is not None:
+        made.append((latest, "branch-visit"))
+        counts["branch-visit"] += 1
     db.session.flush()
-    return DemoVisitSummary(visits=len(made), by_scorecard=counts)
+    return DemoVisitSummary(visits=len(made), by_scorecard=counts, made=made, maker=maker)
+
+
+#: The staff login's branch: the demo's activity has her dispute a visit still in review.
+STORY_BRANCH = "LDS01"
+
+
+def _in_review(
+    maker: VisitMaker, made: Sequence[tuple[Visit, str]], shoppers: Mapping[str, Sequence[User]]
+) -> Visit | None:
+    """A branch visit at STORY_BRANCH in the last days, still in review, if chance left it
+    none (the appeals of :mod:`audit.demo.activity_feedback` need one); None otherwise."""
+    waiting = (VisitStatus.SUBMITTED, VisitStatus.APPROVED)
+    for visit, slug in made:
+        if visit.branch.code == STORY_BRANCH and slug == "branch-visit" and visit.status in waiting:
+            return None
+    branch = next(v.branch for v, _ in made if v.branch.code == STORY_BRANCH)
+    for back in range(1, 6):
+        day = maker.today - timedelta(days=back)
+        if day.weekday() > 5:
+            continue
+        slot = maker.slot(branch, "branch-visit", day, 10 * 60 + 30)
+        for person in shoppers[branch.region.name]:
+            if maker.diary.free(person, branch, slot.started, slot.ended, True):
+                maker.diary.book(person, branch, slot.started, slot.ended, True)
+                visit = maker.make(slot, person)
+                visit.status = VisitStatus.SUBMITTED  # sent, not yet reviewed
+                visit.approved_at = visit.published_at = None
+                visit.updated_at = visit.submitted_at
+                return visit
+    return None
 
 
 def _ordinary_profile(rng: random.Random) -> BranchProfile:
@@ -232,8 +370,8 @@ def _make_visit(
     staff: Sequence[StaffMember],
     profile: BranchProfile,
     offsets: Mapping[int, float],
-    shopper: User,
-    assessor: User,
+    visitor: User | None,
+    ledger: Ledger,
     now: datetime,
 ) -> Visit:
     slug = slot.slug
@@ -253,6 +391,8 @@ def _make_visit(
         draft.facts["scenario"] = rng.choice(SCENARIOS[slug])
     if slug in ("branch-visit", "complaint-handling") and rng.random() < 0.1:
         draft.staff, draft.staff_description = [], rng.choice(STAFF_DESCRIPTIONS)
+    if visitor is not None:
+        draft.writer = _writer(rng, visitor, slot, draft, ledger)
     fill_answers(draft)
     if slug == "phone-enquiry" and draft.values.get("identified") == "no":
         draft.staff, draft.staff_description = [], rng.choice(PHONE_VOICES)
@@ -261,15 +401,14 @@ def _make_visit(
     if problems:
         raise DemoVisitError(f"{slug} at {slot.branch.code}: {problems}")
 
-    low, high = IN_PERSON_MINUTES[slug]
     visit = Visit(
         scorecard_id=version.scorecard_id,
         version=version,
         branch=slot.branch,
-        visitor=_visitor(rng, slug, shopper, assessor),
+        visitor=visitor,
         visited_at=at,
-        started_at=at - timedelta(minutes=rng.randint(1, 5)),
-        ended_at=at + timedelta(minutes=rng.randint(low, high)),
+        started_at=slot.started,
+        ended_at=slot.ended,
         staff=draft.staff,
         staff_description=draft.staff_description,
     )
@@ -283,12 +422,42 @@ def _make_visit(
     return visit
 
 
-def _visitor(rng: random.Random, slug: str, shopper: User, assessor: User) -> User | None:
-    if slug == "customer-survey":
+def _writer(
+    rng: random.Random, visitor: User, slot: _Slot, draft: _Draft, ledger: Ledger
+) -> Writer:
+    """How ``visitor`` writes this visit up: their voice, and what the day was like."""
+    voice = VOICES[visitor.email]
+    phone = slot.slug == "phone-enquiry"
+    people = rng.randint(2, 5) if draft.busy else rng.randint(0, 2)
+    # A caller learns a name only if the adviser gives one (known once the form is filled).
+    served = "" if phone else served_words(voice, [(m.name, m.job_title) for m in draft.staff])
+    return Writer(
+        voice,
+        (visitor.id, slot.branch.id),
+        ledger,
+        slot.at,
+        served,
+        queue_words(people, phone),
+        phone=phone,
+    )
+
+
+def _visitor(
+    rng: random.Random, slot: _Slot, diary: Diary, shoppers: Sequence[User], assessor: User
+) -> User | None | Literal[False]:
+    """Who makes the visit: nobody for a customer's survey card, the assessor for some
+    branch visits (unannounced internal audits), else a shopper of the branch's region;
+    False when nobody free could have got there."""
+    if slot.slug == "customer-survey":
         return None  # filled in by the customer, typed in by the branch
-    if slug == "branch-visit" and rng.random() < 0.25:
-        return assessor  # unannounced internal audits
-    return shopper
+    people = list(shoppers)
+    if slot.slug == "branch-visit" and rng.random() < 0.25:
+        people = [assessor]
+    in_person = slot.slug != "phone-enquiry"
+    chosen = diary.choose(rng, people, slot.branch, slot.started, slot.ended, in_person)
+    if chosen is None and people == [assessor]:
+        chosen = diary.choose(rng, shoppers, slot.branch, slot.started, slot.ended, in_person)
+    return False if chosen is None else chosen
 
 
 def _return_and_exclude(

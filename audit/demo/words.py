@@ -32,13 +32,15 @@ SCENARIOS: dict[str, Sequence[str]] = {
     ),
 }
 
+#: Who served, when no badge gave a name: short, as a shopper jots it down (and under the
+#: 40 characters the duplicate check compares: two people may look alike).
 STAFF_DESCRIPTIONS = (
-    "Tall man with glasses at the mortgage desk",
-    "Young woman with a blue lanyard at the first counter position",
-    "Older man in a grey suit, seemed to be the manager",
-    "Woman with short red hair at the enquiries desk",
-    "Man with a beard and a navy jumper at the second window",
-    "Adviser with a dark ponytail at the desk by the window",
+    "Tall man with glasses, mortgage desk",
+    "Young woman, blue lanyard, first till",
+    "Older man in a grey suit; the manager?",
+    "Woman with short red hair, enquiries",
+    "Bearded man in a navy jumper, till two",
+    "Adviser with a dark ponytail",
 )
 
 PHONE_VOICES = (

@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from audit.extensions import db
 from audit.models.base import utcnow
+from audit.models.text_fingerprint import FINGERPRINT_OF, FINGERPRINT_SIZE, fingerprint_of
 from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Visit(db.Model):
     __table_args__ = (
         Index("ix_visits_scorecard_status_visited", "scorecard_id", "status", "visited_at"),
         Index("ix_visits_branch_visited", "branch_id", "visited_at"),
+        Index("ix_visits_branch_local_day", "branch_id", "local_day"),
         Index("ix_visits_status_visited", "status", "visited_at"),
         Index("ix_visits_updated_at", "updated_at"),  # the report cache's data stamp
         # The latest critical fails (audit.reporting.critical): newest first, a few rows read.
@@ -71,6 +73,9 @@ class Visit(db.Model):
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[VisitStatus] = mapped_column(str_enum(VisitStatus), default=VisitStatus.DRAFT)
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: ``visited_at``'s date in the branch's zone, "YYYY-MM-DD" (audit.org.timezones):
+    #: the day and month the visit counts in. Kept whenever either changes.
+    local_day: Mapped[str | None] = mapped_column(String(10))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -132,10 +137,26 @@ class Answer(db.Model):
 
     A value is kept as text (yes/no, option label, free text) or as a number
     (scale, number, nps); ``is_na`` marks not applicable.
+
+    ``comment_fingerprint`` and ``value_text_fingerprint`` follow the comment and the
+    text value as they are set (:mod:`audit.models.text_fingerprint`), so the duplicate
+    check finds an identical text on any visit by an index lookup.
     """
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("visit_id", "question_key"),)
+    __table_args__ = (
+        UniqueConstraint("visit_id", "question_key"),
+        # Only the texts long enough to compare have one: the index holds those alone.
+        *(
+            Index(
+                f"ix_answers_{name}",
+                name,
+                postgresql_where=text(f"{name} IS NOT NULL"),
+                sqlite_where=text(f"{name} IS NOT NULL"),
+            )
+            for name in ("comment_fingerprint", "value_text_fingerprint")
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"))
@@ -150,9 +171,20 @@ class Answer(db.Model):
     possible: Mapped[float | None]
     hidden: Mapped[bool] = mapped_column(default=False)
     critical_failed: Mapped[bool] = mapped_column(default=False)
+    comment_fingerprint: Mapped[str | None] = mapped_column(
+        String(FINGERPRINT_SIZE), info={FINGERPRINT_OF: "comment"}
+    )
+    value_text_fingerprint: Mapped[str | None] = mapped_column(
+        String(FINGERPRINT_SIZE), info={FINGERPRINT_OF: "value_text"}
+    )
 
     visit: Mapped[Visit] = relationship(back_populates="answers")
     question: Mapped[ScorecardQuestion] = relationship()
+
+    @validates("comment", "value_text")
+    def _fingerprint(self, key: str, value: str | None) -> str | None:
+        setattr(self, f"{key}_fingerprint", fingerprint_of(value))
+        return value
 
 
 class VisitSectionScore(db.Model):

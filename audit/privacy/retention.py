@@ -67,6 +67,7 @@ from audit.models import (
     UserSession,
     Visit,
 )
+from audit.models.text_fingerprint import fingerprint_values
 from audit.privacy.erasure import erase
 from audit.settings import get_setting
 from audit.storage import Storage
@@ -274,7 +275,8 @@ def _blank(step: _Step, model: Any, column: Any, condition: Any, replacement: st
     pending = select(model.id).where(
         condition, column.is_not(None), column != "", column != replacement
     )
-    change = update(model).values({column.key: replacement})
+    # A comment's fingerprint goes with its text (audit.models.text_fingerprint).
+    change = update(model).values(fingerprint_values(model.__table__, {column.key: replacement}))
     return _until_done(step, model, pending, change)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import JSON, ColumnElement, Enum, String, Table, Text, cast, or_, select, update
 
 from audit.extensions import db
+from audit.models.text_fingerprint import FINGERPRINT_OF, fingerprint_values
 
 __all__ = ["Needles", "rewrite_rows", "sweep", "text_columns"]
 
@@ -106,11 +107,14 @@ def _replace(value: Any, pattern: re.Pattern[str], replacement: str) -> Any:
 
 
 def text_columns(table: Table) -> list[Any]:
-    """The columns of ``table`` that can hold free text: strings and JSON, not enums."""
+    """The columns of ``table`` that can hold free text: strings and JSON, not enums, not
+    a text's fingerprint (it follows its text when that is rewritten)."""
     return [
         column
         for column in table.columns
-        if isinstance(column.type, String | Text | JSON) and not isinstance(column.type, Enum)
+        if isinstance(column.type, String | Text | JSON)
+        and not isinstance(column.type, Enum)
+        and FINGERPRINT_OF not in column.info
     ]
 
 
@@ -149,7 +153,9 @@ def rewrite_rows(
                 values[column.name] = new
         if values:
             match = [key == row._mapping[key] for key in keys]
-            db.session.execute(update(table).where(*match).values(values))
+            db.session.execute(
+                update(table).where(*match).values(fingerprint_values(table, values))
+            )
             changed += 1
     return changed
 

@@ -9,6 +9,9 @@ Two hashes within :data:`MAX_DISTANCE` bits of each other agree exactly on at le
 band (four bands, at most three differing bits: pigeonhole), so the search asks the
 database for the photos sharing a band, four indexed equality lookups, and counts the
 differing bits only on what comes back. Nothing scans every photo.
+
+Only photos of visits sent earlier are matched: the signal goes to the visit that sent a
+photo again, never to the one that sent it first.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from dataclasses import dataclass
 
 import imagehash
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 
 from audit.extensions import db
 from audit.models import Attachment, AttachmentKind, PhotoHash, SignalKind, Visit
+from audit.org.timezones import visit_day
 from audit.storage import Storage
 from audit.storage.base import StorageError
 from audit.trust.checks import Finding
@@ -89,13 +93,21 @@ class _Match:
     distance: int
 
 
-def _matches(rows: list[PhotoHash], visit_id: int) -> list[_Match]:
+def _matches(rows: list[PhotoHash], visit: Visit) -> list[_Match]:
+    """The photos of visits sent before ``visit`` within MAX_DISTANCE of its photos: the one
+    sent first is the original, so computing both visits again moves nothing."""
+    sent = visit.submitted_at or visit.visited_at
+    other_sent = func.coalesce(Visit.submitted_at, Visit.visited_at)
+    earlier = or_(other_sent < sent, and_(other_sent == sent, Visit.id < visit.id))
     found: list[_Match] = []
     for row in rows:
         value = int(row.phash, 16)
         candidates = db.session.scalars(
-            select(PhotoHash).where(
-                PhotoHash.visit_id != visit_id,
+            select(PhotoHash)
+            .join(Visit, Visit.id == PhotoHash.visit_id)
+            .where(
+                PhotoHash.visit_id != visit.id,
+                earlier,
                 or_(
                     *(getattr(PhotoHash, f"band{n}") == getattr(row, f"band{n}") for n in range(4))
                 ),
@@ -115,10 +127,11 @@ def _name(attachment: Attachment) -> str:
 
 
 def photo_reuse(visit: Visit, store: Storage) -> list[Finding]:
-    """One finding per photo of ``visit`` that matches a photo of another visit (the
-    closest match, then the oldest visit: where the photo was most likely first sent)."""
+    """One finding per photo of ``visit`` that matches a photo of a visit sent before it
+    (the closest match, then the oldest visit: where the photo was most likely first
+    sent). The visit sent first keeps no signal, however often both are computed."""
     best: dict[int, _Match] = {}
-    for match in _matches(hash_photos(visit, store), visit.id):
+    for match in _matches(hash_photos(visit, store), visit):
         key = match.mine.attachment_id
         current = best.get(key)
         if current is None or (match.distance, match.theirs.visit_id) < (
@@ -134,7 +147,7 @@ def photo_reuse(visit: Visit, store: Storage) -> list[Finding]:
         who = "by the same shopper" if other.visitor_id == visit.visitor_id else "by another person"
         detail = (
             f"{_name(mine)} is {same} as one on visit {other.id} at {other.branch.label} "
-            f"on {other.visited_at:%d %b %Y}, {who}."
+            f"on {visit_day(other):%d %b %Y}, {who}."
         )
         evidence = {
             "attachment_id": mine.id,

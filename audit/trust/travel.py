@@ -4,7 +4,9 @@ Between the end of the earlier visit and the start of the later one (their recor
 and end times where the phone kept them, else ``visited_at``), a shopper covers at most
 the distance the ``travel_speed_kmh`` setting allows (120 km/h by default). Branches
 further apart than that, in a straight line, mean one of the two visits did not happen as
-recorded. Visits at the same branch, or at branches without coordinates, are not checked.
+recorded. Visits at the same branch, or at branches without coordinates, are not checked,
+and only in-person visits count: a shopper rings a branch, or answers its survey, from
+wherever they are.
 
 The candidates are bounded by time: at 1,000 km/h (the setting's maximum) a day covers
 24,000 km, so only the shopper's other visits within :data:`WINDOW` either side can be
@@ -19,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from audit.extensions import db
-from audit.models import SignalKind, Visit, VisitStatus
+from audit.models import Scorecard, SignalKind, Visit, VisitStatus
 from audit.org.geo import haversine_m
 from audit.settings import get_setting
 from audit.trust.checks import Finding, format_span
@@ -30,6 +32,7 @@ WINDOW = timedelta(days=1)
 #: Branches closer than this are never called impossible to reach: a town's branches
 #: are a short walk apart, whatever the clock says.
 MIN_DISTANCE_M = 2000
+IN_PERSON = "in_person"
 
 
 def visit_span(visit: Visit) -> tuple[datetime, datetime]:
@@ -44,12 +47,16 @@ def impossible_travel(visit: Visit) -> list[Finding]:
     branch = visit.branch
     if visit.visitor_id is None or branch.lat is None or branch.lng is None:
         return []
+    if visit.scorecard.channel != IN_PERSON:
+        return []
     speed_kmh = get_setting("travel_speed_kmh")
     start, end = visit_span(visit)
     others = db.session.scalars(
         select(Visit)
+        .join(Scorecard, Scorecard.id == Visit.scorecard_id)
         .options(joinedload(Visit.branch))
         .where(
+            Scorecard.channel == IN_PERSON,
             Visit.visitor_id == visit.visitor_id,
             Visit.id != visit.id,
             Visit.status != VisitStatus.DRAFT,

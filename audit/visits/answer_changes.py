@@ -4,8 +4,9 @@ A reviewer's edit (:func:`audit.review.service.edit_answer`) and an amended appe
 (:func:`audit.appeals.service.amend`) change an answer the same way: the value is
 checked by the scoring engine, the scorecard's comment rule still holds, the visit
 is re-scored, and an :class:`AnswerChange` (old and new value and comment, reason,
-author, time, score before and after) and an AuditEvent record it. The caller locks
-the visit first (so the old value read here is the one really replaced) and commits.
+author, time, score before and after) and an AuditEvent record it, and the visit's
+trust signals are queued to be computed again. The caller locks the visit first (so
+the old value read here is the one really replaced) and commits.
 
 :func:`change_answer` does it in one step; :func:`check_change` and
 :func:`apply_change` are its two halves, for a caller that has more to do once the
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from flask_babel import gettext
 from sqlalchemy import select
 
-from audit.extensions import db
+from audit.extensions import N_, db
 from audit.models import Answer, AnswerChange, User, Visit, record_event
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import (
@@ -34,13 +36,16 @@ from audit.scorecards.scoring import (
 )
 from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
+from audit.tasks import enqueue
 from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
 from audit.webhooks.emitting import emit, emit_critical_failure
 
 Source = Literal["review", "appeal"]
 #: The AuditEvent each source writes on the visit.
 EVENTS: dict[str, str] = {"review": "visit.answer_edited", "appeal": "visit.answer_amended"}
-UNCHANGED = "Nothing changed: the answer and comment are as before."
+UNCHANGED = N_("Nothing changed: the answer and comment are as before.")
+#: audit.trust.service.compute_visit_signals, named so that visits does not import trust.
+SIGNALS_TASK = "audit.trust.service:compute_visit_signals"
 
 
 class AnswerChangeError(FieldError):
@@ -58,11 +63,16 @@ def display_value(value: AnswerValue) -> str:
     return str(value)
 
 
+#: A yes/no answer as the visit form's buttons say it; English here (the API's words), in
+#: the reader's language on pages (the ``answer`` filter of :mod:`audit.templating`).
+YES_NO_WORDS: dict[str, str] = {"yes": N_("Yes"), "no": N_("No")}
+
+
 def answer_words(value: AnswerValue) -> str:
     """An answer as the visit form shows it: ``display_value`` with "Yes" and "No" as the
     form's buttons say them (the stored value and ``display_value`` stay "yes"/"no")."""
     text = display_value(value)
-    return {"yes": "Yes", "no": "No"}.get(text, text)
+    return YES_NO_WORDS.get(text, text)
 
 
 def checked_value(question: Question, raw_value: object) -> AnswerValue:
@@ -72,10 +82,12 @@ def checked_value(question: Question, raw_value: object) -> AnswerValue:
     except InvalidAnswer as problem:
         raise AnswerChangeError(str(problem), field="value") from None
     if value is None and (question.scored or question.required):
-        hint = " (or N/A)" if question.allow_na else ""
-        raise AnswerChangeError(
-            f"Give an answer{hint}: this question cannot be blank.", field="value"
+        blank = (
+            gettext("Give an answer (or N/A): this question cannot be blank.")
+            if question.allow_na
+            else gettext("Give an answer: this question cannot be blank.")
         )
+        raise AnswerChangeError(blank, field="value")
     return value
 
 
@@ -109,7 +121,7 @@ def check_change(
     old_comment = answer.comment if answer is not None else ""
     new_comment = old_comment if comment is None else comment.strip()
     if old_value == value and new_comment == old_comment:
-        raise AnswerChangeError(unchanged, field="value")
+        raise AnswerChangeError(gettext(unchanged), field="value")
     if (
         old_comment
         and new_comment == old_comment
@@ -117,10 +129,20 @@ def check_change(
     ):
         # The shopper's words were about the old answer: kept beside the new one they would
         # praise a failure or criticise a pass (on the staff portal, in the PDFs).
-        now = "now earns full points" if _full(question, value) else "now loses points"
+        message = (
+            N_(
+                "The answer now earns full points, so its comment (“%(comment)s”) no longer "
+                "fits: rewrite it for the new answer or clear it. The old comment stays in "
+                "the history."
+            )
+            if _full(question, value)
+            else N_(
+                "The answer now loses points, so its comment (“%(comment)s”) no longer fits: "
+                "rewrite it for the new answer or clear it. The old comment stays in the history."
+            )
+        )
         raise AnswerChangeError(
-            f"The answer {now}, so its comment (“{_short(old_comment)}”) no longer fits: "
-            "rewrite it for the new answer or clear it. The old comment stays in the history.",
+            gettext(message, comment=_short(old_comment)),
             field="comment",
         )
     values = {**answer_values(visit), question.key: value}
@@ -128,7 +150,7 @@ def check_change(
     every_key = frozenset(q.key for q in definition.questions())  # photos can't be added now
     for problem in submission_problems(definition, values, comments, evidence=every_key):
         if problem.key == question.key:
-            raise AnswerChangeError(problem.message, field="comment")
+            raise AnswerChangeError(gettext(problem.message), field="comment")
     return PendingChange(visit, definition, question, value, old_value, old_comment, new_comment)
 
 
@@ -152,8 +174,13 @@ def change_problem(
     return None
 
 
-#: How an answer changed after it was sent is marked wherever it is shown.
-CHANGE_MARKS: dict[str, str] = {"review": "changed by the reviewer", "appeal": "changed on appeal"}
+#: How an answer changed after it was sent is marked wherever it is shown (English here, the
+#: API's words; pages translate them with ``gettext`` when they show them).
+CHANGED = N_("changed")
+CHANGE_MARKS: dict[str, str] = {
+    "review": N_("changed by the reviewer"),
+    "appeal": N_("changed on appeal"),
+}
 
 
 def change_marks(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
@@ -167,15 +194,17 @@ def change_marks(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
         .where(AnswerChange.visit_id.in_(ids))
         .order_by(AnswerChange.changed_at, AnswerChange.id)
     )
-    return {(visit_id, key): CHANGE_MARKS.get(source, "changed") for visit_id, key, source in rows}
+    return {(visit_id, key): CHANGE_MARKS.get(source, CHANGED) for visit_id, key, source in rows}
 
 
-#: Whose words a comment is, as the places that quote it label it.
-SHOPPERS_COMMENT = "Shopper's comment"
+#: Whose words a comment is, as the places that quote it label it (English, translated
+#: where shown, as the change marks).
+SHOPPERS_COMMENT = N_("Shopper's comment")
 COMMENT_WRITERS: dict[str, str] = {
-    "review": "Reviewer's comment",
-    "appeal": "Comment written on appeal",
+    "review": N_("Reviewer's comment"),
+    "appeal": N_("Comment written on appeal"),
 }
+COMMENT_CHANGED = N_("Comment changed after sending")
 
 
 def comment_labels(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
@@ -214,7 +243,7 @@ def comment_labels(visit_ids: Iterable[int]) -> dict[tuple[int, str], str]:
         )
     }
     return {
-        ident: COMMENT_WRITERS.get(source, "Comment changed after sending")
+        ident: COMMENT_WRITERS.get(source, COMMENT_CHANGED)
         for ident, (source, comment) in written.items()
         if comment.strip() and current.get(ident, "").strip() == comment.strip()
     }
@@ -280,6 +309,9 @@ def apply_change(
     )
     emit("visit.answer_changed", visit)
     emit_critical_failure(visit, critical_before)
+    # A comment written or cleared may raise or end a signal (a copied comment): the visit's
+    # trust signals are computed again, after the commit.
+    enqueue(SIGNALS_TASK, visit_ids=[visit.id])
     return change
 
 

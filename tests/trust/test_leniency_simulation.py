@@ -64,6 +64,9 @@ def _visit_rows(seed: int, card_id: int, version_id: int, branch_ids, shopper_id
         shopper = rng.randrange(len(shopper_ids))
         branch = rng.randrange(len(branch_ids))
         percent = quality[branch] + OFFSETS[shopper] + rng.gauss(0.0, NOISE_SD)
+        visited_at = datetime.combine(start, datetime.min.time(), UTC) + timedelta(
+            hours=number % 600
+        )
         rows.append(
             {
                 "scorecard_id": card_id,
@@ -71,8 +74,9 @@ def _visit_rows(seed: int, card_id: int, version_id: int, branch_ids, shopper_id
                 "branch_id": branch_ids[branch],
                 "visitor_id": shopper_ids[shopper],
                 "status": VisitStatus.APPROVED if number % 2 else VisitStatus.PUBLISHED,
-                "visited_at": datetime.combine(start, datetime.min.time(), UTC)
-                + timedelta(hours=number % 600),
+                "visited_at": visited_at,
+                # Written straight in, past the hook that keeps it: the branches are in UTC.
+                "local_day": visited_at.date().isoformat(),
                 "percent": min(100.0, max(0.0, percent)),
             }
         )

@@ -37,6 +37,7 @@ from audit.storage import storage
 from audit.tasks import resolve, wait_for_tasks
 from audit.trust.photo_reuse import bands, hamming, hash_image
 from audit.trust.service import COMPUTE_TASK, compute_visit_signals
+from audit.visits.answer_changes import SIGNALS_TASK as CHANGE_SIGNALS_TASK
 from tests.builders import (
     FULL,
     attach_photo,
@@ -343,6 +344,21 @@ def test_computing_again_replaces_the_signals_and_follows_the_settings(runner, w
     db.session.commit()
     assert kinds(world.visits["NIGHT"]) == ["outside_hours"]  # replaced, not doubled
 
+    # Everything again: the visit that sent the photo first still has nothing to answer
+    # for, whatever was sent since.
+    set_setting("travel_speed_kmh", 120, None)
+    db.session.commit()
+    assert runner.invoke(args=["trust", "compute"]).exit_code == 0
+    assert kinds(world.visits["PHOTO_A"]) == [] and kinds(world.visits["PHOTO_B"]) == [
+        "photo_reuse"
+    ]
+    assert kinds(world.visits["TRAVEL_B"]) == ["impossible_travel"]
+    # A call is made from anywhere: on a phone scorecard the same times are no trip.
+    world.card.channel = "phone"
+    db.session.commit()
+    runner.invoke(args=["trust", "compute", "--from", "2026-05-15", "--to", "2026-05-15"])
+    assert kinds(world.visits["TRAVEL_A"]) == kinds(world.visits["TRAVEL_B"]) == []
+
 
 # --- the photo hash (no database) -------------------------------------------------------
 
@@ -410,7 +426,9 @@ def test_managers_list_the_signals_by_kind_and_period_in_their_regions(client, a
 
 
 def test_the_phone_and_the_import_queue_the_task_that_computes_signals():
-    """They name it by string (they do not import trust): the name must stay right."""
-    assert SIGNALS_TASK == COMPUTE_TASK and resolve(COMPUTE_TASK) is compute_visit_signals
+    """They, and an answer changed in review or on appeal, name it by string (they do not
+    import trust): the name must stay right."""
+    assert SIGNALS_TASK == COMPUTE_TASK == CHANGE_SIGNALS_TASK
+    assert resolve(COMPUTE_TASK) is compute_visit_signals
     imports = (PROJECT_ROOT / "audit" / "visits" / "imports.py").read_text()
     assert f'"{COMPUTE_TASK}"' in imports
