@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
     from audit.languages import register_languages
     from audit.notifications.service import register_mail_hooks
+    from audit.org.timezones import check_default_zone, register_local_day_hooks
     from audit.reporting.rollups import register_rollup_hooks
     from audit.storage.files import register_file_cleanup
 
@@ -76,6 +77,8 @@ def register_extensions(app: Flask) -> None:
     if not event.contains(Engine, "connect", _sqlite_pragmas):
         event.listen(Engine, "connect", _sqlite_pragmas)
     register_file_cleanup()
+    check_default_zone(app)
+    register_local_day_hooks()  # before the rollups', which read visits.local_day
     register_rollup_hooks()
     register_mail_hooks()
     csrf.init_app(app)

@@ -106,6 +106,8 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         # The interface's language when neither the person's setting nor the browser's
         # Accept-Language names a shipped one (audit/languages.py): en or es.
         "AUDIT_DEFAULT_LANGUAGE": (os.environ.get("AUDIT_DEFAULT_LANGUAGE") or "en").strip(),
+        # The IANA time zone a branch is put in when none is given (audit/org/timezones.py).
+        "AUDIT_DEFAULT_TIMEZONE": (os.environ.get("AUDIT_DEFAULT_TIMEZONE") or "UTC").strip(),
         # The public survey page (audit/surveys): a response sent sooner than this many
         # seconds after the page was served is a robot's and is refused.
         "SURVEY_MIN_FILL_SECONDS": _int("SURVEY_MIN_FILL_SECONDS", 4),

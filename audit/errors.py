@@ -15,13 +15,15 @@ import sys
 from typing import Any
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from audit.extensions import db
+from audit.extensions import LANGUAGES, db
 from audit.storage import StorageUnavailable
 from audit.web import request_id
 
@@ -30,11 +32,13 @@ log = logging.getLogger(__name__)
 PAGES = {403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html"}
 #: Seconds a client should wait before trying again when the database is away.
 DATABASE_RETRY_AFTER = 5
-DATABASE_AWAY = (
+DATABASE_AWAY = _l(
     "The service cannot reach its database just now. Nothing you sent was lost: "
     "try again in a few seconds."
 )
-INTERNAL = "Something went wrong on our side. Nothing you sent was changed: try again in a moment."
+INTERNAL = _l(
+    "Something went wrong on our side. Nothing you sent was changed: try again in a moment."
+)
 
 
 def wants_json() -> bool:
@@ -67,29 +71,40 @@ def signed_out_answer():  # noqa: ANN201  (a Flask response tuple)
     offers "Sign in again" (never the sign-in page, never a CSRF message)."""
     return {
         "error": "signed_out",
-        "message": "You are signed out. Sign in again: your answers are kept on this phone.",
+        "message": gettext(
+            "You are signed out. Sign in again: your answers are kept on this phone."
+        ),
         "login_url": url_for("auth.login"),
     }, 401
+
+
+def _browser_language() -> str:
+    """The language of an answer drawn without the database: the browser's. Choosing it as
+    pages do could ask the database for the person's own setting
+    (:func:`audit.languages.select_language`), the very thing that may have failed."""
+    best = request.accept_languages.best_match(LANGUAGES)
+    return best or current_app.config["AUDIT_DEFAULT_LANGUAGE"]
 
 
 def unavailable(message: str, retry_after: int):  # noqa: ANN201
     """503 with Retry-After, in JSON or as a page drawn without the database."""
     headers = {"Retry-After": str(retry_after)}
-    if wants_json():
-        body = {
-            "error": "unavailable",
-            "message": message,
-            "retry_after": retry_after,
-            "request_id": request_id.current(),
-        }
-        return body, 503, headers
-    page = render_template(
-        "errors/503.html",
-        message=message,
-        retry_after=retry_after,
-        refresh=request.method == "GET",  # reloading a form's POST as a GET would lose it
-        request_id=request_id.current(),
-    )
+    with force_locale(_browser_language()):
+        if wants_json():
+            body = {
+                "error": "unavailable",
+                "message": str(message),
+                "retry_after": retry_after,
+                "request_id": request_id.current(),
+            }
+            return body, 503, headers
+        page = render_template(
+            "errors/503.html",
+            message=message,
+            retry_after=retry_after,
+            refresh=request.method == "GET",  # reloading a form's POST as a GET would lose it
+            request_id=request_id.current(),
+        )
     return page, 503, headers
 
 
@@ -122,7 +137,9 @@ def register(app: Flask) -> None:
             message = error.description
             if error.code == 413:  # said plainly: a phone shows this beside the photo
                 limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1048576
-                message = f"This file is too large to upload: the limit is {limit} MB."
+                message = gettext(
+                    "This file is too large to upload: the limit is %(size)s MB.", size=limit
+                )
             return {"error": error.name, "message": message}, error.code
         template = PAGES.get(error.code or 500)
         if template is None:
@@ -149,16 +166,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error: Exception):
         _rollback_quietly()
+        reference = request_id.current()
         if wants_json():
-            return {
-                "error": "internal_error",
-                "message": f"{INTERNAL} (Reference {request_id.current()}.)",
-                "request_id": request_id.current(),
-            }, 500
+            with force_locale(_browser_language()):  # the failure may be the database's
+                message = gettext("%(message)s (Reference %(id)s.)", message=INTERNAL, id=reference)
+            return {"error": "internal_error", "message": message, "request_id": reference}, 500
         try:
-            return render_template("errors/500.html", request_id=request_id.current()), 500
+            return render_template("errors/500.html", request_id=reference), 500
         except Exception:  # noqa: BLE001  (the page itself needs what just failed)
-            return f"{INTERNAL} Reference {request_id.current()}.", 500
+            with force_locale(_browser_language()):
+                return gettext("%(message)s Reference %(id)s.", message=INTERNAL, id=reference), 500
 
 
 #: SQLite reports a missing table as an OperationalError too: only these mean "try again".

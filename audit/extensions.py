@@ -29,3 +29,20 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
 babel = Babel()
+#: The languages the interface ships, by code, each named in itself (the account page's
+#: choices). English is the source language of the catalogue. Here, beside Babel, so
+#: that the error pages (audit.errors) can read it without importing the app's layers.
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is translated later, by its text (``gettext``
+    at display time): words kept in a table of a low layer, which has no request to
+    translate in. Re-exported by :mod:`audit.languages`."""
+    return message
+
+
+def in_english(message: str, **values: object) -> str:
+    """``gettext``'s stand-in where the English words are wanted (the command line, the
+    audit trail): a function that says an ``N_`` message takes a ``say`` that is either."""
+    return message % values if values else message

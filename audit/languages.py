@@ -4,7 +4,12 @@ template helpers that choose a scorecard's wording for the reader.
 The language is, in this order: the person's own setting (``users.language``, set on
 the account page), else the browser's ``Accept-Language`` among the shipped languages,
 else the installation's ``AUDIT_DEFAULT_LANGUAGE``. Outside a request (CLI, background
-jobs) it is the installation default.
+jobs) it is the installation default. The JSON API answers in English whatever the
+caller's ``Accept-Language``: its messages are read by programs and documented as written.
+
+What is written TO someone (an e-mail, a notification, a scheduled report) is in their
+language, :func:`recipient_language`, never in that of whoever's request caused it:
+render it inside ``flask_babel.force_locale(recipient_language(user))``.
 
 Catalogues live in ``audit/translations/`` (``make translations-extract``,
 ``translations-update``, ``translations-compile``); the compiled ``.mo`` files are built
@@ -13,34 +18,31 @@ by ``make run`` and ``make test``, never committed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from audit.config import PROJECT_ROOT
-from audit.extensions import babel, login_manager
+from audit.extensions import LANGUAGES, N_, babel, login_manager
 from audit.scorecards.languages import localize
+
+if TYPE_CHECKING:
+    from audit.models import User
 
 __all__ = [
     "LANGUAGES",
+    "N_",
     "TRANSLATIONS_FOLDER",
     "current_language",
     "localized",
+    "recipient_language",
     "register_languages",
     "select_language",
 ]
 
-#: The languages the interface ships, by code, each named in itself (the account page's
-#: choices). English is the source language of the catalogue.
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 TRANSLATIONS_FOLDER = PROJECT_ROOT / "audit" / "translations"
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction where it is translated later, by its text."""
-    return message
 
 
 #: Messages others hand to gettext by value: Flask-Login's (through ``localize_callback``).
@@ -52,11 +54,21 @@ def select_language() -> str:
     default = current_app.config["AUDIT_DEFAULT_LANGUAGE"]
     if not has_request_context():
         return default
+    if request.blueprint == "api":
+        return "en"  # the JSON API's messages are English, for programs (docs/api.md)
     if current_user.is_authenticated:
         chosen = getattr(current_user, "language", None)
         if chosen in LANGUAGES:
             return chosen
     return request.accept_languages.best_match(LANGUAGES) or default
+
+
+def recipient_language(user: User | None) -> str:
+    """The language to write to ``user`` in: their own setting, else the installation
+    default. Not the browser's: a mail is read later, elsewhere, and often set off by
+    someone else's request (whose ``Accept-Language`` says nothing about the reader)."""
+    chosen = getattr(user, "language", None)
+    return chosen if chosen in LANGUAGES else current_app.config["AUDIT_DEFAULT_LANGUAGE"]
 
 
 def current_language() -> str:

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from audit.extensions import db
+from audit.extensions import N_, db
 from audit.models import Role, Setting, User, record_event
 
 
 @dataclass(frozen=True)
 class SettingSpec:
+    """A whole-number setting. ``label`` and ``help`` are English, marked for the catalogue
+    and translated where the settings page shows them (:mod:`audit.admin.forms`)."""
+
     key: str
     label: str
     help: str
@@ -25,70 +28,80 @@ class SettingSpec:
 SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "shopper_lockout_days",
-        "Shopper lockout (days)",
-        "A shopper is not sent to the same branch again within this many days, unless a "
-        "manager overrides it knowingly.",
+        N_("Shopper lockout (days)"),
+        N_(
+            "A shopper is not sent to the same branch again within this many days, unless a "
+            "manager overrides it knowingly."
+        ),
         90,
         0,
         730,
     ),
     SettingSpec(
         "shopper_rating_min_visits",
-        "Reviewed visits before a shopper is rated",
-        "A shopper's rating is shown (and checked against a scorecard's minimum rating) "
-        "only once this many of their visits of the past year have been reviewed.",
+        N_("Reviewed visits before a shopper is rated"),
+        N_(
+            "A shopper's rating is shown (and checked against a scorecard's minimum rating) "
+            "only once this many of their visits of the past year have been reviewed."
+        ),
         5,
         1,
         100,
     ),
     SettingSpec(
         "min_visits_to_rank",
-        "Visits needed to rank",
-        "Branches and staff with fewer visits in a period are listed but not ranked.",
+        N_("Visits needed to rank"),
+        N_("Branches and staff with fewer visits in a period are listed but not ranked."),
         3,
         1,
         100,
     ),
     SettingSpec(
         "leniency_flag_points",
-        "Shopper leniency flag (points)",
-        "A shopper is flagged as lenient or harsh when the 95% interval of how far their "
-        "scores sit from other shoppers' at the same branches lies wholly beyond this many "
-        "percentage points either way.",
+        N_("Shopper leniency flag (points)"),
+        N_(
+            "A shopper is flagged as lenient or harsh when the 95% interval of how far their "
+            "scores sit from other shoppers' at the same branches lies wholly beyond this many "
+            "percentage points either way."
+        ),
         5,
         1,
         50,
     ),
     SettingSpec(
         "recurring_failure_visits",
-        "Recurring failure threshold (visits)",
-        "A question failed on at least this many visits of a branch in a period proposes a "
-        "corrective action.",
+        N_("Recurring failure threshold (visits)"),
+        N_(
+            "A question failed on at least this many visits of a branch in a period proposes a "
+            "corrective action."
+        ),
         3,
         2,
         100,
     ),
     SettingSpec(
         "travel_speed_kmh",
-        "Fastest plausible travel (km/h)",
-        "Two visits by one shopper whose branches are further apart than this speed allows "
-        "in the time between them are flagged as impossible travel.",
+        N_("Fastest plausible travel (km/h)"),
+        N_(
+            "Two visits by one shopper whose branches are further apart than this speed allows "
+            "in the time between them are flagged as impossible travel."
+        ),
         120,
         10,
         1000,
     ),
     SettingSpec(
         "appeal_window_days",
-        "Appeal window (days)",
-        "How long after publication a visit's answers may be appealed.",
+        N_("Appeal window (days)"),
+        N_("How long after publication a visit's answers may be appealed."),
         14,
         0,
         365,
     ),
     SettingSpec(
         "invitation_days",
-        "Invitation link lifetime (days)",
-        "How long the link in an invitation mail works; sending it again starts a new one.",
+        N_("Invitation link lifetime (days)"),
+        N_("How long the link in an invitation mail works; sending it again starts a new one."),
         7,
         1,
         60,
@@ -97,18 +110,22 @@ SPECS: tuple[SettingSpec, ...] = (
     # a day at one branch are refused with HTTP 429 and nothing stored.
     SettingSpec(
         "survey_responses_per_device",
-        "Survey responses per device (a day, per branch)",
-        "How many survey responses one phone (known by a cookie) may send about one branch "
-        "in a day.",
+        N_("Survey responses per device (a day, per branch)"),
+        N_(
+            "How many survey responses one phone (known by a cookie) may send about one branch "
+            "in a day."
+        ),
         2,
         1,
         100,
     ),
     SettingSpec(
         "survey_responses_per_address",
-        "Survey responses per network address (a day, per branch)",
-        "How many survey responses may come from one network address about one branch in "
-        "a day. Customers on the branch's guest Wi-Fi share one address: keep it generous.",
+        N_("Survey responses per network address (a day, per branch)"),
+        N_(
+            "How many survey responses may come from one network address about one branch in "
+            "a day. Customers on the branch's guest Wi-Fi share one address: keep it generous."
+        ),
         50,
         1,
         10000,
@@ -117,10 +134,12 @@ SPECS: tuple[SettingSpec, ...] = (
     # 0 or empty keeps forever. What each covers is in docs/privacy.md.
     SettingSpec(
         "retention_photo_days",
-        "Keep photos (days)",
-        "Photos, thumbnails and receipts of visits older than this, and the photos of "
-        "action updates and appeal evidence older than this, are deleted. 0 or empty "
-        "keeps them.",
+        N_("Keep photos (days)"),
+        N_(
+            "Photos, thumbnails and receipts of visits older than this, and the photos of "
+            "action updates and appeal evidence older than this, are deleted. 0 or empty "
+            "keeps them."
+        ),
         730,
         0,
         36500,
@@ -128,10 +147,12 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "retention_comment_days",
-        "Keep comments (days)",
-        "Free text older than this is removed: answer comments and written answers, "
-        "reviewers' reasons, appeal texts, coaching notes and replies, kudos and action "
-        "notes. Scores stay. 0 or empty keeps them.",
+        N_("Keep comments (days)"),
+        N_(
+            "Free text older than this is removed: answer comments and written answers, "
+            "reviewers' reasons, appeal texts, coaching notes and replies, kudos and action "
+            "notes. Scores stay. 0 or empty keeps them."
+        ),
         1095,
         0,
         36500,
@@ -139,11 +160,13 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "retention_personal_days",
-        "Keep personal data of people who left (days)",
-        "Accounts and staff members deactivated longer than this are erased (their name "
-        "and contact details replaced by a pseudonym; their visits keep counting), and "
-        "sign-in records and notifications older than this are deleted. 0 or empty "
-        "keeps them.",
+        N_("Keep personal data of people who left (days)"),
+        N_(
+            "Accounts and staff members deactivated longer than this are erased (their name "
+            "and contact details replaced by a pseudonym; their visits keep counting), and "
+            "sign-in records and notifications older than this are deleted. 0 or empty "
+            "keeps them."
+        ),
         365,
         0,
         36500,
@@ -219,15 +242,19 @@ class RoleSetSpec:
 ROLE_SET_SPECS: tuple[RoleSetSpec, ...] = (
     RoleSetSpec(
         "two_factor_roles",
-        "Two-factor sign-in required for",
-        "People in these roles must confirm every sign-in with a code from an authenticator "
-        "app. Those not yet enrolled are asked to set it up right after their password.",
+        N_("Two-factor sign-in required for"),
+        N_(
+            "People in these roles must confirm every sign-in with a code from an authenticator "
+            "app. Those not yet enrolled are asked to set it up right after their password."
+        ),
     ),
     RoleSetSpec(
         "sso_only_roles",
-        "Single sign-on only for",
-        "People in these roles can sign in only through the organisation's identity "
-        "provider, never with a password.",
+        N_("Single sign-on only for"),
+        N_(
+            "People in these roles can sign in only through the organisation's identity "
+            "provider, never with a password."
+        ),
     ),
 )
 ROLE_SETS_BY_KEY = {spec.key: spec for spec in ROLE_SET_SPECS}

@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import abort, flash, redirect, request
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from sqlalchemy import Select
@@ -109,7 +110,11 @@ def score_change(change: AnswerChange) -> str:
     before, after = change.percent_before, change.percent_after
     if before is None or after is None or before == after:
         return ""
-    return f" Score {before:.1f}% → {after:.1f}%."
+    return " " + gettext(
+        "Score %(before)s → %(after)s.",
+        before=format(before, ".1f") + "%",
+        after=format(after, ".1f") + "%",
+    )
 
 
 # --- forms --------------------------------------------------------------------------------

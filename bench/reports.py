@@ -254,9 +254,9 @@ def generate(visits: int, branches: int, staff: int, seed: int = 2026) -> None:
     span = (TODAY - start.date()).days * 86400
     visit_cols = (
         "id", "scorecard_id", "version_id", "branch_id", "visitor_id", "status", "visited_at",
-        "submitted_at", "approved_at", "published_at", "staff_description", "earned", "possible",
-        "percent", "band", "critical_failed", "scored_at", "excluded", "exclusion_reason",
-        "return_reason", "created_at", "updated_at",
+        "local_day", "submitted_at", "approved_at", "published_at", "staff_description",
+        "earned", "possible", "percent", "band", "critical_failed", "scored_at", "excluded",
+        "exclusion_reason", "return_reason", "created_at", "updated_at",
     )  # fmt: skip
     answer_cols = (
         "visit_id", "question_id", "question_key", "position", "value_text", "value_number",
@@ -276,6 +276,7 @@ def generate(visits: int, branches: int, staff: int, seed: int = 2026) -> None:
             visit_rows.append(
                 (
                     visit_id, version.scorecard_id, version.id, branch + 1, 2, status, at,
+                    at.date().isoformat(),  # its local day: the branches are in UTC
                     at + timedelta(hours=2),
                     at + timedelta(days=2) if status != "submitted" else None,
                     at + timedelta(days=3) if status == "published" else None, "", score.earned,

@@ -12,6 +12,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,25 @@ def leave_empty_database(kind: str) -> None:
         _empty_postgres()
         db.session.remove()
     db.engine.dispose()
+
+
+@contextmanager
+def module_database(
+    request: pytest.FixtureRequest,
+    factory: pytest.TempPathFactory,
+    name: str,
+    **overrides: object,
+) -> Iterator[Flask]:
+    """For a module-scoped fixture with ``params=DATABASES``: an app on an empty database of
+    the parameter's kind, in its app context for the block, emptied after it. Its data is
+    built once and read by all the module's tests."""
+    kind = request.param
+    tmp = factory.mktemp(f"{name}-{kind}")
+    app = make_app(database_url(kind, tmp), tmp, UPLOAD_FOLDER=str(tmp / "uploads"), **overrides)
+    with app.app_context():
+        start_on_empty_database(kind, factory, tmp)
+        yield app
+        leave_empty_database(kind)
 
 
 @pytest.fixture(params=DATABASES)

@@ -66,7 +66,7 @@ def test_unknown_column_is_reported(ctx):
     errors = _errors(b"code,name,region,address,colour\nA1,Alpha,North,1 St,red\n")
     assert errors == [
         "b.csv:1: unknown column 'colour' "
-        "(expected: code, name, region, address, lat, lng, opening_hours)"
+        "(expected: code, name, region, address, lat, lng, opening_hours, timezone)"
     ]
 
 
@@ -92,6 +92,22 @@ def test_every_bad_line_is_reported_and_nothing_written(ctx):
         "b.csv:9: expected 6 values, found 3",
     ]
     assert _count(Branch) == 0 and _count(Region) == 0
+
+
+def test_time_zones_are_checked_by_line_and_kept_in_their_usual_spelling(ctx):
+    data = (
+        b"code,name,region,address,timezone\n"
+        b"LAX,Los Angeles,West,1 St,america/los_angeles\n"
+        b"MRS,Mars,West,2 St,Mars/Olympus\n"
+        b"TYO,Tokyo,West,3 St,\n"
+    )
+    assert _errors(data) == [
+        "b.csv:3: timezone: 'Mars/Olympus' is not a time zone (an IANA name such as Europe/Madrid)"
+    ]
+    assert _count(Branch) == 0
+    import_branches(data.replace(b"Mars/Olympus", b"Asia/Tokyo"), "b.csv")
+    zones = dict(db.session.execute(select(Branch.code, Branch.timezone)).all())
+    assert zones == {"LAX": "America/Los_Angeles", "MRS": "Asia/Tokyo", "TYO": "UTC"}
 
 
 def test_quoted_newlines_keep_line_numbers_right(ctx):

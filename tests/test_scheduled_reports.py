@@ -29,6 +29,7 @@ from tests.builders import (
     make_user,
     publish_report_cards,
 )
+from tests.languages.catalogues import ensure_compiled
 from tests.pdf.reading import Pdf
 
 JOB = "audit.jobs.subscriptions:send_scheduled_reports"
@@ -120,9 +121,37 @@ def test_a_monthly_branch_report_is_mailed_to_the_owner_and_the_chosen_manager(
         subscription = db.session.scalar(select(ReportSubscription))
         assert subscription.last_period_end == NOVEMBER.end
         assert subscription.last_sent_at is not None and subscription.last_mail_error == ""
-        assert storage().get(pdf_key(subscription.id, NOVEMBER)) == pdf.data
+        assert storage().get(pdf_key(subscription.id, NOVEMBER, "en")) == pdf.data
         assert count_events("report_subscription.sent", subscription.id) == 1
     assert "Leeds Briggate" in client.get(dashboard).get_data(as_text=True)  # Nora's own view
+
+
+def test_each_recipient_reads_the_mail_and_the_pdf_in_their_own_language(app, client, auth, org):
+    ensure_compiled()
+    with app.app_context():
+        db.session.get(User, org.bea).language = "es"
+        db.session.commit()
+    subscribe(client, auth, "nora@example.org", branch=org.leeds, recipients=[org.bea])
+    run_job(app)
+
+    (spanish,) = mails_to(org.inbox, "bea@example.org")
+    subject = "[Service Audit] Sucursal Leeds Briggate (LDS01): noviembre de 2026"
+    assert spanish["Subject"] == subject
+    body = spanish.get_body(("plain",)).get_content()
+    assert body.startswith("Hola, Bea Branch:")
+    assert "Adjuntamos en PDF el informe mensual de Sucursal Leeds Briggate (LDS01)" in body
+    assert "Nora North (nora@example.org) le suscribió" in body and "subscribed" not in body
+    text = pdf_of(spanish).flat
+    assert "Informe de sucursal" in text and "Frente a las referencias" in text
+    assert "página 1 de" in text and "Against the benchmarks" not in text
+
+    (english,) = mails_to(org.inbox, "nora@example.org")
+    assert english["Subject"] == "[Service Audit] Branch Leeds Briggate (LDS01): November 2026"
+    assert "You receive this report because you subscribed to it." in (
+        english.get_body(("plain",)).get_content()
+    )
+    text = pdf_of(english).flat
+    assert "Against the benchmarks" in text and "Frente a las referencias" not in text
 
 
 def test_the_job_run_twice_sends_nothing_twice_and_the_next_period_goes_later(

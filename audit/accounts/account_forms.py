@@ -21,13 +21,13 @@ class ChangePasswordForm(NewPasswordForm):
     :class:`StrongPassword` keeps their name and e-mail out of the new password."""
 
     current_password = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[Required()],
         render_kw={"autocomplete": "current-password"},
     )
     password = new_password_field()
     confirm = repeat_password_field()
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class LanguageForm(FlaskForm):

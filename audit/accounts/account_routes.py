@@ -8,7 +8,7 @@ that browser are refused at their next request, on every worker.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
@@ -82,8 +82,16 @@ def change_password():
             record_failure(current_user.email, address)
             db.session.commit()
         return _page(form, 200)
-    others = f" {ended} other session{'s' if ended != 1 else ''} signed out." if ended else ""
-    return done(f"Your password is changed.{others}", url_for("auth.account"))
+    message = (
+        ngettext(
+            "Your password is changed. %(num)d other session signed out.",
+            "Your password is changed. %(num)d other sessions signed out.",
+            ended,
+        )
+        if ended
+        else _("Your password is changed.")
+    )
+    return done(message, url_for("auth.account"))
 
 
 @bp.route("/account/language", methods=["POST"])
@@ -109,8 +117,8 @@ def end_session_view(session_id: int):
     this = current_session()
     if this is not None and row.id == this.id:
         db.session.commit()
-        return _signed_out("This device is signed out.")
-    return done("That session is signed out.", url_for("auth.account"))
+        return _signed_out(_("This device is signed out."))
+    return done(_("That session is signed out."), url_for("auth.account"))
 
 
 @bp.route("/account/sessions/end-all", methods=["POST"])
@@ -119,7 +127,7 @@ def end_all_sessions():
     require_submitted()
     sign_out_everywhere(current_user)
     db.session.commit()
-    return _signed_out("You are signed out on every device, this one included.")
+    return _signed_out(_("You are signed out on every device, this one included."))
 
 
 def _signed_out(message: str) -> Response:

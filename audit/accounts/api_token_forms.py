@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -11,18 +12,18 @@ from audit.web.forms import Required
 
 class ApiTokenForm(FlaskForm):
     name = StringField(
-        "Token name",
+        _l("Token name"),
         validators=[Required(), Length(max=NAME_MAX)],
-        description="What will use it, e.g. “HR sync” or “BI dashboard”.",
+        description=_l("What will use it, e.g. “HR sync” or “BI dashboard”."),
     )
     scopes = SelectMultipleField(
-        "Scopes",
+        _l("Scopes"),
         choices=[SelectChoice(s, s) for s in SCOPES],
-        description="None chosen: every right your role has. Write includes read.",
+        description=_l("None chosen: every right your role has. Write includes read."),
     )
     expires_days = IntegerField(
-        "Expires after (days)",
+        _l("Expires after (days)"),
         validators=[Optional(), NumberRange(1, MAX_EXPIRY_DAYS)],
-        description="Leave empty for a token that does not expire.",
+        description=_l("Leave empty for a token that does not expire."),
     )
-    submit = SubmitField("Create token")
+    submit = SubmitField(_l("Create token"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -61,4 +62,4 @@ def revoke_api_token(token_id: int) -> Response:
     if token is None or token.user_id != current_user.id:
         abort(404)
     revoke_token(token, current_user)
-    return done(f"API token “{token.name}” revoked.", url_for("auth.account"))
+    return done(gettext("API token “%(name)s” revoked.", name=token.name), url_for("auth.account"))

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audit.accounts.secrets import digest, new_secret, same
@@ -62,8 +63,12 @@ def normalise_scopes(scopes: Iterable[str]) -> list[str]:
     unknown = [s for s in cleaned if s not in SCOPES]
     if unknown:
         raise TokenError(
-            f"Unknown scope {', '.join(unknown)}: use RESOURCE:read or RESOURCE:write "
-            f"with RESOURCE one of {', '.join(API_RESOURCES)}.",
+            gettext(
+                "Unknown scope %(scopes)s: use RESOURCE:read or RESOURCE:write "
+                "with RESOURCE one of %(resources)s.",
+                scopes=", ".join(unknown),
+                resources=", ".join(API_RESOURCES),
+            ),
             field="scopes",
         )
     return cleaned
@@ -79,13 +84,17 @@ def create_token(
     """A new token for ``user`` (added to the session and recorded; the caller commits)."""
     name = (name or "").strip()
     if not name:
-        raise TokenError("Give the token a name, e.g. the system that will use it.", "name")
+        raise TokenError(
+            gettext("Give the token a name, e.g. the system that will use it."), "name"
+        )
     if len(name) > NAME_MAX:
-        raise TokenError(f"Keep the name under {NAME_MAX} characters.", "name")
+        raise TokenError(gettext("Keep the name under %(max)s characters.", max=NAME_MAX), "name")
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
-        raise TokenError(f"Expiry must be 1 to {MAX_EXPIRY_DAYS} days.", "expires_days")
+        raise TokenError(
+            gettext("Expiry must be 1 to %(max)s days.", max=MAX_EXPIRY_DAYS), "expires_days"
+        )
     if not user.active:
-        raise TokenError("This account is deactivated: it cannot have API tokens.")
+        raise TokenError(gettext("This account is deactivated: it cannot have API tokens."))
     secret = TOKEN_PREFIX + new_secret()
     now = datetime.now(UTC)
     row = ApiToken(

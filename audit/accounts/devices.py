@@ -8,9 +8,12 @@ are left out because a session list is for spotting "that is not my phone".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from ua_parser import parse
+
+from audit.extensions import N_, in_english
 
 __all__ = ["describe_device"]
 
@@ -18,16 +21,16 @@ __all__ = ["describe_device"]
 _BROWSERS = {
     "Chrome Mobile": "Chrome",
     "Chrome Mobile iOS": "Chrome",
-    "Chrome Mobile WebView": "Android app",
+    "Chrome Mobile WebView": N_("Android app"),
     "HeadlessChrome": "Headless Chrome",
     "Mobile Safari": "Safari",
-    "Mobile Safari UI/WKWebView": "iPhone app",
+    "Mobile Safari UI/WKWebView": N_("iPhone app"),
     "Firefox Mobile": "Firefox",
     "Firefox iOS": "Firefox",
     "Edge Mobile": "Edge",
     "Samsung Internet": "Samsung Internet",
     "Opera Mobile": "Opera",
-    "Python Requests": "Python script",
+    "Python Requests": N_("Python script"),
 }
 _SYSTEMS = {
     "Mac OS X": "macOS",
@@ -38,12 +41,24 @@ _SYSTEMS = {
 _APPLE_DEVICES = ("iPhone", "iPad", "iPod")
 
 
+def describe_device(user_agent: str | None, say: Callable[..., str] = in_english) -> str:
+    """A short readable name for the browser and system behind ``user_agent``, in English
+    (the audit trail's words) unless ``say`` is ``gettext`` (a page's)."""
+    browser, system = _browser_and_system((user_agent or "").strip())
+    if browser and system:
+        return say(N_("%(browser)s on %(system)s"), browser=say(browser), system=system)
+    if browser:
+        return say(browser)
+    if system:
+        return say(N_("A browser on %(system)s"), system=system)
+    return say(N_("Unknown device"))
+
+
 @lru_cache(maxsize=512)
-def describe_device(user_agent: str | None) -> str:
-    """A short readable name for the browser and system behind ``user_agent``."""
-    text = (user_agent or "").strip()
+def _browser_and_system(text: str) -> tuple[str | None, str | None]:
+    """The browser and system as people name them (parsing is the slow part: cached)."""
     if not text:
-        return "Unknown device"
+        return None, None
     result = parse(text)
     browser = result.user_agent.family if result.user_agent else None
     system = result.os.family if result.os else None
@@ -53,10 +68,4 @@ def describe_device(user_agent: str | None) -> str:
         system = device
     else:
         system = _SYSTEMS.get(system or "", system)
-    if browser and system:
-        return f"{browser} on {system}"
-    if browser:
-        return browser
-    if system:
-        return f"A browser on {system}"
-    return "Unknown device"
+    return browser, system

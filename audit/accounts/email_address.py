@@ -8,8 +8,11 @@ is never checked: there is no network to ask.
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext
 from wtforms import Field
 from wtforms.validators import ValidationError
+
+from audit.languages import current_language
 
 
 def normalise_email(value: str) -> str:
@@ -30,4 +33,7 @@ class EmailAddress:
         try:
             normalise_email(field.data)
         except ValueError as error:
-            raise ValidationError(str(error)) from None
+            # email-validator explains in English only: another language gets our words.
+            english = current_language() == "en"
+            reason = str(error) if english else gettext("Enter a valid e-mail address.")
+            raise ValidationError(reason) from None

@@ -10,6 +10,9 @@ all, nothing is queued and the page shows the inviter the link at once, as befor
 
 The command line (``users invite``) is no request: it sends at once through
 :func:`mail_invitations`, which records the outcome the same way, and prints it.
+
+The mail is in the invited person's language (:func:`audit.languages.recipient_language`:
+the installation default until they choose one), whoever invited them.
 """
 
 from __future__ import annotations
@@ -18,15 +21,19 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from babel.dates import format_date
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale, get_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from audit.accounts.invitations import Invitation, role_with_article
+from audit.accounts.invitations import Invitation
 from audit.accounts.links import LinkError, find_link
 from audit.accounts.mail import mail_configured
 from audit.accounts.secrets import digest
 from audit.extensions import db
-from audit.models import AccountLink, LinkPurpose
+from audit.languages import recipient_language
+from audit.models import AccountLink, LinkPurpose, Role
 from audit.notifications.mailer import MailSettings, OutgoingMail, send_messages
 from audit.notifications.service import SUBJECT_PREFIX, notify
 from audit.tasks import enqueue
@@ -44,7 +51,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SUBJECT = "You are invited to Service Audit"
+SUBJECT = _l("You are invited to Service Audit")
+#: Who invited whom as what, one whole sentence per role (a translation words each its way).
+INVITED_AS = {
+    Role.ADMIN: _l("%(inviter)s has invited you to Service Audit as an administrator."),
+    Role.MANAGER: _l("%(inviter)s has invited you to Service Audit as a manager."),
+    Role.ASSESSOR: _l("%(inviter)s has invited you to Service Audit as an assessor."),
+    Role.SHOPPER: _l("%(inviter)s has invited you to Service Audit as a mystery shopper."),
+    Role.STAFF: _l("%(inviter)s has invited you to Service Audit as a staff member."),
+}
 #: The task that mails a batch of invitations (:func:`send_invitation_mails`).
 MAIL_TASK = "audit.accounts.invitation_mail:send_invitation_mails"
 #: Where the inviter's "mail failed" notification leads.
@@ -52,39 +67,67 @@ WAITING_LIST_PATH = "/invitations"
 
 
 def invitation_text(invitation: Invitation) -> tuple[str, str]:
-    """The subject and the plain-text body of ``invitation``'s mail."""
+    """The subject and the plain-text body of ``invitation``'s mail, in the language of
+    the person invited."""
+    with force_locale(recipient_language(invitation.user)):
+        return str(SUBJECT), _body(invitation)
+
+
+def _body(invitation: Invitation) -> str:
     user = invitation.user
-    inviter = invitation.inviter.name if invitation.inviter else "An administrator"
+    inviter = invitation.inviter.name if invitation.inviter else gettext("An administrator")
     lines = [
-        f"Hello {user.name},",
+        gettext("Hello %(name)s,", name=user.name),
         "",
-        f"{inviter} has invited you to Service Audit as {role_with_article(user.role)}.",
+        INVITED_AS[user.role] % {"inviter": inviter},
     ]
     if user.regions:
-        lines.append(f"You will work with the regions {', '.join(r.name for r in user.regions)}.")
+        regions = ", ".join(r.name for r in user.regions)
+        lines.append(gettext("You will work with the regions %(regions)s.", regions=regions))
     if user.staff_member is not None:
         member = user.staff_member
-        lines.append(f"The account is for {member.name} at {member.branch.name}.")
+        lines.append(
+            gettext(
+                "The account is for %(name)s at %(branch)s.",
+                name=member.name,
+                branch=member.branch.name,
+            )
+        )
+    if invitation.inviter:
+        until = gettext(
+            "The link works once, until %(when)s. If it has expired, ask them to send a new one.",
+            when=expiry(invitation),
+        )
+    else:
+        until = gettext(
+            "The link works once, until %(when)s. "
+            "If it has expired, ask an administrator to send a new one.",
+            when=expiry(invitation),
+        )
     lines += [
         "",
-        "Open this link to choose your password; you are signed in straight away:",
+        gettext("Open this link to choose your password; you are signed in straight away:"),
         "",
         invitation.url,
         "",
-        f"The link works once, until {expiry(invitation)}. "
-        f"If it has expired, ask {'them' if invitation.inviter else 'an administrator'} "
-        "to send a new one.",
+        until,
         "",
-        "If you were not expecting this invitation, you can ignore this e-mail: "
-        "no account is usable until a password is chosen.",
+        gettext(
+            "If you were not expecting this invitation, you can ignore this e-mail: "
+            "no account is usable until a password is chosen."
+        ),
     ]
-    return SUBJECT, "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
 
 
 def expiry(invitation: Invitation) -> str:
-    """When the link stops working, in words: "Sunday 13 December 2026 at 22:50 UTC"."""
-    at = invitation.expires_at
-    return f"{at:%A} {at.day} {at:%B %Y at %H:%M} UTC"
+    """When the link stops working, in words of the current language: "Sunday 13
+    December 2026 at 22:50 UTC"."""
+    at = invitation.expires_at.astimezone(UTC)
+    # TRANSLATORS: a Babel date pattern (EEEE weekday, d day, MMMM month, y year).
+    day = format_date(at.date(), gettext("EEEE d MMMM y"), locale=get_locale() or "en")
+    time = f"{at:%H:%M}"
+    return gettext("%(day)s at %(time)s UTC", day=day, time=time)
 
 
 # --- from a request: the queue ------------------------------------------------------------
@@ -167,8 +210,12 @@ def _tell_inviter(invitation: Invitation) -> None:
         notify(
             [invitation.inviter],
             "invitation.mail_failed",
-            f"The invitation mail to {user.name} ({user.email}) could not be sent. "
-            "Send it again, or show a new link to pass on, from the waiting invitations.",
+            _l(
+                "The invitation mail to %(name)s (%(email)s) could not be sent. "
+                "Send it again, or show a new link to pass on, from the waiting invitations.",
+                name=user.name,
+                email=user.email,
+            ),
             WAITING_LIST_PATH,
         )
 

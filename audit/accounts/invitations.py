@@ -16,6 +16,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from babel.lists import format_list
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, exists, false, func, not_, null, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +28,7 @@ from audit.accounts.mail import full_url
 from audit.accounts.passwords import password_problem
 from audit.accounts.secrets import digest
 from audit.extensions import db
+from audit.languages import current_language
 from audit.models import (
     SCOPED_ROLES,
     AccountLink,
@@ -127,11 +131,13 @@ def check_may_invite(
     if actor is None or actor.role is Role.ADMIN:
         return
     if actor.role is not Role.MANAGER:
-        raise InvitationError("Only administrators and managers can invite people.")
+        raise InvitationError(gettext("Only administrators and managers can invite people."))
     if role not in INVITABLE_BY_MANAGERS:
         raise InvitationError(
-            "Managers can invite assessors, mystery shoppers and staff members, "
-            f"not {role_with_article(role)}.",
+            gettext(
+                "Managers can invite assessors, mystery shoppers and staff members, not %(role)s.",
+                role=role_with_article(role),
+            ),
             field="role",
         )
     scope = actor.region_ids
@@ -140,17 +146,22 @@ def check_may_invite(
     outside = [region.name for region in regions if region.id not in scope]
     if outside:
         raise InvitationError(
-            f"{_names(outside)} {'is' if len(outside) == 1 else 'are'} outside your regions.",
+            ngettext(
+                "%(names)s is outside your regions.",
+                "%(names)s are outside your regions.",
+                len(outside),
+                names=_names(outside),
+            ),
             field="regions",
         )
     if role is Role.ASSESSOR and not regions:
         raise InvitationError(
-            "Choose the regions this assessor works in (yours or some of them).",
+            gettext("Choose the regions this assessor works in (yours or some of them)."),
             field="regions",
         )
     if role is Role.STAFF and (staff_member is None or staff_member.branch.region_id not in scope):
         raise InvitationError(
-            "Give the staff code of a staff member at a branch in your regions.",
+            gettext("Give the staff code of a staff member at a branch in your regions."),
             field="staff_code",
         )
 
@@ -227,38 +238,66 @@ def invite(
         email = normalise_email(email)
     except ValueError as error:
         raise InvitationError(
-            f"The e-mail address {email!r} is not valid: {error}", "email"
+            gettext(
+                "The e-mail address %(email)s is not valid: %(reason)s",
+                email=repr(email),
+                reason=error,
+            )
+            if current_language() == "en"
+            else gettext("The e-mail address %(email)s is not valid.", email=repr(email)),
+            "email",
         ) from None
     name = " ".join((name or "").split())
     if not name:
-        raise InvitationError("Give the person's name.", field="name")
+        raise InvitationError(gettext("Give the person's name."), field="name")
     if len(name) > NAME_MAX:
-        raise InvitationError(f"Keep the name under {NAME_MAX} characters.", field="name")
+        raise InvitationError(
+            gettext("Keep the name under %(max)s characters.", max=NAME_MAX), field="name"
+        )
     try:
         role = Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise InvitationError(f"Unknown role {role!r}; use one of: {allowed}.", "role") from None
+        raise InvitationError(
+            gettext(
+                "Unknown role %(role)s; use one of: %(allowed)s.", role=repr(role), allowed=allowed
+            ),
+            "role",
+        ) from None
     regions = _regions(region_ids)
     if regions and role not in SCOPED_ROLES:
         raise InvitationError(
-            "Only managers and assessors can be limited to regions.", field="regions"
+            gettext("Only managers and assessors can be limited to regions."), field="regions"
         )
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None and not user.invitation_pending:
-        state = "" if user.active else " (deactivated: an administrator can reactivate it)"
-        raise InvitationError(f"{email} already has an account{state}.", field="email")
+        raise InvitationError(
+            gettext("%(email)s already has an account.", email=email)
+            if user.active
+            else gettext(
+                "%(email)s already has an account (deactivated: an administrator can "
+                "reactivate it).",
+                email=email,
+            ),
+            field="email",
+        )
     if user is not None and not may_manage(actor, user):
-        raise InvitationError(f"{email} was invited by someone you cannot act for.", "email")
+        raise InvitationError(
+            gettext("%(email)s was invited by someone you cannot act for.", email=email), "email"
+        )
     if staff_member is None and user is not None and role is Role.STAFF:
         staff_member = user.staff_member
     if staff_member is not None:
         if role is not Role.STAFF:
-            raise InvitationError("A staff code is for staff accounts only.", "staff_code")
+            raise InvitationError(gettext("A staff code is for staff accounts only."), "staff_code")
         if staff_member.user is not None and staff_member.user is not user:
             raise InvitationError(
-                f"{staff_member.name} ({staff_member.code}) already has an account: "
-                f"{staff_member.user.email}.",
+                gettext(
+                    "%(name)s (%(code)s) already has an account: %(email)s.",
+                    name=staff_member.name,
+                    code=staff_member.code,
+                    email=staff_member.user.email,
+                ),
                 field="staff_code",
             )
     check_may_invite(actor, role, regions, staff_member)
@@ -300,7 +339,9 @@ def _new_account(email: str, name: str, role: Role) -> User:
         # No savepoint: SQLite's driver would commit what came before it. The whole
         # change is undone; the caller answers with the message, as for any refusal.
         db.session.rollback()
-        raise InvitationError(f"{email} was given an account a moment ago.", "email") from None
+        raise InvitationError(
+            gettext("%(email)s was given an account a moment ago.", email=email), "email"
+        ) from None
     return user
 
 
@@ -342,7 +383,8 @@ def open_invitation(token: str) -> AccountLink:
         raise InvitationLinkError(str(error), known=known is not None) from None
     if not link.user.invitation_pending:
         raise InvitationLinkError(
-            "This invitation has already been accepted. Sign in with your password.", known=True
+            gettext("This invitation has already been accepted. Sign in with your password."),
+            known=True,
         )
     return link
 
@@ -359,7 +401,9 @@ def accept(token: str, password: str) -> User:
     try:
         use_link(link)
     except LinkError:
-        raise InvitationLinkError("This invitation has already been used.", known=True) from None
+        raise InvitationLinkError(
+            gettext("This invitation has already been used."), known=True
+        ) from None
     user.set_password(password)
     user.joined_at = datetime.now(UTC)
     record_event(user, "user.invitation_accepted", user)
@@ -387,7 +431,9 @@ def staff_member_with_code(code: str) -> StaffMember:
     """The staff member with ``code`` (case ignored), or :class:`InvitationError`."""
     member = db.session.scalar(select(StaffMember).where(StaffMember.code == code.strip().upper()))
     if member is None:
-        raise InvitationError(f"No staff member has the code {code.strip()!r}.", "staff_code")
+        raise InvitationError(
+            gettext("No staff member has the code %(code)s.", code=repr(code.strip())), "staff_code"
+        )
     return member
 
 
@@ -406,7 +452,9 @@ def _issue(user: User, actor: User | None) -> Invitation:
 
 def _require_pending(user: User, actor: User | None) -> None:
     if not user.invitation_pending:
-        raise InvitationError(f"{user.name} has already accepted the invitation.")
+        raise InvitationError(
+            gettext("%(name)s has already accepted the invitation.", name=user.name)
+        )
     check_may_invite(actor, user.role, user.regions, user.staff_member)
 
 
@@ -416,15 +464,31 @@ def _regions(region_ids: Iterable[int]) -> list[Region]:
         return []
     regions = list(db.session.scalars(select(Region).where(Region.id.in_(ids))))
     if len(regions) != len(ids):
-        raise InvitationError("One of the regions chosen no longer exists.", field="regions")
+        raise InvitationError(
+            gettext("One of the regions chosen no longer exists."), field="regions"
+        )
     return sorted(regions, key=lambda r: r.name)
+
+
+#: Each role as a sentence names it, with its article (languages differ in both).
+ROLE_WITH_ARTICLE = {
+    Role.ADMIN: _l("an administrator"),
+    Role.MANAGER: _l("a manager"),
+    Role.ASSESSOR: _l("an assessor"),
+    Role.SHOPPER: _l("a mystery shopper"),
+    Role.STAFF: _l("a staff member"),
+}
 
 
 def role_with_article(role: Role) -> str:
     """ "an assessor", "a mystery shopper": the role as a sentence names it."""
-    label = role.label.lower()
-    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+    return str(ROLE_WITH_ARTICLE[role])
 
 
 def _names(names: Sequence[str]) -> str:
+    """ "North, South and East" (English without the serial comma, as our pages write it),
+    "North, South y East": the reader's language joins them."""
+    language = current_language()
+    if language != "en":
+        return format_list(list(names), locale=language)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

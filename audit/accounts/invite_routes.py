@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import abort, make_response, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -54,7 +55,10 @@ def _role_choices() -> list[SelectChoice]:
     (nobody becomes an administrator by not looking)."""
     admin = current_user.role is Role.ADMIN
     roles = [role for role in reversed(Role) if admin or role in INVITABLE_BY_MANAGERS]
-    return [SelectChoice("", "Choose a role"), *(SelectChoice(r.value, r.label) for r in roles)]
+    return [
+        SelectChoice("", gettext("Choose a role")),
+        *(SelectChoice(r.value, r.label) for r in roles),
+    ]
 
 
 def _region_choices() -> list[SelectChoice]:
@@ -68,12 +72,14 @@ def invitations_mailed(invitations: list[Invitation], back: str, message: str) -
     up, show ``message`` and every link instead, for the inviter to pass on. Shared with
     the staff import."""
     if queue_invitation_mails(invitations):
-        mails = "mail is" if len(invitations) == 1 else f"{len(invitations)} mails are"
-        return done(
-            f"{message} The invitation {mails} on the way; if the mail server refuses, "
+        on_the_way = ngettext(
+            "The invitation mail is on the way; if the mail server refuses, "
             "the waiting invitations list says so.",
-            back,
+            "The invitation %(num)d mails are on the way; if the mail server refuses, "
+            "the waiting invitations list says so.",
+            len(invitations),
         )
+        return done(f"{message} {on_the_way}", back)
     return _links_page(invitations, back, message, configured=False)
 
 
@@ -144,7 +150,11 @@ def invite_person():
                 form.email.errors.append(str(error))
         else:
             db.session.commit()
-            message = f"{invitation.user.name} ({invitation.user.email}) is invited."
+            message = gettext(
+                "%(name)s (%(email)s) is invited.",
+                name=invitation.user.name,
+                email=invitation.user.email,
+            )
             return invitations_mailed([invitation], url_for("auth.invitations"), message)
     return render_template(
         "invitations/invite.html",
@@ -170,8 +180,11 @@ def invite_csv():
         else:
             db.session.commit()
             if not made:
-                return done(f"{filename} holds nobody to invite.", url_for("auth.invite_csv"))
-            message = f"{filename}: {len(made)} invited."
+                return done(
+                    gettext("%(file)s holds nobody to invite.", file=filename),
+                    url_for("auth.invite_csv"),
+                )
+            message = gettext("%(file)s: %(count)s invited.", file=filename, count=len(made))
             return invitations_mailed(made, url_for("auth.invitations"), message)
     return render_template(
         "invitations/csv.html",
@@ -195,7 +208,10 @@ def _new_link(user_id: int, answer: Callable[[list[Invitation], str, str], Respo
     except InvitationError as error:
         return turned_down(error, back)
     db.session.commit()
-    message = f"A new invitation link for {user.email}: the one sent before no longer works."
+    message = gettext(
+        "A new invitation link for %(email)s: the one sent before no longer works.",
+        email=user.email,
+    )
     return answer([invitation], back, message)
 
 
@@ -229,7 +245,10 @@ def revoke_invitation(user_id: int):
         revoke(user, current_user)
     except InvitationError as error:
         return turned_down(error, back)
-    return done(f"Invitation of {user.email} withdrawn: its link no longer works.", back)
+    return done(
+        gettext("Invitation of %(email)s withdrawn: its link no longer works.", email=user.email),
+        back,
+    )
 
 
 # --- accepting ----------------------------------------------------------------------------

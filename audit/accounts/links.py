@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from audit.accounts.secrets import digest, new_secret
@@ -46,17 +47,38 @@ def find_link(token: str, purpose: LinkPurpose) -> AccountLink:
             AccountLink.token_hash == digest(token), AccountLink.purpose == purpose
         )
     )
-    noun = "invitation" if purpose is LinkPurpose.INVITE else "password reset link"
+    invite = purpose is LinkPurpose.INVITE  # each sentence whole: languages differ by noun
     if link is None:
-        raise LinkError(f"This {noun} is not valid. Check that you copied the whole link.")
+        raise LinkError(
+            gettext("This invitation is not valid. Check that you copied the whole link.")
+            if invite
+            else gettext(
+                "This password reset link is not valid. Check that you copied the whole link."
+            )
+        )
     if link.used_at is not None:
-        raise LinkError(f"This {noun} has already been used.")
+        raise LinkError(
+            gettext("This invitation has already been used.")
+            if invite
+            else gettext("This password reset link has already been used.")
+        )
     if link.revoked_at is not None:
-        raise LinkError(f"This {noun} was replaced or withdrawn. Use the newest one you received.")
+        raise LinkError(
+            gettext("This invitation was replaced or withdrawn. Use the newest one you received.")
+            if invite
+            else gettext(
+                "This password reset link was replaced or withdrawn. "
+                "Use the newest one you received."
+            )
+        )
     if link.expires_at <= datetime.now(UTC):
-        raise LinkError(f"This {noun} has expired. Ask for a new one.")
+        raise LinkError(
+            gettext("This invitation has expired. Ask for a new one.")
+            if invite
+            else gettext("This password reset link has expired. Ask for a new one.")
+        )
     if not link.user.active:
-        raise LinkError("This account has been deactivated. Ask an administrator.")
+        raise LinkError(gettext("This account has been deactivated. Ask an administrator."))
     return link
 
 
@@ -69,7 +91,7 @@ def use_link(link: AccountLink) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise LinkError("This link has already been used.")
+        raise LinkError(gettext("This link has already been used."))
 
 
 def revoke_links(user: User, purpose: LinkPurpose) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audit.accounts.devices import describe_device
@@ -58,8 +59,8 @@ def own_sessions(user: User, current: UserSession | None) -> list[SessionView]:
     views = [
         SessionView(
             id=row.id,
-            device=describe_device(row.user_agent),
-            place=row.ip_address or "Unknown",
+            device=describe_device(row.user_agent, gettext),
+            place=row.ip_address or gettext("Unknown"),
             signed_in_at=row.created_at,
             last_seen_at=row.last_seen_at,
             remembered=row.remember,
@@ -78,14 +79,16 @@ def change_own_password(
     session (``keep`` is this browser's). Returns how many sessions ended."""
     if user.password_hash is None:
         raise PasswordChangeError(
-            "Your account has no password here: you sign in through single sign-on.",
+            gettext("Your account has no password here: you sign in through single sign-on."),
             field="current_password",
         )
     if not user.check_password(current_password):
-        raise PasswordChangeError("That is not your current password.", field="current_password")
+        raise PasswordChangeError(
+            gettext("That is not your current password."), field="current_password"
+        )
     if user.check_password(new_password):
         raise PasswordChangeError(
-            "The new password is your current one; choose another.", field="password"
+            gettext("The new password is your current one; choose another."), field="password"
         )
     user.set_password(new_password)
     ended = end_sessions(user, "password_changed", keep=keep)

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, Form, PasswordField, SubmitField
 from wtforms.validators import EqualTo, Length, StopValidation
@@ -51,9 +52,10 @@ NEW_PASSWORD = {"autocomplete": "new-password"}
 Detail = str | Callable[[Any], str] | None
 
 #: A field description that says the rules before anyone breaks them.
-PASSWORD_ADVICE = (
-    f"At least {MIN_LENGTH} characters, not easy to guess: three or four unrelated words "
-    "work well. Not your name or e-mail address."
+PASSWORD_ADVICE = _l(
+    "At least %(min)s characters, not easy to guess: three or four unrelated words "
+    "work well. Not your name or e-mail address.",
+    min=MIN_LENGTH,
 )
 
 
@@ -107,18 +109,18 @@ class ForgotPasswordForm(FlaskForm):
     """Ask for a reset link: only an address, checked for its shape, never looked up."""
 
     email = EmailField(
-        "Email",
+        _l("Email"),
         validators=[Required(), EmailAddress(), Length(max=254)],
         render_kw={"autocomplete": "username"},
     )
-    submit = SubmitField("Send me a link")
+    submit = SubmitField(_l("Send me a link"))
 
 
 def new_password_field() -> PasswordField:
     """The new password, checked for strength (a new field each call: forms order their
     fields by when each was made)."""
     return PasswordField(
-        "New password",
+        _l("New password"),
         validators=[Required(), StrongPassword()],
         description=PASSWORD_ADVICE,
         render_kw=NEW_PASSWORD,
@@ -128,8 +130,8 @@ def new_password_field() -> PasswordField:
 def repeat_password_field() -> PasswordField:
     """The new password again, which must equal the field named ``password``."""
     return PasswordField(
-        "Repeat the new password",
-        validators=[Required(), EqualTo("password", message="The two passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[Required(), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw=NEW_PASSWORD,
     )
 
@@ -140,7 +142,7 @@ class NewPasswordForm(FlaskForm):
 
     password = new_password_field()
     confirm = repeat_password_field()
-    submit = SubmitField("Set password and sign in")
+    submit = SubmitField(_l("Set password and sign in"))
 
     def __init__(self, *args: Any, account: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
 from zxcvbn import zxcvbn
+
+from audit.languages import current_language
 
 __all__ = ["MAX_LENGTH", "MIN_LENGTH", "MIN_SCORE", "password_problem"]
 
@@ -38,15 +41,17 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     """Why ``password`` is refused for the account of ``email`` and ``name``, in words that
     say what to do instead; None when it may be used."""
     if len(password) < MIN_LENGTH:
-        return (
-            f"Use at least {MIN_LENGTH} characters (this has {len(password)}). "
-            "Three or four unrelated words make a long password that is easy to remember."
+        return gettext(
+            "Use at least %(min)s characters (this has %(length)s). "
+            "Three or four unrelated words make a long password that is easy to remember.",
+            min=MIN_LENGTH,
+            length=len(password),
         )
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return gettext("Use at most %(max)s characters.", max=MAX_LENGTH)
     own = _own_words(email, name)
     if _only_own_details(password, own):
-        return (
+        return gettext(
             "This password is made of your name or e-mail address with numbers or symbols, "
             "which anyone who knows you could guess. Choose words that have nothing to do "
             "with you."
@@ -54,12 +59,13 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     result = zxcvbn(password[:_JUDGED], user_inputs=sorted(own))
     if result["score"] >= MIN_SCORE:
         return None
-    feedback = result.get("feedback") or {}
-    words = ["This password is too easy to guess."]
+    # zxcvbn's own advice is English only: another language gets ours alone.
+    feedback = (result.get("feedback") or {}) if current_language() == "en" else {}
+    words = [gettext("This password is too easy to guess.")]
     if feedback.get("warning"):
         words.append(_sentence(feedback["warning"]))
     suggestions = [_sentence(s) for s in feedback.get("suggestions") or []]
-    words.extend(suggestions or ["Add another word or two. Uncommon words are better."])
+    words.extend(suggestions or [gettext("Add another word or two. Uncommon words are better.")])
     return " ".join(words)
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy import func, select
 
 from audit.accounts.links import find_link, issue_link, revoke_links, use_link
@@ -28,6 +29,7 @@ from audit.accounts.mail import send_account_mail
 from audit.accounts.passwords import password_problem
 from audit.accounts.sessions import end_sessions
 from audit.extensions import db
+from audit.languages import recipient_language
 from audit.models import LinkPurpose, LoginAttempt, User, record_event
 from audit.service_errors import FieldError
 
@@ -93,9 +95,10 @@ def network_refusal(limits: ResetLimits, address: str) -> str | None:
     if _count(since, LoginAttempt.address == _address_key(address)) < limits.per_address:
         return None
     minutes = int(limits.window.total_seconds() // 60)
-    return (
-        f"Too many password reset requests from this network. Wait {minutes} minutes "
-        "before asking again."
+    return gettext(
+        "Too many password reset requests from this network. Wait %(minutes)s minutes "
+        "before asking again.",
+        minutes=minutes,
     )
 
 
@@ -124,9 +127,10 @@ def send_reset_link(email: str, requested_from: str = "", link_base: str = "") -
     token = issue_link(user, LinkPurpose.RESET, LINK_LIFETIME)
     record_event(None, "user.reset_requested", user, requested_from=requested_from)
     db.session.commit()
-    sent = send_account_mail(
-        user.email, "Reset your password", _mail_body(user, _link(token, link_base), requested_from)
-    )
+    with force_locale(recipient_language(user)):
+        subject = gettext("Reset your password")
+        body = _mail_body(user, _link(token, link_base), requested_from)
+    sent = send_account_mail(user.email, subject, body)
     if not sent:
         log.warning("the password reset mail to user %s was not sent", user.id)
     return sent
@@ -138,17 +142,33 @@ def _link(token: str, link_base: str) -> str:
 
 
 def _mail_body(user: User, link: str, requested_from: str) -> str:
+    """The reset mail's text, in the current language (the caller forces the account's)."""
     minutes = int(LINK_LIFETIME.total_seconds() // 60)
-    origin = f" (from the network address {requested_from})" if requested_from else ""
-    return (
-        f"Hello {user.name},\n\n"
-        f"Someone asked{origin} to reset the password of your Service Audit account, "
-        f"{user.email}.\n\n"
-        f"To choose a new password, open this link within {minutes} minutes:\n\n"
-        f"{link}\n\n"
-        "The link works once. Setting a new password signs you out on every other device.\n\n"
-        "If you did not ask, you can ignore this mail: your password stays as it is.\n"
+    if requested_from:
+        asked = gettext(
+            "Someone asked (from the network address %(address)s) to reset the password of "
+            "your Service Audit account, %(email)s.",
+            address=requested_from,
+            email=user.email,
+        )
+    else:
+        asked = gettext(
+            "Someone asked to reset the password of your Service Audit account, %(email)s.",
+            email=user.email,
+        )
+    parts = (
+        gettext("Hello %(name)s,", name=user.name),
+        asked,
+        ngettext(
+            "To choose a new password, open this link within %(num)d minute:",
+            "To choose a new password, open this link within %(num)d minutes:",
+            minutes,
+        ),
+        link,
+        gettext("The link works once. Setting a new password signs you out on every other device."),
+        gettext("If you did not ask, you can ignore this mail: your password stays as it is."),
     )
+    return "\n\n".join(parts) + "\n"
 
 
 # --- using the link -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, render_template, request
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -82,7 +83,10 @@ def reset_password(token: str):
             return _refused(error)
         else:
             _leave_this_browser_session()
-            flash("New password set. Every other session of your account has ended.", "success")
+            flash(
+                gettext("New password set. Every other session of your account has ended."),
+                "success",
+            )
             return password_accepted(user, remember=False, next_url=None)
     return _private(render_template("auth/reset.html", form=form, account=account))
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from audit.extensions import db
@@ -60,7 +61,7 @@ def sso_enabled() -> bool:
 def provider_name(*, capital: bool = False) -> str:
     """The provider as the sign-in page names it ("Sign in with …"); ``capital`` for the
     start of a sentence."""
-    name = current_app.config.get("OIDC_PROVIDER_NAME") or "your organisation's sign-in"
+    name = current_app.config.get("OIDC_PROVIDER_NAME") or gettext("your organisation's sign-in")
     return name[:1].upper() + name[1:] if capital else name
 
 
@@ -70,7 +71,10 @@ def identity_from_claims(claims: Mapping[str, Any]) -> Identity:
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise SsoRefused(
-            f"{provider_name(capital=True)} did not say who you are. Please try again."
+            gettext(
+                "%(provider)s did not say who you are. Please try again.",
+                provider=provider_name(capital=True),
+            )
         )
     email = claims.get("email")
     verified = claims.get("email_verified")
@@ -88,29 +92,41 @@ def account_for(identity: Identity) -> User:
     plain message otherwise. The caller signs the person in and commits."""
     if not identity.email:
         raise SsoRefused(
-            f"{provider_name(capital=True)} did not share your e-mail address, so it cannot "
-            "be matched to an account here. Ask your administrator."
+            gettext(
+                "%(provider)s did not share your e-mail address, so it cannot "
+                "be matched to an account here. Ask your administrator.",
+                provider=provider_name(capital=True),
+            )
         )
     if not identity.email_verified:
         raise SsoRefused(
-            f"{provider_name(capital=True)} has not verified your e-mail address "
-            f"{identity.email}, so it cannot be matched to an account here. Verify it there "
-            "first, or ask your administrator."
+            gettext(
+                "%(provider)s has not verified your e-mail address "
+                "%(email)s, so it cannot be matched to an account here. Verify it there "
+                "first, or ask your administrator.",
+                provider=provider_name(capital=True),
+                email=identity.email,
+            )
         )
     user = db.session.scalar(select(User).where(func.lower(User.email) == identity.email))
     if user is None:
         raise SsoRefused(
-            f"There is no account for {identity.email} here. Single sign-on does not create "
-            "accounts: ask an administrator or your manager to invite you."
+            gettext(
+                "There is no account for %(email)s here. Single sign-on does not create "
+                "accounts: ask an administrator or your manager to invite you.",
+                email=identity.email,
+            )
         )
     if not user.active:
         raise SsoRefused(
-            "This account has been deactivated. Ask an administrator if you need access."
+            gettext("This account has been deactivated. Ask an administrator if you need access.")
         )
     if user.invitation_pending and user.role == Role.ADMIN:
         raise SsoRefused(
-            "An administrator's invitation is accepted only through the link in the "
-            "invitation e-mail. After that you can sign in here."
+            gettext(
+                "An administrator's invitation is accepted only through the link in the "
+                "invitation e-mail. After that you can sign in here."
+            )
         )
     first_link = user.sso_subject is None
     if first_link:
@@ -139,15 +155,20 @@ def password_sign_in_refused(user: User) -> str | None:
     if not sso_enabled() or user.role not in get_role_set(SSO_ONLY_ROLES):
         return None
     name = provider_name()
-    return (
-        f"People in your role sign in through {name}, not with a password here: "
-        f"use the “Sign in with {name}” button above."
+    return gettext(
+        "People in your role sign in through %(provider)s, not with a password here: "
+        "use the “Sign in with %(provider)s” button above.",
+        provider=name,
     )
 
 
 def _refuse_other_identity(user: User, identity: Identity, why: str) -> None:
     log.warning("SSO sign-in to user %s refused: %s (subject %r)", user.id, why, identity.subject)
     raise SsoRefused(
-        f"Your sign-in at {provider_name(capital=True)} is not the one linked to the account "
-        f"{identity.email} here. Ask an administrator to check the account."
+        gettext(
+            "Your sign-in at %(provider)s is not the one linked to the account "
+            "%(email)s here. Ask an administrator to check the account.",
+            provider=provider_name(capital=True),
+            email=identity.email,
+        )
     )

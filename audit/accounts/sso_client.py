@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from flask import current_app, request, session
+from flask_babel import gettext
 from joserfc.errors import JoseError
 from requests import RequestException
 
@@ -104,14 +105,20 @@ def finish() -> Identity:
         claims = dict(token.get("userinfo") or {})
         if not claims:
             raise SsoRefused(
-                f"{provider_name(capital=True)} did not send an ID token. Please try again."
+                gettext(
+                    "%(provider)s did not send an ID token. Please try again.",
+                    provider=provider_name(capital=True),
+                )
             )
         if "email" not in claims or "email_verified" not in claims:
             # Many providers put profile claims only in the userinfo answer.
             info = client.userinfo(token=token)
             if info.get("sub") != claims.get("sub"):
                 raise SsoRefused(
-                    f"{provider_name(capital=True)} answered for someone else. Please try again."
+                    gettext(
+                        "%(provider)s answered for someone else. Please try again.",
+                        provider=provider_name(capital=True),
+                    )
                 )
             claims = {**info, **claims}
     except SsoRefused:
@@ -119,19 +126,29 @@ def finish() -> Identity:
     except OAuthError as error:
         log.info("SSO: refused at the callback: %s %s", error.error, error.description)
         if error.error == "access_denied":
-            raise SsoRefused(f"The sign-in at {provider_name()} was cancelled.") from error
+            raise SsoRefused(
+                gettext("The sign-in at %(provider)s was cancelled.", provider=provider_name())
+            ) from error
         if error.error == "mismatching_state":
             raise SsoRefused(
-                "That sign-in was started in another tab or has expired. Please start again."
+                gettext(
+                    "That sign-in was started in another tab or has expired. Please start again."
+                )
             ) from error
         raise SsoRefused(
-            f"The sign-in at {provider_name()} did not complete ({error.error}). "
-            "Please start again."
+            gettext(
+                "The sign-in at %(provider)s did not complete (%(error)s). Please start again.",
+                provider=provider_name(),
+                error=error.error,
+            )
         ) from error
     except JoseError as error:
         log.warning("SSO: an ID token failed its checks: %s", error)
         raise SsoRefused(
-            f"The answer from {provider_name()} could not be verified. Please start again."
+            gettext(
+                "The answer from %(provider)s could not be verified. Please start again.",
+                provider=provider_name(),
+            )
         ) from error
     except (RequestException, ValueError) as error:
         log.warning("SSO: the provider could not be reached at the callback: %s", error)
@@ -175,6 +192,9 @@ def _origin(url: str) -> str:
 
 def _unreachable() -> SsoRefused:
     return SsoRefused(
-        f"{provider_name(capital=True)} cannot be reached just now. Try again in a moment, "
-        "or sign in with your password if you have one."
+        gettext(
+            "%(provider)s cannot be reached just now. Try again in a moment, "
+            "or sign in with your password if you have one.",
+            provider=provider_name(capital=True),
+        )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 
 from audit.extensions import db
@@ -28,9 +29,10 @@ def throttle_message(limits: ThrottleLimits, email: str, address: str) -> str | 
     )
     minutes = int(limits.window.total_seconds() // 60)
     if by_account >= limits.per_account:
-        return (
-            f"Too many failed sign-ins for this account. For your security, wait {minutes} "
-            "minutes before trying again, or ask an administrator to reset your password."
+        return gettext(
+            "Too many failed sign-ins for this account. For your security, wait %(minutes)s "
+            "minutes before trying again, or ask an administrator to reset your password.",
+            minutes=minutes,
         )
     by_address = db.session.scalar(
         select(func.count())
@@ -38,9 +40,10 @@ def throttle_message(limits: ThrottleLimits, email: str, address: str) -> str | 
         .where(LoginAttempt.address == address, LoginAttempt.at >= since)
     )
     if by_address >= limits.per_address:
-        return (
-            f"Too many failed sign-ins from this network. Wait {minutes} minutes before "
-            "trying again."
+        return gettext(
+            "Too many failed sign-ins from this network. Wait %(minutes)s minutes before "
+            "trying again.",
+            minutes=minutes,
         )
     return None
 

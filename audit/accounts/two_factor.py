@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 import pyotp
 import segno
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 
@@ -79,7 +80,7 @@ def required_for(user: User) -> bool:
 def enrolment_for(user: User) -> Enrolment:
     """Start (or go on with) enrolment: a secret kept on the user until it is confirmed."""
     if user.two_factor_enabled:
-        raise TwoFactorError("Two-factor sign-in is already on for this account.")
+        raise TwoFactorError(gettext("Two-factor sign-in is already on for this account."))
     if not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
     uri = pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
@@ -89,7 +90,7 @@ def enrolment_for(user: User) -> Enrolment:
 def _qr_svg(uri: str) -> Markup:
     """The QR code as inline SVG, drawn here: the secret never leaves the server."""
     svg = segno.make(uri, error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", title="QR code for your authenticator app"
+        scale=5, dark="#000", light="#fff", title=gettext("QR code for your authenticator app")
     )
     return Markup(svg)  # noqa: S704  (segno's own markup around our URI, escaped by segno)
 
@@ -98,13 +99,15 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     """Turn two-factor sign-in on once ``code`` comes from the enrolled app; returns the
     recovery codes, which are shown this once and kept only as digests."""
     if user.two_factor_enabled or not user.totp_secret:
-        raise TwoFactorError("Start setting up two-factor sign-in first.")
+        raise TwoFactorError(gettext("Start setting up two-factor sign-in first."))
     _lock(user)
     step = _totp_step(user.totp_secret, code, after=None)
     if step is None:
         raise TwoFactorError(
-            "That code does not match. Check that the app shows this account and that the "
-            "phone's clock is right, then enter the newest code."
+            gettext(
+                "That code does not match. Check that the app shows this account and that the "
+                "phone's clock is right, then enter the newest code."
+            )
         )
     user.totp_enabled_at = datetime.now(UTC)
     user.totp_last_step = step
@@ -117,21 +120,23 @@ def check_code(user: User, code: str) -> str:
     """Check a sign-in code: ``"totp"`` for the app's code, ``"recovery"`` for a recovery
     code (used up by this call). Raises :class:`TwoFactorError` for anything else."""
     if not user.two_factor_enabled or not user.totp_secret:
-        raise TwoFactorError("Two-factor sign-in is not on for this account.")
+        raise TwoFactorError(gettext("Two-factor sign-in is not on for this account."))
     cleaned = _digits(code)
     if cleaned is not None:
         _lock(user)
         step = _totp_step(user.totp_secret, cleaned, after=user.totp_last_step)
         if step is None:
             raise TwoFactorError(
-                "That code is wrong or has already been used. Enter the newest code from "
-                "your authenticator app."
+                gettext(
+                    "That code is wrong or has already been used. Enter the newest code from "
+                    "your authenticator app."
+                )
             )
         user.totp_last_step = step
         return "totp"
     if _use_recovery_code(user, code):
         return "recovery"
-    raise TwoFactorError("That recovery code is wrong or has already been used.")
+    raise TwoFactorError(gettext("That recovery code is wrong or has already been used."))
 
 
 def check_password_or_code(user: User, proof: str) -> bool:
@@ -148,7 +153,7 @@ def check_password_or_code(user: User, proof: str) -> bool:
 def regenerate_recovery_codes(user: User) -> list[str]:
     """Replace every recovery code of ``user`` with ten new ones (shown once)."""
     if not user.two_factor_enabled:
-        raise TwoFactorError("Two-factor sign-in is not on for this account.")
+        raise TwoFactorError(gettext("Two-factor sign-in is not on for this account."))
     codes = _new_recovery_codes(user)
     record_event(user, "user.recovery_codes_regenerated", user)
     return codes

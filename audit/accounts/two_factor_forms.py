@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import Length
@@ -11,36 +12,37 @@ from audit.web.forms import Required
 
 class SignInCodeForm(FlaskForm):
     code = StringField(
-        "Code",
+        _l("Code"),
         validators=[Required(), Length(max=40)],
-        description="The 6-digit code your authenticator app shows now, or one of your "
-        "recovery codes.",
+        description=_l(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
         render_kw={
             "autocomplete": "one-time-code",
             "autocapitalize": "none",
             "spellcheck": "false",
         },
     )
-    submit = SubmitField("Confirm sign-in")
+    submit = SubmitField(_l("Confirm sign-in"))
 
 
 class EnrolForm(FlaskForm):
     code = StringField(
-        "Code from the app",
+        _l("Code from the app"),
         validators=[Required(), Length(max=20)],
-        description="After adding the account, enter the 6-digit code the app shows.",
+        description=_l("After adding the account, enter the 6-digit code the app shows."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
-    submit = SubmitField("Turn on two-factor sign-in")
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class ProofForm(FlaskForm):
     """Turning two-factor sign-in off or making new recovery codes asks for proof again."""
 
     proof = PasswordField(
-        "Your password or a current code",
+        _l("Your password or a current code"),
         validators=[Required(), Length(max=200)],
-        description="Your password, a code from your authenticator app, or a recovery code.",
+        description=_l("Your password, a code from your authenticator app, or a recovery code."),
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

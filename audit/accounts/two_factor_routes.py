@@ -4,6 +4,8 @@ when the role requires it at sign-in), recovery codes, turning it off, an admin'
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -29,11 +31,11 @@ from audit.extensions import db
 from audit.models import Role, User, record_event
 from audit.views import done, require_submitted, turned_down
 
-_START_AGAIN = "Your sign-in has expired. Enter your email and password again."
+_START_AGAIN = _l("Your sign-in has expired. Enter your email and password again.")
 
 
 def _start_again() -> Response:
-    flash(_START_AGAIN, "warning")
+    flash(str(_START_AGAIN), "warning")
     return redirect(url_for("auth.login"))
 
 
@@ -68,11 +70,14 @@ def two_factor_code():
             left = remaining_recovery_codes(user)
             record_event(user, "user.recovery_code_used", user, remaining=left)
             few = left <= 3
-            advice = " Make new ones on your two-factor sign-in page." if few else ""
-            flash(
-                f"You signed in with a recovery code; {left} left.{advice}",
-                "warning" if few else "info",
+            message = ngettext(
+                "You signed in with a recovery code; %(num)d left.",
+                "You signed in with a recovery code; %(num)d left.",
+                left,
             )
+            if few:
+                message += " " + gettext("Make new ones on your two-factor sign-in page.")
+            flash(message, "warning" if few else "info")
         pending.forget()
         return sign_in(
             user, method=SECOND_FACTORS[kind], remember=waiting.remember, next_url=waiting.next_url
@@ -149,7 +154,7 @@ def two_factor_confirm():
             form.code.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Two-factor sign-in is on.", "success")
+            flash(gettext("Two-factor sign-in is on."), "success")
             return _show_codes(codes, url_for("auth.two_factor_settings"))
     return _settings_page(form, ProofForm(prefix="codes"), ProofForm(prefix="disable"), 400)
 
@@ -165,10 +170,10 @@ def two_factor_new_codes():
             except TwoFactorError as error:
                 return turned_down(error, url_for("auth.two_factor_settings"))
             db.session.commit()
-            flash("New recovery codes made; the old ones no longer work.", "success")
+            flash(gettext("New recovery codes made; the old ones no longer work."), "success")
             return _show_codes(codes, url_for("auth.two_factor_settings"))
         db.session.rollback()
-        form.proof.errors.append("That is not your password or a current code.")
+        form.proof.errors.append(gettext("That is not your password or a current code."))
     return _settings_page(EnrolForm(), form, ProofForm(prefix="disable"), 400)
 
 
@@ -181,12 +186,14 @@ def two_factor_disable():
             return redirect(url_for("auth.two_factor_settings"))
         if check_password_or_code(current_user, form.proof.data):
             disable(current_user)
-            message = "Two-factor sign-in is off."
+            message = gettext("Two-factor sign-in is off.")
             if required_for(current_user):
-                message += " Your role requires it: you will set it up again at your next sign-in."
+                message += " " + gettext(
+                    "Your role requires it: you will set it up again at your next sign-in."
+                )
             return done(message, url_for("auth.two_factor_settings"))
         db.session.rollback()
-        form.proof.errors.append("That is not your password or a current code.")
+        form.proof.errors.append(gettext("That is not your password or a current code."))
     return _settings_page(EnrolForm(), ProofForm(prefix="codes"), form, 400)
 
 
@@ -199,9 +206,22 @@ def two_factor_admin_reset(user_id: int):
     user = db.get_or_404(User, user_id)
     require_submitted()
     ended = admin_reset(user, current_user)
-    sessions = f"{ended} session{'s' if ended != 1 else ''}"
-    message = (
-        f"Two-factor sign-in reset for {user.name}; {sessions} ended. They sign in with their "
-        "password next" + (" and set up two-factor sign-in again." if required_for(user) else ".")
-    )
+    if required_for(user):
+        message = ngettext(
+            "Two-factor sign-in reset for %(name)s; %(num)d session ended. They sign in with "
+            "their password next and set up two-factor sign-in again.",
+            "Two-factor sign-in reset for %(name)s; %(num)d sessions ended. They sign in with "
+            "their password next and set up two-factor sign-in again.",
+            ended,
+            name=user.name,
+        )
+    else:
+        message = ngettext(
+            "Two-factor sign-in reset for %(name)s; %(num)d session ended. They sign in with "
+            "their password next.",
+            "Two-factor sign-in reset for %(name)s; %(num)d sessions ended. They sign in with "
+            "their password next.",
+            ended,
+            name=user.name,
+        )
     return done(message, url_for("admin.edit_user", user_id=user.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audit.accounts.email_address import normalise_email
@@ -63,9 +64,9 @@ def update_user(
 
 def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(gettext("You cannot deactivate your own account."))
     if active and user.erased_at is not None:
-        raise AccountError("This account was erased: invite the person again instead.")
+        raise AccountError(gettext("This account was erased: invite the person again instead."))
     user.active = active
     record_event(actor, "user.activated" if active else "user.deactivated", user)
     if not active:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -12,24 +13,30 @@ from audit.models import ActionPriority, ActionStatus
 from audit.photos.uploads import photo_field
 from audit.views import text_box
 
-PRIORITY_CHOICES = [SelectChoice(p.value, p.value.capitalize()) for p in ActionPriority]
+#: The priorities by name ("High"), as the plan's list offers them.
+PRIORITY_WORDS = {
+    ActionPriority.LOW: _l("Low"),
+    ActionPriority.MEDIUM: _l("Medium"),
+    ActionPriority.HIGH: _l("High"),
+}
+PRIORITY_CHOICES = [SelectChoice(p.value, PRIORITY_WORDS[p]) for p in ActionPriority]
 
 
 class PlanForm(FlaskForm):
     """Title, owner, due date and priority; the owner list is set by the view."""
 
     title = StringField(
-        "Title", validators=[DataRequired("Give the action a title."), Length(max=200)]
+        _l("Title"), validators=[DataRequired(_l("Give the action a title.")), Length(max=200)]
     )
-    description = text_box("What needs doing", TEXT_MAX, rows=3)
-    owner = SelectField("Owner", choices=[], validate_choice=True)
-    due_on = DateField("Due", validators=[Optional()])
-    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="medium")
-    submit = SubmitField("Save")
+    description = text_box(_l("What needs doing"), TEXT_MAX, rows=3)
+    owner = SelectField(_l("Owner"), choices=[], validate_choice=True)
+    due_on = DateField(_l("Due"), validators=[Optional()])
+    priority = SelectField(_l("Priority"), choices=PRIORITY_CHOICES, default="medium")
+    submit = SubmitField(_l("Save"))
 
     def set_owners(self, choices: list[tuple[str, str]]) -> None:
         self.owner.choices = [
-            SelectChoice("", "— nobody yet —"),
+            SelectChoice("", _l("— nobody yet —")),
             *(SelectChoice(value, label) for value, label in choices),
         ]
 
@@ -45,32 +52,34 @@ class PlanForm(FlaskForm):
 
 
 class AcceptForm(PlanForm):
-    submit = SubmitField("Accept and open")
+    submit = SubmitField(_l("Accept and open"))
 
 
 class NewActionForm(PlanForm):
-    branch = SelectField("Branch", coerce=int, choices=[])
+    branch = SelectField(_l("Branch"), coerce=int, choices=[])
 
     def set_branches(self, branches: list[tuple[int, str]]) -> None:
         self.branch.choices = [SelectChoice(value, label) for value, label in branches]
 
-    submit = SubmitField("Raise action")
+    submit = SubmitField(_l("Raise action"))
 
 
 class DismissForm(FlaskForm):
     reason = text_box(
-        "Why no action is needed",
+        _l("Why no action is needed"),
         TEXT_MAX,
-        required="Say why this proposal needs no action.",
+        required=_l("Say why this proposal needs no action."),
     )
-    submit = SubmitField("Dismiss proposal")
+    submit = SubmitField(_l("Dismiss proposal"))
 
 
 class UpdateForm(FlaskForm):
-    status = SelectField("Status", choices=[])
-    note = text_box("What was done", TEXT_MAX, rows=3, required="Write what was done.")
-    photo = photo_field("Photo (optional)", "A JPEG, PNG or WebP photo showing the work done.")
-    submit = SubmitField("Post update")
+    status = SelectField(_l("Status"), choices=[])
+    note = text_box(_l("What was done"), TEXT_MAX, rows=3, required=_l("Write what was done."))
+    photo = photo_field(
+        _l("Photo (optional)"), _l("A JPEG, PNG or WebP photo showing the work done.")
+    )
+    submit = SubmitField(_l("Post update"))
 
     def set_status(self, current: ActionStatus) -> None:
         self.status.choices = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -24,6 +25,7 @@ from audit.models import (
     record_event,
 )
 from audit.notifications.service import notify
+from audit.org.timezones import visit_day
 from audit.reporting.filters import ReportFilter
 from audit.reporting.questions import recurring_failures
 from audit.scorecards.store import definition_of
@@ -64,7 +66,11 @@ def _announce(actions: Sequence[Action], actor: User | None) -> None:
         notify(
             [u for u in managers[action.branch_id] if actor is None or u.id != actor.id],
             "action.proposed",
-            f"Proposed action at {action.branch.name}: {action.title}",
+            _l(
+                "Proposed action at %(branch)s: %(title)s",
+                branch=action.branch.name,
+                title=action.title,
+            ),
             _link(action),
         )
 
@@ -85,7 +91,7 @@ def propose_for_visit(visit: Visit, actor: User | None = None) -> list[Action]:
         question = definition.question(answer.question_key)
         text = question.text if question is not None else answer.question_key
         lines = [
-            f"A critical item failed on the visit of {visit.visited_at:%d %b %Y} "
+            f"A critical item failed on the visit of {visit_day(visit):%d %b %Y} "
             f"({visit.scorecard.title}).",
         ]
         if answer.comment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -130,7 +131,7 @@ def accept(action_id: int):
                 flash(str(error), "danger")
                 return redirect(_action_url(action_id))
         else:
-            return done("Action accepted and open.", _action_url(action_id))
+            return done(gettext("Action accepted and open."), _action_url(action_id))
     return _render(action, 422, accept_form=form)
 
 
@@ -144,7 +145,7 @@ def dismiss(action_id: int):
             service.dismiss(action, current_user, form.reason.data)
         except ActionError as error:
             return turned_down(error, _action_url(action_id))
-        return done("Proposal dismissed; your reason is kept.", _action_url(action_id))
+        return done(gettext("Proposal dismissed; your reason is kept."), _action_url(action_id))
     return _render(action, 422, dismiss_form=form)
 
 
@@ -163,7 +164,7 @@ def edit(action_id: int):
         except ActionError as error:
             refused(error, form, fallback="title")
         else:
-            return done("Action changed.", _action_url(action_id))
+            return done(gettext("Action changed."), _action_url(action_id))
     status = 422 if form.errors else 200
     return render_template("actions/edit.html", action=action, form=form), status
 
@@ -189,7 +190,7 @@ def new():
             if not refused(error, form):
                 flash(str(error), "danger")
         else:
-            return done("Action raised.", _action_url(action.id))
+            return done(gettext("Action raised."), _action_url(action.id))
     status = 422 if form.errors else 200
     return render_template("actions/new.html", form=form, branch=branch), status
 
@@ -217,7 +218,7 @@ def post_update(action_id: int):
             flash(str(error), "danger")
             return redirect(_action_url(action_id))
         return _render(action, 422, update_form=form)
-    return done("Update posted.", _action_url(action_id))
+    return done(gettext("Update posted."), _action_url(action_id))
 
 
 def _update_photo(update_id: int, thumb: bool):  # noqa: ANN202

@@ -25,10 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from audit.access import branch_in_scope, scope_branches
+from audit.dates import lazy_date
 from audit.extensions import db
 from audit.models import (
     ACTIVE_ACTION_STATUSES,
@@ -49,6 +52,7 @@ from audit.models import (
     user_regions,
 )
 from audit.notifications.service import notify
+from audit.org.timezones import branch_today, branch_zone, today_in
 from audit.photos.uploads import Photo
 from audit.service_errors import TEXT_MAX as TEXT_MAX  # the forms' limit too
 from audit.service_errors import FieldError
@@ -62,11 +66,19 @@ TRANSITIONS: dict[ActionStatus, tuple[ActionStatus, ...]] = {
     A.DONE: (A.DONE, A.IN_PROGRESS),
 }
 STATUS_LABELS = {
-    A.PROPOSED: "Proposed",
-    A.OPEN: "Open",
-    A.IN_PROGRESS: "In progress",
-    A.DONE: "Done",
-    A.DISMISSED: "Dismissed",
+    A.PROPOSED: _l("Proposed"),
+    A.OPEN: _l("Open"),
+    A.IN_PROGRESS: _l("In progress"),
+    A.DONE: _l("Done"),
+    A.DISMISSED: _l("Dismissed"),
+}
+#: The statuses as a sentence says them: "an open action", "(in progress)".
+STATUS_WORDS = {
+    A.PROPOSED: _l("proposed"),
+    A.OPEN: _l("open"),
+    A.IN_PROGRESS: _l("in progress"),
+    A.DONE: _l("done"),
+    A.DISMISSED: _l("dismissed"),
 }
 #: The list's status filters; "active" is open or in progress, "overdue" active and past due.
 LIST_FILTERS = ("active", "proposed", "overdue", "open", "in_progress", "done", "dismissed", "all")
@@ -81,7 +93,21 @@ def _now() -> datetime:
 
 
 def _today() -> date:
-    return _now().date()
+    """Today in the installation's default zone (a period's end when none is given)."""
+    return today_in(branch_zone(None))
+
+
+def branch_day(branch: Branch | None, today: date | None = None) -> date:
+    """Today on ``branch``'s calendar, unless ``today`` says which day it is: a due date
+    is the branch's date, so an action due today there is overdue once today ends there."""
+    return today or today_in(branch_zone(branch))
+
+
+def _overdue(today: date | None) -> ColumnElement[bool]:
+    """Actions past their due date, each by its branch's calendar (or all by ``today``)."""
+    return Action.status.in_(ACTIVE_ACTION_STATUSES) & (
+        Action.due_on < (today or branch_today(Action.branch_id))
+    )
 
 
 _text = ActionError.required_text
@@ -176,8 +202,8 @@ def owner_choices(branch: Branch) -> list[tuple[str, str]]:
         .where(StaffMember.branch_id == branch.id, StaffMember.active.is_(True))
         .order_by(StaffMember.name)
     )
-    return [(f"u:{u.id}", f"{u.name} (manager)") for u in managers] + [
-        (f"s:{m.id}", f"{m.name} ({m.job_title or 'staff'})") for m in staff
+    return [(f"u:{u.id}", gettext("%(name)s (manager)", name=u.name)) for u in managers] + [
+        (f"s:{m.id}", f"{m.name} ({m.job_title or gettext('staff')})") for m in staff
     ]
 
 
@@ -186,7 +212,7 @@ def resolve_owner(action: Action, choice: str | None) -> tuple[User | None, Staf
     if not choice:
         return None, None
     if choice not in {value for value, _ in owner_choices(action.branch)}:
-        raise ActionError("Choose an owner from the list.", field="owner")
+        raise ActionError(gettext("Choose an owner from the list."), field="owner")
     kind, _, raw_id = choice.partition(":")
     if kind == "u":
         return db.session.get(User, int(raw_id)), None
@@ -215,7 +241,7 @@ def is_overdue(action: Action, today: date | None = None) -> bool:
     return (
         action.status in ACTIVE_ACTION_STATUSES
         and action.due_on is not None
-        and action.due_on < (today or _today())
+        and action.due_on < branch_day(action.branch, today)
     )
 
 
@@ -246,7 +272,7 @@ def _plan_fields(action: Action) -> dict[str, Any]:
 
 def _apply_plan(action: Action, plan: Plan) -> dict[str, Any]:
     """Set the plan's fields; returns {field: [old, new]} for what changed."""
-    title = _text(plan.title, "Give the action a title.", "title")[:200]
+    title = _text(plan.title, gettext("Give the action a title."), "title")[:200]
     owner_user, owner_staff = resolve_owner(action, plan.owner)
     before = _plan_fields(action)
     action.title = title
@@ -261,11 +287,20 @@ def _apply_plan(action: Action, plan: Plan) -> dict[str, Any]:
 
 def _notify_owner(action: Action, actor: User, changes: dict[str, Any]) -> None:
     if "owner" in changes and (action.owner_user or action.owner_staff):
-        due = f", due {action.due_on:%d %b %Y}" if action.due_on else ""
+        where = {"branch": action.branch.name, "title": action.title}
+        message = (
+            _l(
+                "Action assigned to you at %(branch)s: %(title)s, due %(due)s",
+                due=lazy_date(action.due_on),
+                **where,
+            )
+            if action.due_on
+            else _l("Action assigned to you at %(branch)s: %(title)s", **where)
+        )
         notify(
             [u for u in owner_users(action) if u.id != actor.id],
             "action.assigned",
-            f"Action assigned to you at {action.branch.name}: {action.title}{due}",
+            message,
             _link(action),
         )
 
@@ -273,9 +308,14 @@ def _notify_owner(action: Action, actor: User, changes: dict[str, Any]) -> None:
 def accept(action: Action, actor: User, plan: Plan) -> None:
     """proposed -> open, with the plan (owner, due date, priority) the manager sets."""
     if action.status is not A.PROPOSED:
-        raise ActionError(f"Only a proposed action can be accepted; this one is {action.status}.")
-    if plan.due_on is not None and plan.due_on < _today():
-        raise ActionError("The due date is in the past.", field="due_on")
+        raise ActionError(
+            gettext(
+                "Only a proposed action can be accepted; this one is %(status)s.",
+                status=STATUS_WORDS[action.status],
+            )
+        )
+    if plan.due_on is not None and plan.due_on < branch_day(action.branch):
+        raise ActionError(gettext("The due date is in the past."), field="due_on")
     changes = _apply_plan(action, plan)
     action.status = A.OPEN
     action.decided_by = actor
@@ -288,10 +328,12 @@ def accept(action: Action, actor: User, plan: Plan) -> None:
 def edit(action: Action, actor: User, plan: Plan) -> dict[str, Any]:
     """Change the plan of a proposed, open or in-progress action; returns what changed."""
     if action.status not in (A.PROPOSED, *ACTIVE_ACTION_STATUSES):
-        raise ActionError(f"A {action.status.value} action is not edited.")
+        raise ActionError(
+            gettext("A %(status)s action is not edited.", status=STATUS_WORDS[action.status])
+        )
     changes = _apply_plan(action, plan)
     if not changes:
-        raise ActionError("Nothing changed.")
+        raise ActionError(gettext("Nothing changed."))
     record_event(actor, "action.edited", action, changes=changes)
     emit("action.updated", action)
     _notify_owner(action, actor, changes)
@@ -300,9 +342,14 @@ def edit(action: Action, actor: User, plan: Plan) -> dict[str, Any]:
 
 def dismiss(action: Action, actor: User, reason: str) -> None:
     """proposed -> dismissed, with the reason it needs no action."""
-    reason = _text(reason, "Say why this proposal needs no action.", "reason")
+    reason = _text(reason, gettext("Say why this proposal needs no action."), "reason")
     if action.status is not A.PROPOSED:
-        raise ActionError(f"Only a proposal can be dismissed; this action is {action.status}.")
+        raise ActionError(
+            gettext(
+                "Only a proposal can be dismissed; this action is %(status)s.",
+                status=STATUS_WORDS[action.status],
+            )
+        )
     action.status = A.DISMISSED
     action.dismiss_reason = reason
     action.decided_by = actor
@@ -326,8 +373,8 @@ def create_manual(branch: Branch, actor: User, plan: Plan, *, visit: Visit | Non
         decided_at=_now(),
         visit=visit,
     )
-    if plan.due_on is not None and plan.due_on < _today():
-        raise ActionError("The due date is in the past.", field="due_on")
+    if plan.due_on is not None and plan.due_on < branch_day(branch):
+        raise ActionError(gettext("The due date is in the past."), field="due_on")
     changes = _apply_plan(action, plan)
     db.session.add(action)
     db.session.flush()
@@ -348,14 +395,19 @@ def post_update(
     photo: Photo | None = None,
 ) -> ActionUpdate:
     """An owner's (or manager's) progress: a note, maybe a new status, maybe a photo."""
-    note = _text(note, "Write what was done.", "note")
+    note = _text(note, gettext("Write what was done."), "note")
     if not may_update(action, actor):
-        raise ActionError(f"A {action.status.value} action takes no updates.")
+        raise ActionError(
+            gettext("A %(status)s action takes no updates.", status=STATUS_WORDS[action.status])
+        )
     allowed = TRANSITIONS[action.status]
     if status not in allowed:
         raise ActionError(
-            f"A {STATUS_LABELS[action.status].lower()} action cannot become "
-            f"{STATUS_LABELS.get(status, status).lower()}.",
+            gettext(
+                "A %(status)s action cannot become %(new_status)s.",
+                status=STATUS_WORDS[action.status],
+                new_status=STATUS_WORDS.get(status, status),
+            ),
             field="status",
         )
     before = action.status
@@ -388,11 +440,20 @@ def post_update(
         photo=bool(photo),
     )
     emit("action.updated", action)
-    change = "" if before is status else f" ({STATUS_LABELS[status].lower()})"
+    where = {"name": actor.name, "branch": action.branch.name, "title": action.title}
+    message = (
+        _l("%(name)s updated an action at %(branch)s: %(title)s", **where)
+        if before is status
+        else _l(
+            "%(name)s updated an action at %(branch)s (%(status)s): %(title)s",
+            status=STATUS_WORDS[status],
+            **where,
+        )
+    )
     notify(
         [u for u in (action.created_by, action.decided_by) if u is not None and u.id != actor.id],
         "action.updated",
-        f"{actor.name} updated an action at {action.branch.name}{change}: {action.title}",
+        message,
         _link(action),
     )
     return update
@@ -400,10 +461,9 @@ def post_update(
 
 def remind_overdue(today: date | None = None) -> int:
     """Tell the owner of every overdue action (meant to run daily); returns how many."""
-    today = today or _today()
     overdue = db.session.scalars(
         select(Action)
-        .where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < today)
+        .where(_overdue(today))
         .options(
             joinedload(Action.branch),
             joinedload(Action.owner_user),
@@ -417,7 +477,12 @@ def remind_overdue(today: date | None = None) -> int:
         if not notify(
             owners,
             "action.overdue",
-            f"Overdue since {action.due_on:%d %b %Y} at {action.branch.name}: {action.title}",
+            _l(
+                "Overdue since %(due)s at %(branch)s: %(title)s",
+                due=lazy_date(action.due_on),
+                branch=action.branch.name,
+                title=action.title,
+            ),
             _link(action),
         ):
             continue
@@ -451,14 +516,13 @@ def list_query(
     today: date | None = None,
 ) -> Select:
     """Actions in the user's reach matching the list filters, overdue and soonest due first."""
-    today = today or _today()
     query = select(Action).options(
         joinedload(Action.branch), joinedload(Action.owner_user), joinedload(Action.owner_staff)
     )
     if status == "active":
         query = query.where(Action.status.in_(ACTIVE_ACTION_STATUSES))
     elif status == "overdue":
-        query = query.where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < today)
+        query = query.where(_overdue(today))
     elif status in {s.value for s in ActionStatus}:
         query = query.where(Action.status == ActionStatus(status))
     if branch_id is not None:
@@ -477,11 +541,7 @@ def list_query(
 
 
 def overdue_count(user: User, today: date | None = None) -> int:
-    query = (
-        select(func.count())
-        .select_from(Action)
-        .where(Action.status.in_(ACTIVE_ACTION_STATUSES), Action.due_on < (today or _today()))
-    )
+    query = select(func.count()).select_from(Action).where(_overdue(today))
     return db.session.scalar(scope_actions(query, user)) or 0
 
 

@@ -11,18 +11,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from audit.actions.forms import PRIORITY_WORDS
 from audit.extensions import db
-from audit.models import Action, StaffMember, User
+from audit.models import Action, ActionPriority, StaffMember, User
 from audit.scorecards.store import definition_of
 from audit.templating import format_date
 
 #: What the history calls the plan's fields (the keys ``_plan_fields`` records).
 FIELD_LABELS = {
-    "title": "Title",
-    "description": "Description",
-    "priority": "Priority",
-    "due_on": "Due",
-    "owner": "Owner",
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "priority": _l("Priority"),
+    "due_on": _l("Due"),
+    "owner": _l("Owner"),
 }
 
 
@@ -40,12 +44,12 @@ def _person(value: str) -> str:
     kind, _, number = value.partition(":")
     model = {"u": User, "s": StaffMember}.get(kind)
     person = db.session.get(model, int(number)) if model and number.isdigit() else None
-    return person.name if person is not None else "someone since removed"
+    return person.name if person is not None else gettext("someone since removed")
 
 
 def _shown(field: str, value: Any) -> str:
     if value in (None, ""):
-        return "Nobody" if field == "owner" else "—"
+        return gettext("Nobody") if field == "owner" else "—"
     if field == "owner":
         return _person(str(value))
     if field == "due_on":
@@ -54,7 +58,8 @@ def _shown(field: str, value: Any) -> str:
         except ValueError:
             return str(value)
     if field == "priority":
-        return str(value).capitalize()
+        known = str(value) in set(ActionPriority)
+        return str(PRIORITY_WORDS[ActionPriority(value)]) if known else str(value).capitalize()
     text = " ".join(str(value).split())
     return text if len(text) <= 160 else text[:159].rstrip() + "…"
 
@@ -63,7 +68,7 @@ def history_changes(changes: dict[str, Any] | None) -> list[Change]:
     """An event's ``changes`` ({field: [old, new]}) in the words of the page."""
     return [
         Change(
-            FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+            str(FIELD_LABELS.get(field, field.replace("_", " ").capitalize())),
             *(_shown(field, value) for value in pair),
         )
         for field, pair in (changes or {}).items()

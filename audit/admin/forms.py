@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import (
@@ -38,24 +40,24 @@ NEW_PASSWORD = {"autocomplete": "new-password"}
 class UserForm(FlaskForm):
     """Create (with a password) or edit (without) an account."""
 
-    email = EmailField("Email", validators=[Required(), EmailAddress(), Length(max=254)])
-    name = StringField("Full name", validators=[Required(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, validators=[Required()])
+    email = EmailField(_l("Email"), validators=[Required(), EmailAddress(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[Required(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[Required()])
     regions = SelectMultipleField(
-        "Region scope",
+        _l("Region scope"),
         coerce=int,
-        description="Managers and assessors only. Leave empty for the whole organisation.",
+        description=_l("Managers and assessors only. Leave empty for the whole organisation."),
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[
-            DataRequired(message="Set a first password for the account."),
+            DataRequired(message=_l("Set a first password for the account.")),
             StrongPassword(),
         ],
         description=PASSWORD_ADVICE,
         render_kw=NEW_PASSWORD,
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, editing: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -69,15 +71,15 @@ class UserForm(FlaskForm):
         if self.editing is not None:
             query = query.where(User.id != self.editing.id)
         if db.session.scalar(query) is not None:
-            raise ValidationError("Another account already uses this email.")
+            raise ValidationError(_l("Another account already uses this email."))
 
     def validate_regions(self, field: SelectMultipleField) -> None:
         if field.data and self.role.data not in {Role.MANAGER.value, Role.ASSESSOR.value}:
-            raise ValidationError("Only managers and assessors can be limited to regions.")
+            raise ValidationError(_l("Only managers and assessors can be limited to regions."))
 
 
 class PasswordResetForm(NewPasswordForm):
-    submit = SubmitField("Set password")
+    submit = SubmitField(_l("Set password"))
 
 
 class RoleSetField(SelectMultipleField):
@@ -90,27 +92,32 @@ class RoleSetField(SelectMultipleField):
 def settings_form_class(specs) -> type[FlaskForm]:  # noqa: ANN001
     """A form with one whole-number field per setting, with its limits, the main
     scorecard (its choices are the published scorecards, set by the view) and a tick box
-    per role for each role-set setting."""
+    per role for each role-set setting; built for each request, in the reader's language
+    (the settings' words are marked in :mod:`audit.settings`)."""
 
     class SettingsForm(FlaskForm):
         main_scorecard = SelectField(
-            "Main scorecard",
+            _l("Main scorecard"),
             choices=[],
-            description="Reports open on this scorecard; anyone can pick another on the page.",
+            description=_l("Reports open on this scorecard; anyone can pick another on the page."),
         )
-        submit = SubmitField("Save settings")
+        submit = SubmitField(_l("Save settings"))
 
     for role_set in ROLE_SET_SPECS:
-        field = RoleSetField(role_set.label, choices=ROLE_CHOICES, description=role_set.help)
+        field = RoleSetField(
+            gettext(role_set.label), choices=ROLE_CHOICES, description=gettext(role_set.help)
+        )
         setattr(SettingsForm, role_set.key, field)
     for spec in specs:
         field = IntegerField(
-            spec.label,
+            gettext(spec.label),
             validators=[
                 Optional() if spec.optional else RequiredInput(),
                 NumberRange(spec.minimum, spec.maximum),
             ],
-            description=f"{spec.help} Default {spec.default}.",
+            description=gettext(spec.help)
+            + " "
+            + gettext("Default %(value)s.", value=spec.default),
         )
         setattr(SettingsForm, spec.key, field)
     return SettingsForm

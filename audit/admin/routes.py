@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -97,7 +98,9 @@ def new_user():
     form.regions.choices = _region_choices()
     if form.validate_on_submit():
         user = create_user(**_account_fields(form), password=form.password.data)
-        return done(f"Account created for {user.name}.", url_for("admin.users"))
+        return done(
+            gettext("Account created for %(name)s.", name=user.name), url_for("admin.users")
+        )
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -108,10 +111,10 @@ def edit_user(user_id: int):
     form = _user_form(user, show_current=request.method == "GET")
     if form.validate_on_submit():
         if user.id == current_user.id and form.role.data != Role.ADMIN.value:
-            form.role.errors.append("You cannot remove your own administrator role.")
+            form.role.errors.append(gettext("You cannot remove your own administrator role."))
         else:
             update_user(user, **_account_fields(form))
-            return done(f"Saved {user.name}.", url_for("admin.users"))
+            return done(gettext("Saved %(name)s.", name=user.name), url_for("admin.users"))
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.subject_type == "users", AuditEvent.subject_id == user.id)
@@ -139,7 +142,12 @@ def toggle_active(user_id: int):
         set_active(user, not user.active, current_user)
     except AccountError as error:
         return turned_down(error, back)
-    return done(f"{user.name} is {'reactivated' if user.active else 'deactivated'}.", back)
+    message = (
+        gettext("%(name)s is reactivated.", name=user.name)
+        if user.active
+        else gettext("%(name)s is deactivated.", name=user.name)
+    )
+    return done(message, back)
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -149,7 +157,9 @@ def password(user_id: int):
     form = PasswordResetForm(account=user)
     if form.validate_on_submit():
         reset_password(user, form.password.data, current_user)
-        message = f"New password set for {user.name}. Tell them through a safe channel."
+        message = gettext(
+            "New password set for %(name)s. Tell them through a safe channel.", name=user.name
+        )
         return done(message, url_for("admin.edit_user", user_id=user.id))
     return render_template(
         "admin/user_form.html",
@@ -169,9 +179,9 @@ def settings():
     form = settings_form_class(SPECS)(
         data={**all_settings(), **role_sets, "main_scorecard": cards.chosen or ""}
     )
-    automatic = cards.titles.get(cards.automatic or "", "none published yet")
+    automatic = cards.titles.get(cards.automatic or "", gettext("none published yet"))
     form.main_scorecard.choices = [
-        ("", f"Choose automatically (now: {automatic})"),
+        ("", gettext("Choose automatically (now: %(scorecard)s)", scorecard=automatic)),
         *cards.titles.items(),
     ]
     if form.validate_on_submit():
@@ -180,5 +190,5 @@ def settings():
         set_main_scorecard(form.main_scorecard.data or None, current_user)
         for spec in ROLE_SET_SPECS:
             set_role_set(spec.key, {Role(v) for v in form[spec.key].data}, current_user)
-        return done("Settings saved.", url_for("admin.settings"))
+        return done(gettext("Settings saved."), url_for("admin.settings"))
     return render_template("admin/settings.html", form=form)

@@ -29,7 +29,7 @@ def validated(form: FlaskForm, api_names: Mapping[str, str]) -> FlaskForm:
     if form.validate():
         return form
     errors = [
-        {"field": api_names.get(name, name), "message": message}
+        {"field": api_names.get(name, name), "message": str(message)}
         for name, messages in form.errors.items()
         for message in messages
     ]

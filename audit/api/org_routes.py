@@ -110,6 +110,7 @@ def branch_out(branch: Branch) -> BranchOut:
         lat=branch.lat,
         lng=branch.lng,
         opening_hours=branch.opening_hours or "",
+        timezone=branch.timezone,
         active=branch.active,
         created_at=branch.created_at,
     )
@@ -127,8 +128,11 @@ def _branch_form(user: User, branch: Branch | None, sent: dict[str, Any]) -> Bra
             "lat": branch.lat,
             "lng": branch.lng,
             "opening_hours": branch.opening_hours,
+            "timezone": branch.timezone,
         }
     for name, value in sent.items():
+        if name == "timezone" and value is None:
+            continue  # null keeps the zone (a new branch: the installation's default)
         values["region" if name == "region_id" else name] = value
     form = BranchForm(formdata=as_formdata(values), editing=branch, **form_kwargs())
     regions = db.session.scalars(scope_regions(select(Region).order_by(Region.name), user))

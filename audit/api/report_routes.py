@@ -47,7 +47,7 @@ from audit.dashboards.pages import Choices
 from audit.dashboards.selection import chosen_filter, report_filter
 from audit.documents import branch_pdf, staff_pdf, visit_pdf
 from audit.jobs.reports import JobStatus, JobStore, start_job
-from audit.models import Role, User, VisitStatus
+from audit.models import Branch, Role, User, VisitStatus
 from audit.reporting import ReportFilter
 from audit.reporting.periods import ALL_SCORECARDS, DashboardFilter
 
@@ -92,10 +92,14 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-def _chosen(query: PeriodQuery, user: User) -> tuple[DashboardFilter, Choices]:
+def _chosen(
+    query: PeriodQuery, user: User, branch: Branch | None = None
+) -> tuple[DashboardFilter, Choices]:
     """The dashboards' filter of ``query`` for ``user``; 422 naming the field for what the
     pages would have replaced with a default (an API client asked for that exact thing),
-    404 / 403 for a region unknown or outside the caller's regions."""
+    404 / 403 for a region unknown or outside the caller's regions. A preset period ends
+    today at ``branch`` (a report of one branch or staff member), else in the
+    installation's zone."""
     problems = query.conflicts()
     choices = pages.filter_choices(user.region_ids)
     slug = query.scorecard
@@ -109,7 +113,7 @@ def _chosen(query: PeriodQuery, user: User) -> tuple[DashboardFilter, Choices]:
         )
     if problems:
         raise invalid(problems)
-    chosen, choices = chosen_filter(query.web_args(), user)
+    chosen, choices = chosen_filter(query.web_args(), user, branch=branch)
     if chosen.errors:  # pragma: no cover  (the schema and the checks above refuse first)
         raise invalid([{"field": "query", "message": error} for error in chosen.errors])
     return chosen, choices
@@ -133,14 +137,16 @@ def report_figures(query: FiguresQuery):
     n and 95% interval, every benchmark its verdict.
     """
     user = api_user()
-    chosen, choices = _chosen(query, user)
-    if query.staff_id is not None:
-        member = get_staff_member(query.staff_id, user)
+    # Both given is a 422 (the filter's conflicts), so neither is looked up then.
+    one = (query.staff_id is None) != (query.branch_id is None)
+    member = get_staff_member(query.staff_id, user) if one and query.staff_id else None
+    branch = get_branch(query.branch_id, user) if one and query.branch_id else None
+    chosen, choices = _chosen(query, user, member.branch if member else branch)
+    if member is not None:
         home = member.branch
         flt = report_filter(chosen, user, region=False, staff_id=member.id)
         return staff_figures(chosen, pages.staff_page(flt, home.id, home.code, home.name))
-    if query.branch_id is not None:
-        branch = get_branch(query.branch_id, user)
+    if branch is not None:
         flt = report_filter(chosen, user, region=False, branch_id=branch.id)
         return branch_figures(chosen, pages.branch_page(flt))
     flt = report_filter(chosen, user)
@@ -159,10 +165,11 @@ def report_league(query: LeagueQuery):
     above or below the company average.
     """
     user = api_user()
-    chosen, choices = _chosen(query, user)
     staff = query.kind == "staff"
-    if staff:
-        branch = get_branch(query.branch_id, user)
+    # Without branch_id, the filter's conflicts answer 422 first.
+    branch = get_branch(query.branch_id, user) if staff and query.branch_id else None
+    chosen, choices = _chosen(query, user, branch)
+    if branch is not None:
         flt = report_filter(chosen, user, region=False, branch_id=branch.id)
     else:
         flt = report_filter(chosen, user)
@@ -195,12 +202,13 @@ def _unit_pdf(
     query: PeriodQuery,
     user: User,
     name: str,
+    branch: Branch,
     **unit: int,
 ) -> Response:
     """The PDF of one branch or staff member (``unit``, already checked against the
-    caller's scope) over the period asked for; ``name`` is the file's name before its
-    filter's stamp."""
-    chosen, _ = _chosen(query, user)
+    caller's scope; ``branch``: the branch, or the staff member's) over the period asked
+    for; ``name`` is the file's name before its filter's stamp."""
+    chosen, _ = _chosen(query, user, branch)
     flt = report_filter(chosen, user, region=False, **unit)
     return _pdf(document(flt), f"{name}-{flt.stamp}.pdf")
 
@@ -212,7 +220,7 @@ def branch_report_pdf(branch_id: int, query: PeriodQuery):
     """A branch's report for a period and scorecard, as its page's PDF."""
     user = api_user()
     branch = get_branch(branch_id, user)
-    return _unit_pdf(branch_pdf, query, user, f"branch-{branch.code}", branch_id=branch.id)
+    return _unit_pdf(branch_pdf, query, user, f"branch-{branch.code}", branch, branch_id=branch.id)
 
 
 @bp.get("/staff/<int:staff_id>/report.pdf")
@@ -222,7 +230,9 @@ def staff_report_pdf(staff_id: int, query: PeriodQuery):
     """A staff member's coaching report for a period and scorecard (no shopper named)."""
     user = api_user()
     member = get_staff_member(staff_id, user)
-    return _unit_pdf(staff_pdf, query, user, f"coaching-{member.code}", staff_id=member.id)
+    return _unit_pdf(
+        staff_pdf, query, user, f"coaching-{member.code}", member.branch, staff_id=member.id
+    )
 
 
 # --- report jobs -------------------------------------------------------------------------

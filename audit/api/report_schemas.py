@@ -37,10 +37,15 @@ class PeriodQuery(BaseModel):
         "or to is given): " + ", ".join(f"{k} ({v})" for k, v in PRESETS.items()) + ".",
     )
     date_from: date | None = Field(
-        None, alias="from", description="First day (YYYY-MM-DD), with period custom."
+        None,
+        alias="from",
+        description="First day (YYYY-MM-DD), with period custom: each branch's own day "
+        "(a visit counts on its visited_at_local's date).",
     )
     date_to: date | None = Field(
-        None, alias="to", description="Last day, inclusive (YYYY-MM-DD), with period custom."
+        None,
+        alias="to",
+        description="Last day, inclusive (YYYY-MM-DD), with period custom: each branch's own day.",
     )
     scorecard: Slug | None = Field(
         None,

@@ -106,6 +106,18 @@ OpeningHours = Annotated[
     Field(description="e.g. 'Mon-Fri 09:00-17:30; Sat 10:00-16:00'; days not named are closed."),
 ]
 
+#: As the branch form takes it (audit/org/timezones.py): an IANA name, matched regardless of
+#: case and kept in its canonical spelling.
+TimeZone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(
+        description="The IANA time zone the branch keeps its clocks in, e.g. 'Europe/Madrid': "
+        "its visits count in the days and months of this zone.",
+        examples=["Europe/Madrid", "America/Los_Angeles"],
+    ),
+]
+
 
 class BranchOut(BaseModel):
     id: int
@@ -119,6 +131,9 @@ class BranchOut(BaseModel):
     opening_hours: str = Field(
         description="Weekly opening hours, e.g. 'Mon-Fri 09:00-17:30; Sat 10:00-16:00'; "
         "days not named are closed; empty when not known."
+    )
+    timezone: str = Field(
+        description="The IANA time zone the branch keeps its clocks in, e.g. 'Europe/Madrid'."
     )
     active: bool
     created_at: datetime
@@ -141,6 +156,11 @@ class BranchCreate(_Input):
     lat: Latitude | None = None
     lng: Longitude | None = None
     opening_hours: OpeningHours = ""
+    timezone: TimeZone | None = Field(
+        None,
+        description="The IANA time zone the branch keeps its clocks in, e.g. 'Europe/Madrid'; "
+        "default (null or left out): the installation's AUDIT_DEFAULT_TIMEZONE.",
+    )
 
 
 class BranchUpdate(_Input):
@@ -153,6 +173,11 @@ class BranchUpdate(_Input):
     lat: Latitude | None = None
     lng: Longitude | None = None
     opening_hours: OpeningHours | None = None
+    timezone: TimeZone | None = Field(
+        None,
+        description="The IANA time zone the branch keeps its clocks in, e.g. 'Europe/Madrid'; "
+        "a new zone moves the branch's visits to their days and months in it (null: unchanged).",
+    )
 
 
 # --- staff --------------------------------------------------------------------

@@ -11,8 +11,6 @@ rules of their own pages, from the same access layer and area modules.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-
 from flask import abort
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
@@ -44,6 +42,7 @@ from audit.models import (
     event_words,
     visit_staff,
 )
+from audit.reporting.sql import period_conditions
 from audit.review import service as review
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.scoring import NA, AnswerValue, hidden_questions
@@ -101,10 +100,6 @@ def visible_visits(user: User) -> Select:
     return scope_branches(query.where(Visit.status != V.DRAFT), user)
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
-
-
 def filtered(query: Select, asked: VisitQuery, view: View) -> Select:
     """``query`` narrowed by the filters asked; 422 naming a filter the reader may not use."""
     refused = [
@@ -130,10 +125,7 @@ def filtered(query: Select, asked: VisitQuery, view: View) -> Select:
             visit_staff.c.staff_member_id == asked.staff_id
         )
         query = query.where(Visit.id.in_(names))
-    if asked.visited_from is not None:
-        query = query.where(Visit.visited_at >= _day_start(asked.visited_from))
-    if asked.visited_to is not None and asked.visited_to < date.max:
-        query = query.where(Visit.visited_at < _day_start(asked.visited_to + timedelta(days=1)))
+    query = query.where(*period_conditions(asked.visited_from, asked.visited_to))
     if asked.critical_failed is not None:
         query = query.where(Visit.critical_failed.is_(asked.critical_failed))
     if asked.excluded is not None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from audit.api.schemas import Id, PageQuery, _Input
 from audit.models import Visit
+from audit.org.timezones import zone
 from audit.service_errors import TEXT_MAX
 from audit.visits.imports import parse_visited_at
 
@@ -53,6 +54,7 @@ class BranchRef(BaseModel):
     code: str
     name: str
     region_id: int
+    timezone: str = Field(description="The IANA time zone the branch keeps its clocks in.")
 
 
 class ScorecardRef(BaseModel):
@@ -93,7 +95,12 @@ class VisitOut(BaseModel):
     excluded: bool | None = Field(description="Left out of reporting (managers only).")
     branch: BranchRef
     scorecard: ScorecardRef
-    visited_at: datetime
+    visited_at: datetime = Field(description="In UTC, like every time the API gives.")
+    visited_at_local: datetime = Field(
+        description="The same instant on the branch's clock, with its offset "
+        "(2026-01-31T23:30:00-08:00 in America/Los_Angeles); its date is the day, and its "
+        "month the month, the visit counts in."
+    )
     submitted_at: datetime | None
     approved_at: datetime | None
     published_at: datetime | None
@@ -204,8 +211,12 @@ class VisitQuery(PageQuery):
     status: Status | None = None
     visitor_id: Id | None = Field(None, description="The shopper or assessor (managers).")
     staff_id: Id | None = Field(None, description="Visits naming this staff member.")
-    visited_from: date | None = Field(None, description="First day, inclusive (UTC).")
-    visited_to: date | None = Field(None, description="Last day, inclusive (UTC).")
+    visited_from: date | None = Field(
+        None, description="First day, inclusive: the branch's day (visited_at_local's date)."
+    )
+    visited_to: date | None = Field(
+        None, description="Last day, inclusive: the branch's day (visited_at_local's date)."
+    )
     critical_failed: bool | None = None
     excluded: bool | None = Field(None, description="Managers only.")
     updated_since: datetime | None = Field(
@@ -233,7 +244,10 @@ class VisitCreate(_Input):
     branch: Short = Field(description="The branch's code.")
     scorecard: Short = Field(description="The scorecard's slug.")
     version: Id | None = Field(None, description="Default: the latest published version.")
-    visited_at: Short = Field(description="ISO 8601 date or date-time; no zone means UTC.")
+    visited_at: Short = Field(
+        description="ISO 8601 date or date-time; without a zone, the branch's local time "
+        "(its timezone)."
+    )
     shopper: Short | None = Field(None, description="The e-mail of the shopper or assessor.")
     staff: list[Short] | Short | None = Field(None, description="Staff codes.")
     status: Short | None = Field(None, description="submitted, approved (default) or published.")
@@ -297,6 +311,7 @@ def summary_fields(visit: Visit, view: View) -> dict:
             code=visit.branch.code,
             name=visit.branch.name,
             region_id=visit.branch.region_id,
+            timezone=visit.branch.timezone,
         ),
         "scorecard": ScorecardRef(
             id=visit.scorecard.id,
@@ -305,6 +320,7 @@ def summary_fields(visit: Visit, view: View) -> dict:
             version=visit.version.number,
         ),
         "visited_at": visit.visited_at,
+        "visited_at_local": visit.visited_at.astimezone(zone(visit.branch.timezone)),
         "submitted_at": visit.submitted_at if view != STAFF else None,
         "approved_at": visit.approved_at if view != STAFF else None,
         "published_at": visit.published_at,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
@@ -24,21 +25,26 @@ class AppealForm(FlaskForm):
     """
 
     question_key = RadioField(
-        "Answer you dispute",
+        _l("Answer you dispute"),
         choices=[],
         validate_choice=False,  # validate_question_key says it in plain words
-        validators=[InputRequired("Choose the answer you dispute.")],
+        validators=[InputRequired(_l("Choose the answer you dispute."))],
     )
-    reason = text_box("Why it is wrong", TEXT_MAX, rows=4, required="Say why the answer is wrong.")
+    reason = text_box(
+        _l("Why it is wrong"), TEXT_MAX, rows=4, required=_l("Say why the answer is wrong.")
+    )
     photo = photo_field(
-        "Evidence photo (optional)", "A JPEG, PNG or WebP photo, e.g. a receipt or a rota."
+        _l("Evidence photo (optional)"), _l("A JPEG, PNG or WebP photo, e.g. a receipt or a rota.")
     )
-    submit = SubmitField("Send appeal")
+    submit = SubmitField(_l("Send appeal"))
 
     def validate_question_key(self, field: RadioField) -> None:
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError(
-                "Choose one of the answers listed: only answers that lost points can be appealed."
+                _l(
+                    "Choose one of the answers listed: "
+                    "only answers that lost points can be appealed."
+                )
             )
 
     @staticmethod
@@ -54,12 +60,16 @@ class AppealForm(FlaskForm):
 
 
 class UpholdForm(FlaskForm):
-    note = text_box("Why the answer stands", TEXT_MAX, required="Say why the answer stands.")
-    submit = SubmitField("Uphold: the answer stands")
+    note = text_box(
+        _l("Why the answer stands"), TEXT_MAX, required=_l("Say why the answer stands.")
+    )
+    submit = SubmitField(_l("Uphold: the answer stands"))
 
 
 class AmendForm(FlaskForm):
-    value = StringField("New answer")
-    comment = text_box("Comment", 4000)
-    note = text_box("Why the answer changes", TEXT_MAX, required="Say why the answer is changed.")
-    submit = SubmitField("Amend and re-score")
+    value = StringField(_l("New answer"))
+    comment = text_box(_l("Comment"), 4000)
+    note = text_box(
+        _l("Why the answer changes"), TEXT_MAX, required=_l("Say why the answer is changed.")
+    )
+    submit = SubmitField(_l("Amend and re-score"))

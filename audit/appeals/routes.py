@@ -4,6 +4,7 @@ decides it."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from audit.access import MANAGERS, get_visit, roles_required
@@ -12,6 +13,7 @@ from audit.appeals.forms import AmendForm, AppealForm, UpholdForm
 from audit.appeals.service import AppealError, AppealView
 from audit.errors import refused
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import Appeal, Role, User, Visit, VisitStatus
 from audit.photos.uploads import file_store, save_upload, send_photo
 from audit.review.service import answer_options
@@ -46,7 +48,7 @@ def _appeal_url(appeal_id: int) -> str:
 def _answer_text(visit: Visit, key: str) -> str:
     """The answer as the visit form shows it ("No", "4", "Partly")."""
     answer = visit.answer(key)
-    return answer_words(stored_value(answer)) or "no answer"
+    return answer_words(stored_value(answer)) or gettext("no answer")
 
 
 def _question_text(appeal: Appeal) -> str:
@@ -68,7 +70,7 @@ def index():
         "appeals/index.html",
         page=page,
         status=status,
-        labels=service.STATUS_LABELS,
+        labels=service.status_words(),
         appealable=appealable,
         window_ends=service.window_ends,
         question_text=_question_text,
@@ -85,7 +87,10 @@ def new(visit_id: int):
     if not service.may_appeal_visit(visit, current_user):
         abort(404 if current_user.role is Role.STAFF else 403)
     if visit.status is not VisitStatus.PUBLISHED or not service.window_open(visit):
-        flash("This visit cannot be appealed: only published visits, within the window.", "info")
+        flash(
+            gettext("This visit cannot be appealed: only published visits, within the window."),
+            "info",
+        )
         return redirect(_visit_url(visit))
     groups = service.disputable_answers(visit)
     disputable = {a.key: a for _, answers in groups for a in answers}
@@ -105,7 +110,8 @@ def new(visit_id: int):
         else:
             appeal = _raise(visit, form, chosen.key, requested)
             if appeal is not None:
-                return done("Appeal sent: a reviewer will decide it.", _appeal_url(appeal.id))
+                message = gettext("Appeal sent: a reviewer will decide it.")
+                return done(message, _appeal_url(appeal.id))
     status = 422 if form.errors or requested_errors else 200
     return render_template(
         "appeals/new.html",
@@ -213,7 +219,7 @@ def uphold(appeal_id: int):
         service.uphold(appeal, current_user, form.note.data)
     except AppealError as error:
         return turned_down(error, _appeal_url(appeal_id))
-    return done("Appeal upheld: the answer stands.", _appeal_url(appeal_id))
+    return done(gettext("Appeal upheld: the answer stands."), _appeal_url(appeal_id))
 
 
 @bp.route("/<int:appeal_id>/amend", methods=["POST"])
@@ -231,7 +237,8 @@ def amend(appeal_id: int):
         if error.field in ("value", "comment") and refused(error, form):
             return _render(appeal, 422, amend_form=form)
         return turned_down(error, _appeal_url(appeal_id))
-    return done(f"Answer amended and recorded.{score_change(change)}", _appeal_url(appeal_id))
+    message = gettext("Answer amended and recorded.") + score_change(change)
+    return done(message, _appeal_url(appeal_id))
 
 
 @bp.route("/<int:appeal_id>/withdraw", methods=["POST"])
@@ -242,7 +249,7 @@ def withdraw(appeal_id: int):
         lambda: service.withdraw(appeal, current_user),
         AppealError,
         _appeal_url(appeal_id),
-        "Appeal withdrawn.",
+        gettext("Appeal withdrawn."),
         category="info",
     )
 
@@ -271,6 +278,13 @@ def evidence_thumb(appeal_id: int):
 def visit_appeals(visit: Visit) -> list[AppealView]:
     """The visit's appeals as the signed-in user may see them (review visit page)."""
     return service.appeals_for_visit(visit.id, current_user)
+
+
+@bp.app_template_global()
+def scorecard_title(visit: Visit) -> str:
+    """The visit's scorecard title as its version words it, in the reader's language (the
+    staff portal's and the appeal pages')."""
+    return localized(definition_of(visit.version).title)
 
 
 @bp.app_template_global()

@@ -28,13 +28,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import joinedload
 
 from audit.access import branch_in_scope, scope_branches
 from audit.actions.proposals import propose_for_visit
 from audit.actions.service import managers_for_branch
-from audit.extensions import db
+from audit.dates import format_datetime, lazy_date
+from audit.extensions import N_, db
 from audit.models import (
     AnswerChange,
     Appeal,
@@ -51,6 +54,7 @@ from audit.models import (
     visit_staff,
 )
 from audit.notifications.service import notify
+from audit.org.timezones import visit_day
 from audit.scorecards.definition import Question
 from audit.scorecards.store import definition_of
 from audit.scorecards.values import AnswerValue, InvalidAnswer, normalise_value
@@ -74,12 +78,19 @@ from audit.webhooks.emitting import emit
 _EPSILON = 1e-9
 #: The visit events that are someone's review decision on the whole visit.
 DECISION_EVENTS = ("visit.approved", "visit.published")
+#: The statuses in words: English as the API gives them (``status_label``), pages
+#: translate them (:func:`status_words`).
 STATUS_LABELS = {
-    AppealStatus.OPEN: "Open",
-    AppealStatus.UPHELD: "Upheld — the answer stands",
-    AppealStatus.AMENDED: "Amended — the answer was changed",
-    AppealStatus.WITHDRAWN: "Withdrawn",
+    AppealStatus.OPEN: N_("Open"),
+    AppealStatus.UPHELD: N_("Upheld — the answer stands"),
+    AppealStatus.AMENDED: N_("Amended — the answer was changed"),
+    AppealStatus.WITHDRAWN: N_("Withdrawn"),
 }
+
+
+def status_words() -> dict[AppealStatus, str]:
+    """:data:`STATUS_LABELS` in the reader's language."""
+    return {status: gettext(label) for status, label in STATUS_LABELS.items()}
 
 
 class AppealError(FieldError):
@@ -163,15 +174,15 @@ def own_decision(visit: Visit, question_key: str, user: User) -> bool:
 def why_not_decide(appeal: Appeal, user: User) -> str | None:
     """None when ``user`` may decide the appeal; else the reason, for the person."""
     if appeal.status is not AppealStatus.OPEN:
-        return "This appeal has been decided."
+        return gettext("This appeal has been decided.")
     if user.role is not Role.ADMIN and not (
         user.role is Role.MANAGER and _in_scope(appeal.visit, user)
     ):
-        return "Only a reviewer responsible for this branch decides appeals."
+        return gettext("Only a reviewer responsible for this branch decides appeals.")
     if appeal.raised_by_id == user.id:
-        return "You raised this appeal; another reviewer decides it."
+        return gettext("You raised this appeal; another reviewer decides it.")
     if own_decision(appeal.visit, appeal.question_key, user):
-        return (
+        return gettext(
             "You approved, published or changed this answer of the visit; "
             "another reviewer decides an appeal against it."
         )
@@ -216,12 +227,16 @@ class DisputableAnswer:
 
     @property
     def value(self) -> str:
-        text = display_value(self.current) or "no answer"
+        text = display_value(self.current) or gettext("no answer")
         return text.capitalize() if self.question.type == "yes_no" else text
 
     @property
     def points_label(self) -> str:
-        return f"{self.earned:g} of {self.possible:g} points"
+        return gettext(
+            "%(earned)s of %(possible)s points",
+            earned=format(self.earned, "g"),
+            possible=format(self.possible, "g"),
+        )
 
 
 def disputable_answers(visit: Visit) -> list[tuple[str, list[DisputableAnswer]]]:
@@ -271,7 +286,7 @@ def check_requested(question: Question, raw: object, current: AnswerValue) -> st
         value = normalise_value(question, raw)
     except InvalidAnswer as problem:
         if question.type in ("yes_no", "choice"):
-            message = "Choose one of the answers offered for this question."
+            message = gettext("Choose one of the answers offered for this question.")
         else:
             message = f"{problem}."
         raise AppealError(message, field="requested_value") from None
@@ -279,7 +294,7 @@ def check_requested(question: Question, raw: object, current: AnswerValue) -> st
         return ""
     if display_value(value) == display_value(current):
         raise AppealError(
-            "That is the answer as it was given: choose what it should have been.",
+            gettext("That is the answer as it was given: choose what it should have been."),
             field="requested_value",
         )
     return display_value(value)
@@ -295,18 +310,22 @@ def raise_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """Dispute one answer. ``evidence`` is a stored (photo, thumbnail) name pair."""
-    reason = _text(reason, "Say why the answer is wrong.", "reason")
+    reason = _text(reason, gettext("Say why the answer is wrong."), "reason")
     if not may_appeal_visit(visit, user):
-        raise AppealError("You cannot appeal this visit.")
+        raise AppealError(gettext("You cannot appeal this visit."))
     if visit.status is not VisitStatus.PUBLISHED or visit.excluded:
-        raise AppealError("Only a published visit can be appealed.")
+        raise AppealError(gettext("Only a published visit can be appealed."))
     if not window_open(visit, now):
         ends = window_ends(visit)
-        raise AppealError(f"The appeal window closed on {ends:%d %b %Y %H:%M}.")
+        raise AppealError(
+            gettext(
+                "The appeal window closed on %(when)s.", when=format_datetime(ends, visit.branch)
+            )
+        )
     if question_key not in {q.key for q in appealable_questions(visit)}:
-        raise AppealError("Choose an answer of this visit.", field="question_key")
+        raise AppealError(gettext("Choose an answer of this visit."), field="question_key")
     if own_decision(visit, question_key, user):
-        raise AppealError("You cannot appeal your own review decision.")
+        raise AppealError(gettext("You cannot appeal your own review decision."))
     question = definition_of(visit.version).question(question_key)
     if question is not None:  # appealable questions are the version's own
         requested_value = check_requested(
@@ -316,9 +335,9 @@ def raise_appeal(
         select(Appeal).where(Appeal.visit_id == visit.id, Appeal.question_key == question_key)
     ).all()
     if any(a.status is AppealStatus.OPEN for a in earlier):
-        raise AppealError("This answer already has an open appeal.", field="question_key")
+        raise AppealError(gettext("This answer already has an open appeal."), field="question_key")
     if any(a.raised_by_id == user.id and a.status is not AppealStatus.WITHDRAWN for a in earlier):
-        raise AppealError("You have already appealed this answer.", field="question_key")
+        raise AppealError(gettext("You have already appealed this answer."), field="question_key")
     appeal = Appeal(
         visit=visit,
         question_key=question_key,
@@ -342,8 +361,12 @@ def raise_appeal(
     notify(
         [u for u in managers_for_branch(visit.branch) if u.id != user.id],
         "appeal.raised",
-        f"{user.name} appealed an answer of the visit to {visit.branch.name} on "
-        f"{visit.visited_at:%d %b %Y}.",
+        _l(
+            "%(name)s appealed an answer of the visit to %(branch)s on %(day)s.",
+            name=user.name,
+            branch=visit.branch.name,
+            day=lazy_date(visit_day(visit)),
+        ),
         _link(appeal),
     )
     return appeal
@@ -351,7 +374,7 @@ def raise_appeal(
 
 def withdraw(appeal: Appeal, user: User) -> None:
     if appeal.raised_by_id != user.id:
-        raise AppealError("Only the person who raised an appeal withdraws it.")
+        raise AppealError(gettext("Only the person who raised an appeal withdraws it."))
     _close(appeal, user, AppealStatus.WITHDRAWN, "")
     record_event(user, "appeal.withdrawn", appeal, visit_id=appeal.visit_id)
 
@@ -370,7 +393,7 @@ def _close(appeal: Appeal, user: User, status: AppealStatus, note: str) -> None:
     )
     db.session.refresh(appeal)
     if result.rowcount != 1:
-        raise AppealError("This appeal has been decided already; nothing was changed.")
+        raise AppealError(gettext("This appeal has been decided already; nothing was changed."))
 
 
 def _check_decider(appeal: Appeal, user: User) -> None:
@@ -381,12 +404,18 @@ def _check_decider(appeal: Appeal, user: User) -> None:
 
 def uphold(appeal: Appeal, user: User, note: str) -> None:
     """The answer stands: nothing on the visit changes; the reason is kept."""
-    note = _text(note, "Say why the answer stands.", "note")
+    note = _text(note, gettext("Say why the answer stands."), "note")
     _check_decider(appeal, user)
     _close(appeal, user, AppealStatus.UPHELD, note)
     record_event(user, "appeal.upheld", appeal, visit_id=appeal.visit_id, note=note)
     emit("appeal.decided", appeal)
-    _tell_appellant(appeal, "upheld: the answer stands")
+    _tell_appellant(
+        appeal,
+        _l(
+            "Your appeal on the visit to %(branch)s was upheld: the answer stands.",
+            branch=appeal.visit.branch.name,
+        ),
+    )
 
 
 def amend(
@@ -397,13 +426,13 @@ def amend(
     ``raw_value`` is checked by the scoring engine as in review; ``comment`` None
     keeps the answer's comment.
     """
-    note = _text(note, "Say why the answer is changed.", "note")
+    note = _text(note, gettext("Say why the answer is changed."), "note")
     _check_decider(appeal, user)
     visit = appeal.visit
     definition = definition_of(visit.version)
     question = definition.question(appeal.question_key)
     if question is None:  # pragma: no cover  (appeals are raised on the version's questions)
-        raise AppealError("This question is not on the visit's scorecard.")
+        raise AppealError(gettext("This question is not on the visit's scorecard."))
     try:
         value = checked_value(question, raw_value)
     except AnswerChangeError as problem:
@@ -411,7 +440,7 @@ def amend(
 
     # Lock the visit (still published) and read its answers as they are now.
     if not lock_visit(visit, (VisitStatus.PUBLISHED,), updated_at=_now()):
-        raise AppealError("The visit is no longer published; nothing was changed.")
+        raise AppealError(gettext("The visit is no longer published; nothing was changed."))
 
     try:
         pending = check_change(
@@ -420,7 +449,7 @@ def amend(
             value,
             comment,
             definition=definition,
-            unchanged="Nothing changed: to leave the answer as it is, uphold the appeal.",
+            unchanged=gettext("Nothing changed: to leave the answer as it is, uphold the appeal."),
         )
     except AnswerChangeError as problem:
         raise AppealError.wrap(problem) from None
@@ -440,18 +469,21 @@ def amend(
         percent_after=change.percent_after,
     )
     emit("appeal.decided", appeal)
-    _tell_appellant(appeal, "amended: the answer was changed and the visit re-scored")
+    _tell_appellant(
+        appeal,
+        _l(
+            "Your appeal on the visit to %(branch)s was amended: the answer was changed and "
+            "the visit re-scored.",
+            branch=visit.branch.name,
+        ),
+    )
     propose_for_visit(visit, user)  # an amendment can fail a critical item
     return change
 
 
-def _tell_appellant(appeal: Appeal, outcome: str) -> None:
-    notify(
-        [appeal.raised_by],
-        "appeal.decided",
-        f"Your appeal on the visit to {appeal.visit.branch.name} was {outcome}.",
-        _link(appeal),
-    )
+def _tell_appellant(appeal: Appeal, message: LazyString) -> None:
+    """``message`` is lazy: the appellant reads it in their own language."""
+    notify([appeal.raised_by], "appeal.decided", message, _link(appeal))
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -504,7 +536,7 @@ def appeals_for_visit(visit_id: int, viewer: User | None = None) -> list[AppealV
             AppealView(
                 appeal,
                 question.text if question else appeal.question_key,
-                STATUS_LABELS[appeal.status],
+                gettext(STATUS_LABELS[appeal.status]),
                 changes.get(appeal.answer_change_id) if appeal.answer_change_id else None,
             )
         )

@@ -4,7 +4,7 @@ within ``shopper_lockout_days`` (an administrator's setting) either side of a wi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, select
@@ -27,10 +27,6 @@ class LockoutHit(NamedTuple):
         """The last day a window may start on and still be refused: ``days - 1`` after
         the shopper's visit or assignment (see :func:`lockout_conflicts`)."""
         return self.last_date + timedelta(days=days - 1)
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def lockout_conflicts(
@@ -60,19 +56,19 @@ def lockout_conflicts(
         )
         .group_by(Assignment.branch_id)
     ).all()
+    # A visit's day is its branch's (local_day, "YYYY-MM-DD"), as a window's days are.
     visited = db.session.execute(
-        select(Visit.branch_id, func.max(Visit.visited_at))
+        select(Visit.branch_id, func.max(Visit.local_day))
         .where(
             Visit.visitor_id == shopper.id,
             Visit.branch_id.in_(by_id),
             Visit.status != VisitStatus.DRAFT,
-            Visit.visited_at >= _day_start(low),
-            Visit.visited_at < _day_start(high + timedelta(days=1)),
+            Visit.local_day.between(low.isoformat(), high.isoformat()),
         )
         .group_by(Visit.branch_id)
     ).all()
     latest: dict[int, date] = {}
-    for branch_id, when in [*assigned, *((b, v.date()) for b, v in visited)]:
+    for branch_id, when in [*assigned, *((b, date.fromisoformat(d)) for b, d in visited)]:
         latest[branch_id] = max(latest.get(branch_id, when), when)
     return [
         LockoutHit(by_id[branch_id], when)

@@ -15,6 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -31,16 +33,13 @@ from audit.assignments.service import (
 from audit.errors import refused
 from audit.extensions import db
 from audit.models import Assignment, AssignmentStatus, Scorecard, User, Visit
+from audit.templating import format_date
 from audit.views import decide, done, page_of, turned_down
 from audit.web.forms import EmptyForm
 
 bp = Blueprint("assignments", __name__)
 #: Where a manager reads a visit; linked from the list when that area is installed.
 VISIT_ENDPOINT = "review.visit"
-STATUS_CHOICES = [
-    SelectChoice("", "All statuses"),
-    SelectChoice("open", "Open (offered, accepted, overdue)"),
-] + [SelectChoice(s.value, s.value.capitalize()) for s in AssignmentStatus]
 
 
 # --- guards (STYLE 5: one place decides who may reach an assignment) -----------
@@ -66,6 +65,20 @@ def _visit_url(visit: Visit | None) -> str | None:
     if visit is None or VISIT_ENDPOINT not in current_app.view_functions:
         return None
     return url_for(VISIT_ENDPOINT, visit_id=visit.id)
+
+
+def _status_choices() -> list[SelectChoice]:
+    """The list's status filter, in the reader's language."""
+    return [
+        SelectChoice("", _("All statuses")),
+        SelectChoice("open", _("Open (offered, accepted, overdue)")),
+    ] + [SelectChoice(s.value, service.status_word(s).capitalize()) for s in AssignmentStatus]
+
+
+@bp.app_template_global()
+def assignment_status(status: AssignmentStatus) -> str:
+    """An assignment's status in words, for its badge (assignments/_helpers.html)."""
+    return service.status_word(status)
 
 
 def _date_arg(name: str) -> date | None:
@@ -94,9 +107,9 @@ def index():
         "assignments/index.html",
         page=page_of(service.filtered_query(current_user, filters)),
         filters=filters,
-        statuses=STATUS_CHOICES,
+        statuses=_status_choices(),
         branches=service.branch_choices(current_user, active_only=False),
-        shoppers=service.visitor_choices("All shoppers", active_only=False),
+        shoppers=service.visitor_choices(_("All shoppers"), active_only=False),
         visit_url=_visit_url,
     )
 
@@ -138,12 +151,14 @@ def new():
             refused(error, form)  # beside the shopper field, and explained above the form
             too_low = error
             if error.reason_missing:
-                form.rating_override_reason.errors = ["Say why this shopper should do it anyway."]
+                form.rating_override_reason.errors = [
+                    _("Say why this shopper should do it anyway.")
+                ]
         except LockoutConflict as error:
             refused(error)
             conflict = error
             if error.reason_missing:
-                form.override_reason.errors = ["Say why this shopper should go back so soon."]
+                form.override_reason.errors = [_("Say why this shopper should go back so soon.")]
         except AssignmentValidationError as error:
             refused(error)
             for name, message in error.problems:
@@ -151,7 +166,12 @@ def new():
                 field.errors = [*field.errors, message]
         else:
             n = len(created)
-            message = f"{n} assignment{'s' if n != 1 else ''} offered to {created[0].shopper.name}."
+            message = ngettext(
+                "%(num)d assignment offered to %(name)s.",
+                "%(num)d assignments offered to %(name)s.",
+                n,
+                name=created[0].shopper.name,
+            )
             if n == 1:
                 return done(message, url_for("assignments.detail", assignment_id=created[0].id))
             return done(message, url_for("assignments.index", shopper=created[0].shopper_id))
@@ -175,8 +195,11 @@ def _lockout_notes(shopper_id: int | None, window_start: date | None) -> dict[in
     shopper = db.session.get(User, shopper_id) if shopper_id else None
     preview = service.lockout_preview(current_user, shopper, window_start)
     return {
-        branch_id: f"Locked out until {hit.until(preview.days):%d %b %Y} "
-        f"(visit or assignment on {hit.last_date:%d %b %Y})"
+        branch_id: _(
+            "Locked out until %(until)s (visit or assignment on %(last)s)",
+            until=format_date(hit.until(preview.days)),
+            last=format_date(hit.last_date),
+        )
         for branch_id, hit in preview.hits.items()
     }
 
@@ -221,7 +244,7 @@ def cancel(assignment_id: int):
         service.cancel(assignment, current_user, form.reason.data)
     except AssignmentStateError as error:
         return turned_down(error, back)
-    return done("Assignment cancelled.", back)
+    return done(_("Assignment cancelled."), back)
 
 
 # --- shoppers and assessors --------------------------------------------------
@@ -256,7 +279,11 @@ def accept(assignment_id: int):
         lambda: service.accept(assignment, current_user),
         AssignmentStateError,
         back,
-        f"Accepted: {assignment.branch.name}, by {assignment.window_end:%d %b %Y}.",
+        _(
+            "Accepted: %(branch)s, by %(end)s.",
+            branch=assignment.branch.name,
+            end=format_date(assignment.window_end),
+        ),
         then=url_for("main.home"),
     )
 
@@ -267,11 +294,13 @@ def decline(assignment_id: int):
     assignment = _own(assignment_id)
     form = DeclineForm()
     if not form.validate_on_submit():
-        flash("; ".join(form.reason.errors) or "Could not decline.", "danger")
+        flash("; ".join(form.reason.errors) or _("Could not decline."), "danger")
         return redirect(_offer_url(assignment_id))
     try:
         service.decline(assignment, current_user, form.reason.data or "")
     except AssignmentStateError as error:
         return turned_down(error, _offer_url(assignment_id))
-    message = f"Declined: {assignment.branch.name}. Thank you for letting us know."
+    message = _(
+        "Declined: %(branch)s. Thank you for letting us know.", branch=assignment.branch.name
+    )
     return done(message, url_for("main.home"), "info")

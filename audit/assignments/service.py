@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -44,6 +46,7 @@ from audit.models import (
     record_event,
     record_new,
 )
+from audit.org.timezones import branch_today, branch_zone, today_in
 from audit.service_errors import FieldError
 from audit.settings import get_setting
 from audit.trust.rating import ShopperRating, below_minimum, shopper_ratings
@@ -59,6 +62,30 @@ DECLINABLE = (S.OFFERED, S.ACCEPTED)
 SUBMITTABLE = (S.OFFERED, S.ACCEPTED, S.OVERDUE)
 #: A visit can be started from these (a late visit is still a visit).
 STARTABLE = (S.ACCEPTED, S.OVERDUE)
+#: Each status in words, as a badge or a sentence shows it (:func:`status_word`).
+STATUS_WORDS = {
+    S.OFFERED: _l("offered"),
+    S.ACCEPTED: _l("accepted"),
+    S.DECLINED: _l("declined"),
+    S.SUBMITTED: _l("submitted"),
+    S.COMPLETED: _l("completed"),
+    S.CANCELLED: _l("cancelled"),
+    S.OVERDUE: _l("overdue"),
+}
+#: What :func:`_require` says when a change is not allowed, by the change.
+REFUSALS = {
+    "accepted": _l("An assignment that is %(status)s cannot be accepted."),
+    "declined": _l("An assignment that is %(status)s cannot be declined."),
+    "cancelled": _l("An assignment that is %(status)s cannot be cancelled."),
+    "submitted": _l("An assignment that is %(status)s cannot be submitted."),
+    "completed": _l("An assignment that is %(status)s cannot be completed."),
+}
+
+
+def status_word(status: AssignmentStatus) -> str:
+    """ "offered", "overdue"… in the reader's language."""
+    return str(STATUS_WORDS[status])
+
 
 # --- errors ------------------------------------------------------------------
 
@@ -90,7 +117,9 @@ class LockoutConflict(AssignmentError):
         #: The override was asked for but without a reason, so it did not count.
         self.reason_missing = reason_missing
         names = ", ".join(f"{hit.branch.label} ({hit.last_date.isoformat()})" for hit in conflicts)
-        super().__init__(f"within the {days}-day lockout: {names}")
+        super().__init__(
+            gettext("within the %(days)s-day lockout: %(names)s", days=days, names=names)
+        )
 
 
 class RatingTooLow(AssignmentError):
@@ -106,20 +135,32 @@ class RatingTooLow(AssignmentError):
         #: The override was asked for but without a reason, so it did not count.
         self.reason_missing = reason_missing
         if rating.value is None:
-            text = (
-                f"{shopper.name} is not yet rated ({rating.reviewed} of {rating.needed} "
-                f"reviewed visits); this scorecard asks for a rating of at least {minimum}."
+            text = gettext(
+                "%(name)s is not yet rated (%(reviewed)s of %(needed)s reviewed visits); this "
+                "scorecard asks for a rating of at least %(minimum)s.",
+                name=shopper.name,
+                reviewed=rating.reviewed,
+                needed=rating.needed,
+                minimum=minimum,
             )
         else:
-            text = (
-                f"{shopper.name}'s rating is {rating.value}, below the {minimum} this "
-                "scorecard asks for."
+            text = gettext(
+                "%(name)s's rating is %(rating)s, below the %(minimum)s this scorecard asks for.",
+                name=shopper.name,
+                rating=rating.value,
+                minimum=minimum,
             )
         super().__init__(text, field="shopper")
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
+def today(branch: Branch | None = None, now: datetime | None = None) -> date:
+    """Today (or the day at ``now``) on ``branch``'s calendar; without a branch, the
+    installation's default zone's.
+
+    A window's dates are the branch's dates: a window ending on the 31st in Tokyo is
+    open until midnight there, whatever the server's clock says.
+    """
+    return today_in(branch_zone(branch), now)
 
 
 # --- choices for forms (scoped to the person filling them in) ----------------
@@ -135,25 +176,30 @@ def scorecard_choices() -> list[SelectChoice]:
     cards = db.session.scalars(
         select(Scorecard).where(Scorecard.id.in_(published)).order_by(Scorecard.title)
     )
-    return [SelectChoice(0, "— choose a scorecard —")] + [
+    return [SelectChoice(0, gettext("— choose a scorecard —"))] + [
         SelectChoice(
             card.id,
             card.title
             if card.min_rating is None
-            else f"{card.title} · needs a rating of {card.min_rating}",
+            else gettext(
+                "%(title)s · needs a rating of %(minimum)s",
+                title=card.title,
+                minimum=card.min_rating,
+            ),
         )
         for card in cards
     ]
 
 
 def visitor_choices(
-    placeholder: str = "— choose a shopper —",
+    placeholder: str | None = None,
     *,
     active_only: bool = True,
     with_ratings: bool = False,
 ) -> list[SelectChoice]:
     """Shoppers and assessors (only active ones unless ``active_only`` is off), with
-    each one's rating when ``with_ratings`` (computed for all of them at once)."""
+    each one's rating when ``with_ratings`` (computed for all of them at once), after
+    ``placeholder`` ("— choose a shopper —" by default)."""
     query = select(User).where(User.role.in_(VISITOR_ROLES)).order_by(User.name, User.id)
     if active_only:
         query = query.where(User.active.is_(True))
@@ -164,10 +210,15 @@ def visitor_choices(
         text = f"{user.name} · {user.role.label}"
         rating = ratings.get(user.id)
         if rating is not None:
-            text += f" · rating {rating.value}" if rating.rated else " · not yet rated"
+            text += (
+                gettext(" · rating %(rating)s", rating=rating.value)
+                if rating.rated
+                else gettext(" · not yet rated")
+            )
         return text
 
-    return [SelectChoice(0, placeholder)] + [SelectChoice(u.id, label(u)) for u in users]
+    first = SelectChoice(0, placeholder or gettext("— choose a shopper —"))
+    return [first] + [SelectChoice(u.id, label(u)) for u in users]
 
 
 def _branches_in_scope(actor: User, *, active_only: bool = True) -> Select:
@@ -215,7 +266,16 @@ def region_choices(actor: User) -> list[SelectChoice]:
     )
     rows = db.session.execute(scope_branches(query, actor)).all()
     return [
-        SelectChoice(r.id, f"All {n} branch{'es' if n != 1 else ''} in {r.name}") for r, n in rows
+        SelectChoice(
+            r.id,
+            ngettext(
+                "All %(num)d branch in %(region)s",
+                "All %(num)d branches in %(region)s",
+                n,
+                region=r.name,
+            ),
+        )
+        for r, n in rows
     ]
 
 
@@ -269,34 +329,49 @@ def _problems(
     window_start: date | None,
     window_end: date | None,
     actor: User,
-    now: date,
+    now: date | None,
 ) -> list[tuple[str, str]]:
+    """What is wrong with an offer; ``now`` is "today" for every branch (else each
+    branch's own today)."""
     problems: list[tuple[str, str]] = []
     if scorecard is None or scorecard.latest_published is None:
-        problems.append(("scorecard", "Choose a scorecard that has a published version."))
+        problems.append(("scorecard", gettext("Choose a scorecard that has a published version.")))
     if shopper is None or not shopper.active or shopper.role not in VISITOR_ROLES:
-        problems.append(("shopper", "Choose an active mystery shopper or assessor."))
+        problems.append(("shopper", gettext("Choose an active mystery shopper or assessor.")))
     if window_start is None:
-        problems.append(("window_start", "Give the first day of the visit window."))
+        problems.append(("window_start", gettext("Give the first day of the visit window.")))
     if window_end is None:
-        problems.append(("window_end", "Give the last day of the visit window."))
+        problems.append(("window_end", gettext("Give the last day of the visit window.")))
     elif window_start is not None and window_end < window_start:
-        problems.append(("window_end", "The window cannot end before it starts."))
-    elif window_end < now:
-        problems.append(("window_end", "The window has already ended; choose a later end date."))
+        problems.append(("window_end", gettext("The window cannot end before it starts.")))
+    elif any(window_end < (now or today(branch)) for branch in branches or [None]):
+        problems.append(
+            ("window_end", gettext("The window has already ended; choose a later end date."))
+        )
     if not branches:
-        problems.append(("branches", "Choose at least one branch or region."))
+        problems.append(("branches", gettext("Choose at least one branch or region.")))
     for branch in branches:
         if not branch.active:
-            problems.append(("branches", f"{branch.label} is inactive."))
+            problems.append(("branches", gettext("%(branch)s is inactive.", branch=branch.label)))
         elif not branch_in_scope(branch, actor):
-            problems.append(("branches", f"{branch.label} is outside your regions."))
+            problems.append(
+                ("branches", gettext("%(branch)s is outside your regions.", branch=branch.label))
+            )
         elif (
             shopper is not None
             and shopper.role is Role.ASSESSOR
             and not branch_in_scope(branch, shopper)
         ):
-            problems.append(("branches", f"{branch.label} is outside {shopper.name}'s regions."))
+            problems.append(
+                (
+                    "branches",
+                    gettext(
+                        "%(branch)s is outside %(name)s's regions.",
+                        branch=branch.label,
+                        name=shopper.name,
+                    ),
+                )
+            )
     return problems
 
 
@@ -329,9 +404,7 @@ def create_assignments(
         unique.setdefault(branch.id, branch)
     chosen = sorted(unique.values(), key=lambda b: (b.region.name, b.name))
     override_reason = (override_reason or "").strip()
-    problems = _problems(
-        scorecard, chosen, shopper, window_start, window_end, actor, now or today()
-    )
+    problems = _problems(scorecard, chosen, shopper, window_start, window_end, actor, now)
     if problems:
         raise AssignmentValidationError(problems)
     assert scorecard is not None and shopper is not None and window_start and window_end  # noqa: S101
@@ -421,28 +494,35 @@ def _transition(
     if result.rowcount != 1:
         db.session.refresh(assignment)
         raise AssignmentStateError(
-            f"This assignment is now {assignment.status.value}; nothing was changed."
+            gettext(
+                "This assignment is now %(status)s; nothing was changed.",
+                status=status_word(assignment.status),
+            )
         )
     db.session.refresh(assignment)
 
 
 def _require(assignment: Assignment, allowed: Sequence[AssignmentStatus], doing: str) -> None:
+    """Refuses ``doing`` ("accepted", "declined"…: :data:`REFUSALS`) unless the assignment's
+    status is one of ``allowed``."""
     if assignment.status not in allowed:
         raise AssignmentStateError(
-            f"An assignment that is {assignment.status.value} cannot be {doing}."
+            str(REFUSALS[doing]) % {"status": status_word(assignment.status)}
         )
 
 
 def _require_own(assignment: Assignment, shopper: User) -> None:
     if assignment.shopper_id != shopper.id:
-        raise AssignmentStateError("This assignment was offered to someone else.")
+        raise AssignmentStateError(gettext("This assignment was offered to someone else."))
 
 
 def accept(assignment: Assignment, shopper: User, *, now: date | None = None) -> None:
     _require_own(assignment, shopper)
     _require(assignment, (S.OFFERED,), "accepted")
-    if assignment.window_end < (now or today()):
-        raise AssignmentStateError("The visit window has ended; this offer can no longer be taken.")
+    if assignment.window_end < (now or today(assignment.branch)):
+        raise AssignmentStateError(
+            gettext("The visit window has ended; this offer can no longer be taken.")
+        )
     _transition(assignment, (S.OFFERED,), S.ACCEPTED, responded_at=datetime.now(UTC))
     record_event(shopper, "assignment.accepted", assignment)
 
@@ -453,7 +533,7 @@ def decline(assignment: Assignment, shopper: User, reason: str = "") -> None:
     _require(assignment, DECLINABLE, "declined")
     if assignment.visit is not None:
         raise AssignmentStateError(
-            "A visit has been started for this assignment; ask your manager to cancel it."
+            gettext("A visit has been started for this assignment; ask your manager to cancel it.")
         )
     reason = (reason or "").strip()
     _transition(
@@ -465,7 +545,7 @@ def decline(assignment: Assignment, shopper: User, reason: str = "") -> None:
 def cancel(assignment: Assignment, actor: User, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise AssignmentValidationError([("reason", "Give a reason for cancelling.")])
+        raise AssignmentValidationError([("reason", gettext("Give a reason for cancelling."))])
     _require(assignment, CANCELLABLE, "cancelled")
     _transition(
         assignment, CANCELLABLE, S.CANCELLED, cancel_reason=reason, cancelled_at=datetime.now(UTC)
@@ -494,10 +574,15 @@ def mark_completed(assignment: Assignment, actor: User | None = None) -> None:
     record_event(actor, "assignment.completed", assignment)
 
 
-def mark_overdue(now: date | None = None) -> int:
-    """Offered or accepted assignments whose window ended before ``now`` with nothing
-    submitted become overdue, in one UPDATE; returns how many. The caller commits."""
-    now = now or today()
+def mark_overdue(as_of: date | None = None, *, now: datetime | None = None) -> int:
+    """Offered or accepted assignments whose window has ended with nothing submitted
+    become overdue, in one UPDATE; returns how many. The caller commits.
+
+    A window ends when its last day ends at its branch: one ending today in Tokyo turns
+    overdue at midnight in Tokyo, judged at ``now`` (default: the present). ``as_of`` (the
+    command's ``--as-of``) is instead one day for every branch: windows that ended before it.
+    """
+    ended_before = as_of if as_of is not None else branch_today(Assignment.branch_id, now)
     submitted = (
         select(Visit.id)
         .where(Visit.assignment_id == Assignment.id, Visit.status != VisitStatus.DRAFT)
@@ -507,7 +592,7 @@ def mark_overdue(now: date | None = None) -> int:
         update(Assignment)
         .where(
             Assignment.status.in_((S.OFFERED, S.ACCEPTED)),
-            Assignment.window_end < now,
+            Assignment.window_end < ended_before,
             ~submitted,
         )
         .values(status=S.OVERDUE)
@@ -515,6 +600,15 @@ def mark_overdue(now: date | None = None) -> int:
         .execution_options(synchronize_session=False)
     ).all()
     if ids:
+        for obj in db.session.identity_map.values():
+            if isinstance(obj, Assignment) and obj.id in ids:
+                db.session.expire(obj, ["status"])
+        overdue = db.session.scalars(
+            select(Assignment)
+            .where(Assignment.id.in_(ids))
+            .options(joinedload(Assignment.branch))
+            .order_by(Assignment.id)
+        ).all()
         db.session.execute(
             insert(AuditEvent),
             [
@@ -522,19 +616,14 @@ def mark_overdue(now: date | None = None) -> int:
                     "actor_id": None,
                     "action": "assignment.overdue",
                     "subject_type": Assignment.__tablename__,
-                    "subject_id": assignment_id,
-                    "details": {"as_of": now.isoformat()},
+                    "subject_id": assignment.id,
+                    # The day it was at the branch: the one the window ended before.
+                    "details": {"as_of": (as_of or today(assignment.branch, now)).isoformat()},
                     "at": datetime.now(UTC),
                 }
-                for assignment_id in ids
+                for assignment in overdue
             ],
         )
-        for obj in db.session.identity_map.values():
-            if isinstance(obj, Assignment) and obj.id in ids:
-                db.session.expire(obj, ["status"])
-        overdue = db.session.scalars(
-            select(Assignment).where(Assignment.id.in_(ids)).order_by(Assignment.id)
-        ).all()
         emit("assignment.overdue", *overdue)
     return len(ids)
 

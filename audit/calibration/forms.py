@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectField, SelectMultipleField, StringField
@@ -46,41 +47,43 @@ def answers_from_form(
 
 
 class CaseForm(FlaskForm):
-    title = StringField("Title", validators=[Required(), Length(max=MAX_TITLE)])
+    title = StringField(_l("Title"), validators=[Required(), Length(max=MAX_TITLE)])
     scenario = text_box(
-        "Scenario",
+        _l("Scenario"),
         MAX_TEXT,
         rows=8,
-        required="Write the scenario out: what happened at the visit.",
-        description=(
+        required=_l("Write the scenario out: what happened at the visit."),
+        description=_l(
             "What the rater would have seen and heard, in order. Raters score only what "
             "is written here, the transcript and the photos."
         ),
     )
     transcript = text_box(
-        "Transcript (optional)",
+        _l("Transcript (optional)"),
         MAX_TEXT,
         rows=8,
-        description="A call or chat word for word, if the case is one.",
+        description=_l("A call or chat word for word, if the case is one."),
     )
 
 
 class NewCaseForm(CaseForm):
-    scorecard = SelectField("Scorecard", coerce=int, validators=[Required()])
+    scorecard = SelectField(_l("Scorecard"), coerce=int, validators=[Required()])
 
 
 class PhotoForm(FlaskForm):
-    photo = photo_field("Add a photo", "JPEG, PNG or WebP; shown to every rater with the case.")
+    photo = photo_field(
+        _l("Add a photo"), _l("JPEG, PNG or WebP; shown to every rater with the case.")
+    )
 
 
 class RatersForm(FlaskForm):
     raters = SelectMultipleField(
-        "Shoppers and assessors",
+        _l("Shoppers and assessors"),
         coerce=int,
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[Required(message="Choose at least one shopper or assessor.")],
-        description="Each one sees the case on their phone and scores it like a visit.",
+        validators=[Required(message=_l("Choose at least one shopper or assessor."))],
+        description=_l("Each one sees the case on their phone and scores it like a visit."),
     )
 
 

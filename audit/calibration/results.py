@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, func, select
 
 from audit.calibration.agreement import Level, alpha, level_of, percent_agreement
@@ -80,11 +81,11 @@ class Difference:
 
     @property
     def answer_words(self) -> str:
-        return answer_words(self.answer) or "not answered"
+        return answer_words(self.answer) or gettext("not answered")
 
     @property
     def reference_words(self) -> str:
-        return answer_words(self.reference) or "not asked"
+        return answer_words(self.reference) or gettext("not asked")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ after sending their own answers.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -91,9 +94,12 @@ def _photo_for_viewer(photo_id: int) -> CalibrationPhoto:
 
 
 def _errors(problems: list[SubmissionProblem]) -> dict[str, list[str]]:
+    """The problems by question, in the reader's language: the scoring engine words them in
+    English (marked for translation where the shopper's form uses them), translated here
+    by their text; this package's own are translated already."""
     errors: dict[str, list[str]] = {}
     for problem in problems:
-        errors.setdefault(problem.key, []).append(problem.message)
+        errors.setdefault(problem.key, []).append(_(problem.message))
     return errors
 
 
@@ -120,7 +126,7 @@ def index():
 @roles_required(*MANAGERS)
 def new():
     form = NewCaseForm()
-    form.scorecard.choices = [(0, "— choose a scorecard —")] + [
+    form.scorecard.choices = [(0, _("— choose a scorecard —"))] + [
         (c.id, c.title) for c in service.published_scorecards()
     ]
     if form.validate_on_submit():
@@ -138,7 +144,7 @@ def new():
             getattr(form, error.field or "title").errors.append(str(error))
         else:
             return done(
-                "Case saved as a draft. Now give the reference answers.",
+                _("Case saved as a draft. Now give the reference answers."),
                 url_for("calibration.reference", case_id=case.id),
             )
     return render_template("calibration/new.html", form=form)
@@ -163,7 +169,9 @@ def case(case_id: int):
         case=case,
         definition=service.definition_of_case(case),
         reference_values={r.question_key: service.stored(r) for r in case.references},
-        missing=service.reference_problems(case) if case.status is CaseStatus.DRAFT else [],
+        missing=[SubmissionProblem(p.key, _(p.message)) for p in service.reference_problems(case)]
+        if case.status is CaseStatus.DRAFT
+        else [],
         photo_form=PhotoForm(formdata=None),
         raters_form=raters_form,
         button=EmptyForm(formdata=None),
@@ -176,7 +184,7 @@ def edit(case_id: int):
     case = get_case(case_id)
     form = CaseForm(obj=case)
     if case.status is not CaseStatus.DRAFT:
-        flash("A published case no longer changes.", "warning")
+        flash(_("A published case no longer changes."), "warning")
         return redirect(url_for("calibration.case", case_id=case.id))
     if form.validate_on_submit():
         try:
@@ -187,7 +195,7 @@ def edit(case_id: int):
             refused(error)
             getattr(form, error.field or "title").errors.append(str(error))
         else:
-            return done("Case saved.", url_for("calibration.case", case_id=case.id))
+            return done(_("Case saved."), url_for("calibration.case", case_id=case.id))
     return render_template("calibration/edit.html", form=form, case=case)
 
 
@@ -199,7 +207,7 @@ def reference(case_id: int):
     case = get_case(case_id)
     definition = service.definition_of_case(case)
     if case.status is not CaseStatus.DRAFT:
-        flash("A published case's reference answers no longer change.", "warning")
+        flash(_("A published case's reference answers no longer change."), "warning")
         return redirect(url_for("calibration.case", case_id=case.id))
     values = {r.question_key: service.form_value(service.stored(r)) for r in case.references}
     explanations = {r.question_key: r.explanation for r in case.references}
@@ -207,11 +215,11 @@ def reference(case_id: int):
     status = 200
     if request.method == "POST":
         require_submitted()
-        answers, _ = answers_from_form(request.form, definition)
+        answers = answers_from_form(request.form, definition)[0]
         typed = {q.key: request.form.get(explain_name(q.key), "") for q in definition.questions()}
         problems = service.set_references(case, answers, typed, current_user)
         if not problems:
-            return done("Reference answers saved.", url_for("calibration.case", case_id=case.id))
+            return done(_("Reference answers saved."), url_for("calibration.case", case_id=case.id))
         db.session.commit()  # what was valid is kept; the page shows what was typed
         errors, status = _errors(problems), 422
         values = {k: v for k, v in answers.items() if v is not None}
@@ -237,7 +245,7 @@ def add_photo(case_id: int):
         abort(400)
     upload = form.photo.data
     if upload is None or not getattr(upload, "filename", ""):
-        flash("Choose a photo first.", "warning")
+        flash(_("Choose a photo first."), "warning")
         return redirect(back)
     max_bytes = current_app.config["MAX_PHOTO_MB"] * 1024 * 1024
     try:
@@ -250,8 +258,10 @@ def add_photo(case_id: int):
             user=current_user,
         )
     except (UploadRefused, StorageUnavailable, CalibrationError) as error:
-        return turned_down(error, back, f"{upload.filename}: {error}")
-    return done("Photo added.", back)
+        return turned_down(
+            error, back, _("%(file)s: %(error)s", file=upload.filename, error=str(error))
+        )
+    return done(_("Photo added."), back)
 
 
 @bp.route("/photos/<int:photo_id>/delete", methods=["POST"])
@@ -263,7 +273,7 @@ def delete_photo(photo_id: int):
         lambda: service.delete_photo(photo, current_user, file_store()),
         CalibrationError,
         back,
-        "Photo removed.",
+        _("Photo removed."),
     )
 
 
@@ -287,13 +297,21 @@ def assign(case_id: int):
     form = RatersForm()
     form.raters.choices = [(u.id, u.name) for u in service.rater_choices()]
     if not form.validate_on_submit():
-        flash(" ".join(form.raters.errors) or "Choose at least one shopper or assessor.", "danger")
+        message = " ".join(str(error) for error in form.raters.errors)
+        flash(message or _("Choose at least one shopper or assessor."), "danger")
         return redirect(back)
     try:
         added = service.assign_raters(case, form.raters.data, current_user)
     except CalibrationError as error:
         return turned_down(error, back)
-    return done(f"{added} rater(s) asked to score this case.", back)
+    return done(
+        ngettext(
+            "%(num)d rater asked to score this case.",
+            "%(num)d raters asked to score this case.",
+            added,
+        ),
+        back,
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>/remove", methods=["POST"])
@@ -306,7 +324,7 @@ def unassign(assignment_id: int):
         lambda: service.unassign(assignment, current_user),
         CalibrationError,
         back,
-        f"{name} no longer scores this case.",
+        _("%(name)s no longer scores this case.", name=name),
     )
 
 
@@ -322,11 +340,14 @@ def publish(case_id: int):
         return turned_down(
             missing,
             back,
-            f"Give the reference answer to every question first ({len(missing.problems)} to do).",
+            _(
+                "Give the reference answer to every question first (%(count)s to do).",
+                count=len(missing.problems),
+            ),
         )
     except CalibrationError as error:
         return turned_down(error, back)
-    return done("Case published: the raters see it on their phones.", back)
+    return done(_("Case published: the raters see it on their phones."), back)
 
 
 @bp.route("/<int:case_id>/close", methods=["POST"])
@@ -334,7 +355,9 @@ def publish(case_id: int):
 def close(case_id: int):
     case = get_case(case_id)
     back = url_for("calibration.case", case_id=case.id)
-    return decide(lambda: service.close(case, current_user), CalibrationError, back, "Case closed.")
+    return decide(
+        lambda: service.close(case, current_user), CalibrationError, back, _("Case closed.")
+    )
 
 
 @bp.route("/<int:case_id>/results")
@@ -382,7 +405,7 @@ def answer(assignment_id: int) -> Response | tuple[str, int] | str:
             if not problems and request.form.get("action") == "submit":
                 service.submit_answers(assignment, current_user)
                 return done(
-                    "Thank you, your answers are sent. Here is how they compare.",
+                    _("Thank you, your answers are sent. Here is how they compare."),
                     url_for("calibration.answer", assignment_id=assignment.id),
                 )
         except AnswersRefused as missing:
@@ -391,7 +414,7 @@ def answer(assignment_id: int) -> Response | tuple[str, int] | str:
             return turned_down(error, url_for("calibration.mine"))
         if not problems:
             return done(
-                "Your answers are saved.",
+                _("Your answers are saved."),
                 url_for("calibration.answer", assignment_id=assignment.id),
             )
         db.session.commit()  # what was valid is kept, as a visit's draft is
@@ -408,6 +431,20 @@ def answer(assignment_id: int) -> Response | tuple[str, int] | str:
         hidden=hidden_questions(definition, values),
         errors=errors,
     ), status
+
+
+#: A case's status in words, as its pages show it (:func:`case_status`).
+CASE_STATUS_WORDS = {
+    CaseStatus.DRAFT: _l("Draft"),
+    CaseStatus.PUBLISHED: _l("Published"),
+    CaseStatus.CLOSED: _l("Closed"),
+}
+
+
+@bp.app_template_global()
+def case_status(status: CaseStatus) -> str:
+    """ "Draft", "Published", "Closed", in the reader's language."""
+    return str(CASE_STATUS_WORDS[status])
 
 
 @bp.app_template_global()

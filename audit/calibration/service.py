@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from flask_babel import format_number, gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -73,7 +74,13 @@ class AnswersRefused(CalibrationError):
 
     def __init__(self, problems: list[SubmissionProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} thing(s) to finish before sending")
+        super().__init__(
+            ngettext(
+                "%(num)d thing to finish before sending",
+                "%(num)d things to finish before sending",
+                len(problems),
+            )
+        )
 
 
 # --- stored values -------------------------------------------------------------------
@@ -111,7 +118,10 @@ def _checked(
         value = raw.get(question.key)
         if isinstance(value, str) and len(value) > MAX_ANSWER:
             problems.append(
-                SubmissionProblem(question.key, f"Keep this under {MAX_ANSWER:,} characters")
+                SubmissionProblem(
+                    question.key,
+                    gettext("Keep this under %(max)s characters", max=format_number(MAX_ANSWER)),
+                )
             )
             values[question.key] = None
             continue
@@ -145,7 +155,13 @@ def _write_rows(
         note = (notes.get(key) or "").strip()
         if len(note) > MAX_EXPLANATION:
             problems.append(
-                SubmissionProblem(key, f"Keep this text under {MAX_EXPLANATION:,} characters")
+                SubmissionProblem(
+                    key,
+                    gettext(
+                        "Keep this text under %(max)s characters",
+                        max=format_number(MAX_EXPLANATION),
+                    ),
+                )
             )
             note = note[:MAX_EXPLANATION]
         row = rows.get(key)
@@ -182,15 +198,22 @@ def definition_of_case(case: CalibrationCase) -> ScorecardDefinition:
 
 
 def _texts(title: str, scenario: str, transcript: str) -> tuple[str, str, str]:
-    title = CalibrationError.required_text(title, "Give the case a title.", "title")
+    title = CalibrationError.required_text(title, gettext("Give the case a title."), "title")
     if len(title) > MAX_TITLE:
-        raise CalibrationError(f"Keep the title under {MAX_TITLE} characters.", "title")
+        raise CalibrationError(
+            gettext("Keep the title under %(max)s characters.", max=MAX_TITLE), "title"
+        )
     scenario = (scenario or "").strip()
     if not scenario:
-        raise CalibrationError("Write the scenario out: what happened at the visit.", "scenario")
+        raise CalibrationError(
+            gettext("Write the scenario out: what happened at the visit."), "scenario"
+        )
     for text, field in ((scenario, "scenario"), (transcript, "transcript")):
         if len(text or "") > MAX_TEXT:
-            raise CalibrationError(f"Keep this under {MAX_TEXT:,} characters.", field)
+            raise CalibrationError(
+                gettext("Keep this under %(max)s characters.", max=format_number(MAX_TEXT)),
+                field,
+            )
     return title, scenario, (transcript or "").strip()
 
 
@@ -200,7 +223,10 @@ def create_case(
     """A draft case against the scorecard's published version (which never changes)."""
     version = scorecard.latest_published
     if version is None:
-        raise CalibrationError(f"{scorecard.title} has no published version yet.", "scorecard")
+        raise CalibrationError(
+            gettext("%(scorecard)s has no published version yet.", scorecard=scorecard.title),
+            "scorecard",
+        )
     title, scenario, transcript = _texts(title, scenario, transcript)
     case = CalibrationCase(
         scorecard=scorecard,
@@ -218,8 +244,11 @@ def create_case(
 def _require_draft(case: CalibrationCase) -> None:
     if case.status is not CaseStatus.DRAFT:
         raise CalibrationError(
-            f"This case is {case.status.value}; "
-            "its scenario and reference answers no longer change."
+            gettext("This case is published; its scenario and reference answers no longer change.")
+            if case.status is CaseStatus.PUBLISHED
+            else gettext(
+                "This case is closed; its scenario and reference answers no longer change."
+            )
         )
 
 
@@ -281,7 +310,7 @@ def publish(case: CalibrationCase, user: User) -> None:
 
 def close(case: CalibrationCase, user: User) -> None:
     if case.status is not CaseStatus.PUBLISHED:
-        raise CalibrationError("Only a published case can be closed.")
+        raise CalibrationError(gettext("Only a published case can be closed."))
     case.status = CaseStatus.CLOSED
     case.closed_at = datetime.now(UTC)
     record_event(user, "calibration.closed", case)
@@ -304,7 +333,9 @@ def add_photo(
     :class:`audit.storage.StorageUnavailable` as every photo upload does."""
     _require_draft(case)
     if len(case.photos) >= MAX_PHOTOS:
-        raise CalibrationError(f"A case can have at most {MAX_PHOTOS} photos.", "photo")
+        raise CalibrationError(
+            gettext("A case can have at most %(max)s photos.", max=MAX_PHOTOS), "photo"
+        )
     photo = store_photo(data, store, max_bytes)
     row = CalibrationPhoto(
         original_name=(original_name or "")[:255],
@@ -344,13 +375,17 @@ def assign_raters(case: CalibrationCase, user_ids: Iterable[int], user: User) ->
 
     Someone already asked is left as they are; anyone else is refused whole."""
     if case.status is CaseStatus.CLOSED:
-        raise CalibrationError("This case is closed; no one else can be asked to score it.")
+        raise CalibrationError(
+            gettext("This case is closed; no one else can be asked to score it.")
+        )
     wanted = list(dict.fromkeys(user_ids))
     if not wanted:
-        raise CalibrationError("Choose at least one shopper or assessor.", "raters")
+        raise CalibrationError(gettext("Choose at least one shopper or assessor."), "raters")
     raters = {r.id: r for r in rater_choices() if r.id in set(wanted)}
     if len(raters) != len(wanted):
-        raise CalibrationError("Only active shoppers and assessors can score a case.", "raters")
+        raise CalibrationError(
+            gettext("Only active shoppers and assessors can score a case."), "raters"
+        )
     already = {a.rater_id for a in case.assignments}
     added = [raters[i] for i in wanted if i not in already]
     for rater in added:
@@ -364,7 +399,9 @@ def assign_raters(case: CalibrationCase, user_ids: Iterable[int], user: User) ->
 def unassign(assignment: CalibrationAssignment, user: User) -> None:
     """Take a rater off a case; answers already sent stay part of the results."""
     if assignment.submitted_at is not None:
-        raise CalibrationError(f"{assignment.rater.name} has already sent their answers.")
+        raise CalibrationError(
+            gettext("%(name)s has already sent their answers.", name=assignment.rater.name)
+        )
     case = assignment.case
     record_event(user, "calibration.unassigned", case, rater=assignment.rater_id)
     case.assignments.remove(assignment)
@@ -393,9 +430,11 @@ def open_assignments(user: User) -> list[CalibrationAssignment]:
 
 def _require_answerable(assignment: CalibrationAssignment) -> None:
     if assignment.submitted_at is not None:
-        raise CalibrationError("You have sent your answers to this case; they no longer change.")
+        raise CalibrationError(
+            gettext("You have sent your answers to this case; they no longer change.")
+        )
     if assignment.case.status is not CaseStatus.PUBLISHED:
-        raise CalibrationError("This case is closed; it no longer takes answers.")
+        raise CalibrationError(gettext("This case is closed; it no longer takes answers."))
 
 
 def response_values(assignment: CalibrationAssignment) -> dict[str, AnswerValue]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SubmitField
 from wtforms.validators import Optional
@@ -13,39 +14,40 @@ from audit.views import text_box
 
 class NoteForm(FlaskForm):
     body = text_box(
-        "Note",
+        _l("Note"),
         BODY_MAX,
         rows=8,
-        required="Write the note.",
-        description="Pre-filled with the answers that lost points on the visit; edit freely.",
+        required=_l("Write the note."),
+        description=_l("Pre-filled with the answers that lost points on the visit; edit freely."),
     )
-    goal = text_box("Goal", GOAL_MAX, description="What should be different next time?")
-    follow_up_on = DateField("Follow-up date", validators=[Optional()])
-    submit = SubmitField("Send note")
+    goal = text_box(_l("Goal"), GOAL_MAX, description=_l("What should be different next time?"))
+    follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
+    submit = SubmitField(_l("Send note"))
 
 
 class ReplyForm(FlaskForm):
-    body = text_box("Reply", BODY_MAX, rows=3, required="Write a reply.")
-    submit = SubmitField("Send reply")
+    body = text_box(_l("Reply"), BODY_MAX, rows=3, required=_l("Write a reply."))
+    submit = SubmitField(_l("Send reply"))
 
 
 class CloseForm(FlaskForm):
-    closing_note = text_box("How did the follow-up go? (optional)", GOAL_MAX)
-    submit = SubmitField("Close note")
+    closing_note = text_box(_l("How did the follow-up go? (optional)"), GOAL_MAX)
+    submit = SubmitField(_l("Close note"))
 
 
 class KudosForm(FlaskForm):
-    message = text_box("Message", MESSAGE_MAX, rows=3, required="Write a message.")
+    message = text_box(_l("Message"), MESSAGE_MAX, rows=3, required=_l("Write a message."))
     quoted = text_box(
-        "What the customer said",
+        _l("What the customer said"),
         QUOTE_MAX,
         rows=4,
-        description="The shopper's comments on answers that earned full points; "
-        "the shopper is never named.",
+        description=_l(
+            "The shopper's comments on answers that earned full points; the shopper is never named."
+        ),
     )
-    submit = SubmitField("Send kudos")
+    submit = SubmitField(_l("Send kudos"))
 
 
 class RecognitionForm(FlaskForm):
-    hide = BooleanField("Don't show my name among top performers")
-    submit = SubmitField("Save")
+    hide = BooleanField(_l("Don't show my name among top performers"))
+    submit = SubmitField(_l("Save"))

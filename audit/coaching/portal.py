@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -29,13 +31,14 @@ from audit.models import (
     visit_staff,
 )
 from audit.reporting import ReportFilter, TrendPoint
+from audit.reporting.reader_text import number_text
 from audit.reporting.sql import (
     figure_columns,
     figure_of,
     from_visits,
     latest_sections,
-    month_bucket,
     visit_conditions,
+    visit_month,
 )
 from audit.reporting.stats import Figure
 from audit.reporting.trend import trend_points
@@ -47,7 +50,7 @@ from audit.visits.scores import stored_value
 #: Tolerance when comparing earned with possible points (they are floats).
 _EPSILON = 1e-9
 #: What staff read where a question has no ``standard``: never the shopper's question.
-NO_STANDARD = "No standard written for this question"
+NO_STANDARD = _l("No standard written for this question")
 
 
 def published_only() -> ColumnElement[bool]:
@@ -94,14 +97,18 @@ class AnswerLine:
     @property
     def points_label(self) -> str:
         if not self.scored:
-            return "not scored"
-        return f"{_number(self.earned)} of {_number(self.possible)} points"
+            return gettext("not scored")
+        return gettext(
+            "%(earned)s of %(possible)s points",
+            earned=_number(self.earned),
+            possible=_number(self.possible),
+        )
 
 
 def _number(value: float | None) -> str:
     if value is None:
         return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return str(int(value)) if float(value).is_integer() else number_text(value)
 
 
 def standards_of(visit: Visit) -> dict[str, str | None]:
@@ -238,7 +245,7 @@ def staff_trend(member: StaffMember, date_from: date, date_to: date) -> list[Tre
     """The member's mean per month over published visits, from the first month with one
     (one query)."""
     flt = ReportFilter(date_from=date_from, date_to=date_to, staff_id=member.id)
-    month = month_bucket(Visit.visited_at)
+    month = visit_month()
     rows = db.session.execute(
         from_visits(select(month.label("month"), *figure_columns()))
         .where(*visit_conditions(flt), published_only())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -62,20 +64,24 @@ def send_kudos(
 ) -> Kudos:
     message, quoted = message.strip(), quoted.strip()
     if not message:
-        raise RecognitionError("Write a message.")
+        raise RecognitionError(gettext("Write a message."))
     if len(message) > MESSAGE_MAX or len(quoted) > QUOTE_MAX:
-        raise RecognitionError("The message is too long.")
+        raise RecognitionError(gettext("The message is too long."))
     if not kudos_allowed(visit):
         raise RecognitionError(
-            "Kudos can be sent for a reviewed visit at or above the scorecard's excellence mark."
+            gettext(
+                "Kudos can be sent for a reviewed visit at or above the scorecard's "
+                "excellence mark."
+            )
         )
     if member not in visit.staff:
-        raise RecognitionError(f"{member.name} is not named on this visit.")
+        raise RecognitionError(gettext("%(name)s is not named on this visit.", name=member.name))
     kudos = Kudos(staff_member=member, visit=visit, author=author, message=message, quoted=quoted)
     db.session.add(kudos)
     db.session.flush()
     record_event(author, "kudos.sent", kudos, staff_member_id=member.id, visit_id=visit.id)
-    notify([member.user], "coaching.kudos", f"{author.name} sent you kudos!", KUDOS_LINK)
+    message = _l("%(name)s sent you kudos!", name=author.name)
+    notify([member.user], "coaching.kudos", message, KUDOS_LINK)
     return kudos
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from audit.access import (
@@ -67,9 +68,10 @@ def _coachable_visit(staff_id: int, visit_id: int | None) -> tuple[StaffMember, 
 # --- staff portal ------------------------------------------------------------------
 
 
-def _period(months: int) -> tuple[date, date]:
-    """The last ``months`` calendar months, this one included, up to today."""
-    today = datetime.now(UTC).date()
+def _period(months: int, member: StaffMember) -> tuple[date, date]:
+    """The last ``months`` calendar months, this one included, up to today at ``member``'s
+    branch (whose months the visits count in)."""
+    today = service.member_today(member)
     index = today.year * 12 + today.month - 1 - (months - 1)
     return date(index // 12, index % 12 + 1, 1), today
 
@@ -82,7 +84,7 @@ def home():
         return render_template("coaching/home.html", member=None)
     months = request.args.get("months", PERIODS[0], type=int)
     months = months if months in PERIODS else PERIODS[0]
-    date_from, date_to = _period(months)
+    date_from, date_to = _period(months, member)
     trend = portal.staff_trend(member, date_from, date_to)
     return render_template(
         "coaching/home.html",
@@ -92,7 +94,9 @@ def home():
         date_from=date_from,
         visits=portal.published_visits(member),
         trend=trend,
-        trend_svg=trend_chart_for_screens(trend_values(trend), title="My average score by month"),
+        trend_svg=trend_chart_for_screens(
+            trend_values(trend), title=gettext("My average score by month")
+        ),
         sections=portal.section_comparison(member, date_from, date_to),
         branch=portal.branch_summary(member.branch_id, date_from, date_to),
         top=recognition.top_performers(member.branch_id, date_from, date_to),
@@ -124,9 +128,9 @@ def set_recognition():
     if recognition.set_hidden_from_recognition(member, form.hide.data, current_user):
         db.session.commit()
     flash(
-        "Your name will not be shown among top performers."
+        gettext("Your name will not be shown among top performers.")
         if member.hide_from_recognition
-        else "Your name may be shown among top performers.",
+        else gettext("Your name may be shown among top performers."),
         "success",
     )
     return redirect(url_for(".home") + "#recognition")
@@ -177,7 +181,7 @@ def _change_note(item: CoachingNote, change: Callable[[], object], message: str)
 def acknowledge(note_id: int):
     item = get_note(note_id)
     require_submitted()
-    message = "Thank you: your manager can see you have read the note."
+    message = gettext("Thank you: your manager can see you have read the note.")
     _change_note(item, lambda: service.acknowledge(item, current_user), message)
     return redirect(url_for(".note", note_id=item.id))
 
@@ -188,10 +192,12 @@ def reply(note_id: int):
     item = get_note(note_id)
     form = ReplyForm()
     if form.validate_on_submit():
-        _change_note(item, lambda: service.reply(item, current_user, form.body.data), "Reply sent.")
+        _change_note(
+            item, lambda: service.reply(item, current_user, form.body.data), gettext("Reply sent.")
+        )
     else:
         for error in form.body.errors:
-            flash(error, "warning")
+            flash(str(error), "warning")  # a lazy message: the session keeps text
     return redirect(url_for(".note", note_id=item.id) + "#replies")
 
 
@@ -202,7 +208,9 @@ def close(note_id: int):
     form = CloseForm()
     require_submitted(form)
     closing_note = form.closing_note.data or ""
-    _change_note(item, lambda: service.close(item, current_user, closing_note), "Note closed.")
+    _change_note(
+        item, lambda: service.close(item, current_user, closing_note), gettext("Note closed.")
+    )
     return redirect(url_for(".note", note_id=item.id))
 
 
@@ -229,7 +237,7 @@ def overview():
         counts=service.note_counts(current_user),
         branch_id=branch_id,
         branches=branches,
-        today=datetime.now(UTC).date(),
+        todays={note.id: service.member_today(note.staff_member) for note in page.items},
     )
 
 
@@ -253,7 +261,8 @@ def new_note(staff_id: int):
         except CoachingError as error:
             refused(error, form, fallback="body")
         else:
-            return done(f"Coaching note sent to {member.name}.", url_for(".note", note_id=item.id))
+            message = gettext("Coaching note sent to %(name)s.", name=member.name)
+            return done(message, url_for(".note", note_id=item.id))
     return render_template("coaching/new_note.html", form=form, member=member, visit=visit)
 
 
@@ -266,11 +275,15 @@ def new_kudos(staff_id: int):
     member, visit = _coachable_visit(staff_id, visit_id)
     assert visit is not None  # noqa: S101 - visit_id is set
     if not recognition.kudos_allowed(visit):
-        flash("Kudos are for visits at or above the scorecard's excellence mark.", "warning")
+        flash(
+            gettext("Kudos are for visits at or above the scorecard's excellence mark."), "warning"
+        )
         return redirect(url_for("review.visit", visit_id=visit.id))
     form = KudosForm()
     if request.method == "GET":
-        form.message.data = f"Well done, {member.name.split()[0]}: an excellent visit."
+        form.message.data = gettext(
+            "Well done, %(name)s: an excellent visit.", name=member.name.split()[0]
+        )
         form.quoted.data = recognition.positive_comments(visit)
     if form.validate_on_submit():
         try:
@@ -280,5 +293,6 @@ def new_kudos(staff_id: int):
         except RecognitionError as error:
             refused(error, form, fallback="message")
         else:
-            return done(f"Kudos sent to {member.name}.", url_for("review.visit", visit_id=visit.id))
+            message = gettext("Kudos sent to %(name)s.", name=member.name)
+            return done(message, url_for("review.visit", visit_id=visit.id))
     return render_template("coaching/new_kudos.html", form=form, member=member, visit=visit)

@@ -8,16 +8,20 @@ functions check what the person may *do* with a note they can reach.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext, pgettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload
 
 from audit.access import scope_branches
 from audit.coaching.portal import answer_lines, by_section
 from audit.coaching.recognition import TopPerformer, top_performers
+from audit.dates import format_date, lazy_date
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import (
     Branch,
     CoachingNote,
@@ -32,6 +36,7 @@ from audit.models import (
     record_new,
 )
 from audit.notifications.service import notify
+from audit.org.timezones import branch_today, branch_zone, start_of_day, today_in, visit_day
 from audit.service_errors import TEXT_MAX, FieldError
 from audit.webhooks.emitting import emit
 
@@ -82,14 +87,25 @@ def prefill_note(visit: Visit) -> str:
     lost = [line for line in answer_lines(visit) if line.lost_points]
     if not lost:
         return ""
-    lines = [f"From the visit on {visit.visited_at:%d %b %Y}, standards missed:"]
+    # In the writer's language: the manager edits it before it is sent.
+    lines = [
+        gettext(
+            "From the visit on %(day)s, standards missed:",
+            day=format_date(visit_day(visit)),
+        )
+    ]
     for section, answers in by_section(lost):
-        lines.extend(("", section))
+        lines.extend(("", str(localized(section))))
         for line in answers:
-            standard = line.standard_text
+            standard = str(localized(line.standard_text))
             if not standard.endswith((".", "!", "?", '"', "”")):
                 standard += "."
-            text = f"- {standard} Answer: {line.value or 'none'} ({line.points_label})."
+            text = gettext(
+                "- %(standard)s Answer: %(answer)s (%(points)s).",
+                standard=standard,
+                answer=line.value or gettext("none"),
+                points=line.points_label,
+            )
             if line.comment:
                 text += f' {line.comment_by}: "{line.comment}"'
             lines.append(text)
@@ -99,9 +115,11 @@ def prefill_note(visit: Visit) -> str:
 def check_visit_for(member: StaffMember, visit: Visit) -> None:
     """A note or kudos from ``visit`` needs a reviewed visit that names ``member``."""
     if visit.status not in COACHABLE or visit.excluded:
-        raise CoachingError("Only an approved or published visit can be used for coaching.")
+        raise CoachingError(
+            gettext("Only an approved or published visit can be used for coaching.")
+        )
     if member not in visit.staff:
-        raise CoachingError(f"{member.name} is not named on this visit.")
+        raise CoachingError(gettext("%(name)s is not named on this visit.", name=member.name))
 
 
 def create_note(
@@ -116,11 +134,13 @@ def create_note(
 ) -> CoachingNote:
     body, goal = body.strip(), goal.strip()
     if not body:
-        raise CoachingError("Write the note.")
+        raise CoachingError(gettext("Write the note."))
     if len(body) > BODY_MAX or len(goal) > GOAL_MAX:
-        raise CoachingError("The note is too long.")
-    if follow_up_on is not None and follow_up_on < (today or _now().date()):
-        raise CoachingError("The follow-up date cannot be in the past.", field="follow_up_on")
+        raise CoachingError(gettext("The note is too long."))
+    if follow_up_on is not None and follow_up_on < (today or member_today(member)):
+        raise CoachingError(
+            gettext("The follow-up date cannot be in the past."), field="follow_up_on"
+        )
     if visit is not None:
         check_visit_for(member, visit)
     note = CoachingNote(
@@ -143,7 +163,10 @@ def create_note(
     notify(
         [member.user],
         "coaching.note",
-        f"{author.name} wrote you a coaching note. Please read and acknowledge it.",
+        _l(
+            "%(name)s wrote you a coaching note. Please read and acknowledge it.",
+            name=author.name,
+        ),
         note_link(note),
     )
     return note
@@ -152,15 +175,15 @@ def create_note(
 def acknowledge(note: CoachingNote, actor: User) -> None:
     """The staff member confirms they have read the note (once)."""
     if note.staff_member.user_id != actor.id:
-        raise CoachingError("Only the staff member the note is for can acknowledge it.")
+        raise CoachingError(gettext("Only the staff member the note is for can acknowledge it."))
     if note.acknowledged_at is not None:
-        raise CoachingError("You have already acknowledged this note.")
+        raise CoachingError(gettext("You have already acknowledged this note."))
     note.acknowledged_at = _now()
     record_event(actor, "coaching_note.acknowledged", note)
     notify(
         [note.author],
         "coaching.acknowledged",
-        f"{note.staff_member.name} acknowledged your coaching note.",
+        _l("%(name)s acknowledged your coaching note.", name=note.staff_member.name),
         note_link(note),
     )
 
@@ -169,21 +192,21 @@ def reply(note: CoachingNote, actor: User, body: str) -> CoachingReply:
     """Add a reply; a staff member's reply tells the author, a manager's the staff member."""
     body = body.strip()
     if not body:
-        raise CoachingError("Write a reply.")
+        raise CoachingError(gettext("Write a reply."))
     if len(body) > BODY_MAX:
-        raise CoachingError("The reply is too long.")
+        raise CoachingError(gettext("The reply is too long."))
     if not note.is_open:
-        raise CoachingError("This note is closed; replies are no longer possible.")
+        raise CoachingError(gettext("This note is closed; replies are no longer possible."))
     answer = CoachingReply(note=note, author=actor, body=body)
     db.session.add(answer)
     db.session.flush()
     record_event(actor, "coaching_note.replied", note, reply_id=answer.id)
     if note.staff_member.user_id == actor.id:
         recipients = [note.author]
-        message = f"{note.staff_member.name} replied to your coaching note."
+        message = _l("%(name)s replied to your coaching note.", name=note.staff_member.name)
     else:
         recipients = [note.staff_member.user]
-        message = f"{actor.name} replied to your coaching note."
+        message = _l("%(name)s replied to your coaching note.", name=actor.name)
     notify(recipients, "coaching.reply", message, note_link(note))
     return answer
 
@@ -191,16 +214,16 @@ def reply(note: CoachingNote, actor: User, body: str) -> CoachingReply:
 def close(note: CoachingNote, actor: User, closing_note: str = "") -> None:
     """A manager closes the note once the follow-up has happened."""
     if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise CoachingError("Only a manager can close a coaching note.")
+        raise CoachingError(gettext("Only a manager can close a coaching note."))
     if not note.is_open:
-        raise CoachingError("This note is already closed.")
+        raise CoachingError(gettext("This note is already closed."))
     note.closed_at = _now()
     note.closing_note = closing_note.strip()[:GOAL_MAX]
     record_event(actor, "coaching_note.closed", note, closing_note=note.closing_note)
     notify(
         [note.staff_member.user],
         "coaching.closed",
-        f"{actor.name} closed the coaching note to you.",
+        _l("%(name)s closed the coaching note to you.", name=actor.name),
         note_link(note),
     )
 
@@ -247,21 +270,37 @@ class NoteFilter(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The filter's name on the overview's tabs (a list of notes: "Open" ones)."""
         return {
-            NoteFilter.OPEN: "Open",
-            NoteFilter.UNACKNOWLEDGED: "Not acknowledged",
-            NoteFilter.DUE: "Follow-up due",
-            NoteFilter.CLOSED: "Closed",
-            NoteFilter.ALL: "All",
+            NoteFilter.OPEN: pgettext("filter", "Open"),
+            NoteFilter.UNACKNOWLEDGED: pgettext("filter", "Not acknowledged"),
+            NoteFilter.DUE: pgettext("filter", "Follow-up due"),
+            NoteFilter.CLOSED: pgettext("filter", "Closed"),
+            NoteFilter.ALL: pgettext("filter", "All"),
         }[self]
 
 
-def _status_condition(status: NoteFilter, today: date) -> Any:
+def member_today(member: StaffMember) -> date:
+    """Today on the calendar of ``member``'s branch: a follow-up date is that branch's
+    date, due from its start there."""
+    return today_in(branch_zone(member.branch), _now())
+
+
+def _follow_up_due(today: date | None) -> Any:
+    """Open notes whose follow-up date has come, each by its staff member's branch's
+    calendar (or all by ``today``); the query joins ``StaffMember``."""
+    return and_(
+        CoachingNote.closed_at.is_(None),
+        CoachingNote.follow_up_on <= (today or branch_today(StaffMember.branch_id, _now())),
+    )
+
+
+def _status_condition(status: NoteFilter, today: date | None) -> Any:
     is_open = CoachingNote.closed_at.is_(None)
     return {
         NoteFilter.OPEN: is_open,
         NoteFilter.UNACKNOWLEDGED: and_(is_open, CoachingNote.acknowledged_at.is_(None)),
-        NoteFilter.DUE: and_(is_open, CoachingNote.follow_up_on <= today),
+        NoteFilter.DUE: _follow_up_due(today),
         NoteFilter.CLOSED: CoachingNote.closed_at.is_not(None),
         NoteFilter.ALL: None,
     }[status]
@@ -286,7 +325,7 @@ def notes_query(
         joinedload(CoachingNote.staff_member).joinedload(StaffMember.branch),
         joinedload(CoachingNote.author),
     )
-    condition = _status_condition(status, today or _now().date())
+    condition = _status_condition(status, today)
     if condition is not None:
         query = query.where(condition)
     if branch_id is not None:
@@ -309,7 +348,6 @@ def branches_query(viewer: User) -> Select:
 
 def note_counts(viewer: User, today: date | None = None) -> dict[NoteFilter, int]:
     """How many notes each filter holds, in one query."""
-    today = today or _now().date()
     columns = [
         func.count(CoachingNote.id).filter(_status_condition(f, today)).label(f.value)
         for f in (NoteFilter.OPEN, NoteFilter.UNACKNOWLEDGED, NoteFilter.DUE, NoteFilter.CLOSED)
@@ -324,43 +362,54 @@ def note_counts(viewer: User, today: date | None = None) -> dict[NoteFilter, int
 
 
 def remind_due_follow_ups(today: date | None = None) -> int:
-    """Tell each author about open notes whose follow-up date has come; once per note per day.
+    """Tell each author about open notes whose follow-up date has come; once per note per
+    day. The day is the staff member's branch's (a follow-up due on the 7th in Tokyo is
+    due from midnight there), unless ``today`` names one day for every branch.
 
     Returns how many reminders were added; the caller commits.
     """
-    today = today or _now().date()
-    day_start = datetime.combine(today, time(), UTC)
-    reminded_today = set(
-        db.session.execute(
-            select(Notification.user_id, Notification.link).where(
-                Notification.kind == "coaching.follow_up_due",
-                Notification.created_at >= day_start,
-            )
-        ).tuples()
-    )
-    notes = [
-        note
-        for note in db.session.scalars(
-            select(CoachingNote)
-            .where(
-                CoachingNote.closed_at.is_(None),
-                CoachingNote.follow_up_on <= today,
-                CoachingNote.author_id.is_not(None),
-            )
-            .options(joinedload(CoachingNote.author), joinedload(CoachingNote.staff_member))
-            .order_by(CoachingNote.id)
+    due = db.session.scalars(
+        select(CoachingNote)
+        .join(StaffMember, StaffMember.id == CoachingNote.staff_member_id)
+        .where(_follow_up_due(today), CoachingNote.author_id.is_not(None))
+        .options(
+            joinedload(CoachingNote.author),
+            joinedload(CoachingNote.staff_member).joinedload(StaffMember.branch),
         )
-        if (note.author_id, note_link(note)) not in reminded_today
-    ]
+        .order_by(CoachingNote.id)
+    ).all()
+    if not due:
+        return 0
+    # A note's day starts at its branch's midnight: reminded since then is reminded today.
+    days: dict[int, tuple[date, datetime]] = {}
+    for note in due:
+        day = today or member_today(note.staff_member)
+        days[note.id] = day, start_of_day(day, branch_zone(note.staff_member.branch))
+    reminded = db.session.execute(
+        select(Notification.user_id, Notification.link, Notification.created_at).where(
+            Notification.kind == "coaching.follow_up_due",
+            Notification.created_at >= min(start for _, start in days.values()),
+        )
+    ).tuples()
+    last_reminded: dict[tuple[int, str], datetime] = {}
+    for user_id, link, at in reminded:
+        key = (user_id, link)
+        last_reminded[key] = max(at, last_reminded.get(key, at))
     sent = 0
-    for note in notes:
-        when = "today" if note.follow_up_on == today else f"on {note.follow_up_on:%d %b %Y}"
-        sent += len(
-            notify(
-                [note.author],
-                "coaching.follow_up_due",
-                f"The follow-up with {note.staff_member.name} was due {when}.",
-                note_link(note),
+    for note in due:
+        note_day, day_start = days[note.id]
+        at = last_reminded.get((note.author_id, note_link(note)))
+        if at is not None and at >= day_start:
+            continue
+        name = note.staff_member.name
+        message = (
+            _l("The follow-up with %(name)s was due today.", name=name)
+            if note.follow_up_on == note_day
+            else _l(
+                "The follow-up with %(name)s was due on %(day)s.",
+                name=name,
+                day=lazy_date(note.follow_up_on),
             )
         )
+        sent += len(notify([note.author], "coaching.follow_up_due", message, note_link(note)))
     return sent

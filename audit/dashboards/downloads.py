@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -43,14 +44,17 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-def _chosen() -> DashboardFilter:
-    return chosen_filter(request.args, current_user, strict=True)[0]
+def _chosen(branch: Branch | None = None) -> DashboardFilter:
+    return chosen_filter(request.args, current_user, strict=True, branch=branch)[0]
 
 
-def _unit_pdf(document: Callable[[ReportFilter], bytes], name: str, **unit: int) -> Response:
-    """The PDF of one branch or staff member (``unit``) over the chosen filter; the region
-    chosen elsewhere does not narrow it. ``name`` is the file's name before its stamp."""
-    flt = report_filter(_chosen(), current_user, region=False, **unit)
+def _unit_pdf(
+    document: Callable[[ReportFilter], bytes], name: str, branch: Branch, **unit: int
+) -> Response:
+    """The PDF of one branch or staff member (``unit``; ``branch``: the branch, or the
+    staff member's) over the chosen filter; the region chosen elsewhere does not narrow
+    it. ``name`` is the file's name before its stamp."""
+    flt = report_filter(_chosen(branch), current_user, region=False, **unit)
     return _pdf(document(flt), f"{name}-{flt.stamp}.pdf")
 
 
@@ -67,14 +71,14 @@ def visit_pdf_download(visit_id: int) -> Response:
 @roles_required(*MANAGERS)
 def branch_pdf_download(code: str) -> Response:
     branch = branch_by_code(code)
-    return _unit_pdf(branch_pdf, f"branch-{branch.code}", branch_id=branch.id)
+    return _unit_pdf(branch_pdf, f"branch-{branch.code}", branch, branch_id=branch.id)
 
 
 @bp.route("/staff/<code>.pdf", endpoint="staff_pdf")
 @roles_required(*MANAGERS)
 def staff_pdf_download(code: str) -> Response:
     member = staff_by_code(code)
-    return _unit_pdf(staff_pdf, f"coaching-{member.code}", staff_id=member.id)
+    return _unit_pdf(staff_pdf, f"coaching-{member.code}", member.branch, staff_id=member.id)
 
 
 def branch_count(flt: ReportFilter) -> int:
@@ -91,7 +95,7 @@ def compare_pdf_download() -> Response:
     name = f"comparison-{flt.stamp}.pdf"
     if branch_count(flt) <= current_app.config["REPORT_JOB_MIN_BRANCHES"]:
         return _pdf(compare_pdf(flt), name)
-    title = f"Branch comparison, {flt.period_label}"
+    title = gettext("Branch comparison, %(period)s", period=flt.period_label)
     status = start_job("compare", current_user.id, title, flt, filename=name)
     return redirect(url_for("reports.report_job", job_id=status.id))  # type: ignore[return-value]
 

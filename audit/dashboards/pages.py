@@ -12,22 +12,25 @@ by :mod:`audit.reporting.cache` until the data behind it changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import case, func, select
 
 from audit.coaching.recognition import TopPerformer, league_leaders
 from audit.documents.branch import BranchActions, action_lines
 from audit.extensions import db
+from audit.languages import N_
 from audit.models import (
+    Branch,
     Region,
     Scorecard,
     ScorecardVersion,
     VersionStatus,
     VisitMonthStats,
 )
+from audit.org.timezones import today_in, zone_for
 from audit.reporting import (
     AppealFigures,
     BenchmarkKind,
@@ -181,12 +184,49 @@ class LeagueRow:
 
 
 def verdict_words(verdict: Significance | None, benchmark: str) -> str:
-    """ "significantly above company"; "" without an interval to judge by."""
+    """ "significantly above company"; "" without an interval to judge by.
+
+    ``benchmark`` says what the unit is judged against: "company", "target" (a scorecard's
+    or a section's: a :class:`BenchmarkKind` value ``section_target`` reads the same),
+    "region", "previous" (period) or "branch" (a staff member's). Each verdict is a whole
+    phrase, so that a translation puts the benchmark where its language does.
+    """
     if verdict is None:
         return ""
-    if verdict is Significance.NOT_SIGNIFICANT:
-        return f"not significantly different from {benchmark}"
-    return f"{verdict.label} {benchmark}"
+    above, below, same = _VERDICTS[_VERDICT_ALIASES.get(benchmark, benchmark)]
+    return gettext({Significance.ABOVE: above, Significance.BELOW: below}.get(verdict, same))
+
+
+#: Benchmark names that read as another's verdicts.
+_VERDICT_ALIASES = {"section_target": "target"}
+#: Above, below, not different, against each benchmark (translated where shown).
+_VERDICTS: dict[str, tuple[str, str, str]] = {
+    "company": (
+        N_("significantly above company"),
+        N_("significantly below company"),
+        N_("not significantly different from company"),
+    ),
+    "target": (
+        N_("significantly above target"),
+        N_("significantly below target"),
+        N_("not significantly different from target"),
+    ),
+    "region": (
+        N_("significantly above region"),
+        N_("significantly below region"),
+        N_("not significantly different from region"),
+    ),
+    "previous": (
+        N_("significantly above previous period"),
+        N_("significantly below previous period"),
+        N_("not significantly different from previous period"),
+    ),
+    "branch": (
+        N_("significantly above branch"),
+        N_("significantly below branch"),
+        N_("not significantly different from branch"),
+    ),
+}
 
 
 def league_rows(
@@ -284,8 +324,13 @@ def _target(report: Summary) -> float | None:
     return report.scorecard.target if report.scorecard else None
 
 
-def _trend_chart(report: Summary, trend: list, title: str) -> Markup:
+def _trend_chart(report: Summary, trend: list) -> Markup:
+    title = gettext("Mean score by month: %(unit)s", unit=report.unit.label)
     return trend_chart_for_screens(trend_values(trend), _target(report), title=title)
+
+
+def _sections_title(report: Summary) -> str:
+    return gettext("Sections against target and company: %(unit)s", unit=report.unit.label)
 
 
 @dataclass(frozen=True)
@@ -355,14 +400,12 @@ def _overview_page(flt: ReportFilter, regions: dict[int, str]) -> OverviewPage:
         regions=region_rows,
         sections=section_rows(list(data.sections), company),
         heatmap=heat_rows,
-        trend_chart=_trend_chart(
-            report, list(data.trend), f"Mean score by month: {report.unit.label}"
-        ),
+        trend_chart=_trend_chart(report, list(data.trend)),
         section_chart=section_bars(
             section_bar_values(
                 data.sections, () if report.unit.kind is UnitKind.COMPANY else company
             ),
-            title=f"Sections against target and company: {report.unit.label}",
+            title=_sections_title(report),
         ),
         appeals=appeal_figures(flt),
     )
@@ -391,8 +434,11 @@ class BranchPage:
 def branch_page(flt: ReportFilter) -> BranchPage:
     """One branch: benchmarks, rank in region, sections, staff, recurring failures, visits,
     corrective actions, top performers and appeals."""
-    # Today is part of the key: an open action turns overdue at midnight, with no data change.
-    return cached("branch_page", (flt, datetime.now(UTC).date()), lambda: _branch_page(flt))
+    # Today is part of the key: an open action turns overdue at the branch's midnight, with
+    # no data change.
+    branch = db.session.get(Branch, flt.branch_id) if flt.branch_id is not None else None
+    today = today_in(zone_for(branch))
+    return cached("branch_page", (flt, today), lambda: _branch_page(flt))
 
 
 def _branch_page(flt: ReportFilter) -> BranchPage:
@@ -416,13 +462,8 @@ def _branch_page(flt: ReportFilter) -> BranchPage:
         recurring=tuple(recurring_failures(flt)),
         critical=critical_fails(flt, 10),
         visits=tuple(visit_rows(flt, RECENT_VISITS)),
-        trend_chart=_trend_chart(
-            report, monthly_trend(flt), f"Mean score by month: {report.unit.label}"
-        ),
-        section_chart=section_bars(
-            section_bar_values(own, company),
-            title=f"Sections against target and company: {report.unit.label}",
-        ),
+        trend_chart=_trend_chart(report, monthly_trend(flt)),
+        section_chart=section_bars(section_bar_values(own, company), title=_sections_title(report)),
         actions=action_lines(flt.branch_id, flt.scorecard)
         if flt.branch_id
         else BranchActions((), (), 0),
@@ -483,7 +524,9 @@ def _staff_page(flt: ReportFilter, branch_id: int, branch_code: str, branch_name
     return StaffPage(
         filter=flt,
         summary=report,
-        branch=Comparison.of(report.figure, f"{branch_name} average", branch_figure),
+        branch=Comparison.of(
+            report.figure, gettext("%(name)s average", name=branch_name), branch_figure
+        ),
         branch_id=branch_id,
         branch_code=branch_code,
         branch_name=branch_name,
@@ -491,12 +534,8 @@ def _staff_page(flt: ReportFilter, branch_id: int, branch_code: str, branch_name
         staff_league=league,
         sections=section_rows(own, company, branch_sections),
         visits=tuple(visit_rows(flt, STAFF_VISITS)),
-        trend_chart=_trend_chart(
-            report, monthly_trend(flt), f"Mean score by month: {report.unit.label}"
-        ),
-        section_chart=section_bars(
-            bars, title=f"Sections against target and company: {report.unit.label}"
-        ),
+        trend_chart=_trend_chart(report, monthly_trend(flt)),
+        section_chart=section_bars(bars, title=_sections_title(report)),
     )
 
 

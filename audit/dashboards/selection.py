@@ -12,34 +12,39 @@ was asked to show, read, checked and turned into a :class:`ReportFilter`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from flask import abort
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audit.access import get_region
 from audit.dashboards.pages import Choices, filter_choices
 from audit.extensions import db
-from audit.models import Region, User
+from audit.models import Branch, Region, User
+from audit.org.timezones import today_in, zone_for
 from audit.reporting import ReportFilter
 from audit.reporting.periods import DashboardFilter, parse_filter
 
 
 def chosen_filter(
-    args: Mapping[str, str], user: User, *, strict: bool = False
+    args: Mapping[str, str], user: User, *, strict: bool = False, branch: Branch | None = None
 ) -> tuple[DashboardFilter, Choices]:
-    """The filter asked for in ``args``, for ``user``; with the choices it was read against."""
+    """The filter asked for in ``args``, for ``user``; with the choices it was read against.
+
+    A preset period ("last 3 months") ends today at ``branch`` when the report is of one
+    branch (or of a staff member: their branch), else today in the installation's zone.
+    """
     values = dict(args.items())
     region = values.get("region", "").strip()
     if region and not region.isdigit():  # downloads and scripts may name the region
         region_id = db.session.scalar(select(Region.id).where(Region.name == region))
         if region_id is None:
-            abort(404, f"There is no region “{region}”.")
+            abort(404, gettext("There is no region “%(region)s”.", region=region))
         values["region"] = str(region_id)
     choices = filter_choices(user.region_ids)
     chosen = parse_filter(
         values,
-        today=datetime.now(UTC).date(),
+        today=today_in(zone_for(branch)),
         scorecards=choices.scorecards,
         default_scorecard=choices.default_scorecard,
     )

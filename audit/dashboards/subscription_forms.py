@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -10,35 +11,41 @@ from audit.models import ReportFrequency, ReportUnit
 from audit.web.forms import Required
 
 UNIT_LABELS = {
-    ReportUnit.BRANCH: "One branch",
-    ReportUnit.REGION: "One region",
-    ReportUnit.COMPANY: "Every branch I can see (comparison)",
+    ReportUnit.BRANCH: _l("One branch"),
+    ReportUnit.REGION: _l("One region"),
+    ReportUnit.COMPANY: _l("Every branch I can see (comparison)"),
 }
 NO_CHOICE = ""
 
 
 class SubscriptionForm(FlaskForm):
     unit = SelectField(
-        "Report on",
+        _l("Report on"),
         choices=[SelectChoice(unit.value, label) for unit, label in UNIT_LABELS.items()],
         default=ReportUnit.BRANCH.value,
         validators=[Required()],
     )
     # The service checks these against the user's scope, with a message beside the field.
-    branch = SelectField("Branch", description="For a report on one branch.", validate_choice=False)
-    region = SelectField("Region", description="For a report on one region.", validate_choice=False)
-    scorecard = SelectField("Scorecard", validate_choice=False)
+    branch = SelectField(
+        _l("Branch"), description=_l("For a report on one branch."), validate_choice=False
+    )
+    region = SelectField(
+        _l("Region"), description=_l("For a report on one region."), validate_choice=False
+    )
+    scorecard = SelectField(_l("Scorecard"), validate_choice=False)
     frequency = SelectField(
-        "How often",
+        _l("How often"),
         choices=[SelectChoice(f.value, f.label) for f in ReportFrequency],
         default=ReportFrequency.MONTHLY.value,
         validators=[Required()],
-        description="Weekly reports cover Monday to Sunday; monthly ones a calendar month. "
-        "Each is mailed the morning after its period ends.",
+        description=_l(
+            "Weekly reports cover Monday to Sunday; monthly ones a calendar month. "
+            "Each is mailed the morning after its period ends."
+        ),
     )
     recipients = SelectMultipleField(
-        "Also send it to",
+        _l("Also send it to"),
         coerce=int,
-        description="Managers whose regions cover the report. You always receive it yourself.",
+        description=_l("Managers whose regions cover the report. You always receive it yourself."),
     )
-    submit = SubmitField("Subscribe")
+    submit = SubmitField(_l("Subscribe"))

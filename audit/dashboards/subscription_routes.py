@@ -8,6 +8,7 @@ The choices offered are those of the manager's scope, as on the dashboards; the 
 from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -19,7 +20,7 @@ from audit.dashboards.pages import filter_choices
 from audit.dashboards.subscription_forms import NO_CHOICE, SubscriptionForm
 from audit.errors import refused
 from audit.extensions import csrf, db
-from audit.models import Branch, ReportSubscription, Role, User
+from audit.models import Branch, ReportFrequency, ReportSubscription, Role, User
 from audit.subscriptions.service import (
     SubscriptionError,
     create_subscription,
@@ -48,20 +49,21 @@ def _choose(form: SubscriptionForm) -> None:
             current_user,
         )
     )
-    form.branch.choices = [SelectChoice(NO_CHOICE, "Choose a branch")] + [
+    form.branch.choices = [SelectChoice(NO_CHOICE, gettext("Choose a branch"))] + [
         SelectChoice(str(b.id), f"{b.name} ({b.code})") for b in branches
     ]
     choices = filter_choices(current_user.region_ids)
-    form.region.choices = [SelectChoice(NO_CHOICE, "Choose a region")] + [
+    form.region.choices = [SelectChoice(NO_CHOICE, gettext("Choose a region"))] + [
         SelectChoice(str(i), name) for i, name in choices.regions.items()
     ]
-    form.scorecard.choices = [SelectChoice(NO_CHOICE, "Every scorecard")] + [
+    form.scorecard.choices = [SelectChoice(NO_CHOICE, gettext("Every scorecard"))] + [
         SelectChoice(slug, title) for slug, title in choices.scorecards.items()
     ]
     if request.method == "GET" and choices.default_scorecard:
         form.scorecard.data = choices.default_scorecard
+    every_region = gettext("every region")
     form.recipients.choices = [
-        SelectChoice(u.id, f"{u.name} — {', '.join(r.name for r in u.regions) or 'every region'}")
+        SelectChoice(u.id, f"{u.name} — {', '.join(r.name for r in u.regions) or every_region}")
         for u in recipient_choices(current_user)
     ]
 
@@ -91,11 +93,19 @@ def subscriptions():
             if not refused(error, form, fallback="unit"):
                 form.unit.errors.append(str(error))
         else:
-            return done(
-                f"Subscribed: {unit_name(made)}, {made.frequency.label.lower()}. "
-                "The first report is mailed the morning after the current period ends.",
-                url_for(PAGE),
-            )
+            if made.frequency is ReportFrequency.WEEKLY:
+                words = gettext(
+                    "Subscribed: %(report)s, every week. The first report is mailed the "
+                    "morning after the current period ends.",
+                    report=unit_name(made),
+                )
+            else:
+                words = gettext(
+                    "Subscribed: %(report)s, every month. The first report is mailed the "
+                    "morning after the current period ends.",
+                    report=unit_name(made),
+                )
+            return done(words, url_for(PAGE))
     if form.errors:
         status = 422
     return render_template(
@@ -124,7 +134,10 @@ def pause_subscription(subscription_id: int) -> Response:
     require_submitted()
     set_active(subscription, False, current_user)
     return done(
-        f"Paused: {unit_name(subscription)}. Nothing is mailed until resumed.", url_for(PAGE)
+        gettext(
+            "Paused: %(report)s. Nothing is mailed until resumed.", report=unit_name(subscription)
+        ),
+        url_for(PAGE),
     )
 
 
@@ -134,7 +147,7 @@ def resume_subscription(subscription_id: int) -> Response:
     subscription = _own(subscription_id)
     require_submitted()
     set_active(subscription, True, current_user)
-    return done(f"Resumed: {unit_name(subscription)}.", url_for(PAGE))
+    return done(gettext("Resumed: %(report)s.", report=unit_name(subscription)), url_for(PAGE))
 
 
 @bp.route("/subscriptions/<int:subscription_id>/delete", methods=["POST"])
@@ -144,7 +157,9 @@ def delete_subscription_view(subscription_id: int) -> Response:
     require_submitted()
     name = unit_name(subscription)
     delete_subscription(subscription, current_user)
-    return done(f"Deleted: {name}. Nobody receives it any more.", url_for(PAGE))
+    return done(
+        gettext("Deleted: %(report)s. Nobody receives it any more.", report=name), url_for(PAGE)
+    )
 
 
 @bp.route("/subscriptions/<int:subscription_id>/leave", methods=["POST"])
@@ -154,7 +169,10 @@ def leave_subscription(subscription_id: int) -> Response:
     subscription = db.get_or_404(ReportSubscription, subscription_id)
     if not leave(subscription, current_user, current_user):
         abort(404)
-    return done(f"You no longer receive {unit_name(subscription)}.", url_for(PAGE))
+    return done(
+        gettext("You no longer receive %(report)s.", report=unit_name(subscription)),
+        url_for(PAGE),
+    )
 
 
 # --- the unsubscribe link ------------------------------------------------------------------
@@ -173,16 +191,29 @@ def unsubscribe(token: str):
     subscription = db.session.get(ReportSubscription, subscription_id)
     user = db.session.get(User, user_id)
     if subscription is None or user is None:
-        return _unsubscribe_page(message="This report no longer exists: nothing more is sent.")
+        return _unsubscribe_page(
+            message=gettext("This report no longer exists: nothing more is sent.")
+        )
     name = unit_name(subscription)
     if request.method == "POST":
         leave(subscription, user, None)
         db.session.commit()
         return _unsubscribe_page(
-            message=f"{user.email} no longer receives the report on {name}.", done=True
+            message=gettext(
+                "%(email)s no longer receives the report on %(report)s.",
+                email=user.email,
+                report=name,
+            ),
+            done=True,
         )
     if user not in subscription.recipients:
-        return _unsubscribe_page(message=f"{user.email} does not receive the report on {name}.")
+        return _unsubscribe_page(
+            message=gettext(
+                "%(email)s does not receive the report on %(report)s.",
+                email=user.email,
+                report=name,
+            )
+        )
     return _unsubscribe_page(name=name, email=user.email, action=request.path)
 
 

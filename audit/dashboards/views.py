@@ -66,10 +66,10 @@ def staff_by_code(code: str) -> StaffMember:
     return get_staff_member(_id_by_code(StaffMember, code))
 
 
-def _unit_filter() -> tuple[DashboardFilter, Choices]:
-    """The filter of one branch's or one staff member's page: a region chosen on another
-    page does not narrow it."""
-    chosen, choices = chosen_filter(request.args, current_user)
+def _unit_filter(branch: Branch) -> tuple[DashboardFilter, Choices]:
+    """The filter of one branch's or one staff member's page (``branch``: theirs, whose
+    today ends a preset period): a region chosen on another page does not narrow it."""
+    chosen, choices = chosen_filter(request.args, current_user, branch=branch)
     return replace(chosen, region_id=None), choices
 
 
@@ -114,7 +114,7 @@ def region(region_id: int):
 @roles_required(*MANAGERS)
 def branch(code: str):
     unit = branch_by_code(code)
-    chosen, choices = _unit_filter()
+    chosen, choices = _unit_filter(unit)
     flt = report_filter(chosen, current_user, branch_id=unit.id)
     page = pages.branch_page(flt)
     group = voice.comment_group(request.args.get("comments"))
@@ -133,8 +133,8 @@ def branch(code: str):
 @roles_required(*MANAGERS)
 def staff(code: str):
     member = staff_by_code(code)
-    chosen, choices = _unit_filter()
     home = member.branch
+    chosen, choices = _unit_filter(home)
     flt = report_filter(chosen, current_user, staff_id=member.id)
     page = pages.staff_page(flt, home.id, home.code, home.name)
     customer = voice.staff_voice(flt, voice.comment_group(request.args.get("comments")))
@@ -165,7 +165,7 @@ def league_download():
 @roles_required(*MANAGERS)
 def staff_league_download(code: str):
     unit = branch_by_code(code)
-    chosen, choices = chosen_filter(request.args, current_user, strict=True)
+    chosen, choices = chosen_filter(request.args, current_user, strict=True, branch=unit)
     flt = report_filter(chosen, current_user, region=False, branch_id=unit.id)
     league, company = pages.league_with_company(flt, staff=True)
     text = league_csv(league, company_mean=company, region_names=choices.regions)
@@ -176,18 +176,20 @@ def staff_league_download(code: str):
 @roles_required(*MANAGERS)
 def visits_download():
     """The visits behind any page: the page's filter plus ``branch`` or ``staff`` (codes)."""
-    chosen, _ = chosen_filter(request.args, current_user, strict=True)
     unit: dict[str, int | None] = {}
+    home: Branch | None = None  # the one branch of the visits, whose today ends the period
     name = "visits"
     if code := request.args.get("staff", "").strip():
         member = staff_by_code(code)
-        unit["staff_id"] = member.id
-        chosen = replace(chosen, region_id=None)
+        unit["staff_id"], home = member.id, member.branch
         name = f"visits-staff-{member.code}"
     elif code := request.args.get("branch", "").strip():
-        unit["branch_id"] = branch_by_code(code).id
-        chosen = replace(chosen, region_id=None)
+        home = branch_by_code(code)
+        unit["branch_id"] = home.id
         name = f"visits-branch-{code}"
+    chosen, _ = chosen_filter(request.args, current_user, strict=True, branch=home)
+    if unit:
+        chosen = replace(chosen, region_id=None)
     elif chosen.region_id is not None:
         name = f"visits-region-{chosen.region_id}"
     flt = report_filter(chosen, current_user, **unit)

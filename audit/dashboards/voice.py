@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from audit.reporting import ReportFilter
@@ -85,8 +86,8 @@ def _branch_voice(
     questions = survey_questions()
     wanted: list[tuple[str, ReportFilter]] = []
     if region_id is not None:
-        wanted.append((f"{region_name} average", flt.in_region(region_id)))
-    wanted.append(("Company average", flt.company()))
+        wanted.append((gettext("%(name)s average", name=region_name), flt.in_region(region_id)))
+    wanted.append((gettext("Company average"), flt.company()))
     own, *others = voice_figures_of([flt, *(f for _, f in wanted)], questions)
     benchmarks = [Benchmarked(label, f) for (label, _), f in zip(wanted, others, strict=True)]
     return BranchVoice(

@@ -8,6 +8,7 @@ through the scoping guards of :mod:`audit.access` (403 outside the viewer's regi
 from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from audit.access import MANAGERS, get_region, get_visit, roles_required
@@ -50,12 +51,14 @@ def _back() -> str:
 @roles_required(*MANAGERS)
 def share_response_comment(visit_id: int):
     visit = get_visit(visit_id)
-    names = ", ".join(member.name for member in visit.staff) or "the staff member"
+    names = ", ".join(member.name for member in visit.staff)
     return decide(
         lambda: share_comment(visit, current_user),
         SharingError,
         _back(),
-        f"The comment is shared with {names}.",
+        gettext("The comment is shared with %(names)s.", names=names)
+        if names
+        else gettext("The comment is shared with the staff member."),
     )
 
 
@@ -67,7 +70,7 @@ def unshare_response_comment(visit_id: int):
         lambda: unshare_comment(visit, current_user),
         SharingError,
         _back(),
-        "The comment is no longer shared.",
+        gettext("The comment is no longer shared."),
     )
 
 

@@ -40,8 +40,8 @@ from audit.models import (
     VisitStatus,
 )
 from audit.org.hours import parse_hours
-from audit.photos.images import CONTENT_TYPE, process_image
-from audit.photos.uploads import store_image
+from audit.photos.images import process_image
+from audit.shop.attachments import stored_attachment
 from audit.storage import Storage
 from audit.trust.service import compute_signals
 
@@ -147,21 +147,15 @@ def _jpeg(image: Image.Image, size: tuple[int, int], quality: int) -> bytes:
 def _attach(visit: Visit, data: bytes, store: Storage) -> Attachment:
     """The photo stored as the phone's upload stores one, taken during the visit."""
     image = process_image(data, max_bytes=len(data) + 1)
-    name, thumb = store_image(image, store)
     assert visit.started_at is not None  # noqa: S101
-    attachment = Attachment(
+    attachment = stored_attachment(
+        image,
+        store,
         question_key=PHOTO_QUESTION,
         kind=AttachmentKind.PHOTO,
         original_name=f"IMG_{visit.visited_at:%Y%m%d_%H%M}.jpg",
-        stored_name=name,
-        thumb_name=thumb,
-        content_type=CONTENT_TYPE,
-        size=len(image.data),
-        sha256=image.sha256,
-        width=image.width,
-        height=image.height,
         captured_at=visit.started_at + timedelta(minutes=3),
-        uploaded_by=visit.visitor,
+        user=visit.visitor,
     )
     visit.attachments.append(attachment)
     return attachment

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext
+
 from audit.actions.service import branch_actions, is_overdue, owner_name
 from audit.documents.common import VisitLine, recent_visits, scorecard_label, unit_report_html
 from audit.documents.render import render_pdf
@@ -151,7 +153,7 @@ def branch_html(flt: ReportFilter) -> str:
     report = branch_report(flt)
     bars = section_bar_values(report.sections, report.company_sections.values())
     return unit_report_html(
-        "branch.html", report, flt, "Branch report", sections_svg=section_bars(bars)
+        "branch.html", report, flt, gettext("Branch report"), sections_svg=section_bars(bars)
     )
 
 

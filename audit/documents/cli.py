@@ -16,7 +16,7 @@ report with the shopper's identity.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def visit_command(visit_id: int, scorecard: str | None, date_from, date_to, out:
     flt = _filter(scorecard, date_from, date_to)
     if flt.scorecard is not None and visit.scorecard.slug != flt.scorecard:
         raise click.ClickException(f"visit {visit_id} is not a '{flt.scorecard}' visit")
-    day = visit.visited_at.date()
+    day = date.fromisoformat(visit.local_day)  # the branch's day, as reports count it
     if (flt.date_from and day < flt.date_from) or (flt.date_to and day > flt.date_to):
         raise click.ClickException(f"visit {visit_id} was on {day}, outside the period")
     _write(out, visit_pdf(visit, None))

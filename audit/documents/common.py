@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from audit.documents.render import build_html
@@ -20,7 +21,7 @@ from audit.reporting.trend import TrendPoint
 
 def scorecard_label(flt: ReportFilter) -> str:
     if flt.scorecard is None:
-        return "every scorecard"
+        return gettext("every scorecard")
     title = db.session.scalar(select(Scorecard.title).where(Scorecard.slug == flt.scorecard))
     return title or flt.scorecard
 
@@ -38,6 +39,7 @@ class VisitLine:
     band: str | None
     critical_failed: bool
     staff: str  # names, comma-separated
+    local_day: str = ""  # "YYYY-MM-DD", the branch's day of the visit (Visit.local_day)
 
 
 def recent_visits(flt: ReportFilter, limit: int = 15) -> list[VisitLine]:
@@ -46,6 +48,7 @@ def recent_visits(flt: ReportFilter, limit: int = 15) -> list[VisitLine]:
         select(
             Visit.id,
             Visit.visited_at,
+            Visit.local_day,
             Scorecard.title,
             Visit.percent,
             Visit.band,
@@ -74,6 +77,7 @@ def recent_visits(flt: ReportFilter, limit: int = 15) -> list[VisitLine]:
             r.band,
             r.critical_failed,
             ", ".join(names.get(r.id, [])),
+            r.local_day or "",
         )
         for r in rows
     ]

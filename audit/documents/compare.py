@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
+
 from audit.documents.common import region_names, scorecard_label, unit_report_html
 from audit.documents.render import Progress, no_progress, render_pdf
 from audit.reporting.charts import heatmap_cell_class
@@ -69,7 +71,9 @@ def sections_from_heatmap(heatmap: Heatmap) -> tuple[SectionResult, ...]:
         figure = Figure.from_sums(n, total, total_sq, passed, critical, judged=judged)
         target = None
         if section.target is not None:
-            target = compare(figure, BenchmarkKind.SECTION_TARGET, "Section target", section.target)
+            target = compare(
+                figure, BenchmarkKind.SECTION_TARGET, gettext("Section target"), section.target
+            )
         results.append(SectionResult(section, figure, target))
     return tuple(results)
 
@@ -79,7 +83,7 @@ def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> Compa
     queries, whatever the number of branches)."""
     if flt.unit_kind in (UnitKind.BRANCH, UnitKind.STAFF):
         raise ValueError("a comparison is over a region, the viewer's regions or the company")
-    progress(0, 4, "Ranking the branches")
+    progress(0, 4, gettext("Ranking the branches"))
     head = summary(flt)
     league = branch_league(flt)
     company_mean = (
@@ -87,10 +91,10 @@ def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> Compa
         if flt.unit_kind is UnitKind.COMPANY
         else next((b.value for b in head.benchmarks if b.kind is BenchmarkKind.COMPANY), None)
     )
-    progress(1, 4, "Comparing sections")
+    progress(1, 4, gettext("Comparing sections"))
     heatmap = section_heatmap(flt)
     sections = sections_from_heatmap(heatmap)
-    progress(2, 4, "Monthly trend")
+    progress(2, 4, gettext("Monthly trend"))
     trend = tuple(monthly_trend(flt))
     return CompareReport(
         summary=head,
@@ -109,8 +113,17 @@ def compare_report(flt: ReportFilter, progress: Progress = no_progress) -> Compa
 
 def compare_html(flt: ReportFilter, progress: Progress = no_progress) -> str:
     report = compare_report(flt, progress)
-    progress(3, 4, f"Writing the report for {len(report.league.entries)} branches")
-    return unit_report_html("compare.html", report, flt, "Branch comparison")
+    branches = len(report.league.entries)
+    progress(
+        3,
+        4,
+        ngettext(
+            "Writing the report for %(num)d branch",
+            "Writing the report for %(num)d branches",
+            branches,
+        ),
+    )
+    return unit_report_html("compare.html", report, flt, gettext("Branch comparison"))
 
 
 def compare_pdf(flt: ReportFilter, progress: Progress = no_progress) -> bytes:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -28,6 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from audit.reporting.charts import heatmap_css
 from audit.storage import ObjectMissing, Storage, storage
 from audit.storage.local import LocalStorage
+from audit.templating import format_datetime
 
 # WeasyPrint logs every layout step at INFO; the app logs at INFO in production.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -120,7 +122,7 @@ def build_html(template: str, **context: Any) -> str:
     env = current_app.jinja_env
     return env.get_template(f"pdf/{template}").render(
         heatmap_css=Markup(heatmap_css("table.heatmap td.cell")),  # noqa: S704 - our own constant CSS
-        generated_at=datetime.now(UTC).strftime("%d %b %Y %H:%M UTC"),
+        generated_at=format_datetime(datetime.now(UTC), "UTC", zone=True),  # reader's words
         **context,
     )
 
@@ -133,10 +135,11 @@ def render_pdf(
     """WeasyPrint alone: lay out ``html`` and write the PDF bytes."""
     resources = resources or Resources.from_app()
     fetcher = LocalFetcher(resources.roots)
-    progress(0, 2, "Laying out the pages")
+    progress(0, 2, gettext("Laying out the pages"))
     document = HTML(string=html, base_url=resources.base_url, url_fetcher=fetcher).render()
-    progress(1, 2, f"Writing {len(document.pages)} pages")
+    pages = len(document.pages)
+    progress(1, 2, ngettext("Writing %(num)d page", "Writing %(num)d pages", pages))
     data = document.write_pdf()
-    progress(2, 2, "Done")
+    progress(2, 2, gettext("Done"))
     assert data is not None  # noqa: S101 - write_pdf() without a target returns bytes
     return data

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
@@ -55,6 +56,8 @@ class Quote:
     changed: str | None = None
     #: Whose words they are: the shopper's, or a reviewer's who rewrote the comment.
     by: str = SHOPPERS_COMMENT
+    #: "YYYY-MM-DD", the branch's day of the visit (Visit.local_day).
+    local_day: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ class NoteLine:
             goal=note.goal,
             follow_up_on=note.follow_up_on,
             acknowledged_on=note.acknowledged_at.date() if note.acknowledged_at else None,
-            visit_date=note.visit.visited_at.date() if note.visit else None,
+            # The branch's day of the visit, as the rest of the report counts it.
+            visit_date=date.fromisoformat(note.visit.local_day) if note.visit else None,
         )
 
 
@@ -180,6 +184,7 @@ def _quotes(flt: ReportFilter, keys: set[str], failed: bool) -> dict[str, list[Q
             Answer.visit_id,
             Answer.comment,
             Visit.visited_at,
+            Visit.local_day,
             latest.label("nth"),
         )
         .join(Visit, Visit.id == Answer.visit_id)
@@ -205,7 +210,11 @@ def _quotes(flt: ReportFilter, keys: set[str], failed: bool) -> dict[str, list[Q
     for row in rows:
         ident = (row.visit_id, row.question_key)
         quote = Quote(
-            row.visited_at, row.comment, marks.get(ident), writers.get(ident, SHOPPERS_COMMENT)
+            row.visited_at,
+            row.comment,
+            marks.get(ident),
+            writers.get(ident, SHOPPERS_COMMENT),
+            row.local_day or "",
         )
         quotes.setdefault(row.question_key, []).append(quote)
     return quotes
@@ -323,13 +332,13 @@ def staff_html(flt: ReportFilter) -> str:
         "staff.html",
         report,
         flt,
-        "Coaching report",
+        gettext("Coaching report"),
         standards_met=points_by_section(report.strengths),
         standards_missed=points_by_section(report.weaknesses),
         branch_significance=significance(report.summary.figure.interval, report.branch_figure.mean),
         sections_svg=section_bars(
             section_bar_values(own, report.company_sections.values()),
-            title="Sections against target and company",
+            title=gettext("Sections against target and company"),
         ),
     )
 

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import segno
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from audit.documents.render import build_html, render_pdf
 
-#: The words under the branch name on every card.
-INVITATION = "How did we do today? Scan the code and tell us — it takes under a minute."
+#: The words under the branch name on every card (in the language of whoever prints them).
+INVITATION = _l("How did we do today? Scan the code and tell us — it takes under a minute.")
 
 __all__ = ["INVITATION", "SurveyCard", "qr_svg", "survey_cards_html", "survey_cards_pdf"]
 
@@ -50,12 +52,16 @@ class SurveyCard:
 
     @property
     def qr(self) -> Markup:
-        return qr_svg(self.url, f"QR code: the customer survey of {self.branch_name}")
+        return qr_svg(
+            self.url, gettext("QR code: the customer survey of %(branch)s", branch=self.branch_name)
+        )
 
 
 def survey_cards_html(cards: Iterable[SurveyCard], title: str) -> str:
     """For each card an A6 table card, then an A4 poster (named pages in one document)."""
-    return build_html("survey_cards.html", cards=list(cards), title=title, invitation=INVITATION)
+    return build_html(
+        "survey_cards.html", cards=list(cards), title=title, invitation=str(INVITATION)
+    )
 
 
 def survey_cards_pdf(cards: Iterable[SurveyCard], title: str) -> bytes:

@@ -16,21 +16,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from audit.appeals.service import AppealView, appeals_for_visit
+from audit.dates import format_date, format_datetime
 from audit.documents.render import Resources, build_html, render_pdf
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import (
     AnswerChange,
     Attachment,
+    AttachmentKind,
     AuditEvent,
     Role,
     User,
     Visit,
     event_words,
 )
+from audit.reporting.reader_text import percent_text
 from audit.scorecards.definition import Question, ScorecardDefinition
 from audit.scorecards.store import definition_of
 from audit.visits.answer_changes import EVENTS as CHANGE_EVENTS
@@ -50,6 +56,12 @@ REPORTED_EVENTS = frozenset(
         "visit.rescored",
     }
 )
+
+
+#: What an answer that was never given reads as.
+NO_ANSWER = "—"
+#: A photo's or receipt's caption begins with what it is.
+KIND_WORDS = {AttachmentKind.PHOTO: _l("Photo"), AttachmentKind.RECEIPT: _l("Receipt")}
 
 
 def shows_identity(viewer: User | None) -> bool:
@@ -75,11 +87,17 @@ class AnswerRow:
     photos: tuple[Photo, ...] = ()
     #: "changed by the reviewer" / "changed on appeal" when it changed after it was sent.
     changed: str = ""
+    not_applicable: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """An answer that has a value (to show with the question's unit)."""
+        return not (self.hidden or self.not_applicable or self.value == NO_ANSWER)
 
     @property
     def state(self) -> str:
         """full / partial / failed / na / unscored, for the row's colour."""
-        if self.hidden or self.value == "N/A":
+        if self.hidden or self.not_applicable:
             return "na"
         if not self.possible:
             return "unscored"
@@ -119,9 +137,9 @@ class HistoryLine:
 
 #: Who raised an appeal, as a staff reader is told (never a name).
 ROLE_WORDS = {
-    Role.STAFF: "A staff member",
-    Role.MANAGER: "A manager",
-    Role.ADMIN: "An administrator",
+    Role.STAFF: _l("A staff member"),
+    Role.MANAGER: _l("A manager"),
+    Role.ADMIN: _l("An administrator"),
 }
 
 
@@ -147,7 +165,7 @@ class AppealLine:
         elif identity:
             raised_by = raiser.name
         else:
-            raised_by = ROLE_WORDS.get(raiser.role, "Someone")
+            raised_by = str(ROLE_WORDS.get(raiser.role, _l("Someone")))
         decider = appeal.decided_by.name if identity and appeal.decided_by else None
         change = ""
         if view.change is not None:
@@ -180,11 +198,20 @@ class VisitReport:
     appeals: list[AppealLine] = field(default_factory=list)
 
 
-def _value(answer_value: object) -> str:
+def _value(question: Question, answer_value: object) -> str:
+    """The answer as the reader reads it: "Yes", "N/A", a choice by its option's label, in
+    the reader's language; "" unanswered."""
     from audit.review.service import display_value  # the one way answers are written out
 
     text = display_value(answer_value)  # type: ignore[arg-type]
-    return text.capitalize() if text in ("yes", "no") else text
+    words = {"yes": gettext("Yes"), "no": gettext("No"), "N/A": gettext("N/A")}
+    if text in words:
+        return words[text]
+    if question.type == "choice":  # stored by its default wording
+        for option in question.options:
+            if option.label == text:
+                return localized(option.label)
+    return text
 
 
 def _photos(visit: Visit, resources: Resources, identity: bool) -> dict[str | None, list[Photo]]:
@@ -196,10 +223,10 @@ def _photos(visit: Visit, resources: Resources, identity: bool) -> dict[str | No
         )
         if uri is None:
             continue
-        when = attachment.captured_at.strftime("%d %b %Y %H:%M") if attachment.captured_at else ""
-        caption = attachment.kind.value.capitalize()
+        when = format_datetime(attachment.captured_at, visit.branch)  # on the branch's clock
+        caption = str(KIND_WORDS.get(attachment.kind, attachment.kind.value.capitalize()))
         if when:
-            caption += f", taken {when}"
+            caption = gettext("%(kind)s, taken %(when)s", kind=caption, when=when)
         if identity and attachment.original_name:
             caption += f" · {attachment.original_name}"
         photos.setdefault(attachment.question_key, []).append(Photo(uri, caption))
@@ -223,7 +250,8 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
         if event.action in ("visit.returned", "visit.excluded", "visit.included") and identity:
             detail = str(details.get("reason") or "")
         if event.action == "visit.approved" and details.get("percent") is not None:
-            detail = f"score {details['percent']:.1f}%"
+            score = percent_text(details["percent"])
+            detail = gettext("score %(percent)s", percent=score)
         who = event.actor.name if identity and event.actor else None
         lines.append(HistoryLine(event.at, label, who, detail))
     changes: list[AnswerChange] = list(visit.answer_changes)
@@ -242,10 +270,13 @@ def _history(visit: Visit, identity: bool) -> tuple[list[HistoryLine], int]:
         lines.append(
             HistoryLine(
                 corrected[-1].changed_at,
-                "Answers corrected in review",
+                gettext("Answers corrected in review"),
                 None,
-                f"{len(corrected)} answer{'s' if len(corrected) != 1 else ''} corrected before "
-                "publication",
+                ngettext(
+                    "%(num)d answer corrected before publication",
+                    "%(num)d answers corrected before publication",
+                    len(corrected),
+                ),
             )
         )
     if not events:  # an imported visit: its dates are all there is
@@ -282,9 +313,9 @@ def visit_report(
             rows.append(
                 AnswerRow(
                     question=question,
-                    value="Not shown (hidden by an earlier answer)"
+                    value=gettext("Not shown (hidden by an earlier answer)")
                     if answer is not None and answer.hidden
-                    else _value(stored_value(answer)) or "—",
+                    else _value(question, stored_value(answer)) or NO_ANSWER,
                     earned=answer.earned if answer else None,
                     possible=answer.possible if answer else question.possible,
                     comment=answer.comment if answer else "",
@@ -292,6 +323,7 @@ def visit_report(
                     critical_failed=bool(answer and answer.critical_failed),
                     photos=tuple(photos.get(question.key, ())),
                     changed=marks.get((visit.id, question.key), ""),
+                    not_applicable=bool(answer and answer.is_na),
                 )
             )
         score = scores.get(section.key)
@@ -328,8 +360,8 @@ def visit_report(
 
 def visit_html(visit: Visit, viewer: User | None) -> str:
     report = visit_report(visit, viewer)
-    title = f"Visit report #{visit.id}"
-    period = visit.visited_at.strftime("%d %b %Y")
+    title = gettext("Visit report #%(id)s", id=visit.id)
+    period = format_date(visit.local_day)  # the branch's day, in the reader's words
     return build_html(
         "visit.html", report=report, title=title, subtitle=visit.branch.label, period=period
     )

@@ -9,12 +9,14 @@ Celery would bring a second configuration language and a broker choice for
 the one job we have.
 
 Either way a job is the same: :func:`run_report_job` in an application
-context, reporting progress to a small JSON status object next to the PDF it
-writes, both in the app's storage (:mod:`audit.storage`) under
-``reports/<id>/``. Objects rather than a table, because the job state is
-short-lived (kept :data:`KEEP_DAYS` days), needs no migration, and is read by
-the web process whichever executor ran the job; and because on S3 a job done
-by a worker on one host is downloadable from a web process on another.
+context, in the language of the request that started it (the PDF and its progress
+messages read as the page that asked for it), reporting progress to a small JSON
+status object next to the PDF it writes, both in the app's storage
+(:mod:`audit.storage`) under ``reports/<id>/``. Objects rather than a table,
+because the job state is short-lived (kept :data:`KEEP_DAYS` days), needs no
+migration, and is read by the web process whichever executor ran the job; and
+because on S3 a job done by a worker on one host is downloadable from a web
+process on another.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from threading import Lock
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import force_locale, gettext
 
+from audit.languages import current_language
 from audit.metrics import REPORT_JOBS
 from audit.reporting.filters import ReportFilter
 from audit.storage import ObjectMissing, Storage, storage
@@ -59,6 +63,8 @@ class JobStatus:
     backend: str = ""
     error: str = ""
     filename: str = "report.pdf"
+    #: The language of the request that started the job: the PDF's ("" in older files).
+    language: str = ""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     finished_at: str | None = None
 
@@ -212,7 +218,16 @@ MAKERS: dict[str, Callable[[JobStatus, Callable[[int, int, str], None]], bytes]]
 def run_report_job(job_id: str) -> None:
     """Make the report of job ``job_id`` (in an application context), recording progress."""
     store = JobStore.from_app()
-    status = store.update(job_id, state=RUNNING, message="Starting", done=0)
+    status = store.get(job_id)
+    if status is None:
+        raise LookupError(f"no report job {job_id}")
+    with force_locale(status.language or current_app.config["AUDIT_DEFAULT_LANGUAGE"]):
+        _run(store, status)
+
+
+def _run(store: JobStore, status: JobStatus) -> None:
+    job_id = status.id
+    store.update(job_id, state=RUNNING, message=gettext("Starting"), done=0)
     REPORT_JOBS.labels(event="started").inc()
 
     def progress(done: int, total: int, message: str) -> None:
@@ -224,14 +239,19 @@ def run_report_job(job_id: str) -> None:
         store.update(
             job_id,
             state=FINISHED,
-            message="Ready to download",
+            message=gettext("Ready to download"),
             finished_at=datetime.now(UTC).isoformat(),
         )
         REPORT_JOBS.labels(event="finished").inc()
     except Exception as error:
         log.exception("report job %s failed", job_id)
         REPORT_JOBS.labels(event="failed").inc()
-        store.update(job_id, state=FAILED, message="The report could not be made", error=str(error))
+        store.update(
+            job_id,
+            state=FAILED,
+            message=gettext("The report could not be made"),
+            error=str(error),
+        )
         raise
     finally:
         from audit.extensions import db
@@ -299,6 +319,8 @@ def start_job(
         title=title,
         params=filter_params(flt),
         filename=filename,
+        message=gettext("Waiting for a worker"),
+        language=current_language(),
     )
     url = redis_url()
     status.backend = "rq" if url else "thread"

@@ -43,9 +43,9 @@ class PeriodicJob:
 SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "mark-overdue",
-        "0 1 * * *",
+        "*/15 * * * *",  # a window ends at its branch's midnight, in any zone
         f"{_DAILY}:mark_assignments_overdue",
-        "assignments whose window ended with nothing sent become overdue",
+        "assignments whose window ended at the branch's midnight, nothing sent, become overdue",
         "assignments mark-overdue",
     ),
     PeriodicJob(

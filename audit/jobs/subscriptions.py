@@ -14,6 +14,10 @@ mail task (handed over after the commit) and commit. Drawing first keeps the cla
 write lock short, which matters on SQLite, where it holds up every other writer. A report
 that cannot be made rolls back: its period stays due for the next run, and the other
 subscriptions go on.
+
+The PDF is drawn once for each language among the recipients (usually one), so each
+reads it, as the mail around it, in their own
+(:func:`audit.languages.recipient_language`).
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ import logging
 from datetime import date
 
 from flask import current_app
+from flask_babel import force_locale
 
 from audit.documents import branch_pdf, compare_pdf
 from audit.extensions import db
+from audit.languages import recipient_language
 from audit.metrics import REPORT_JOBS
 from audit.models import ReportSubscription, ReportUnit, record_event
 from audit.storage import storage
 from audit.storage.files import keep_if_committed
 from audit.subscriptions.mail import MAIL_TASK
-from audit.subscriptions.periods import Period, today_utc
+from audit.subscriptions.periods import Period
 from audit.subscriptions.service import (
     claim,
     current_recipients,
@@ -47,10 +53,10 @@ log = logging.getLogger(__name__)
 
 def send_scheduled_reports(today: str | None = None) -> str:
     """The task: every due subscription's report for its last finished period (as of
-    ``today``, ISO date, default the UTC date now); says how many went to the mailer."""
-    day = date.fromisoformat(today) if today else today_utc()
+    ``today``, ISO date, for every subscription; by default each subscription's today in
+    its zone: its branch's, else the installation's); says how many went to the mailer."""
     made = failed = 0
-    for subscription_id, period in due(day):
+    for subscription_id, period in due(date.fromisoformat(today) if today else None):
         try:
             made += make_report(subscription_id, period)
         except Exception:
@@ -70,34 +76,41 @@ def make_report(subscription_id: int, period: Period) -> bool:
     """Draw, claim, store and queue one subscription's report for ``period``; False when
     another run has it or nobody may receive it any more."""
     subscription = db.session.get(ReportSubscription, subscription_id)
-    if subscription is None or not current_recipients(subscription):
+    recipients = current_recipients(subscription) if subscription is not None else []
+    if subscription is None or not recipients:
         db.session.rollback()
         return False
     flt = report_filter(subscription, period)
-    pdf = branch_pdf(flt) if subscription.unit is ReportUnit.BRANCH else compare_pdf(flt)
+    draw = branch_pdf if subscription.unit is ReportUnit.BRANCH else compare_pdf
+    pdfs = {}
+    for language in sorted({recipient_language(user) for user in recipients}):
+        with force_locale(language):
+            pdfs[language] = draw(flt)
+    filename = _filename(subscription, period)
     db.session.rollback()  # end the reads: the claim below starts a short transaction
     if not claim(subscription_id, period):
         db.session.rollback()
         return False
-    key = pdf_key(subscription_id, period)
     store = storage()
-    store.put(key, pdf, "application/pdf")
-    keep_if_committed(store, key)
+    keys = {language: pdf_key(subscription_id, period, language) for language in pdfs}
+    for language, key in keys.items():
+        store.put(key, pdfs[language], "application/pdf")
+        keep_if_committed(store, key)
     record_event(
         None,
         "report_subscription.sent",
         subscription,
         period_start=period.start.isoformat(),
         period_end=period.end.isoformat(),
-        key=key,
+        keys=sorted(keys.values()),
     )
     enqueue(
         MAIL_TASK,
         subscription_id=subscription_id,
         period_start=period.start.isoformat(),
         period_end=period.end.isoformat(),
-        key=key,
-        filename=_filename(subscription, period),
+        keys=keys,
+        filename=filename,
     )
     db.session.commit()
     REPORT_JOBS.labels(event="finished").inc()

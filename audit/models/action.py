@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,12 +29,12 @@ class ActionKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """Where the action came from, as the lists say it."""
+        """Where the action came from, as the lists say it (in the reader's language)."""
         return {
-            ActionKind.CRITICAL: "Critical item failed",
-            ActionKind.RECURRING: "Failed on several visits",
-            ActionKind.MANUAL: "Raised by hand",
-            ActionKind.CUSTOMER_FOLLOW_UP: "Customer to contact",
+            ActionKind.CRITICAL: _l("Critical item failed"),
+            ActionKind.RECURRING: _l("Failed on several visits"),
+            ActionKind.MANUAL: _l("Raised by hand"),
+            ActionKind.CUSTOMER_FOLLOW_UP: _l("Customer to contact"),
         }[self]
 
 
@@ -52,8 +53,12 @@ class ActionPriority(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """ "High priority": the lists' word for it."""
-        return f"{self.value.capitalize()} priority"
+        """ "High priority": the lists' word for it (in the reader's language)."""
+        return {
+            ActionPriority.LOW: _l("Low priority"),
+            ActionPriority.MEDIUM: _l("Medium priority"),
+            ActionPriority.HIGH: _l("High priority"),
+        }[self]
 
 
 #: Actions someone still has to work on.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,6 +29,12 @@ class Region(db.Model):
         return f"<Region {self.name}>"
 
 
+def installation_zone() -> str:
+    """A new branch's zone when none is given: ``AUDIT_DEFAULT_TIMEZONE`` (UTC outside an app)."""
+    configured = current_app.config.get("AUDIT_DEFAULT_TIMEZONE") if has_app_context() else None
+    return configured or "UTC"
+
+
 class Branch(db.Model):
     __tablename__ = "branches"
 
@@ -41,6 +48,11 @@ class Branch(db.Model):
     #: Weekly opening hours in local time, normalised, e.g. ``Mon-Fri 09:00-17:30; Sat
     #: 10:00-16:00`` (audit.org.hours); empty when not known, never "closed all week".
     opening_hours: Mapped[str] = mapped_column(Text, default="")
+    #: The IANA name of the zone the branch keeps its clocks in ("Europe/Madrid"): its
+    #: visits' days and months, windows and displayed times (audit.org.timezones).
+    timezone: Mapped[str] = mapped_column(
+        String(64), default=installation_zone, server_default="UTC"
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

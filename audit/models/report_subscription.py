@@ -13,6 +13,8 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,8 +39,9 @@ class ReportFrequency(enum.StrEnum):
     MONTHLY = "monthly"  # a calendar month
 
     @property
-    def label(self) -> str:
-        return "Every week" if self is ReportFrequency.WEEKLY else "Every month"
+    def label(self) -> LazyString:
+        """ "Every week", "Every month", in the reader's language when shown."""
+        return _l("Every week") if self is ReportFrequency.WEEKLY else _l("Every month")
 
 
 report_subscription_recipients = Table(

@@ -5,8 +5,9 @@ Derived data, kept exactly up to date by :mod:`audit.reporting.rollups` (a
 session hook recomputes the rows of every (branch, scorecard, month) a
 transaction touches, month and day tables alike; ``flask report rebuild-rollups``
 recomputes them all). A row holds sums, never means, so any set of months, days
-and branches adds up to the same figure the visits give. ``month`` is ``YYYY-MM``
-and ``day`` is ``YYYY-MM-DD`` of ``visited_at`` in UTC.
+and branches adds up to the same figure the visits give. ``day`` is the visit's
+``local_day`` (``YYYY-MM-DD`` in its branch's time zone) and ``month`` its first seven
+characters (``YYYY-MM``): the branch's own calendar, not UTC's.
 
 The day tables hold the same sums per day: a period that does not start or end
 on a month boundary ("the last 12 months") reads its whole months from the month

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,12 +29,13 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The role's name in the reader's language (lazy: module-level choices keep it)."""
         return {
-            Role.ADMIN: "Administrator",
-            Role.MANAGER: "Manager",
-            Role.ASSESSOR: "Assessor",
-            Role.SHOPPER: "Mystery shopper",
-            Role.STAFF: "Staff member",
+            Role.ADMIN: _l("Administrator"),
+            Role.MANAGER: _l("Manager"),
+            Role.ASSESSOR: _l("Assessor"),
+            Role.SHOPPER: _l("Mystery shopper"),
+            Role.STAFF: _l("Staff member"),
         }[self]
 
 

@@ -11,6 +11,8 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -58,8 +60,14 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"  #: every attempt failed; only a manual redelivery sends it again
 
     @property
-    def label(self) -> str:
-        return self.value.capitalize()
+    def label(self) -> LazyString:
+        """ "Pending", "Sending", "Delivered", "Delivery failed", in the reader's language."""
+        return {
+            DeliveryStatus.PENDING: _l("Pending"),
+            DeliveryStatus.SENDING: _l("Sending"),
+            DeliveryStatus.DELIVERED: _l("Delivered"),
+            DeliveryStatus.FAILED: _l("Delivery failed"),
+        }[self]
 
 
 class WebhookDelivery(db.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,5 +77,8 @@ def mark_all_read():
     require_submitted()
     count = notifications.mark_all_read(current_user)
     return done(
-        f"{count} notification{'s' if count != 1 else ''} marked as read.", url_for(".index")
+        ngettext(
+            "%(num)d notification marked as read.", "%(num)d notifications marked as read.", count
+        ),
+        url_for(".index"),
     )

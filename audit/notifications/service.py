@@ -12,6 +12,13 @@ a request never waits for an SMTP server, and a server that is slow or down
 never fails the action: the task logs the failure and the rows keep
 ``emailed_at`` NULL for ``flask notifications send-pending`` (a daily job,
 :mod:`audit.jobs.schedule`) to try again.
+
+Language: each person reads their notifications, in the bell and by mail, in their own
+language (:func:`audit.languages.recipient_language`), not in that of whoever's action
+caused them. So a caller hands :func:`notify` a lazy message (``lazy_gettext``, with its
+values: ``_l("%(name)s wrote you a coaching note.", name=author.name)``), which is
+turned into text once per recipient, in that recipient's language; a plain ``str`` is
+taken as it is. The mail around it is written in the same language when it is sent.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import LazyString, force_locale, gettext
 from sqlalchemy import ColumnElement, Select, event, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from audit.extensions import db
+from audit.languages import recipient_language
 from audit.models import Notification, User
 from audit.notifications.mailer import MailSettings, OutgoingMail, send_messages
 from audit.tasks import enqueue_on, register_task_hooks
@@ -39,9 +48,10 @@ SUBJECT_PREFIX = "[Service Audit] "
 
 
 def notify(
-    users: Iterable[User | None], kind: str, message: str, link: str = ""
+    users: Iterable[User | None], kind: str, message: str | LazyString, link: str = ""
 ) -> list[Notification]:
-    """Add one notification per distinct active recipient; returns what was added."""
+    """Add one notification per distinct active recipient, its ``message`` written in the
+    recipient's language when it is a lazy string; returns what was added."""
     if link and not is_internal_link(link):
         raise ValueError("notification links stay inside the app")
     added: list[Notification] = []
@@ -50,7 +60,9 @@ def notify(
         if user is None or not user.active or user.id in seen:
             continue
         seen.add(user.id)
-        notification = Notification(user=user, kind=kind, message=message, link=link)
+        with force_locale(recipient_language(user)):
+            text = str(message)
+        notification = Notification(user=user, kind=kind, message=text, link=link)
         db.session.add(notification)
         added.append(notification)
     if added and _mail_settings() is not None:
@@ -140,18 +152,27 @@ def absolute_link(link: str, base: str = "") -> str:
 
 
 def mail_for(notification: Notification, link_base: str = "") -> OutgoingMail:
+    """The mail of ``notification``, in its recipient's language."""
     user = notification.user
     subject = notification.message.splitlines()[0] if notification.message else notification.kind
     if len(subject) > 90:
         subject = subject[:87].rstrip() + "..."
-    body = (
-        f"Hello {user.name},\n\n"
-        f"{notification.message}\n\n"
-        f"Open it in Service Audit: {absolute_link(notification.link, link_base)}\n\n"
-        "You receive this e-mail because you have an account on Service Audit. "
-        "All your notifications are also listed under the bell in the app.\n"
-    )
-    return OutgoingMail(notification.id, user.email, SUBJECT_PREFIX + subject, body)
+    with force_locale(recipient_language(user)):
+        body = "\n\n".join(
+            (
+                gettext("Hello %(name)s,", name=user.name),
+                notification.message,
+                gettext(
+                    "Open it in Service Audit: %(link)s",
+                    link=absolute_link(notification.link, link_base),
+                ),
+                gettext(
+                    "You receive this e-mail because you have an account on Service Audit. "
+                    "All your notifications are also listed under the bell in the app."
+                ),
+            )
+        )
+    return OutgoingMail(notification.id, user.email, SUBJECT_PREFIX + subject, body + "\n")
 
 
 def send_notification_mails(ids: list[int], link_base: str = "") -> int:

@@ -25,9 +25,10 @@ from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember, User, record_event
 from audit.org.hours import HoursError
 from audit.org.hours import normalise as normalise_hours
+from audit.org.timezones import change_zone, normalise_zone
 
 BRANCH_COLUMNS = ("code", "name", "region", "address")
-BRANCH_OPTIONAL = ("lat", "lng", "opening_hours")
+BRANCH_OPTIONAL = ("lat", "lng", "opening_hours", "timezone")
 STAFF_COLUMNS = ("code", "name", "branch", "job_title")
 STAFF_OPTIONAL = ("email",)
 MAX_CODE = 20
@@ -146,6 +147,12 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
                 hours = normalise_hours(row.get("opening_hours"))
             except HoursError as error:
                 problems.add(row, f"opening_hours: {error}")
+        zone = None  # no column, or an empty cell: a new branch takes the default zone
+        if row.get("timezone"):
+            try:
+                zone = normalise_zone(row.get("timezone"))
+            except ValueError as error:
+                problems.add(row, f"timezone: {error}")
         region = regions.get(region_name.lower())
         if scope is not None and region_name:
             if region is None:
@@ -157,12 +164,12 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
         current = existing.get(code) if code else None
         if scope is not None and current is not None and current.region_id not in scope:
             problems.add(row, f"branch '{code}' is outside your scope")
-        planned.append((code, name, region_name, address, lat, lng, hours))
+        planned.append((code, name, region_name, address, lat, lng, hours, zone))
     problems.raise_if_any()
 
     tally: Counter = Counter()
     regions_created = 0
-    for code, name, region_name, address, lat, lng, hours in planned:
+    for code, name, region_name, address, lat, lng, hours, zone in planned:
         region = regions.get(region_name.lower())
         if region is None:
             region = Region(name=region_name)
@@ -174,6 +181,8 @@ def import_branches(data: bytes, file: str, actor: User | None = None) -> Import
         branch.lat, branch.lng = lat, lng
         if hours is not None:
             branch.opening_hours = hours
+        if zone is not None:
+            change_zone(branch, zone)  # an existing branch's visits move to their new days
     return _imported(
         actor,
         "branches.imported",

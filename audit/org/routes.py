@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
@@ -31,11 +32,13 @@ from audit.org.csv_import import (
     BRANCH_OPTIONAL,
     STAFF_COLUMNS,
     STAFF_OPTIONAL,
+    ImportResult,
     import_branches,
     import_staff,
 )
 from audit.org.forms import BranchForm, ImportForm, RegionForm, StaffForm
 from audit.org.service import save_branch, save_staff_member, set_active, staff_user_choices
+from audit.org.timezones import zone_names
 from audit.views import done, require_submitted
 from audit.web.forms import EmptyForm
 
@@ -114,7 +117,12 @@ def _toggle_active(record: Branch | StaffMember, name: str, url: str) -> Respons
     """Deactivate an active branch or staff member, or reactivate an inactive one."""
     require_submitted()
     set_active(record, not record.active, current_user)
-    return done(f"{name} is {'reactivated' if record.active else 'deactivated'}.", url)
+    message = (
+        gettext("%(name)s is reactivated.", name=name)
+        if record.active
+        else gettext("%(name)s is deactivated.", name=name)
+    )
+    return done(message, url)
 
 
 def _require_unscoped() -> None:
@@ -141,7 +149,10 @@ def regions():
         _require_unscoped()
         if form.validate_on_submit():
             db.session.add(Region(name=form.name.data.strip()))
-            return done(f"Region {form.name.data.strip()} created.", url_for("org.regions"))
+            return done(
+                gettext("Region %(name)s created.", name=form.name.data.strip()),
+                url_for("org.regions"),
+            )
     return render_template("org/regions.html", rows=rows, form=form, can_create=can_create)
 
 
@@ -153,7 +164,7 @@ def edit_region(region_id: int):
     form = RegionForm(obj=region, editing=region)
     if form.validate_on_submit():
         region.name = form.name.data.strip()
-        return done("Region renamed.", url_for("org.regions"))
+        return done(gettext("Region renamed."), url_for("org.regions"))
     return render_template("org/region_form.html", form=form, region=region)
 
 
@@ -190,12 +201,12 @@ def branches():
 def new_branch():
     form = _branch_form()
     if not form.region.choices:
-        flash("Create a region first: every branch belongs to one.", "warning")
+        flash(gettext("Create a region first: every branch belongs to one."), "warning")
         return redirect(url_for("org.regions"))
     if form.validate_on_submit():
         branch = save_branch(Branch(), form, current_user)
-        return done(f"Branch {branch.label} created.", url_for("org.branches"))
-    return render_template("org/branch_form.html", form=form, branch=None)
+        return done(gettext("Branch %(name)s created.", name=branch.label), url_for("org.branches"))
+    return render_template("org/branch_form.html", form=form, branch=None, zones=zone_names())
 
 
 @bp.route("/branches/<int:branch_id>", methods=["GET", "POST"])
@@ -207,9 +218,13 @@ def edit_branch(branch_id: int):
         form.region.data = branch.region_id
     if form.validate_on_submit():
         save_branch(branch, form, current_user)
-        return done(f"Saved {branch.label}.", url_for("org.branches"))
+        return done(gettext("Saved %(name)s.", name=branch.label), url_for("org.branches"))
     return render_template(
-        "org/branch_form.html", form=form, branch=branch, action_form=EmptyForm()
+        "org/branch_form.html",
+        form=form,
+        branch=branch,
+        action_form=EmptyForm(),
+        zones=zone_names(),
     )
 
 
@@ -251,7 +266,9 @@ def new_staff():
         form.branch.data = request.args.get("branch", type=int)
     if form.validate_on_submit():
         member = save_staff_member(StaffMember(), form, current_user)
-        message = f"{member.name} added to {member.branch.name}."
+        message = gettext(
+            "%(name)s added to %(branch)s.", name=member.name, branch=member.branch.name
+        )
         return done(message, url_for("org.staff", branch=member.branch_id))
     return render_template("org/staff_form.html", form=form, member=None)
 
@@ -266,7 +283,10 @@ def edit_staff(staff_id: int):
         form.user.data = member.user_id or 0
     if form.validate_on_submit():
         save_staff_member(member, form, current_user)
-        return done(f"Saved {member.name}.", url_for("org.staff", branch=member.branch_id))
+        return done(
+            gettext("Saved %(name)s.", name=member.name),
+            url_for("org.staff", branch=member.branch_id),
+        )
     return render_template("org/staff_form.html", form=form, member=member, action_form=EmptyForm())
 
 
@@ -297,7 +317,7 @@ def import_csv():
             errors = [str(e) for e in failure.errors]
         else:
             endpoint = "org.branches" if form.kind.data == "branches" else "org.staff"
-            message = f"{filename}: {result.summary(form.kind.data)}."
+            message = _import_summary(filename, form.kind.data, result)
             if result.invitations:
                 db.session.commit()
                 return invitations_mailed(list(result.invitations), url_for(endpoint), message)
@@ -311,3 +331,29 @@ def import_csv():
             "staff": (STAFF_COLUMNS, STAFF_OPTIONAL),
         },
     ), (422 if errors else 200)
+
+
+def _import_summary(filename: str, kind: str, result: ImportResult) -> str:
+    """What an import did, in the reader's language ("branches.csv: 2 branches created, 1
+    updated."); the command line prints :meth:`ImportResult.summary`, in English."""
+    if kind == "branches":
+        created = ngettext("%(num)d branch created", "%(num)d branches created", result.created)
+    else:
+        created = ngettext(
+            "%(num)d staff member created", "%(num)d staff members created", result.created
+        )
+    parts = [created, ngettext("%(num)d updated", "%(num)d updated", result.updated)]
+    if result.regions_created:
+        parts.append(ngettext("%(num)d new region", "%(num)d new regions", result.regions_created))
+    if result.invitations:
+        invited = len(result.invitations)
+        parts.append(ngettext("%(num)d invited", "%(num)d invited", invited))
+    if result.not_invited:
+        parts.append(
+            ngettext(
+                "%(num)d not invited (already linked to an account)",
+                "%(num)d not invited (already linked to an account)",
+                result.not_invited,
+            )
+        )
+    return gettext("%(file)s: %(summary)s.", file=filename, summary=", ".join(parts))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from audit.extensions import db
 from audit.models import Branch, Region, Role, StaffMember, User, record_event
 from audit.org.hours import normalise as normalise_hours
+from audit.org.timezones import change_zone, normalise_zone
 
 
 def staff_user_choices(member: StaffMember | None) -> list[SelectChoice]:
@@ -20,7 +22,7 @@ def staff_user_choices(member: StaffMember | None) -> list[SelectChoice]:
         .where(User.role == Role.STAFF, User.active.is_(True), User.id.not_in(linked))
         .order_by(User.name)
     )
-    none = SelectChoice(0, "— none —")
+    none = SelectChoice(0, gettext("— none —"))
     return [none] + [SelectChoice(u.id, f"{u.name} <{u.email}>") for u in users]
 
 
@@ -35,6 +37,7 @@ def save_branch(branch: Branch, form, actor: User) -> Branch:  # noqa: ANN001
     branch.lat, branch.lng = form.lat.data, form.lng.data
     branch.opening_hours = normalise_hours(form.opening_hours.data)  # validated by the form
     db.session.add(branch)
+    change_zone(branch, normalise_zone(form.timezone.data))  # moves its visits' local days
     db.session.flush()
     record_event(actor, "branch.created" if creating else "branch.updated", branch)
     return branch

@@ -27,13 +27,14 @@ conditional update claims the person). The caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
 
-from audit.extensions import db
+from audit.extensions import N_, db, in_english
 from audit.models import (
     Action,
     ActionUpdate,
@@ -175,8 +176,9 @@ def owned_tables() -> list[tuple[Table, Any]]:
     return found
 
 
-def preview(person: Person) -> dict[str, int]:
-    """What erasing ``person`` would delete and keep, counted (for the confirm step)."""
+def preview(person: Person, say: Callable[..., str] = in_english) -> dict[str, int]:
+    """What erasing ``person`` would delete and keep, counted (for the confirm step): in
+    English for the command line, in the reader's language with ``say=gettext``."""
     counts: dict[str, int] = {}
     if person.user is not None:
         for table, column in owned_tables():
@@ -184,12 +186,12 @@ def preview(person: Person) -> dict[str, int]:
                 select(func.count()).select_from(table).where(column == person.user.id)
             )
             if n:
-                counts[f"{table.name} deleted"] = n
-        counts["visits made, kept under the pseudonym"] = db.session.scalar(
+                counts[say(N_("%(table)s deleted"), table=table.name)] = n
+        counts[say(N_("visits made, kept under the pseudonym"))] = db.session.scalar(
             select(func.count()).select_from(Visit).where(Visit.visitor_id == person.user.id)
         )
     if person.staff is not None:
-        counts["visits served, kept under the pseudonym"] = db.session.scalar(
+        counts[say(N_("visits served, kept under the pseudonym"))] = db.session.scalar(
             select(func.count())
             .select_from(visit_staff)
             .where(visit_staff.c.staff_member_id == person.staff.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from audit.access import roles_required
@@ -40,7 +41,10 @@ def _erase(record: User | StaffMember, back: str):  # noqa: ANN202 - a page or a
             form.confirm.errors = [str(error)]
             status = 400
         else:
-            return done(f"Erased: the records now read {person.pseudonym}.", back)
+            message = gettext(
+                "Erased: the records now read %(pseudonym)s.", pseudonym=person.pseudonym
+            )
+            return done(message, back)
     elif form.is_submitted():
         status = 400
     return render_template(
@@ -48,7 +52,7 @@ def _erase(record: User | StaffMember, back: str):  # noqa: ANN202 - a page or a
         person=person,
         record=record,
         expected=expected,
-        counts=preview(person),
+        counts=preview(person, say=gettext),
         form=form,
         back=back,
     ), status

@@ -3,7 +3,7 @@
 Aggregating every answer of 100,000 visits reads millions of rows (about
 half a second on PostgreSQL, several seconds on SQLite); a dashboard opened
 again with the same filter should not repeat it while nothing has changed. So results are
-memoised under ``(name, arguments, data stamp)``:
+memoised under ``(name, arguments, language, data stamp)``:
 
 - the **data stamp** (:func:`data_stamp`, one query of three index
   look-ups) is the newest audit event id, the newest visit id and the latest
@@ -16,6 +16,9 @@ memoised under ``(name, arguments, data stamp)``:
   processes, each of which keeps its own cache.
   A change made behind the application's back (SQL typed into the
   database) is not seen until the next one made through it.
+- the **language** of the reader (Flask-Babel's locale): results carry words in it
+  (benchmark labels, chart titles), so a Spanish page never gets an English figure's
+  words, nor the other way round.
 - the **arguments** must be hashable and include everything the result
   depends on, the viewer's scope above all (a :class:`ReportFilter` carries
   it), so one manager's figures are never served to another's scope.
@@ -34,6 +37,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from audit.extensions import db
@@ -57,7 +61,7 @@ def data_stamp() -> tuple[Any, ...]:
 
 
 class ReportCache:
-    """A thread-safe LRU of results keyed by (name, arguments, stamp)."""
+    """A thread-safe LRU of results keyed by (name, arguments, language, stamp)."""
 
     def __init__(self) -> None:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
@@ -75,7 +79,7 @@ class ReportCache:
     def get_or_compute(self, name: str, key: Hashable, compute: Callable[[], T], *, size: int) -> T:
         if size <= 0:
             return compute()
-        full_key = (name, key, data_stamp())
+        full_key = (name, key, str(get_locale()), data_stamp())
         with self._lock:
             if full_key in self._entries:
                 self._entries.move_to_end(full_key)
@@ -97,7 +101,8 @@ def cache() -> ReportCache:
 
 
 def cached(name: str, key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``, or its result from the last call with the same name, key and data stamp."""
+    """``compute()``, or its result from the last call with the same name, key, language
+    and data stamp."""
     size = int(current_app.config.get("REPORT_CACHE_SIZE", DEFAULT_SIZE))  # config.py sets it
     return cache().get_or_compute(name, key, compute, size=size)
 

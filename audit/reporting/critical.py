@@ -30,6 +30,7 @@ class CriticalFailVisit:
     scorecard: str  # slug
     percent: float
     questions: tuple[FailedQuestion, ...]  # the critical questions that earned nothing
+    local_day: str = ""  # "YYYY-MM-DD", the branch's day of the visit (Visit.local_day)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
         select(
             Visit.id,
             Visit.visited_at,
+            Visit.local_day,
             Visit.branch_id,
             Visit.scorecard_id,
             Visit.percent,
@@ -107,6 +109,7 @@ def critical_fails(flt: ReportFilter, limit: int = 20) -> CriticalFails:
             row.slug,
             row.percent,
             tuple(failed[row.id]),
+            row.local_day or "",
         )
         for row in first_rows.values()
     )

@@ -6,7 +6,9 @@ the pages show plus one digit (means to 2 decimals, rates as percents to
 2 decimals), empty where there is no value. A mean's 95% interval
 (``ci95_low``, ``ci95_high``) is cut at 0 and 100 as on the pages: no mean
 can lie outside them, though a t interval near 100 can (``vs_company`` is
-judged on the interval as computed, which gives the same verdict). A text cell that a spreadsheet
+judged on the interval as computed, which gives the same verdict). A visit's time is
+written twice, each with its offset: ``visited_at`` in UTC and ``visited_at_local`` on
+its branch's clock (``timezone``, the day and month it counts in). A text cell that a spreadsheet
 would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
 CR) gets a leading apostrophe, so a branch called ``=HYPERLINK(...)`` stays
 text when a manager opens the file.
@@ -47,7 +49,9 @@ LEAGUE_FIELDS = (
 
 VISIT_FIELDS = (
     "visit_id",
-    "visited_at",
+    "visited_at",  # UTC, "+00:00"
+    "visited_at_local",  # the branch's clock, with its offset: "2026-01-31T23:30:00-08:00"
+    "timezone",  # the branch's IANA zone
     "status",
     "branch_code",
     "branch_name",
@@ -135,6 +139,8 @@ def _visit_cells(visit: VisitRow, section_keys: Sequence[str]) -> list[object]:
     return [
         visit.id,
         visit.visited_at.isoformat(),
+        visit.visited_at_local.isoformat(),
+        visit.timezone,
         visit.status,
         safe_text(visit.branch_code),
         safe_text(visit.branch_name),

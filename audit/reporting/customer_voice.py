@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -60,7 +61,7 @@ from audit.models import (
 from audit.reporting.filters import ReportFilter
 from audit.reporting.league import branch_league
 from audit.reporting.months import month_key, month_keys, month_start
-from audit.reporting.sql import branch_conditions, count_if, month_bucket
+from audit.reporting.sql import branch_conditions, count_if, period_conditions, visit_month
 from audit.reporting.stats import (
     Correlation,
     Interval,
@@ -187,10 +188,7 @@ def response_conditions(flt: ReportFilter) -> list[ColumnElement[bool]]:
         Visit.status != VisitStatus.DRAFT,
         Visit.excluded.is_(False),
     ]
-    if flt.starts_at is not None:
-        conditions.append(Visit.visited_at >= flt.starts_at)
-    if flt.ends_before is not None:
-        conditions.append(Visit.visited_at < flt.ends_before)
+    conditions.extend(period_conditions(flt.date_from, flt.date_to))
     if flt.branch_id is not None:
         conditions.append(Visit.branch_id == flt.branch_id)
     by_branch = branch_conditions(flt)
@@ -400,12 +398,12 @@ class VoiceMonth:
 
 
 def voice_trend(flt: ReportFilter, questions: SurveyQuestions | None = None) -> list[VoiceMonth]:
-    """The figures per calendar month (UTC), from the first month with a response to the
+    """The figures per calendar month (the branch's), from the first month with a response to the
     end of the period; months without responses are kept empty (one GROUP BY)."""
     questions = questions if questions is not None else survey_questions()
     if questions.empty:
         return []
-    month = month_bucket(Visit.visited_at)
+    month = visit_month()
     rows = db.session.execute(
         _voice_query(flt, questions, month.label("month")).group_by(month)
     ).all()
@@ -431,11 +429,11 @@ class NpsGroup(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            NpsGroup.DETRACTOR: "Detractors (0–6)",
-            NpsGroup.PASSIVE: "Passives (7–8)",
-            NpsGroup.PROMOTER: "Promoters (9–10)",
-        }[self]
+        if self is NpsGroup.DETRACTOR:
+            return gettext("Detractors (0–6)")
+        if self is NpsGroup.PASSIVE:
+            return gettext("Passives (7–8)")
+        return gettext("Promoters (9–10)")
 
     def condition(self, score: ColumnElement[Any]) -> ColumnElement[bool]:
         if self is NpsGroup.DETRACTOR:
@@ -459,6 +457,7 @@ class CommentLine:
     ces: int | None
     staff: tuple[str, ...]
     shared: bool
+    timezone: str = "UTC"  # the branch's IANA zone, the clock ``visited_at`` is shown on
 
     @property
     def nps_group(self) -> NpsGroup | None:
@@ -502,6 +501,7 @@ def latest_comments(
             Visit.visited_at,
             Branch.code,
             Branch.name,
+            Branch.timezone,
             comment.label("comment"),
             nps.label("nps"),
             _score_of(questions.csat).label("csat"),
@@ -517,7 +517,7 @@ def latest_comments(
             Answer.hidden.is_(False),
             *response_conditions(flt),
         )
-        .group_by(Visit.id, Visit.visited_at, Branch.code, Branch.name)
+        .group_by(Visit.id, Visit.visited_at, Branch.code, Branch.name, Branch.timezone)
         .having(comment.is_not(None))
         .order_by(Visit.visited_at.desc(), Visit.id.desc())
         .limit(limit)
@@ -540,6 +540,7 @@ def latest_comments(
             ces=_whole(row.ces),
             staff=names.get(row.id, ()),
             shared=row.shared is not None,
+            timezone=row.timezone,
         )
         for row in rows
     ]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
+from flask_babel import gettext
+
 from audit.reporting.months import add_months, is_whole_months, month_keys, months_between
+from audit.reporting.reader_text import day_text
 
 
 class UnitKind(enum.StrEnum):
@@ -28,12 +31,12 @@ class _HasRegionScope(Protocol):
 def period_label(date_from: date | None, date_to: date | None) -> str:
     """'01 Apr 2026 to 30 Jun 2026', 'All time', 'from 01 Apr 2026', 'up to 30 Jun 2026'."""
     if date_from is None and date_to is None:
-        return "All time"
-    start = date_from.strftime("%d %b %Y") if date_from else None
-    end = date_to.strftime("%d %b %Y") if date_to else None
+        return gettext("All time")
+    start = day_text(date_from) if date_from else None
+    end = day_text(date_to) if date_to else None
     if start and end:
-        return f"{start} to {end}"
-    return f"from {start}" if start else f"up to {end}"
+        return gettext("%(start)s to %(end)s", start=start, end=end)
+    return gettext("from %(start)s", start=start) if start else gettext("up to %(end)s", end=end)
 
 
 def file_stamp(scorecard: str | None, date_from: date | None, date_to: date | None) -> str:
@@ -64,7 +67,10 @@ class PeriodWords:
 class ReportFilter(PeriodWords):
     """Which reportable visits a figure rests on.
 
-    Dates are inclusive calendar dates in UTC; ``None`` leaves that end open.
+    Dates are inclusive calendar dates of each branch's own calendar (a visit's
+    ``local_day``, :func:`audit.reporting.sql.period_conditions`), not UTC's: a visit at
+    23:30 in Los Angeles on 31 January is in a period ending that day. ``None`` leaves
+    that end open.
     ``scope_region_ids`` is the viewer's scope: the regions they may see, or
     ``None`` for the whole organisation. Every query in
     :mod:`audit.reporting` applies it, so pass it for every scoped viewer
@@ -120,17 +126,6 @@ class ReportFilter(PeriodWords):
         return replace(self, region_id=None, branch_id=None, staff_id=None, scope_region_ids=None)
 
     # --- the period ---------------------------------------------------------
-
-    @property
-    def starts_at(self) -> datetime | None:
-        return datetime.combine(self.date_from, time(), UTC) if self.date_from else None
-
-    @property
-    def ends_before(self) -> datetime | None:
-        """The first instant after the period (date_to is inclusive)."""
-        if self.date_to is None:
-            return None
-        return datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
 
     def previous_period(self) -> ReportFilter | None:
         """The same filter over the equally long period just before; None for an open period.

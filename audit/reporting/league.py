@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from flask_babel import ngettext
 from sqlalchemy import Numeric, Select, case, cast, func, or_, select, union_all
 
 from audit.extensions import db
@@ -74,8 +75,13 @@ class League:
 
 
 def unranked_reason(n: int, min_visits: int) -> str:
-    visits = "1 visit" if n == 1 else f"{n} visits"
-    return f"{visits}, fewer than the {min_visits} needed to rank"
+    """ "2 visits, fewer than the 3 needed to rank", in the reader's language."""
+    return ngettext(
+        "%(num)d visit, fewer than the %(minimum)d needed to rank",
+        "%(num)d visits, fewer than the %(minimum)d needed to rank",
+        n,
+        minimum=min_visits,
+    )
 
 
 def _league(

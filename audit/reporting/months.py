@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime
+from datetime import date
 
 
 def add_months(day: date, months: int) -> date:
@@ -52,11 +52,3 @@ def month_key(day: date) -> str:
 def month_keys(date_from: date, date_to: date) -> list[str]:
     """Every month ``YYYY-MM`` from date_from's to date_to's, inclusive."""
     return [month_key(add_months(date_from, n)) for n in range(months_between(date_from, date_to))]
-
-
-def month_span(key: str) -> tuple[datetime, datetime]:
-    """The first instant of month ``YYYY-MM`` and the first instant after it, in UTC."""
-    first = date(int(key[:4]), int(key[5:7]), 1)
-    start = datetime(first.year, first.month, 1, tzinfo=UTC)
-    after = add_months(first, 1)
-    return start, datetime(after.year, after.month, 1, tzinfo=UTC)

@@ -22,20 +22,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
+
 from audit.reporting.filters import PeriodWords
 from audit.reporting.months import add_months, same_day_months_away
 
-PRESETS: dict[str, str] = {
-    "3m": "Last 3 months",
-    "6m": "Last 6 months",
-    "12m": "Last 12 months",
-    "ytd": "This year to date",
-    "full-1m": "Last full month",
-    "full-3m": "Last 3 full months",
-    "full-12m": "Last 12 full months",
-    "last-year": "Last calendar year",
-    "all": "All time",
-    "custom": "Custom dates",
+#: The periods a filter offers, by the value in its URL; each name reads in the reader's
+#: language where it is shown (``str(name)``).
+PRESETS: dict[str, LazyString] = {
+    "3m": _l("Last 3 months"),
+    "6m": _l("Last 6 months"),
+    "12m": _l("Last 12 months"),
+    "ytd": _l("This year to date"),
+    "full-1m": _l("Last full month"),
+    "full-3m": _l("Last 3 full months"),
+    "full-12m": _l("Last 12 full months"),
+    "last-year": _l("Last calendar year"),
+    "all": _l("All time"),
+    "custom": _l("Custom dates"),
 }
 #: Periods of this many months ending today.
 PRESET_MONTHS = {"3m": 3, "6m": 6, "12m": 12}
@@ -95,19 +100,38 @@ _DAY = timedelta(days=1)
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def _parse_date(text: str, label: str, errors: list[str]) -> date | None:
+def _parse_date(text: str, end: str, errors: list[str]) -> date | None:
+    """The ``from`` or ``to`` (``end``) date of ``text``; what was wrong goes to ``errors``."""
     text = text.strip()
     if not text:
         return None
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        errors.append(f"The {label} date “{text}” is not a date (use YYYY-MM-DD).")
+        errors.append(
+            gettext("The from date “%(text)s” is not a date (use YYYY-MM-DD).", text=text)
+            if end == "from"
+            else gettext("The to date “%(text)s” is not a date (use YYYY-MM-DD).", text=text)
+        )
         return None
     if not EARLIEST <= day <= LATEST:
+        shown = {
+            "day": day.isoformat(),
+            "first": f"{EARLIEST:%d %b %Y}",
+            "last": f"{LATEST:%d %b %Y}",
+        }
         errors.append(
-            f"The {label} date {day.isoformat()} is out of range: choose a date between "
-            f"{EARLIEST:%d %b %Y} and {LATEST:%d %b %Y}."
+            gettext(
+                "The from date %(day)s is out of range: choose a date between %(first)s and "
+                "%(last)s.",
+                **shown,
+            )
+            if end == "from"
+            else gettext(
+                "The to date %(day)s is out of range: choose a date between %(first)s and "
+                "%(last)s.",
+                **shown,
+            )
         )
         return None
     return day
@@ -134,11 +158,13 @@ def parse_filter(
     if not period:
         period = "custom" if (date_from or date_to) else DEFAULT_PERIOD
     if period not in PRESETS:
-        errors.append(f"Unknown period “{period}”; showing the last 12 months.")
+        errors.append(
+            gettext("Unknown period “%(period)s”; showing the last 12 months.", period=period)
+        )
         period = DEFAULT_PERIOD
     if period == "custom":
         if date_from and date_to and date_from > date_to:
-            errors.append("The period ends before it starts; the dates were swapped.")
+            errors.append(gettext("The period ends before it starts; the dates were swapped."))
             date_from, date_to = date_to, date_from
         if date_from is None and date_to is None:
             period = "all"
@@ -154,7 +180,13 @@ def parse_filter(
     elif slug in scorecards:
         scorecard = slug
     else:
-        errors.append(f"No scorecard “{slug}”; showing {_title(default_scorecard, scorecards)}.")
+        errors.append(
+            gettext(
+                "No scorecard “%(slug)s”; showing %(shown)s.",
+                slug=slug,
+                shown=_title(default_scorecard, scorecards),
+            )
+        )
         scorecard = default_scorecard
 
     region_id: int | None = None
@@ -163,9 +195,11 @@ def parse_filter(
         if region.isdigit():
             region_id = int(region)
         else:
-            errors.append(f"Unknown region “{region}”; showing every region.")
+            errors.append(
+                gettext("Unknown region “%(region)s”; showing every region.", region=region)
+            )
     return DashboardFilter(period, date_from, date_to, scorecard, region_id, tuple(errors))
 
 
 def _title(slug: str | None, scorecards: Mapping[str, str]) -> str:
-    return "every scorecard" if slug is None else scorecards.get(slug, slug)
+    return gettext("every scorecard") if slug is None else scorecards.get(slug, slug)

@@ -5,7 +5,8 @@ Company, region and branch figures add up these rows (:mod:`audit.models.rollup`
 instead of reading every visit and answer; a 1,000,000-visit dashboard then reads
 some thousands of rows. The rows hold sums (n, Σx, Σx², counts), never means, so
 a figure from them is the figure the visits give (up to floating-point summation
-order, far below any shown digit).
+order, far below any shown digit). Days and months are the branch's own: a visit's
+``local_day`` (:mod:`audit.org.timezones` keeps it) and its first seven characters.
 
 Which tables a filter reads (:func:`rollup_parts`): none with a staff member
 (rollups know no staff: the direct queries). A period of whole calendar months
@@ -84,19 +85,18 @@ from audit.models import (
     VisitStatus,
 )
 from audit.reporting.filters import ReportFilter
-from audit.reporting.months import add_months, month_end, month_key, month_span
+from audit.reporting.months import add_months, month_end, month_key
 from audit.reporting.sql import (
     RANK_DECIMALS,
     branch_conditions,
     count_if,
-    day_bucket,
     figure_columns,
     from_section_scores,
     from_visits,
-    month_bucket,
     scorecard_id,
     section_figure_columns,
     visit_conditions,
+    visit_month,
 )
 from audit.reporting.stats import Figure
 from audit.visits.lock import LOCK_ONLY
@@ -329,12 +329,12 @@ def nps_counts(flt: ReportFilter, grain: Grain = MONTHS) -> Select:
 
 
 def _month() -> ColumnElement[str]:
-    return month_bucket(Visit.visited_at)
+    return visit_month()
 
 
 def _bucket(grain: Grain) -> ColumnElement[str]:
-    """A visit's month or day key, as SQL."""
-    return _month() if grain is MONTHS else day_bucket(Visit.visited_at)
+    """A visit's month or day key, as SQL: its branch's month, or its local day."""
+    return _month() if grain is MONTHS else Visit.local_day
 
 
 def _visit_source(where: Iterable[ColumnElement[bool]], grain: Grain) -> Select:
@@ -453,13 +453,11 @@ def refresh_rollups(connection: Connection, keys: Iterable[Key]) -> None:
         chunk = ordered[first : first + _CHUNK]
         visits = []
         for branch, card, month in chunk:
-            start, end = month_span(month)
             visits.append(
                 and_(
                     Visit.branch_id == branch,
                     Visit.scorecard_id == card,
-                    Visit.visited_at >= start,
-                    Visit.visited_at < end,
+                    Visit.local_day.between(f"{month}-01", f"{month}-31"),
                 )
             )
         for grain, model, source in _SOURCES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Select, func, select, union_all
 
 from audit.extensions import db
@@ -128,7 +129,8 @@ def section_results(flt: ReportFilter) -> list[SectionResult]:
         ref, fig = _ref(row), _figure(row)
         target = None
         if ref.target is not None:
-            target = compare(fig, BenchmarkKind.SECTION_TARGET, "Section target", ref.target)
+            label = gettext("Section target")
+            target = compare(fig, BenchmarkKind.SECTION_TARGET, label, ref.target)
         results.append(SectionResult(ref, fig, target))
     return results
 

@@ -14,12 +14,15 @@
   from the newest published (or retired) version holding each key, so one
   scorecard reports across versions by section and question key;
   :func:`with_latest` joins them to aggregates per key.
-- :class:`month_bucket` / :class:`day_bucket`: ``YYYY-MM`` / ``YYYY-MM-DD`` of a UTC
-  timestamp on either database.
+- :func:`period_conditions` / :func:`visit_month`: a period and a month are the branch's
+  own, read from ``visits.local_day`` (the visit's date in its branch's time zone,
+  ``YYYY-MM-DD``, kept by :mod:`audit.org.timezones`): a visit at 23:30 in Los Angeles
+  on 31 January counts on that day and in that month, though it is 1 February in UTC.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -27,17 +30,14 @@ from sqlalchemy import (
     Float,
     Numeric,
     Select,
-    String,
     Subquery,
     case,
     cast,
     false,
     func,
+    literal_column,
     select,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from audit.models import (
     REPORTABLE_STATUSES,
@@ -96,10 +96,7 @@ def visit_conditions(flt: ReportFilter, *, staff: bool = True) -> list[ColumnEle
     ]
     if flt.scorecard is not None:
         conditions.append(Visit.scorecard_id == scorecard_id(flt.scorecard))
-    if flt.starts_at is not None:
-        conditions.append(Visit.visited_at >= flt.starts_at)
-    if flt.ends_before is not None:
-        conditions.append(Visit.visited_at < flt.ends_before)
+    conditions.extend(period_conditions(flt.date_from, flt.date_to))
     if flt.branch_id is not None:
         conditions.append(Visit.branch_id == flt.branch_id)
     by_branch = branch_conditions(flt)
@@ -114,6 +111,24 @@ def visit_conditions(flt: ReportFilter, *, staff: bool = True) -> list[ColumnEle
             )
         )
     return conditions
+
+
+def period_conditions(date_from: date | None, date_to: date | None) -> list[ColumnElement[bool]]:
+    """Visits whose local day (their branch's calendar) is in ``date_from``..``date_to``,
+    both inclusive; ``None`` leaves that end open. ISO dates compare as strings."""
+    conditions: list[ColumnElement[bool]] = []
+    if date_from is not None:
+        conditions.append(Visit.local_day >= date_from.isoformat())
+    if date_to is not None:
+        conditions.append(Visit.local_day <= date_to.isoformat())
+    return conditions
+
+
+def visit_month() -> ColumnElement[str]:
+    """``YYYY-MM``: the month a visit counts in, its branch's (the first 7 characters of
+    its local day). The numbers are inline, not parameters, so PostgreSQL sees the same
+    expression in SELECT and GROUP BY."""
+    return func.substr(Visit.local_day, literal_column("1"), literal_column("7"))
 
 
 def from_visits(query: Select) -> Select:
@@ -266,49 +281,3 @@ def with_latest(
             & (latest.c.key == aggregates.c[key]),
         )
     )
-
-
-# --- months ----------------------------------------------------------------------------
-
-
-class month_bucket(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """``YYYY-MM`` of a UTC timestamp column, as SQL.
-
-    Format strings are rendered inline (not as parameters), so PostgreSQL
-    sees the same expression in SELECT and GROUP BY.
-    """
-
-    type = String()
-    inherit_cache = True
-    name = "month_bucket"
-
-
-@compiles(month_bucket)
-def _month_bucket_sqlite(element: month_bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite stores timestamps as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(month_bucket, "postgresql")
-def _month_bucket_postgresql(element: month_bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"to_char(date_trunc('month', {column} AT TIME ZONE 'UTC'), 'YYYY-MM')"
-
-
-class day_bucket(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """``YYYY-MM-DD`` of a UTC timestamp column, as SQL (the day rollups' key)."""
-
-    type = String()
-    inherit_cache = True
-    name = "day_bucket"
-
-
-@compiles(day_bucket)
-def _day_bucket_sqlite(element: day_bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%d', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(day_bucket, "postgresql")
-def _day_bucket_postgresql(element: day_bucket, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"

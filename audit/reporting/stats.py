@@ -24,6 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 from statistics import NormalDist
 
+from flask_babel import gettext
+
 Z_95 = 1.959964
 CONFIDENCE = 0.95
 
@@ -66,11 +68,11 @@ class Significance(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            Significance.ABOVE: "significantly above",
-            Significance.BELOW: "significantly below",
-            Significance.NOT_SIGNIFICANT: "not significantly different",
-        }[self]
+        if self is Significance.ABOVE:
+            return gettext("significantly above")
+        if self is Significance.BELOW:
+            return gettext("significantly below")
+        return gettext("not significantly different")
 
 
 def significance(interval: Interval | None, benchmark: float | None) -> Significance | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import literal_column, select, union_all
 
 from audit.extensions import db
@@ -49,21 +50,12 @@ class Unit:
 
     @property
     def label(self) -> str:
+        """ "All branches", "All your regions" (in the reader's language), "Leeds (LDS01)"."""
         if self.kind is UnitKind.COMPANY:
-            return "All branches"
+            return gettext("All branches")
         if self.kind is UnitKind.SCOPE:
-            return "All your regions"
+            return gettext("All your regions")
         return f"{self.name} ({self.code})" if self.code else self.name
-
-    @property
-    def plural(self) -> bool:
-        """Several branches ("All branches", "All your regions"): "compare", not "compares"."""
-        return self.kind in (UnitKind.COMPANY, UnitKind.SCOPE)
-
-    @property
-    def in_sentence(self) -> str:
-        """The label inside a sentence: "How all branches compare", "How Leeds (LDS01) compares"."""
-        return self.label[0].lower() + self.label[1:] if self.plural else self.label
 
 
 class CodeLabelled:
@@ -263,20 +255,25 @@ def summary(flt: ReportFilter) -> Summary:
 
     wanted: list[tuple[BenchmarkKind, str, ReportFilter]] = []
     if unit.kind is not UnitKind.COMPANY:
-        wanted.append((BenchmarkKind.COMPANY, "Company average", flt.company()))
+        wanted.append((BenchmarkKind.COMPANY, gettext("Company average"), flt.company()))
     if unit.kind in (UnitKind.BRANCH, UnitKind.STAFF) and unit.region_id is not None:
         wanted.append(
-            (BenchmarkKind.REGION, f"{unit.region_name} average", flt.in_region(unit.region_id))
+            (
+                BenchmarkKind.REGION,
+                gettext("%(name)s average", name=unit.region_name),
+                flt.in_region(unit.region_id),
+            )
         )
     previous = flt.previous_period()
     if previous is not None:
-        label = f"Previous period ({previous.period_label})"
+        label = gettext("Previous period (%(period)s)", period=previous.period_label)
         wanted.append((BenchmarkKind.PREVIOUS, label, previous))
 
     current, *others = figures([flt, *(f for _, _, f in wanted)])
     benchmarks = []
     if card is not None:
-        benchmarks.append(compare(current, BenchmarkKind.TARGET, "Scorecard target", card.target))
+        target = gettext("Scorecard target")
+        benchmarks.append(compare(current, BenchmarkKind.TARGET, target, card.target))
     for (kind, label, _), other in zip(wanted, others, strict=True):
         benchmarks.append(
             compare(current, kind, label, other.mean, n=other.n, benchmark_figure=other)

@@ -1,4 +1,4 @@
-"""Figures per calendar month (UTC), for trend charts."""
+"""Figures per calendar month (each branch's own: visits' local days), for trend charts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import Select, select, union_all
 
 from audit.extensions import db
-from audit.models import Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.months import month_key, month_keys, month_start
 from audit.reporting.rollups import (
@@ -20,8 +19,8 @@ from audit.reporting.rollups import (
 from audit.reporting.sql import (
     figure_columns,
     from_visits,
-    month_bucket,
     visit_conditions,
+    visit_month,
 )
 from audit.reporting.stats import Figure
 
@@ -55,7 +54,7 @@ def monthly_trend(flt: ReportFilter) -> list[TrendPoint]:
 
 
 def _direct(flt: ReportFilter) -> Select:
-    month = month_bucket(Visit.visited_at)
+    month = visit_month()
     return (
         from_visits(select(month.label("month"), *figure_columns()))
         .where(*visit_conditions(flt))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 
@@ -58,10 +59,16 @@ class VisitRow:
     critical_failed: bool
     staff: tuple[StaffRef, ...] = ()
     sections: dict[str, float | None] = field(default_factory=dict)  # key -> percent
+    timezone: str = "UTC"  # the branch's IANA zone
 
     @property
     def passed(self) -> bool:
         return self.percent >= self.target
+
+    @property
+    def visited_at_local(self) -> datetime:
+        """``visited_at`` as the branch's clock read it, aware of that zone's offset."""
+        return self.visited_at.astimezone(ZoneInfo(self.timezone))
 
 
 NEWEST_FIRST = (Visit.visited_at.desc(), Visit.id.desc())
@@ -82,6 +89,7 @@ def _visit_query(flt: ReportFilter) -> Select:
             Visit.branch_id,
             Branch.code.label("branch_code"),
             Branch.name.label("branch_name"),
+            Branch.timezone,
             Region.name.label("region_name"),
             Scorecard.slug,
             Scorecard.title,
@@ -120,6 +128,7 @@ def _row(
         critical_failed=bool(row.critical_failed),
         staff=tuple(staff),
         sections=dict(sections or {}),
+        timezone=row.timezone,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -24,10 +25,10 @@ class ReasonForm(FlaskForm):
     """
 
     purpose = "general"
-    missing = "Give a reason, or choose a saved comment."
+    missing = _l("Give a reason, or choose a saved comment.")
 
-    saved = SelectField("Saved comment", coerce=int, default=0)
-    reason = reason_box("Reason", rows=3)
+    saved = SelectField(_l("Saved comment"), coerce=int, default=0)
+    reason = reason_box(_l("Reason"), rows=3)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -47,52 +48,52 @@ class ReasonForm(FlaskForm):
 
 class ReturnForm(ReasonForm):
     purpose = "return"
-    missing = "Tell the shopper what to fix: type it or choose a saved comment."
+    missing = _l("Tell the shopper what to fix: type it or choose a saved comment.")
 
     reason = reason_box(
-        "What the shopper should fix",
+        _l("What the shopper should fix"),
         rows=3,
-        description="The shopper sees this with the visit, fixes it and submits again.",
+        description=_l("The shopper sees this with the visit, fixes it and submits again."),
     )
-    submit = SubmitField("Return to shopper")
+    submit = SubmitField(_l("Return to shopper"))
 
 
 class ExcludeForm(ReasonForm):
     purpose = "exclude"
-    missing = "Say why this visit should be left out of reporting."
+    missing = _l("Say why this visit should be left out of reporting.")
 
     reason = reason_box(
-        "Why leave it out of reporting",
-        description="Kept in the visit's history; the visit keeps its answers and status.",
+        _l("Why leave it out of reporting"),
+        description=_l("Kept in the visit's history; the visit keeps its answers and status."),
     )
-    submit = SubmitField("Exclude from reporting")
+    submit = SubmitField(_l("Exclude from reporting"))
 
 
 class IncludeForm(ReasonForm):
     purpose = "exclude"
-    missing = "Say why this visit should count again."
+    missing = _l("Say why this visit should count again.")
 
-    reason = reason_box("Why it should count again")
-    submit = SubmitField("Include in reporting")
+    reason = reason_box(_l("Why it should count again"))
+    submit = SubmitField(_l("Include in reporting"))
 
 
 class EditAnswerForm(ReasonForm):
     """One answer, changed by a reviewer; the value is checked by the scoring engine."""
 
     purpose = "edit"
-    missing = "Say why you are changing this answer."
+    missing = _l("Say why you are changing this answer.")
 
-    value = StringField("New answer")
-    comment = text_box("Comment", 4000)
-    reason = reason_box("Why you are changing it")
-    submit = SubmitField("Save change")
+    value = StringField(_l("New answer"))
+    comment = text_box(_l("Comment"), 4000)
+    reason = reason_box(_l("Why you are changing it"))
+    submit = SubmitField(_l("Save change"))
 
 
 class CommentForm(FlaskForm):
     category = SelectField(
-        "Used when",
+        _l("Used when"),
         choices=[SelectChoice(key, label) for key, label in COMMENT_CATEGORIES.items()],
         default="return",
     )
-    text = text_box("Comment", REASON_MAX, rows=3, required="Write the comment.")
-    submit = SubmitField("Add to the library")
+    text = text_box(_l("Comment"), REASON_MAX, rows=3, required=_l("Write the comment."))
+    submit = SubmitField(_l("Add to the library"))

@@ -15,12 +15,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit.access import MANAGERS, contact_email, get_visit, roles_required
 from audit.errors import refused
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import Attachment, ReviewerComment, User, Visit, VisitStatus
 from audit.review import service
 from audit.review.forms import (
@@ -124,7 +126,7 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
     photos: dict[str | None, list[Attachment]] = {}
     for attachment in visit.attachments:
         photos.setdefault(attachment.question_key, []).append(attachment)
-    texts = {q.key: q.text for q in definition.questions()}
+    texts = {q.key: localized(q.text) for q in definition.questions()}
     context = {
         "return_form": ReturnForm(formdata=None, prefix="return"),
         "exclude_form": ExcludeForm(formdata=None, prefix="exclude"),
@@ -138,7 +140,7 @@ def _render_visit(visit: Visit, status_code: int = 200, **forms):  # noqa: ANN00
         definition=definition,
         customer_email=contact_email(visit, current_user),
         answers=answers,
-        changed={key: mark for (_, key), mark in change_marks([visit.id]).items()},
+        changed={key: gettext(mark) for (_, key), mark in change_marks([visit.id]).items()},
         sections={s.section_key: s for s in visit.section_scores},
         question_texts=texts,
         signals=shown_signals(visit, current_user),
@@ -176,14 +178,14 @@ def _decide(visit_id: int, step: Callable[[Visit, User], None], message: str) ->
 @bp.route("/visits/<int:visit_id>/approve", methods=["POST"])
 @roles_required(*MANAGERS)
 def approve(visit_id: int):
-    message = "Visit approved. Publish it when staff should see it."
+    message = gettext("Visit approved. Publish it when staff should see it.")
     return _decide(visit_id, service.approve, message)
 
 
 @bp.route("/visits/<int:visit_id>/publish", methods=["POST"])
 @roles_required(*MANAGERS)
 def publish(visit_id: int):
-    message = "Visit published: the staff named on it can read it now."
+    message = gettext("Visit published: the staff named on it can read it now.")
     return _decide(visit_id, service.publish, message)
 
 
@@ -214,21 +216,23 @@ def _reason_action(
 @bp.route("/visits/<int:visit_id>/return", methods=["POST"])
 @roles_required(*MANAGERS)
 def return_visit(visit_id: int):
-    message = "Visit returned: the shopper sees your reason and can fix and resubmit it."
+    message = gettext("Visit returned: the shopper sees your reason and can fix and resubmit it.")
     return _reason_action(visit_id, "return", service.return_to_shopper, message)
 
 
 @bp.route("/visits/<int:visit_id>/exclude", methods=["POST"])
 @roles_required(*MANAGERS)
 def exclude(visit_id: int):
-    return _reason_action(visit_id, "exclude", service.exclude, "Visit excluded from reporting.")
+    return _reason_action(
+        visit_id, "exclude", service.exclude, gettext("Visit excluded from reporting.")
+    )
 
 
 @bp.route("/visits/<int:visit_id>/include", methods=["POST"])
 @roles_required(*MANAGERS)
 def include(visit_id: int):
     return _reason_action(
-        visit_id, "include", service.include, "Visit included in reporting again."
+        visit_id, "include", service.include, gettext("Visit included in reporting again.")
     )
 
 
@@ -261,7 +265,9 @@ def edit_answer(visit_id: int, key: str):
             return again()
         flash(str(error), "danger")
         return redirect(_visit_url(visit_id))
-    return done(f"Answer changed and recorded.{score_change(change)}", _visit_url(visit_id))
+    return done(
+        gettext("Answer changed and recorded.") + score_change(change), _visit_url(visit_id)
+    )
 
 
 # --- the comment library ---------------------------------------------------------
@@ -277,7 +283,7 @@ def comments():
         except ReviewError as error:
             refused(error, form, fallback="text")
         else:
-            return done("Comment added to the library.", url_for("review.comments"))
+            return done(gettext("Comment added to the library."), url_for("review.comments"))
     status = 422 if form.errors else 200
     return render_template(
         "review/comments.html",
@@ -292,7 +298,9 @@ def _set_active(comment_id: int, active: bool):  # noqa: ANN202
     comment = db.get_or_404(ReviewerComment, comment_id)
     require_submitted()
     service.set_comment_active(comment, active, current_user)
-    message = "Comment restored." if active else "Comment retired from the pick lists."
+    message = (
+        gettext("Comment restored.") if active else gettext("Comment retired from the pick lists.")
+    )
     return done(message, url_for("review.comments"))
 
 

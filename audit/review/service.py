@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -31,6 +33,7 @@ from audit.access import scope_branches
 from audit.actions.proposals import propose_for_visit
 from audit.assignments.service import mark_completed
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import (
     AnswerChange,
     AssignmentStatus,
@@ -70,10 +73,25 @@ NEWEST_FIRST = frozenset({"published", "excluded"})
 
 #: Reviewer comment library: which action a saved comment is written for.
 COMMENT_CATEGORIES = {
-    "return": "Returning a visit to the shopper",
-    "edit": "Editing an answer",
-    "exclude": "Excluding or including a visit",
-    "general": "Any action",
+    "return": _l("Returning a visit to the shopper"),
+    "edit": _l("Editing an answer"),
+    "exclude": _l("Excluding or including a visit"),
+    "general": _l("Any action"),
+}
+#: A visit's status in words, as the refusals say it (the review pages' badges say the same).
+STATUS_WORDS = {
+    V.DRAFT: _l("draft"),
+    V.SUBMITTED: _l("submitted"),
+    V.RETURNED: _l("returned"),
+    V.APPROVED: _l("approved"),
+    V.PUBLISHED: _l("published"),
+}
+#: What :func:`_require` says when the visit's status does not allow an action, by action.
+REFUSALS = {
+    "approved": _l("A visit that is %(status)s cannot be approved."),
+    "returned": _l("A visit that is %(status)s cannot be returned."),
+    "excluded": _l("A visit that is %(status)s cannot be excluded."),
+    "edited": _l("A visit that is %(status)s cannot be edited."),
 }
 
 
@@ -97,13 +115,15 @@ def _reason(reason: str | None, missing: str) -> str:
     if not text:
         raise ReviewError(missing, field="reason")
     if len(text) > REASON_MAX:
-        raise ReviewError(f"Keep the reason under {REASON_MAX} characters.", field="reason")
+        raise ReviewError(
+            gettext("Keep the reason under %(max)s characters.", max=REASON_MAX), field="reason"
+        )
     return text
 
 
 def _require(visit: Visit, allowed: Sequence[VisitStatus], doing: str) -> None:
     if visit.status not in allowed:
-        raise ReviewStateError(f"A visit that is {visit.status.value} cannot be {doing}.")
+        raise ReviewStateError(str(REFUSALS[doing]) % {"status": STATUS_WORDS[visit.status]})
 
 
 def _guarded_update(
@@ -121,9 +141,17 @@ def _guarded_update(
     if values:
         values["updated_at"] = _now()
     if not lock_visit(visit, allowed, *conditions, **values):
-        excluded = ", excluded from reporting" if visit.excluded else ""
-        now = f"{visit.status.value}{excluded}"
-        raise ReviewStateError(f"This visit is now {now}; nothing was changed.")
+        status = STATUS_WORDS[visit.status]
+        if visit.excluded:
+            raise ReviewStateError(
+                gettext(
+                    "This visit is now %(status)s, excluded from reporting; nothing was changed.",
+                    status=status,
+                )
+            )
+        raise ReviewStateError(
+            gettext("This visit is now %(status)s; nothing was changed.", status=status)
+        )
 
 
 # --- actions -----------------------------------------------------------------
@@ -149,11 +177,14 @@ def approve(visit: Visit, actor: User) -> None:
     definition = definition_of(visit.version)
     problems = open_problems(visit, definition)
     if problems:
-        texts = {q.key: q.text for q in definition.questions()}
+        texts = {q.key: localized(q.text) for q in definition.questions()}
         first = problems[0]
         raise ReviewError(
-            f"{texts.get(first.key, first.key)}: {first.message}. "
-            "Edit the answer or return the visit to the shopper."
+            gettext(
+                "%(question)s: %(problem)s. Edit the answer or return the visit to the shopper.",
+                question=texts.get(first.key, first.key),
+                problem=gettext(first.message),
+            )
         )
     _guarded_update(visit, (V.SUBMITTED,), status=V.APPROVED, approved_at=_now())
     assignment = visit.assignment
@@ -166,11 +197,11 @@ def approve(visit: Visit, actor: User) -> None:
 
 def return_to_shopper(visit: Visit, actor: User, reason: str) -> None:
     """submitted -> returned with a reason the shopper reads, fixes and resubmits."""
-    reason = _reason(reason, "Tell the shopper what to fix.")
+    reason = _reason(reason, gettext("Tell the shopper what to fix."))
     _require(visit, (V.SUBMITTED,), "returned")
     if visit.visitor_id is None:
         raise ReviewStateError(
-            "This visit has no shopper to return it to; edit the answers or exclude it."
+            gettext("This visit has no shopper to return it to; edit the answers or exclude it.")
         )
     _guarded_update(visit, (V.SUBMITTED,), status=V.RETURNED, return_reason=reason)
     record_event(actor, "visit.returned", visit, reason=reason)
@@ -179,9 +210,9 @@ def return_to_shopper(visit: Visit, actor: User, reason: str) -> None:
 
 def exclude(visit: Visit, actor: User, reason: str) -> None:
     """Leave the visit out of reporting (it keeps its status), with a reason."""
-    reason = _reason(reason, "Say why this visit should be left out of reporting.")
+    reason = _reason(reason, gettext("Say why this visit should be left out of reporting."))
     if visit.excluded:
-        raise ReviewStateError("This visit is already excluded from reporting.")
+        raise ReviewStateError(gettext("This visit is already excluded from reporting."))
     _require(visit, EXCLUDABLE, "excluded")
     _guarded_update(
         visit, EXCLUDABLE, Visit.excluded.is_(False), excluded=True, exclusion_reason=reason
@@ -192,9 +223,9 @@ def exclude(visit: Visit, actor: User, reason: str) -> None:
 
 def include(visit: Visit, actor: User, reason: str) -> None:
     """Count an excluded visit in reporting again, with a reason."""
-    reason = _reason(reason, "Say why this visit should count again.")
+    reason = _reason(reason, gettext("Say why this visit should count again."))
     if not visit.excluded:
-        raise ReviewStateError("This visit is not excluded from reporting.")
+        raise ReviewStateError(gettext("This visit is not excluded from reporting."))
     previous = visit.exclusion_reason
     _guarded_update(visit, tuple(V), Visit.excluded.is_(True), excluded=False, exclusion_reason="")
     record_event(actor, "visit.included", visit, reason=reason, exclusion_reason=previous)
@@ -203,15 +234,20 @@ def include(visit: Visit, actor: User, reason: str) -> None:
 def publish(visit: Visit, actor: User) -> None:
     """approved -> published: staff named on the visit see it. Not while excluded."""
     if visit.status is V.PUBLISHED:
-        raise ReviewStateError("This visit is already published.")
+        raise ReviewStateError(gettext("This visit is already published."))
     if visit.status is not V.APPROVED:
         raise ReviewStateError(
-            f"Only an approved visit can be published; this one is {visit.status.value}."
+            gettext(
+                "Only an approved visit can be published; this one is %(status)s.",
+                status=STATUS_WORDS[visit.status],
+            )
         )
     if visit.excluded:
         raise ReviewStateError(
-            "An excluded visit is left out of reporting and is not published; "
-            "include it again first."
+            gettext(
+                "An excluded visit is left out of reporting and is not published; "
+                "include it again first."
+            )
         )
     _guarded_update(
         visit, (V.APPROVED,), Visit.excluded.is_(False), status=V.PUBLISHED, published_at=_now()
@@ -232,12 +268,14 @@ def publish(visit: Visit, actor: User) -> None:
 def answer_options(question: Question) -> list[tuple[str, str]] | None:
     """(value, label) pairs for the edit form's select; None where the value is typed."""
     if question.type == "yes_no":
-        options = [("yes", "Yes"), ("no", "No")]
+        options = [("yes", gettext("Yes")), ("no", gettext("No"))]
     elif question.type == "choice":
-        options = [(o.label, f"{o.label} ({_count(o.points, 'pt')})") for o in question.options]
+        options = [
+            (o.label, f"{localized(o.label)} ({_points(o.points)})") for o in question.options
+        ]
     elif question.type == "scale" and question.min is not None and question.max is not None:
         options = [
-            (str(n), f"{n} – {question.labels[n]}" if n in question.labels else str(n))
+            (str(n), f"{n} – {localized(question.labels[n])}" if n in question.labels else str(n))
             for n in range(question.min, question.max + 1)
         ]
     elif question.type == "nps":
@@ -247,7 +285,7 @@ def answer_options(question: Question) -> list[tuple[str, str]] | None:
     if question.allow_na:
         options.append(("N/A", "N/A"))
     if not (question.scored or question.required):
-        options.insert(0, ("", "— no answer —"))
+        options.insert(0, ("", gettext("— no answer —")))
     return options
 
 
@@ -266,16 +304,21 @@ def edit_answer(
     value, a scored or required question left blank, a missing comment where the
     scorecard asks for one, or an edit that changes nothing.
     """
-    reason = _reason(reason, "Say why you are changing this answer.")
+    reason = _reason(reason, gettext("Say why you are changing this answer."))
     if visit.status is V.PUBLISHED:
         raise ReviewStateError(
-            "A published visit is not edited in review: its answers change only through an appeal."
+            gettext(
+                "A published visit is not edited in review: "
+                "its answers change only through an appeal."
+            )
         )
     _require(visit, EDITABLE, "edited")
     definition = definition_of(visit.version)
     question = definition.question(question_key)
     if question is None:
-        raise ReviewError(f"'{question_key}' is not a question of this scorecard.")
+        raise ReviewError(
+            gettext("'%(key)s' is not a question of this scorecard.", key=question_key)
+        )
     try:
         value = checked_value(question, raw_value)
         # Lock the row, then read the answers as they are now: another reviewer may just
@@ -298,8 +341,9 @@ def edit_answer(
     return change
 
 
-def _count(n: float, noun: str) -> str:
-    return f"{n:g} {noun}{'s' if n != 1 else ''}"
+def _points(n: float) -> str:
+    """ "5 pts", "1 pt": an option's points in the edit form's list."""
+    return ngettext("%(points)s pt", "%(points)s pts", n, points=format(n, "g"))
 
 
 # --- the queue and the history -------------------------------------------------
@@ -411,7 +455,7 @@ def comment_choices(purpose: str) -> list[SelectChoice]:
         )
         .order_by(ReviewerComment.category != purpose, ReviewerComment.text)
     )
-    return [SelectChoice(0, "— type a reason, or choose a saved comment —")] + [
+    return [SelectChoice(0, gettext("— type a reason, or choose a saved comment —"))] + [
         SelectChoice(c.id, _short(c.text), render_kw={"data-text": c.text})
         for c in db.session.scalars(query)
     ]
@@ -429,10 +473,12 @@ def library_text(comment_id: int | None, purpose: str) -> str | None:
 
 def add_comment(category: str, text: str, actor: User) -> ReviewerComment:
     if category not in COMMENT_CATEGORIES:
-        raise ReviewError(f"Unknown category '{category}'.", field="category")
+        raise ReviewError(
+            gettext("Unknown category '%(category)s'.", category=category), field="category"
+        )
     text = text.strip()
     if not text:
-        raise ReviewError("Write the comment.", field="text")
+        raise ReviewError(gettext("Write the comment."), field="text")
     comment = ReviewerComment(category=category, text=text, created_by_id=actor.id)
     db.session.add(comment)
     db.session.flush()

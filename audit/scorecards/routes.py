@@ -21,6 +21,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -47,6 +48,7 @@ from audit.scorecards.forms import (
     UploadForm,
 )
 from audit.scorecards.store import (
+    STATUS_WORDS,
     ScorecardStateError,
     discard_draft,
     draft_errors,
@@ -163,8 +165,10 @@ def new():
         if not problems:
             version = new_scorecard(data, current_user)
             return done(
-                f"Scorecard {version.scorecard.title} created as a draft. "
-                "Add its first section next.",
+                gettext(
+                    "Scorecard %(title)s created as a draft. Add its first section next.",
+                    title=version.scorecard.title,
+                ),
                 _version_url(version),
             )
         general = _add_problems(form, problems)
@@ -183,13 +187,24 @@ def upload():
         raw = storage.read(MAX_UPLOAD_BYTES + 1)
         text: str | None = None
         if len(raw) > MAX_UPLOAD_BYTES:
-            errors = [f"{filename}: the file is larger than 1 MB; a scorecard file is far smaller"]
+            errors = [
+                gettext(
+                    "%(file)s: the file is larger than 1 MB; a scorecard file is far smaller",
+                    file=filename,
+                )
+            ]
         else:
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as exc:
                 line = raw.count(b"\n", 0, exc.start) + 1
-                errors = [f"{filename}:{line}: the file is not UTF-8 text; save it as UTF-8"]
+                errors = [
+                    gettext(
+                        "%(file)s:%(line)s: the file is not UTF-8 text; save it as UTF-8",
+                        file=filename,
+                        line=line,
+                    )
+                ]
         if text is not None:
             try:
                 definition = load_yaml(text, filename)
@@ -206,16 +221,27 @@ def _store_upload(definition: ScorecardDefinition) -> Response:
     replaced_draft = newest is not None and newest.status is VersionStatus.DRAFT
     version, created = save_definition(definition, current_user)
     db.session.commit()
-    name = f"{version.scorecard.title} version {version.number}"
+    name = gettext(
+        "%(title)s version %(number)s", title=version.scorecard.title, number=version.number
+    )
     if created and version.number == 1:
-        flash(f"Created {name} as a draft. Check it, then publish it.", "success")
+        flash(
+            gettext("Created %(name)s as a draft. Check it, then publish it.", name=name), "success"
+        )
     elif created:
-        flash(f"Saved as {name}, a new draft. Check it, then publish it.", "success")
+        flash(
+            gettext("Saved as %(name)s, a new draft. Check it, then publish it.", name=name),
+            "success",
+        )
     elif replaced_draft:
-        flash(f"The draft {name} now holds the uploaded file.", "success")
+        flash(gettext("The draft %(name)s now holds the uploaded file.", name=name), "success")
     else:
         flash(
-            f"The file is the same as {name} ({version.status.value}); nothing was changed.",
+            gettext(
+                "The file is the same as %(name)s (%(status)s); nothing was changed.",
+                name=name,
+                status=STATUS_WORDS[version.status],
+            ),
             "info",
         )
     return redirect(_version_url(version))
@@ -249,21 +275,32 @@ def _publish_note(version: ScorecardVersion) -> str:
     """What publishing ``version`` changes, in words: shown beside the button and asked
     before it is done."""
     n = version.number
-    note = f"Publishing version {n} makes it the version new visits use"
     previous = version.scorecard.latest_published
     if previous is None:
-        return (
-            f"{note}; after that its questions cannot be changed, only edited into a new version."
+        return gettext(
+            "Publishing version %(number)s makes it the version new visits use; after that "
+            "its questions cannot be changed, only edited into a new version.",
+            number=n,
         )
     p = previous.number
     count = visit_count(previous)
     if count == 0:
-        return f"{note} and retires version {p}, which has no visits."
-    if count == 1:
-        kept = f"the visit already made keeps version {p} and its score"
-    else:
-        kept = f"the {count} visits already made keep version {p} and their scores"
-    return f"{note} and retires version {p}; {kept}."
+        return gettext(
+            "Publishing version %(number)s makes it the version new visits use and retires "
+            "version %(previous)s, which has no visits.",
+            number=n,
+            previous=p,
+        )
+    return ngettext(
+        "Publishing version %(number)s makes it the version new visits use and retires "
+        "version %(previous)s; the visit already made keeps version %(previous)s and its score.",
+        "Publishing version %(number)s makes it the version new visits use and retires "
+        "version %(previous)s; the %(num)d visits already made keep version %(previous)s and "
+        "their scores.",
+        count,
+        number=n,
+        previous=p,
+    )
 
 
 @bp.route("/<slug>/v<int:number>.yaml")
@@ -273,7 +310,10 @@ def download(slug: str, number: int):
     definition, errors = definition_from_data(version.definition)
     if definition is None:
         flash(
-            f"This draft has {len(errors)} problem(s); fix them before downloading it as YAML.",
+            gettext(
+                "This draft has %(num)d problem(s); fix them before downloading it as YAML.",
+                num=len(errors),
+            ),
             "warning",
         )
         return redirect(_version_url(version))
@@ -323,7 +363,9 @@ def _change_state(
     try:
         change(version, current_user)
     except ScorecardStateError as exc:
-        return turned_down(exc, back, f"{not_done}: {exc}.")
+        return turned_down(
+            exc, back, gettext("%(refusal)s: %(reason)s.", refusal=not_done, reason=exc)
+        )
     return done(message, then or back)
 
 
@@ -331,21 +373,23 @@ def _change_state(
 @roles_required(*MANAGERS)
 def publish(slug: str, number: int):
     version = _draft(slug, number)
-    message = (
-        f"Version {version.number} is published: new visits use it. "
-        "Visits already made keep the version they were filled in against."
+    message = gettext(
+        "Version %(number)s is published: new visits use it. "
+        "Visits already made keep the version they were filled in against.",
+        number=version.number,
     )
-    return _change_state(version, publish_version, "Not published", message)
+    return _change_state(version, publish_version, gettext("Not published"), message)
 
 
 @bp.route("/<slug>/v<int:number>/retire", methods=["POST"])
 @roles_required(*MANAGERS)
 def retire(slug: str, number: int):
     version = _version(slug, number)
-    message = (
-        f"Version {version.number} is retired: no new visits use it; its results stay in reports."
+    message = gettext(
+        "Version %(number)s is retired: no new visits use it; its results stay in reports.",
+        number=version.number,
     )
-    return _change_state(version, retire_version, "Not retired", message)
+    return _change_state(version, retire_version, gettext("Not retired"), message)
 
 
 @bp.route("/<slug>/v<int:number>/discard", methods=["POST"])
@@ -356,8 +400,8 @@ def discard(slug: str, number: int):
     return _change_state(
         version,
         discard_draft,
-        "Not discarded",
-        f"Draft version {number} of {title} discarded.",
+        gettext("Not discarded"),
+        gettext("Draft version %(number)s of %(title)s discarded.", number=number, title=title),
         then=url_for("scorecards.index"),
     )
 
@@ -373,11 +417,21 @@ def edit_new_version(slug: str):
     version = start_draft(scorecard, current_user)
     db.session.commit()
     if existing is not None:
-        flash(f"Version {version.number} is already being drafted; carry on here.", "info")
+        flash(
+            gettext(
+                "Version %(number)s is already being drafted; carry on here.",
+                number=version.number,
+            ),
+            "info",
+        )
     else:
         flash(
-            f"Version {version.number} is a new draft copied from version {version.number - 1}. "
-            "Publish it when ready; earlier visits keep their version.",
+            gettext(
+                "Version %(number)s is a new draft copied from version %(previous)s. "
+                "Publish it when ready; earlier visits keep their version.",
+                number=version.number,
+                previous=version.number - 1,
+            ),
             "success",
         )
     return redirect(_version_url(version))
@@ -399,7 +453,7 @@ def settings(slug: str, number: int):
         problems = builder.settings_problems(errors)
         if not problems:
             _save(version, new_data, "settings")
-            flash("Settings saved.", "success")
+            flash(gettext("Settings saved."), "success")
             return redirect(_version_url(version))
         general = _add_problems(form, problems)
     return render_template("scorecards/settings.html", form=form, version=version, general=general)
@@ -438,7 +492,10 @@ def section(slug: str, number: int, s: int | None = None):
             title = new_data["sections"][index].get("title")
             _save(version, new_data, f"section {'added' if s is None else 'saved'}: {title}")
             if s is None:
-                flash(f"Section {title} added. Now add its questions.", "success")
+                flash(
+                    gettext("Section %(title)s added. Now add its questions.", title=title),
+                    "success",
+                )
                 return redirect(
                     url_for(
                         "scorecards.question",
@@ -447,7 +504,7 @@ def section(slug: str, number: int, s: int | None = None):
                         s=index,
                     )
                 )
-            flash(f"Section {title} saved.", "success")
+            flash(gettext("Section %(title)s saved.", title=title), "success")
             return redirect(_version_url(version, f"section-{index}"))
         general = _add_problems(form, problems)
     return render_template(
@@ -471,8 +528,14 @@ def delete_section(slug: str, number: int, s: int):
     title = existing.get("title") or existing.get("key") or f"{s + 1}"
     _save(version, builder.delete_section(data, s), f"section deleted: {title}")
     flash(
-        f"Section {title} deleted"
-        + (f" with its {count} question{'s' if count != 1 else ''}." if count else "."),
+        ngettext(
+            "Section %(title)s deleted with its %(num)d question.",
+            "Section %(title)s deleted with its %(num)d questions.",
+            count,
+            title=title,
+        )
+        if count
+        else gettext("Section %(title)s deleted.", title=title),
         "success",
     )
     return redirect(_version_url(version))
@@ -521,10 +584,12 @@ def question(slug: str, number: int, s: int, q: int | None = None):
             key = edit.question.get("key")
             _save(version, new_data, f"question {'added' if q is None else 'saved'}: {key}")
             named = f"\u201c{shorten(edit.question.get('text') or key)}\u201d"
+            added = gettext("Question %(name)s added.", name=named)
             if q is None and request.form.get("then") == "another":
-                flash(f"Question {named} added.", "success")
+                flash(added, "success")
                 return redirect(url_for("scorecards.question", slug=slug, number=number, s=s))
-            flash(f"Question {named} {'added' if q is None else 'saved'}.", "success")
+            saved = added if q is None else gettext("Question %(name)s saved.", name=named)
+            flash(saved, "success")
             return redirect(_version_url(version, f"question-{s}-{index}"))
         general = _add_problems(form, problems)
     form.offer_rows()
@@ -557,10 +622,11 @@ def delete_question(slug: str, number: int, s: int, q: int):
         for other in builder.questions_of_all(data)
         if isinstance(other.get("show_if"), dict) and other["show_if"].get("question") == key
     ]
-    message = f"Question {key or q + 1} deleted."
+    message = gettext("Question %(name)s deleted.", name=key or q + 1)
     if users:
-        message += (
-            f" {', '.join(map(str, users))} depended on it (show if): see the problems below."
+        message += " " + gettext(
+            "%(questions)s depended on it (show if): see the problems below.",
+            questions=", ".join(map(str, users)),
         )
     flash(message, "success" if not users else "warning")
     return redirect(_version_url(version, f"section-{s}"))

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from audit.extensions import db
@@ -34,7 +36,26 @@ from audit.service_errors import FieldError
 
 
 class ScorecardStateError(FieldError):
-    """An operation that the version's state does not allow."""
+    """An operation that the version's state does not allow; ``str()`` is for the person,
+    in the reader's language (English on the command line)."""
+
+
+#: A version's status in words, as the builder's pages and messages say it.
+STATUS_WORDS = {
+    VersionStatus.DRAFT: _l("draft"),
+    VersionStatus.PUBLISHED: _l("published"),
+    VersionStatus.RETIRED: _l("retired"),
+}
+
+
+def _cannot_change(version: ScorecardVersion) -> ScorecardStateError:
+    return ScorecardStateError(
+        gettext(
+            "version %(number)s is %(status)s; it cannot change",
+            number=version.number,
+            status=STATUS_WORDS[version.status],
+        )
+    )
 
 
 @lru_cache(maxsize=256)
@@ -145,11 +166,9 @@ def save_definition(
 
 def save_draft(version: ScorecardVersion, definition: ScorecardDefinition, actor: User) -> None:
     if not version.is_editable:
-        raise ScorecardStateError(
-            f"version {version.number} is {version.status.value}; it cannot change"
-        )
+        raise _cannot_change(version)
     if definition.slug != version.scorecard.slug:
-        raise ScorecardStateError("the slug of a scorecard cannot change")
+        raise ScorecardStateError(gettext("the slug of a scorecard cannot change"))
     _apply(version, definition)
     db.session.flush()
     record_event(actor, "scorecard.draft_saved", version)
@@ -164,11 +183,9 @@ def save_working_data(
     ready to publish). Rows are rewritten when the data is valid.
     """
     if not version.is_editable:
-        raise ScorecardStateError(
-            f"version {version.number} is {version.status.value}; it cannot change"
-        )
+        raise _cannot_change(version)
     if data.get("slug") != version.scorecard.slug:
-        raise ScorecardStateError("the slug of a scorecard cannot change")
+        raise ScorecardStateError(gettext("the slug of a scorecard cannot change"))
     definition, errors = definition_from_data(data)
     if definition is not None:
         _apply(version, definition)
@@ -232,11 +249,20 @@ def publish_version(version: ScorecardVersion, actor: User | None) -> None:
     the version they were filled in against.
     """
     if version.status is not VersionStatus.DRAFT:
-        raise ScorecardStateError(f"only a draft can be published (this is {version.status.value})")
+        raise ScorecardStateError(
+            gettext(
+                "only a draft can be published (this is %(status)s)",
+                status=STATUS_WORDS[version.status],
+            )
+        )
     definition, errors = definition_from_data(version.definition)
     if definition is None:
         raise ScorecardStateError(
-            f"the draft has {len(errors)} problem(s) to fix before it can be published"
+            ngettext(
+                "the draft has %(num)d problem to fix before it can be published",
+                "the draft has %(num)d problems to fix before it can be published",
+                len(errors),
+            )
         )
     _apply(version, definition)
     db.session.flush()
@@ -252,7 +278,7 @@ def publish_version(version: ScorecardVersion, actor: User | None) -> None:
 
 def retire_version(version: ScorecardVersion, actor: User | None) -> None:
     if version.status is not VersionStatus.PUBLISHED:
-        raise ScorecardStateError("only a published version can be retired")
+        raise ScorecardStateError(gettext("only a published version can be retired"))
     version.status = VersionStatus.RETIRED
     version.retired_at = datetime.now(UTC)
     record_event(actor, "scorecard.retired", version, number=version.number)
@@ -260,9 +286,9 @@ def retire_version(version: ScorecardVersion, actor: User | None) -> None:
 
 def discard_draft(version: ScorecardVersion, actor: User | None) -> None:
     if version.status is not VersionStatus.DRAFT:
-        raise ScorecardStateError("only a draft can be discarded")
+        raise ScorecardStateError(gettext("only a draft can be discarded"))
     if visit_count(version):
-        raise ScorecardStateError("this draft has visits and cannot be discarded")
+        raise ScorecardStateError(gettext("this draft has visits and cannot be discarded"))
     record_event(actor, "scorecard.draft_discarded", version, number=version.number)
     scorecard = version.scorecard
     db.session.delete(version)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from typing import Final, Literal
 
+from audit.extensions import N_
 from audit.scorecards.definition import MAX_MEASUREMENT, Question, range_text
 
 
@@ -48,11 +49,12 @@ AnswerValue = str | int | float | _NotApplicable | None
 
 Band = Literal["exceeds", "meets", "below"]
 
-#: A band as every page and PDF names it (the CSV keeps the stored word).
+#: A band as every page and PDF names it (the CSV keeps the stored word); English here,
+#: translated where it is shown (the ``band`` filter of :mod:`audit.templating`).
 BAND_WORDS: Final[dict[str, str]] = {
-    "exceeds": "Exceeds target",
-    "meets": "Meets target",
-    "below": "Below target",
+    "exceeds": N_("Exceeds target"),
+    "meets": N_("Meets target"),
+    "below": N_("Below target"),
 }
 
 

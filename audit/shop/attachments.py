@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext
+
 from audit.extensions import db
 from audit.models import (
     Attachment,
@@ -53,13 +55,13 @@ def add_attachment(
     if question_key is not None:
         question = definition_of(visit.version).question(question_key)
         if question is None:
-            raise VisitError("This question is not on the form.")
+            raise VisitError(gettext("This question is not on the form."))
         if question.evidence == "none":
-            raise VisitError("This question does not take photos.")
+            raise VisitError(gettext("This question does not take photos."))
     image: ProcessedImage = process_image(data, max_bytes)  # the slow part, before the lock
     require_editable(visit)
     if len(visit.attachments) >= MAX_ATTACHMENTS:
-        raise VisitError(f"A visit can have at most {MAX_ATTACHMENTS} photos.")
+        raise VisitError(gettext("A visit can have at most %(num)d photos.", num=MAX_ATTACHMENTS))
     for existing in visit.attachments:
         if (
             existing.sha256 == image.sha256
@@ -67,24 +69,18 @@ def add_attachment(
             and existing.kind is kind
         ):
             return existing, False
-    name, thumb = store_image(image, store)  # kept only if this transaction commits
     captured = image.captured_at
     if captured is None and captured_hint is not None:
         if captured_hint <= datetime.now(UTC) + CLOCK_SKEW:
             captured = captured_hint
-    attachment = Attachment(
+    attachment = stored_attachment(
+        image,
+        store,
         question_key=question_key,
         kind=kind,
-        original_name=(original_name or "")[:255],
-        stored_name=name,
-        thumb_name=thumb,
-        content_type=CONTENT_TYPE,
-        size=len(image.data),
-        sha256=image.sha256,
-        width=image.width,
-        height=image.height,
+        original_name=original_name or "",
         captured_at=captured,
-        uploaded_by=user,
+        user=user,
     )
     visit.attachments.append(attachment)
     db.session.flush()
@@ -100,13 +96,42 @@ def add_attachment(
     return attachment, True
 
 
+def stored_attachment(
+    image: ProcessedImage,
+    store: Storage,
+    *,
+    question_key: str,
+    kind: AttachmentKind,
+    original_name: str,
+    captured_at: datetime | None,
+    user: User | None,
+) -> Attachment:
+    """The record of a checked image, its file and thumbnail stored (kept only if this
+    transaction commits); the caller adds it to its visit."""
+    name, thumb = store_image(image, store)
+    return Attachment(
+        question_key=question_key,
+        kind=kind,
+        original_name=original_name[:255],
+        stored_name=name,
+        thumb_name=thumb,
+        content_type=CONTENT_TYPE,
+        size=len(image.data),
+        sha256=image.sha256,
+        width=image.width,
+        height=image.height,
+        captured_at=captured_at,
+        uploaded_by=user,
+    )
+
+
 def delete_attachment(attachment: Attachment, user: User, store: Storage) -> None:
     """Remove a photo from a visit still being filled in; its files go once the caller
     has committed."""
     visit = attachment.visit
     require_editable(visit)
     if attachment not in visit.attachments:
-        raise VisitError("This photo has already been removed.")
+        raise VisitError(gettext("This photo has already been removed."))
     delete_when_committed(store, attachment.stored_name, attachment.thumb_name)
     record_event(
         user,

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, HiddenField, SelectField
@@ -21,7 +22,7 @@ PREFIX = "answer"
 class StartForm(FlaskForm):
     """Start a visit; the position fields are filled in by the page when the shopper agrees."""
 
-    share_location = BooleanField("Share my location when I start", default=True)
+    share_location = BooleanField(_l("Share my location when I start"), default=True)
     lat = HiddenField()
     lng = HiddenField()
     accuracy = HiddenField()
@@ -40,8 +41,8 @@ class StartForm(FlaskForm):
 
 class AuditForm(StartForm):
     # No choice check: a branch outside the assessor's scope must answer 403, not a form error.
-    branch = SelectField("Branch", coerce=int, validate_choice=False, validators=[Required()])
-    scorecard = SelectField("Questionnaire", coerce=int, validators=[Required()])
+    branch = SelectField(_l("Branch"), coerce=int, validate_choice=False, validators=[Required()])
+    scorecard = SelectField(_l("Questionnaire"), coerce=int, validators=[Required()])
 
 
 def _number(text: object) -> float | None:
@@ -127,8 +128,9 @@ def draft_from_form(form: MultiDict[str, str], definition: ScorecardDefinition) 
         comments=comments,
         staff_ids=[int(s) for s in form.getlist("staff_ids") if s.isdigit()],
         staff_description=form.get("staff_description", ""),
-        # datetime-local values carry no zone: without JavaScript they are read as UTC,
-        # the zone the page shows them in (with JavaScript the phone sends its offset).
+        # datetime-local values carry no zone: they are read on the branch's clock, the
+        # one the page shows them on (audit.shop.service.parse_time), with or without
+        # JavaScript.
         started_at=form.get("started_at", ""),
         ended_at=form.get("ended_at", ""),
     )

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.extensions import db
+from audit.languages import localized
 from audit.models import (
     Attachment,
     AttachmentKind,
@@ -32,6 +34,7 @@ from audit.scorecards.scoring import (
 )
 from audit.scorecards.store import definition_of
 from audit.shop.service import SENT, V
+from audit.visits.answer_changes import YES_NO_WORDS
 from audit.visits.scores import answer_values, comments_of
 
 # --- reading -----------------------------------------------------------------------
@@ -224,21 +227,28 @@ def as_sent(visit: Visit) -> tuple[dict[str, AnswerValue], dict[str, str]]:
 def _plain(question: Question, value: AnswerValue) -> str:
     """An answer as the shopper reads it back: "Yes", "4 of 5 (Good)", "3 minutes"."""
     if value is None:
-        return "Not answered"
+        return gettext("Not answered")
     if value is NA:
-        return "Not applicable"
+        return gettext("Not applicable")
     if question.type == "yes_no" and isinstance(value, str):
-        return value.capitalize()
+        return gettext(YES_NO_WORDS[value]) if value in YES_NO_WORDS else value.capitalize()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if question.type == "scale":
         label = question.labels.get(value) if isinstance(value, int) else None
-        text = f"{value} of {question.max:g}" if question.max is not None else str(value)
-        return f"{text} ({label})" if label else text
+        text = (
+            gettext("%(value)s of %(most)s", value=value, most=format(question.max, "g"))
+            if question.max is not None
+            else str(value)
+        )
+        return f"{text} ({localized(label)})" if label else text
     if question.type == "nps":
-        return f"{value} of 10"
+        return gettext("%(value)s of %(most)s", value=value, most=10)
+    if question.type == "choice" and isinstance(value, str):
+        option = question.option(value)
+        return localized(option.label) if option is not None else value
     if question.type == "number" and question.unit:
-        return f"{value} {question.unit}"
+        return f"{value} {localized(question.unit)}"
     return str(value)
 
 

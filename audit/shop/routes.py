@@ -185,11 +185,11 @@ def start(assignment_id: int):
 @roles_required(Role.ASSESSOR)
 def new_audit():
     form = AuditForm()
-    form.branch.choices = [(0, "— choose a branch —")] + [
+    form.branch.choices = [(0, _("— choose a branch —"))] + [
         (b.id, f"{b.name} · {b.region.name}") for b in _audit_branches()
     ]
     # An unannounced audit is made in the branch: the in-person questionnaires only.
-    form.scorecard.choices = [(0, "— choose a questionnaire —")] + [
+    form.scorecard.choices = [(0, _("— choose a questionnaire —"))] + [
         (c.id, c.title) for c in reading.published_scorecards("in_person")
     ]
     if request.method == "GET" and request.args.get("branch", type=int):
@@ -381,7 +381,7 @@ def submit(visit_id: int):
                 db.session.commit()  # what was valid is kept, as an autosave would
                 return {
                     "error": "invalid",
-                    "message": "Some answers need fixing before the visit can be sent.",
+                    "message": _("Some answers need fixing before the visit can be sent."),
                     "problems": _problems_json(problems),
                     "missing": _missing_json(missing),
                 }, 422
@@ -390,7 +390,7 @@ def submit(visit_id: int):
         db.session.commit()  # the final draft is kept; only sending waits
         return {
             "error": "missing",
-            "message": "A few things are still missing.",
+            "message": _("A few things are still missing."),
             "missing": _missing_json(missing_items.problems),
         }, 422
     except VisitStateError as error:
@@ -455,7 +455,7 @@ def upload(visit_id: int):
         return _not_editable(visit)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return {"error": "refused", "message": "Choose a photo first."}, 400
+        return {"error": "refused", "message": _("Choose a photo first.")}, 400
     try:
         kind = AttachmentKind(request.form.get("kind") or "photo")
     except ValueError:

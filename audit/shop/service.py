@@ -22,14 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from audit.access import branch_in_scope
-from audit.assignments.service import STARTABLE, AssignmentStateError, mark_submitted
+from audit.assignments.service import STARTABLE, AssignmentStateError, mark_submitted, status_word
 from audit.extensions import db
 from audit.languages import localized
 from audit.models import (
@@ -46,6 +46,7 @@ from audit.models import (
     record_new,
 )
 from audit.org.geo import haversine_m
+from audit.org.timezones import branch_zone
 from audit.scorecards.definition import ScorecardDefinition
 from audit.scorecards.scoring import (
     InvalidAnswer,
@@ -145,7 +146,13 @@ class OutOfScope(VisitError):
 class SubmissionRefused(VisitError):
     def __init__(self, problems: Sequence[MissingItem]) -> None:
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} thing(s) to finish before sending")
+        super().__init__(
+            ngettext(
+                "%(num)d thing to finish before sending",
+                "%(num)d things to finish before sending",
+                len(self.problems),
+            )
+        )
 
 
 # --- positions -----------------------------------------------------------------
@@ -181,7 +188,10 @@ def _new_visit(
     version = scorecard.latest_published
     if version is None:
         raise VisitStateError(
-            f"{scorecard.title} has no published version yet; ask your manager to publish it."
+            gettext(
+                "%(scorecard)s has no published version yet; ask your manager to publish it.",
+                scorecard=scorecard.title,
+            )
         )
     now = datetime.now(UTC)
     visit = Visit(
@@ -212,14 +222,17 @@ def _new_visit(
 def start_visit(assignment: Assignment, user: User, position: Position | None = None) -> Visit:
     """The visit of an accepted assignment: a new draft, or the one already started."""
     if assignment.shopper_id != user.id:
-        raise VisitStateError("This assignment was offered to someone else.")
+        raise VisitStateError(gettext("This assignment was offered to someone else."))
     if assignment.visit is not None:
         return assignment.visit
     if assignment.status is AssignmentStatus.OFFERED:
-        raise VisitStateError("Accept this assignment before you start the visit.")
+        raise VisitStateError(gettext("Accept this assignment before you start the visit."))
     if assignment.status not in STARTABLE:
         raise VisitStateError(
-            f"This assignment is {assignment.status.value}; a visit can no longer be started."
+            gettext(
+                "This assignment is %(status)s; a visit can no longer be started.",
+                status=status_word(assignment.status),
+            )
         )
     return _new_visit(assignment.scorecard, assignment.branch, user, position, assignment)
 
@@ -229,9 +242,9 @@ def start_audit(
 ) -> Visit:
     """An unannounced audit by an assessor at a branch in their scope, without an assignment."""
     if not branch_in_scope(branch, user):
-        raise OutOfScope(f"{branch.label} is outside your regions.")
+        raise OutOfScope(gettext("%(branch)s is outside your regions.", branch=branch.label))
     if not branch.active:
-        raise VisitStateError(f"{branch.label} is closed.")
+        raise VisitStateError(gettext("%(branch)s is closed.", branch=branch.label))
     return _new_visit(scorecard, branch, user, position)
 
 
@@ -264,8 +277,9 @@ def require_editable(visit: Visit) -> None:
 def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
     """Read the just-locked visit with what a change of it reads, in a few queries.
 
-    Loaded lazily, each of them (answers, staff, photos, the version's questions and,
-    to score, sections and the assignment) would first flush what was changed so far,
+    Loaded lazily, each of them (answers, staff, photos, the branch whose clock the times
+    are read on, the version's questions and, to score, sections and the assignment)
+    would first flush what was changed so far,
     and every flush of a visit asks the reports where it counts: a save took twice the
     queries and most of its time in them (bench/load.py).
     """
@@ -274,6 +288,7 @@ def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
         selectinload(Visit.answers),
         selectinload(Visit.staff),
         selectinload(Visit.attachments),
+        joinedload(Visit.branch),
         version.selectinload(ScorecardVersion.questions),
     ]
     if scoring:
@@ -288,9 +303,9 @@ def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
 
 def not_editable(visit: Visit) -> VisitStateError:
     return VisitStateError(
-        "This visit has been sent and can no longer be changed."
+        gettext("This visit has been sent and can no longer be changed.")
         if visit.status in SENT
-        else f"This visit is {visit.status.value} and cannot be changed."
+        else gettext("This visit is %(status)s and cannot be changed.", status=visit.status.value)
     )
 
 
@@ -300,20 +315,34 @@ def check_editable(visit: Visit) -> None:
         raise not_editable(visit)
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 time from the phone (with an offset, or UTC when it has none)."""
+def parse_time(text: str, where: tzinfo = UTC) -> datetime:
+    """An ISO 8601 time, in UTC: one with an offset is that instant; one without (a
+    ``datetime-local`` field, "2027-01-31T23:30") is read on the clock of ``where``.
+
+    The visit form shows and takes its times on the branch's clock, as the shopper
+    saw it on the wall there, whatever zone the phone is set to."""
     value = datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=where)
     return value.astimezone(UTC)
 
 
 def _times(visit: Visit, data: DraftData, problems: list[SubmissionProblem]) -> None:
     now = datetime.now(UTC)
     new: dict[str, datetime | None] = {}
-    for key, raw, label in (
-        (STARTED, data.started_at, "start"),
-        (ENDED, data.ended_at, "end"),
+    for key, raw, unreadable, future in (
+        (
+            STARTED,
+            data.started_at,
+            gettext("Give the start time as a date and time"),
+            gettext("The start time is in the future"),
+        ),
+        (
+            ENDED,
+            data.ended_at,
+            gettext("Give the end time as a date and time"),
+            gettext("The end time is in the future"),
+        ),
     ):
         if raw is None:
             continue
@@ -321,18 +350,18 @@ def _times(visit: Visit, data: DraftData, problems: list[SubmissionProblem]) -> 
             new[key] = None
             continue
         try:
-            when = parse_time(raw)
+            when = parse_time(raw, branch_zone(visit.branch))
         except ValueError:
-            problems.append(SubmissionProblem(key, f"Give the {label} time as a date and time"))
+            problems.append(SubmissionProblem(key, unreadable))
             continue
         if when > now + CLOCK_SKEW:
-            problems.append(SubmissionProblem(key, f"The {label} time is in the future"))
+            problems.append(SubmissionProblem(key, future))
             continue
         new[key] = when
     started = new[STARTED] if STARTED in new else visit.started_at
     ended = new[ENDED] if ENDED in new else visit.ended_at
     if started and ended and ended < started:
-        problems.append(SubmissionProblem(ENDED, "The visit cannot end before it started"))
+        problems.append(SubmissionProblem(ENDED, gettext("The visit cannot end before it started")))
         new.pop(ENDED, None)
     if STARTED in new:
         visit.started_at = new[STARTED]
@@ -355,16 +384,23 @@ def _staff(visit: Visit, data: DraftData, problems: list[SubmissionProblem]) -> 
             else []
         )
         if len(members) != len(wanted):
-            problems.append(SubmissionProblem(STAFF, "Choose people who work at this branch"))
+            problems.append(
+                SubmissionProblem(STAFF, gettext("Choose people who work at this branch"))
+            )
         elif len(members) > MAX_STAFF:
-            problems.append(SubmissionProblem(STAFF, f"Choose at most {MAX_STAFF} people"))
+            problems.append(
+                SubmissionProblem(STAFF, gettext("Choose at most %(num)d people", num=MAX_STAFF))
+            )
         else:
             visit.staff = list(members)
     if data.staff_description is not None:
         text = data.staff_description.strip()
         if len(text) > MAX_DESCRIPTION:
             problems.append(
-                SubmissionProblem(STAFF, f"Keep the description under {MAX_DESCRIPTION} characters")
+                SubmissionProblem(
+                    STAFF,
+                    gettext("Keep the description under %(num)d characters", num=MAX_DESCRIPTION),
+                )
             )
         else:
             visit.staff_description = text
@@ -386,10 +422,12 @@ def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProb
     for key, raw in (data.answers or {}).items():
         question = definition.question(key)
         if question is None:
-            problems.append(SubmissionProblem(key, "This question is not on the form"))
+            problems.append(SubmissionProblem(key, gettext("This question is not on the form")))
             continue
         if isinstance(raw, str) and len(raw) > MAX_TEXT:
-            problems.append(SubmissionProblem(key, f"Keep this under {MAX_TEXT} characters"))
+            problems.append(
+                SubmissionProblem(key, gettext("Keep this under %(num)d characters", num=MAX_TEXT))
+            )
             continue
         try:
             value = normalise_value(question, raw)
@@ -405,11 +443,15 @@ def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProb
     for key, text in (data.comments or {}).items():
         question = definition.question(key)
         if question is None:
-            problems.append(SubmissionProblem(key, "This question is not on the form"))
+            problems.append(SubmissionProblem(key, gettext("This question is not on the form")))
             continue
         text = text.strip()
         if len(text) > MAX_COMMENT:
-            problems.append(SubmissionProblem(key, f"Keep comments under {MAX_COMMENT} characters"))
+            problems.append(
+                SubmissionProblem(
+                    key, gettext("Keep comments under %(num)d characters", num=MAX_COMMENT)
+                )
+            )
             continue
         answer = visit.answer(key)
         if answer is None:
@@ -519,7 +561,7 @@ def submit(visit: Visit, token: str, user: User, *, locked: bool = False) -> boo
     (answered as already done) or another one (refused).
     """
     if not valid_token(token):
-        raise VisitError("This request is missing its submission token; reload the page.")
+        raise VisitError(gettext("This request is missing its submission token; reload the page."))
     if already_submitted(visit, token):
         return True
     if not locked:
@@ -530,7 +572,9 @@ def submit(visit: Visit, token: str, user: User, *, locked: bool = False) -> boo
             raise not_editable(visit)
         _read_locked(visit, scoring=True)
     if visit.status is V.RETURNED and visit.client_token == token:
-        raise VisitStateError("This visit was returned to you; reload the page to send it again.")
+        raise VisitStateError(
+            gettext("This visit was returned to you; reload the page to send it again.")
+        )
     definition = definition_of(visit.version)
     missing = missing_items(visit, definition)
     if missing:

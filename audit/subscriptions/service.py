@@ -14,9 +14,10 @@ managers limited to regions (their branch and area managers), never head office.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlencode
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import Select, or_, select, update
 
 from audit.access import branch_in_scope
@@ -34,6 +35,7 @@ from audit.models import (
     record_new,
     report_subscription_recipients,
 )
+from audit.org.timezones import today_in, zone_for
 from audit.reporting.filters import ReportFilter
 from audit.service_errors import FieldError
 from audit.storage import storage
@@ -131,22 +133,24 @@ def create_subscription(
     """Subscribe ``owner`` (and the managers ``recipient_ids``) to a report; the caller
     commits. Refused with a message beside the field at fault."""
     if owner.role not in (Role.MANAGER, Role.ADMIN):
-        raise SubscriptionError("Only managers can subscribe to reports.")
-    unit = _enum(ReportUnit, unit, "unit", "Choose what the report is about.")
-    frequency = _enum(ReportFrequency, frequency, "frequency", "Choose how often.")
+        raise SubscriptionError(gettext("Only managers can subscribe to reports."))
+    unit = _enum(ReportUnit, unit, "unit", gettext("Choose what the report is about."))
+    frequency = _enum(ReportFrequency, frequency, "frequency", gettext("Choose how often."))
     branch = region = None
     if unit is ReportUnit.BRANCH:
         branch = db.session.get(Branch, branch_id) if branch_id else None
         if branch is None or not branch_in_scope(branch, owner):
-            raise SubscriptionError("Choose a branch in your regions.", field="branch")
+            raise SubscriptionError(gettext("Choose a branch in your regions."), field="branch")
     elif unit is ReportUnit.REGION:
         region = db.session.get(Region, region_id) if region_id else None
         scope = owner.region_ids
         if region is None or (scope is not None and region.id not in scope):
-            raise SubscriptionError("Choose one of your regions.", field="region")
+            raise SubscriptionError(gettext("Choose one of your regions."), field="region")
     slug = (scorecard or "").strip() or None
     if slug and db.session.scalar(select(Scorecard.id).where(Scorecard.slug == slug)) is None:
-        raise SubscriptionError(f"There is no scorecard “{slug}”.", field="scorecard")
+        raise SubscriptionError(
+            gettext("There is no scorecard “%(slug)s”.", slug=slug), field="scorecard"
+        )
     regions = report_regions(owner, unit, branch, region)
     chosen = _recipients(owner, set(recipient_ids), regions)
     subscription = ReportSubscription(
@@ -184,13 +188,19 @@ def _recipients(owner: User, ids: set[int], regions: frozenset[int] | None) -> l
     chosen = [allowed[i] for i in sorted(ids) if i in allowed]
     if len(chosen) != len(ids):
         raise SubscriptionError(
-            "One of the people chosen is not a manager you can send reports to.", field="recipients"
+            gettext("One of the people chosen is not a manager you can send reports to."),
+            field="recipients",
         )
     outside = [u.name for u in chosen if not may_receive(u, regions)]
     if outside:
         raise SubscriptionError(
-            f"{', '.join(outside)} cannot see this report: it covers branches outside "
-            f"{'their regions' if len(outside) > 1 else 'the regions they manage'}.",
+            ngettext(
+                "%(names)s cannot see this report: it covers branches outside the regions "
+                "they manage.",
+                "%(names)s cannot see this report: it covers branches outside their regions.",
+                len(outside),
+                names=", ".join(outside),
+            ),
             field="recipients",
         )
     return sorted(chosen, key=lambda u: u.name)
@@ -257,42 +267,50 @@ def received_by(user: User) -> list[ReportSubscription]:
 
 def unit_name(subscription: ReportSubscription) -> str:
     """ "Branch Leeds Central (LDS01)", "Region North", "Company" (or, for an owner
-    limited to regions, "Regions North, South")."""
+    limited to regions, "Regions North, South"), in the current language."""
     if subscription.unit is ReportUnit.BRANCH and subscription.branch is not None:
-        return f"Branch {subscription.branch.name} ({subscription.branch.code})"
+        branch = subscription.branch
+        return gettext("Branch %(name)s (%(code)s)", name=branch.name, code=branch.code)
     if subscription.unit is ReportUnit.REGION and subscription.region is not None:
-        return f"Region {subscription.region.name}"
+        return gettext("Region %(name)s", name=subscription.region.name)
     owner = subscription.owner
     if owner.region_ids is None:
-        return "Company"
-    return "Regions " + ", ".join(r.name for r in owner.regions)
+        return gettext("Company")
+    return gettext("Regions %(names)s", names=", ".join(r.name for r in owner.regions))
 
 
 # --- sending ------------------------------------------------------------------------------
 
 
-def due(today: date) -> list[tuple[int, Period]]:
-    """The active subscriptions of active owners whose last finished period (as of
-    ``today``) has not been sent, with that period."""
-    found = []
-    for frequency in ReportFrequency:
-        period = last_period(frequency, today)
-        ids = db.session.scalars(
-            select(ReportSubscription.id)
-            .join(ReportSubscription.owner)
-            .where(
-                ReportSubscription.active.is_(True),
-                ReportSubscription.frequency == frequency,
-                User.active.is_(True),
-                or_(
-                    ReportSubscription.last_period_end.is_(None),
-                    ReportSubscription.last_period_end < period.end,
-                ),
-            )
-            .order_by(ReportSubscription.id)
+def due(today: date | None = None, now: datetime | None = None) -> list[tuple[int, Period]]:
+    """The active subscriptions of active owners whose last finished period has not been
+    sent, with that period (by frequency, then id).
+
+    A period has finished when it has in the subscription's zone: a branch's report by the
+    branch's today, any other by today in the installation's default zone (at ``now``,
+    default now); ``today`` names one day for every subscription instead.
+    """
+    rows = db.session.execute(
+        select(
+            ReportSubscription.id,
+            ReportSubscription.frequency,
+            ReportSubscription.unit,
+            ReportSubscription.last_period_end,
+            Branch.timezone,
         )
-        found += [(i, period) for i in ids]
-    return found
+        .join(ReportSubscription.owner)
+        .outerjoin(Branch, Branch.id == ReportSubscription.branch_id)
+        .where(ReportSubscription.active.is_(True), User.active.is_(True))
+        .order_by(ReportSubscription.id)
+    ).tuples()
+    order = list(ReportFrequency)
+    found = []
+    for subscription_id, frequency, unit, last_end, zone_name in rows:
+        where = zone_for(zone_name if unit is ReportUnit.BRANCH else None)
+        period = last_period(frequency, today or today_in(where, now))
+        if last_end is None or last_end < period.end:
+            found.append((order.index(frequency), subscription_id, period))
+    return [(subscription_id, period) for _, subscription_id, period in sorted(found)]
 
 
 def claim(subscription_id: int, period: Period) -> bool:
@@ -354,5 +372,7 @@ def dashboard_path(subscription: ReportSubscription, period: Period) -> str:
     return f"/reports/?{query}"
 
 
-def pdf_key(subscription_id: int, period: Period) -> str:
-    return f"{PDF_PREFIX}{subscription_id}/{period.start.isoformat()}_{period.end.isoformat()}.pdf"
+def pdf_key(subscription_id: int, period: Period, language: str) -> str:
+    """Where the PDF of ``period`` in ``language`` is kept."""
+    stamp = f"{period.start.isoformat()}_{period.end.isoformat()}"
+    return f"{PDF_PREFIX}{subscription_id}/{stamp}.{language}.pdf"

@@ -10,6 +10,7 @@ one button; the button, or a mail program's one-click POST (RFC 8058, announced 
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 __all__ = ["UNSUBSCRIBE_PATH", "read_token", "unsubscribe_path", "unsubscribe_token"]
@@ -32,15 +33,17 @@ def unsubscribe_path(subscription_id: int, user_id: int) -> str:
 
 
 def read_token(token: str) -> tuple[int, int]:
-    """(subscription id, user id) of a genuine token; ValueError for any other."""
+    """(subscription id, user id) of a genuine token; ValueError for any other (its words
+    shown on the page, in the reader's language)."""
+    invalid = gettext("This unsubscribe link is not valid: check that it is complete.")
     try:
         value = _serializer().loads(token)
     except BadSignature:
-        raise ValueError("This unsubscribe link is not valid: check that it is complete.") from None
+        raise ValueError(invalid) from None
     if (
         not isinstance(value, list)
         or len(value) != 2
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
-        raise ValueError("This unsubscribe link is not valid: check that it is complete.")
+        raise ValueError(invalid)
     return value[0], value[1]

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from audit.actions.service import managers_for_branch
+from audit.dates import lazy_date
 from audit.extensions import db
 from audit.models import (
     Action,
@@ -117,8 +119,12 @@ def open_follow_up(visit: Visit) -> Action | None:
     notify(
         managers,
         "action.assigned",
-        f"A customer at {branch.name} scored {score}/10 and asked to be contacted: "
-        f"due {action.due_on:%d %b %Y}",
+        _l(
+            "A customer at %(branch)s scored %(score)s/10 and asked to be contacted: due %(due)s",
+            branch=branch.name,
+            score=score,
+            due=lazy_date(action.due_on),
+        ),
         f"/actions/{action.id}",
     )
     return action

@@ -17,6 +17,8 @@ import time
 from collections.abc import Mapping
 
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, EmailField, HiddenField, StringField
@@ -36,14 +38,14 @@ class SurveyForm(FlaskForm):
     class Meta:
         csrf = False  # see the module's docstring
 
-    contact = BooleanField("You may contact me about my answers")
+    contact = BooleanField(_l("You may contact me about my answers"))
     email = EmailField(
-        "Your e-mail address",
+        _l("Your e-mail address"),
         render_kw={"autocomplete": "email", "maxlength": MAX_EMAIL_LENGTH},
-        description="Used only to reply about these answers; never shown to staff.",
+        description=_l("Used only to reply about these answers; never shown to staff."),
     )
     website = StringField(
-        "Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"}
+        _l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
     )
     stamp = HiddenField()
 
@@ -74,12 +76,12 @@ def read_stamp(stamp: str, token: str) -> float:
     try:
         value = _serializer().loads(stamp or "")
     except BadSignature:
-        raise ValueError("This form is out of date: please reload the page.") from None
+        raise ValueError(gettext("This form is out of date: please reload the page.")) from None
     if (
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
         or value[1] != token[-16:]
     ):
-        raise ValueError("This form is out of date: please reload the page.")
+        raise ValueError(gettext("This form is out of date: please reload the page."))
     return float(value[0])

@@ -24,10 +24,12 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from audit.accounts.email_address import normalise_email
 from audit.extensions import db
+from audit.languages import current_language
 from audit.models import (
     Branch,
     Scorecard,
@@ -94,7 +96,7 @@ class ResponseRefused(FieldError):
     the contact fields (``contact``, ``email``)."""
 
     def __init__(self, problems: list[SubmissionProblem]) -> None:
-        super().__init__("Some answers need another look.")
+        super().__init__(gettext("Some answers need another look."))
         self.problems = problems
 
 
@@ -217,13 +219,17 @@ def check_limits(branch: Branch, device: str, address: str, now: datetime | None
     ).one()
     if by_device >= get_setting("survey_responses_per_device"):
         raise LimitReached(
-            "Thank you: we already have your answers about this branch for today. "
-            "You can tell us about another visit tomorrow."
+            gettext(
+                "Thank you: we already have your answers about this branch for today. "
+                "You can tell us about another visit tomorrow."
+            )
         )
     if by_address >= get_setting("survey_responses_per_address"):
         raise LimitReached(
-            "We have received a great many answers from your network today, so we cannot "
-            "take more from it just now. Please try again tomorrow."
+            gettext(
+                "We have received a great many answers from your network today, so we cannot "
+                "take more from it just now. Please try again tomorrow."
+            )
         )
 
 
@@ -243,7 +249,11 @@ def read_answers(
             problems.append(
                 SubmissionProblem(
                     question.key,
-                    f"Please keep this to {MAX_TEXT_LENGTH} characters (it has {len(sent)}).",
+                    gettext(
+                        "Please keep this to %(max)s characters (it has %(length)s).",
+                        max=MAX_TEXT_LENGTH,
+                        length=len(sent),
+                    ),
                 )
             )
             continue
@@ -268,17 +278,26 @@ def read_contact(wanted: bool, email: str) -> tuple[str | None, list[SubmissionP
     if not wanted:
         return None, [
             SubmissionProblem(
-                "contact", "Tick the box if we may contact you, or leave the e-mail empty."
+                "contact",
+                gettext("Tick the box if we may contact you, or leave the e-mail empty."),
             )
         ]
     if not email:
-        return None, [SubmissionProblem("email", "Give your e-mail address so we can reply.")]
+        return None, [
+            SubmissionProblem("email", gettext("Give your e-mail address so we can reply."))
+        ]
     if len(email) > MAX_EMAIL_LENGTH:
-        return None, [SubmissionProblem("email", "This e-mail address is too long.")]
+        return None, [SubmissionProblem("email", gettext("This e-mail address is too long."))]
     try:
         return normalise_email(email), []
     except ValueError as error:
-        return None, [SubmissionProblem("email", f"This e-mail address looks wrong: {error}")]
+        # email-validator explains in English only: another language gets our words.
+        message = (
+            gettext("This e-mail address looks wrong: %(reason)s", reason=error)
+            if current_language() == "en"
+            else gettext("This e-mail address looks wrong.")
+        )
+        return None, [SubmissionProblem("email", message)]
 
 
 def store_response(

@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from audit.access import public
@@ -71,9 +72,11 @@ def _message(title: str, text: str, status: int, device: tuple[str, bool]) -> Re
 
 def _not_found(device: tuple[str, bool]) -> Response:
     return _message(
-        "Survey not found",
-        "This survey link does not work: it may be incomplete, or the branch is no longer "
-        "taking answers. Thank you for wanting to tell us.",
+        gettext("Survey not found"),
+        gettext(
+            "This survey link does not work: it may be incomplete, or the branch is no longer "
+            "taking answers. Thank you for wanting to tell us."
+        ),
         404,
         device,
     )
@@ -91,7 +94,8 @@ def _page(
 ) -> Response:
     errors: dict[str, list[str]] = {}
     for problem in problems or []:
-        errors.setdefault(problem.key, []).append(problem.message)
+        # The scoring engine's words are English; marked in audit.shop.service.
+        errors.setdefault(problem.key, []).append(gettext(problem.message))
     form.stamp.data = form_stamp(link.token)
     body = render_template(
         "surveys/page.html",
@@ -117,7 +121,7 @@ def answer(token: str) -> Response:
     except responses.LinkNotFound:
         return _not_found(device)
     except responses.LimitReached as limit:
-        return _message("Thank you", limit.message, 429, device)
+        return _message(gettext("Thank you"), limit.message, 429, device)
     return _page(link, SurveyForm(formdata=None), device)
 
 
@@ -137,7 +141,7 @@ def send(token: str) -> Response:
     try:
         started = read_stamp(form.stamp.data or "", token)
     except ValueError as error:
-        return _message("Please reload the page", str(error), 400, device)
+        return _message(gettext("Please reload the page"), str(error), 400, device)
     sent = answers_from(link.definition, request.form)
     if time.time() - started < current_app.config["SURVEY_MIN_FILL_SECONDS"]:
         # Faster than anyone reads the questions: show the form again, answers kept.
@@ -146,7 +150,7 @@ def send(token: str) -> Response:
             form,
             device,
             sent=sent,
-            notice="That was very quick: please check your answers and send them again.",
+            notice=gettext("That was very quick: please check your answers and send them again."),
             status=422,
         )
     try:
@@ -161,7 +165,7 @@ def send(token: str) -> Response:
         )
     except responses.LimitReached as limit:
         db.session.rollback()
-        return _message("Thank you", limit.message, 429, device)
+        return _message(gettext("Thank you"), limit.message, 429, device)
     except responses.ResponseRefused as refused:
         db.session.rollback()
         return _page(
@@ -188,8 +192,11 @@ def thanks(token: str) -> Response:
     except responses.LinkNotFound:
         return _not_found(device)
     return _message(
-        "Thank you",
-        f"Your answers about {link.branch.name} have reached us. We read every one.",
+        gettext("Thank you"),
+        gettext(
+            "Your answers about %(branch)s have reached us. We read every one.",
+            branch=link.branch.name,
+        ),
         200,
         device,
     )

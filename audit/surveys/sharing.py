@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext
+
 from audit.access import branch_in_scope
 from audit.extensions import db
 from audit.models import (
@@ -44,9 +46,11 @@ def may_share(visit: Visit, user: User) -> bool:
 def _check(visit: Visit, user: User) -> None:
     scorecard: Scorecard = visit.scorecard
     if scorecard.channel != SURVEY_CHANNEL or visit.status is VisitStatus.DRAFT:
-        raise SharingError("Only a customer's survey response has a comment to share.")
+        raise SharingError(gettext("Only a customer's survey response has a comment to share."))
     if not may_share(visit, user):
-        raise SharingError("Only managers of this branch can share its customers' comments.")
+        raise SharingError(
+            gettext("Only managers of this branch can share its customers' comments.")
+        )
 
 
 def has_comment(visit: Visit) -> bool:
@@ -61,11 +65,13 @@ def share_comment(visit: Visit, actor: User) -> SharedSurveyComment:
     """Show the response's comment to the staff member(s) it names, and tell them."""
     _check(visit, actor)
     if not visit.staff:
-        raise SharingError("This response names no staff member to share the comment with.")
+        raise SharingError(
+            gettext("This response names no staff member to share the comment with.")
+        )
     if not has_comment(visit):
-        raise SharingError("This response has no comment to share.")
+        raise SharingError(gettext("This response has no comment to share."))
     if db.session.get(SharedSurveyComment, visit.id) is not None:
-        raise SharingError("This comment is already shared.")
+        raise SharingError(gettext("This comment is already shared."))
     shared = SharedSurveyComment(visit=visit, shared_by=actor, shared_at=datetime.now(UTC))
     db.session.add(shared)
     db.session.flush()
@@ -84,6 +90,6 @@ def unshare_comment(visit: Visit, actor: User) -> None:
     _check(visit, actor)
     shared = db.session.get(SharedSurveyComment, visit.id)
     if shared is None:
-        raise SharingError("This comment is not shared.")
+        raise SharingError(gettext("This comment is not shared."))
     db.session.delete(shared)
     record_event(actor, "survey.comment_unshared", visit)

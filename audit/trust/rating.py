@@ -9,7 +9,8 @@ component      value (a share, 1 is best)                                weight
 not_returned   reviewed visits never sent back to the shopper            25
 not_edited     reviewed visits whose answers no reviewer changed         25
 on_time        sent visits first sent within 48 h of the visit and by    15
-               the last day of their assignment's window
+               the last day of their assignment's window (before
+               midnight at the branch)
 no_signals     sent visits without a trust signal (late submission is    15
                left out: ``on_time`` already counts it)
 calibration    answers in calibration cases that matched the reference   20
@@ -36,18 +37,22 @@ period have been reviewed; until then they are "not yet rated" and the component
 so far are shown for information.
 
 Every figure comes from one GROUP BY over the visits (correlated EXISTS on the
-review record, the answer changes and the signals) plus one call for the
+review record, the answer changes and the signals), one query for the visits sent near
+or after their window's end (whose branch's midnight decides) and one call for the
 calibration results, for any number of people at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, and_, case, cast, exists, func, or_, select
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from sqlalchemy import DateTime, case, cast, exists, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from audit.calibration.results import rater_accuracy
@@ -56,6 +61,7 @@ from audit.models import (
     AnswerChange,
     Assignment,
     AuditEvent,
+    Branch,
     Role,
     Scorecard,
     SignalKind,
@@ -65,6 +71,7 @@ from audit.models import (
     VisitStatus,
     record_event,
 )
+from audit.org.timezones import end_of_day, zone_for
 from audit.service_errors import FieldError
 from audit.settings import get_setting
 
@@ -89,12 +96,12 @@ PERIOD_DAYS = 365
 #: A visit first sent later than this after it ended is late (the review page's rule).
 LATE_AFTER = timedelta(hours=48)
 #: (key, label, weight in percent); the weights add up to 100.
-COMPONENTS: tuple[tuple[str, str, int], ...] = (
-    ("not_returned", "Not sent back by reviewers", 25),
-    ("not_edited", "Answers kept as sent", 25),
-    ("on_time", "Sent on time", 15),
-    ("no_signals", "Without trust signals", 15),
-    ("calibration", "Agreement in calibration", 20),
+COMPONENTS: tuple[tuple[str, LazyString, int], ...] = (
+    ("not_returned", _l("Not sent back by reviewers"), 25),
+    ("not_edited", _l("Answers kept as sent"), 25),
+    ("on_time", _l("Sent on time"), 15),
+    ("no_signals", _l("Without trust signals"), 15),
+    ("calibration", _l("Agreement in calibration"), 20),
 )
 
 
@@ -163,7 +170,11 @@ class ShopperRating:
         """ "82 / 100" or "not yet rated (2 of 5 reviewed visits)"."""
         if self.value is not None:
             return f"{self.value} / 100"
-        return f"not yet rated ({self.reviewed} of {self.needed} reviewed visits)"
+        return gettext(
+            "not yet rated (%(reviewed)s of %(needed)s reviewed visits)",
+            reviewed=self.reviewed,
+            needed=self.needed,
+        )
 
 
 # --- the figures, in SQL -----------------------------------------------------
@@ -205,13 +216,7 @@ def _counts(user_ids: list[int], since: datetime) -> dict[int, dict[str, int]]:
         Visit.submitted_at,
     )
     ended = func.coalesce(Visit.ended_at, Visit.started_at, Visit.visited_at)
-    late = or_(
-        _epoch(first_sent) - _epoch(ended) > LATE_AFTER.total_seconds(),
-        and_(
-            Assignment.id.is_not(None),
-            _epoch(first_sent) >= _epoch(Assignment.window_end) + 86400,
-        ),
-    )
+    late = _epoch(first_sent) - _epoch(ended) > LATE_AFTER.total_seconds()
 
     def count(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -226,7 +231,6 @@ def _counts(user_ids: list[int], since: datetime) -> dict[int, dict[str, int]]:
             count(~late).label("on_time"),
             count(signalled).label("signalled"),
         )
-        .outerjoin(Assignment, Assignment.id == Visit.assignment_id)
         .where(
             Visit.visitor_id.in_(user_ids),
             Visit.status != V.DRAFT,
@@ -234,15 +238,49 @@ def _counts(user_ids: list[int], since: datetime) -> dict[int, dict[str, int]]:
         )
         .group_by(Visit.visitor_id)
     ).all()
-    return {row.visitor_id: row._asdict() for row in rows}
+    counts = {row.visitor_id: row._asdict() for row in rows}
+    for visitor_id in _sent_after_window(user_ids, since, first_sent, ~late):
+        counts[visitor_id]["on_time"] -= 1
+    return counts
+
+
+#: No clock is more than 14 hours ahead of UTC (Kiribati's), so nowhere does a day end
+#: more than 14 hours before it ends in UTC.
+_EARLIEST_MIDNIGHT = 14 * 3600
+
+
+def _sent_after_window(
+    user_ids: list[int], since: datetime, first_sent: Any, in_time: ColumnElement[bool]
+) -> Iterator[int]:
+    """The visitor of each visit sent in time after the visit (``in_time``) but first
+    sent (``first_sent``) once its assignment's last day had ended at the branch.
+
+    A window ends at midnight on the branch's clock (:func:`end_of_day`), which no query
+    compares alike on SQLite and PostgreSQL; SQL keeps the visits sent after the earliest
+    midnight anywhere (few: the late ones and those of the window's last hours), and each
+    is judged here by its branch's zone.
+    """
+    rows = db.session.execute(
+        select(Visit.visitor_id, first_sent, Assignment.window_end, Branch.timezone)
+        .join(Assignment, Assignment.id == Visit.assignment_id)
+        .join(Branch, Branch.id == Assignment.branch_id)
+        .where(
+            Visit.visitor_id.in_(user_ids),
+            Visit.status != V.DRAFT,
+            Visit.visited_at >= since,
+            in_time,
+            _epoch(first_sent) >= _epoch(Assignment.window_end) + 86400 - _EARLIEST_MIDNIGHT,
+        )
+    ).tuples()
+    for visitor_id, sent_at, window_end, zone_name in rows:
+        if sent_at.tzinfo is None:  # SQLite's MIN() of stored UTC text
+            sent_at = sent_at.replace(tzinfo=UTC)
+        if sent_at >= end_of_day(window_end, zone_for(zone_name)):
+            yield visitor_id
 
 
 def _share(n: int, of: int) -> float:
     return n / of if of else 0.0
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _build(
@@ -257,15 +295,24 @@ def _build(
             (
                 "not_returned",
                 1 - _share(c["sent_back"], reviewed),
-                f"{c['sent_back']} of {_plural(reviewed, 'reviewed visit')} sent back",
+                ngettext(
+                    "%(count)s of %(num)d reviewed visit sent back",
+                    "%(count)s of %(num)d reviewed visits sent back",
+                    reviewed,
+                    count=c["sent_back"],
+                ),
             )
         )
         parts.append(
             (
                 "not_edited",
                 1 - _share(c["edited"], reviewed),
-                f"{c['edited']} of {_plural(reviewed, 'reviewed visit')} with answers "
-                "changed by a reviewer",
+                ngettext(
+                    "%(count)s of %(num)d reviewed visit with answers changed by a reviewer",
+                    "%(count)s of %(num)d reviewed visits with answers changed by a reviewer",
+                    reviewed,
+                    count=c["edited"],
+                ),
             )
         )
     if sent:
@@ -273,15 +320,26 @@ def _build(
             (
                 "on_time",
                 _share(c["on_time"], sent),
-                f"{c['on_time']} of {_plural(sent, 'visit')} sent within 48 h and by the "
-                "end of the visit window",
+                ngettext(
+                    "%(count)s of %(num)d visit sent within 48 h and by the end of the visit "
+                    "window",
+                    "%(count)s of %(num)d visits sent within 48 h and by the end of the visit "
+                    "window",
+                    sent,
+                    count=c["on_time"],
+                ),
             )
         )
         parts.append(
             (
                 "no_signals",
                 1 - _share(c["signalled"], sent),
-                f"{c['signalled']} of {_plural(sent, 'visit')} with a trust signal",
+                ngettext(
+                    "%(count)s of %(num)d visit with a trust signal",
+                    "%(count)s of %(num)d visits with a trust signal",
+                    sent,
+                    count=c["signalled"],
+                ),
             )
         )
     if calibration is not None and calibration[1] > 0:
@@ -290,12 +348,16 @@ def _build(
             (
                 "calibration",
                 float(share),
-                f"{round(100 * share)}% of answers matched the reference in "
-                f"{_plural(cases, 'calibration case')}",
+                ngettext(
+                    "%(share)s%% of answers matched the reference in %(num)d calibration case",
+                    "%(share)s%% of answers matched the reference in %(num)d calibration cases",
+                    cases,
+                    share=round(100 * share),
+                ),
             )
         )
     weights = {key: weight for key, _, weight in COMPONENTS}
-    labels = {key: label for key, label, _ in COMPONENTS}
+    labels = {key: str(label) for key, label, _ in COMPONENTS}
     total = sum(weights[key] for key, _, _ in parts)
     present = {key for key, _, _ in parts}
     return ShopperRating(
@@ -307,7 +369,7 @@ def _build(
             RatingComponent(key, labels[key], value, weights[key] / total, evidence)
             for key, value, evidence in parts
         ),
-        left_out=tuple(label for key, label, _ in COMPONENTS if key not in present),
+        left_out=tuple(str(label) for key, label, _ in COMPONENTS if key not in present),
     )
 
 
@@ -360,7 +422,7 @@ def set_min_rating(scorecard: Scorecard, value: int | None, actor: User) -> None
     """Set (or with None, remove) the rating a visitor needs to be offered visits with
     ``scorecard``; records an event. The caller commits."""
     if value is not None and not 0 <= value <= 100:
-        raise MinRatingError("A minimum rating is a whole number from 0 to 100.")
+        raise MinRatingError(gettext("A minimum rating is a whole number from 0 to 100."))
     if value == scorecard.min_rating:
         return
     before = scorecard.min_rating

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -70,10 +71,13 @@ def set_min_rating(scorecard_id: int):
         return _render({scorecard.id: form}, 422)
     db.session.commit()
     if scorecard.min_rating is None:
-        message = f"{scorecard.title}: no minimum rating."
+        message = _("%(scorecard)s: no minimum rating.", scorecard=scorecard.title)
     else:
-        minimum = scorecard.min_rating
-        message = f"{scorecard.title}: offered only to shoppers rated {minimum} or more."
+        message = _(
+            "%(scorecard)s: offered only to shoppers rated %(minimum)s or more.",
+            scorecard=scorecard.title,
+            minimum=scorecard.min_rating,
+        )
     return done(message, url_for("trust.rating_list") + "#minimums")
 
 

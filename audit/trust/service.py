@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
@@ -37,6 +37,7 @@ from audit.models import (
     VisitSignal,
     VisitStatus,
 )
+from audit.reporting.sql import period_conditions
 from audit.storage import Storage, storage
 from audit.trust.checks import Finding, visit_findings
 from audit.trust.duplicate_text import duplicate_text, quoted_text
@@ -48,7 +49,6 @@ __all__ = [
     "ShownSignal",
     "compute_signals",
     "compute_visit_signals",
-    "day_bounds",
     "findings_of",
     "kind_counts",
     "report_visits",
@@ -245,21 +245,14 @@ def _texts_of(visit: Visit, evidence: dict[str, Any], hidden: bool) -> dict[str,
 # --- the managers' list and the report --------------------------------------------------
 
 
-def day_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
-    """[start of ``start``, start of the day after ``end``) in UTC."""
-    low = datetime.combine(start, time(), UTC) if start else None
-    high = datetime.combine(end + timedelta(days=1), time(), UTC) if end else None
-    return low, high
-
-
 def signals_query(
     user: User,
     kind: SignalKind | None = None,
     start: date | None = None,
     end: date | None = None,
 ) -> Select:
-    """Stored signals of visits in the user's regions visited in [start, end], newest
-    visit first, with the visit, its branch and its shopper loaded."""
+    """Stored signals of visits in the user's regions visited in [start, end] (the branch's
+    days), newest visit first, with the visit, its branch and its shopper loaded."""
     query = (
         select(VisitSignal)
         .join(VisitSignal.visit)
@@ -272,11 +265,7 @@ def signals_query(
     )
     if kind is not None:
         query = query.where(VisitSignal.kind == kind)
-    low, high = day_bounds(start, end)
-    if low is not None:
-        query = query.where(Visit.visited_at >= low)
-    if high is not None:
-        query = query.where(Visit.visited_at < high)
+    query = query.where(*period_conditions(start, end))
     return scope_branches(query, user)
 
 
@@ -296,17 +285,12 @@ def report_visits(start: date | None, end: date | None) -> list[dict[str, Any]]:
 
     Excluded visits are listed too: excluding a visit is often what a signal led to, and
     the report says why."""
-    low, high = day_bounds(start, end)
     query = (
         select(Visit.id, Visit.external_id, VisitSignal.kind, VisitSignal.level, VisitSignal.detail)
         .join(VisitSignal, VisitSignal.visit_id == Visit.id)
-        .where(Visit.status.in_(REPORTABLE_STATUSES))
+        .where(Visit.status.in_(REPORTABLE_STATUSES), *period_conditions(start, end))
         .order_by(Visit.id, VisitSignal.id)
     )
-    if low is not None:
-        query = query.where(Visit.visited_at >= low)
-    if high is not None:
-        query = query.where(Visit.visited_at < high)
     visits: dict[int, dict[str, Any]] = {}
     for visit_id, external_id, kind, level, detail in db.session.execute(query):
         entry = visits.setdefault(
@@ -320,10 +304,9 @@ def report_visits(start: date | None, end: date | None) -> list[dict[str, Any]]:
 
 def visits_to_compute(start: date | None, end: date | None) -> list[int]:
     """Ids of the sent visits (not drafts) visited in [start, end], for ``trust compute``."""
-    low, high = day_bounds(start, end)
-    query = select(Visit.id).where(Visit.status != VisitStatus.DRAFT).order_by(Visit.id)
-    if low is not None:
-        query = query.where(Visit.visited_at >= low)
-    if high is not None:
-        query = query.where(Visit.visited_at < high)
+    query = (
+        select(Visit.id)
+        .where(Visit.status != VisitStatus.DRAFT, *period_conditions(start, end))
+        .order_by(Visit.id)
+    )
     return list(db.session.scalars(query))

@@ -3,28 +3,27 @@ outcomes, signals, leniency and rating. Managers and admins only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import abort, render_template, request
 from flask_login import current_user
 
 from audit.access import MANAGERS, VISITORS, roles_required
 from audit.extensions import db
 from audit.models import User
+from audit.org.timezones import today_in, zone_for
 from audit.reporting.periods import PRESETS, DashboardFilter, parse_filter
 from audit.settings import get_setting
 from audit.trust import shoppers
 from audit.trust.adjusted import adjusted_branch_means
 from audit.trust.leniency import LENIENCY_FLAG_SETTING, leniency_of
 from audit.trust.rating import rating_of
-from audit.trust.routes import bp
+from audit.trust.routes import KIND_WORDS, bp
 
 
 def _period() -> DashboardFilter:
     """The period in the query string (as on the report pages; last 12 months by default).
     A wrong date is reported above the figures and the default used instead."""
     return parse_filter(
-        request.args, today=datetime.now(UTC).date(), scorecards={}, default_scorecard=None
+        request.args, today=today_in(zone_for(None)), scorecards={}, default_scorecard=None
     )
 
 
@@ -64,6 +63,7 @@ def shopper(user_id: int):
         shown_visits=shoppers.SHOWN_VISITS,
         outcomes=shoppers.review_outcomes(person, current_user, start, end),
         signals=shoppers.shopper_signals(person, current_user, start, end),
+        kinds=KIND_WORDS,
         leniency=leniency_of(person.id, start, end),
         flag_points=get_setting(LENIENCY_FLAG_SETTING),
         rating=rating_of(person),

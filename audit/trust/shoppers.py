@@ -27,8 +27,7 @@ from audit.models import (
     VisitSignal,
     VisitStatus,
 )
-from audit.reporting.filters import ReportFilter
-from audit.reporting.sql import count_if
+from audit.reporting.sql import count_if, period_conditions
 from audit.trust.leniency import ShopperLeniency, shopper_leniency
 
 __all__ = [
@@ -89,12 +88,11 @@ def _edited() -> ColumnElement[bool]:
 
 def _sent_visits(shopper: User, viewer: User, start: date | None, end: date | None) -> Select:
     """``shopper``'s visits sent at least once, in the period and the viewer's regions."""
-    period = ReportFilter(date_from=start, date_to=end)
-    query = select(Visit).where(Visit.visitor_id == shopper.id, Visit.status != VisitStatus.DRAFT)
-    if period.starts_at is not None:
-        query = query.where(Visit.visited_at >= period.starts_at)
-    if period.ends_before is not None:
-        query = query.where(Visit.visited_at < period.ends_before)
+    query = select(Visit).where(
+        Visit.visitor_id == shopper.id,
+        Visit.status != VisitStatus.DRAFT,
+        *period_conditions(start, end),
+    )
     if viewer.region_ids is not None:
         query = query.where(Visit.branch_id.in_(scope_branches(select(Branch.id), viewer)))
     return query

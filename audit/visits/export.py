@@ -1,4 +1,10 @@
-"""Exporting visits with their stored scores, as JSON or CSV, for any filter."""
+"""Exporting visits with their stored scores, as JSON or CSV, for any filter.
+
+A visit's time is written with an explicit offset twice: ``visited_at`` in UTC
+(``+00:00``) and ``visited_at_local`` on its branch's clock (``-08:00`` in Los Angeles in
+winter), with the branch's ``timezone``. The period is the branch's days (its visits'
+``local_day``), as in reports.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
@@ -34,6 +41,8 @@ EXPORT_FIELDS = (
     "band",
     "critical_failed",
 )
+#: After the fields above, in both formats: the branch's clock and its zone.
+LOCAL_FIELDS = ("visited_at_local", "timezone")
 
 
 @dataclass(frozen=True)
@@ -47,11 +56,12 @@ class VisitFilter:
         query = query.where(Visit.status != VisitStatus.DRAFT)
         if self.scorecard:
             query = query.where(Scorecard.slug == self.scorecard)
+        # The branch's days, as reports count them (reporting.sql.period_conditions, which
+        # this package may not import: reporting reads visits.lock).
         if self.date_from:
-            query = query.where(Visit.visited_at >= datetime.combine(self.date_from, time(), UTC))
+            query = query.where(Visit.local_day >= self.date_from.isoformat())
         if self.date_to:
-            end = datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
-            query = query.where(Visit.visited_at < end)
+            query = query.where(Visit.local_day <= self.date_to.isoformat())
         if self.branch_ids is not None:
             query = query.where(Visit.branch_id.in_(self.branch_ids))
         return query
@@ -101,6 +111,10 @@ def _record(visit: Visit) -> dict[str, Any]:
         "percent": visit.percent,
         "band": visit.band,
         "critical_failed": visit.critical_failed,
+        "visited_at_local": visit.visited_at.astimezone(
+            ZoneInfo(visit.branch.timezone)
+        ).isoformat(),
+        "timezone": visit.branch.timezone,
     }
 
 
@@ -136,14 +150,21 @@ def export_csv(flt: VisitFilter) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        [*EXPORT_FIELDS, "excluded", "staff", "changed", *(f"section:{k}" for k in section_keys)]
+        [
+            *EXPORT_FIELDS,
+            *LOCAL_FIELDS,
+            "excluded",
+            "staff",
+            "changed",
+            *(f"section:{k}" for k in section_keys),
+        ]
     )
     for visit, changed in visits:
         record = _record(visit)
         sections = {s.section_key: s.percent for s in visit.section_scores}
         writer.writerow(
             [
-                *("" if record[f] is None else record[f] for f in EXPORT_FIELDS),
+                *("" if record[f] is None else record[f] for f in (*EXPORT_FIELDS, *LOCAL_FIELDS)),
                 visit.excluded,
                 ";".join(s.code for s in visit.staff),
                 "; ".join(f"{key}: {mark}" for key, mark in sorted(changed.items())),

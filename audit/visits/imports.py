@@ -14,8 +14,9 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -133,8 +134,10 @@ class _Lookups:
         return self._definitions[version.id]
 
 
-def parse_visited_at(value: Any) -> datetime:
-    """ISO 8601 date or date-time; a time without a zone is taken as UTC."""
+def parse_visited_at(value: Any, where: tzinfo = UTC) -> datetime:
+    """ISO 8601 date or date-time, in UTC; a date or time without a zone is read on the
+    clock of ``where`` (the visit's branch: "2026-01-31" is that day there, not a day
+    early west of Greenwich)."""
     if not isinstance(value, str) or not value.strip():
         raise ValueError("visited_at must be an ISO 8601 date or date-time, e.g. 2026-05-14T10:30")
     text = value.strip()
@@ -146,7 +149,7 @@ def parse_visited_at(value: Any) -> datetime:
     except ValueError:
         raise ValueError(f"visited_at '{text}' is not an ISO 8601 date or date-time") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+        parsed = parsed.replace(tzinfo=where)
     return parsed.astimezone(UTC)
 
 
@@ -197,7 +200,8 @@ def _validate(raw: RawVisit, lookups: _Lookups, errors: list[str]) -> PlannedVis
 
     visited_at = None
     try:
-        visited_at = parse_visited_at(f.get("visited_at"))
+        where = ZoneInfo(branch.timezone) if branch is not None else UTC
+        visited_at = parse_visited_at(f.get("visited_at"), where)
     except ValueError as problem:
         error("visited_at", str(problem))
 

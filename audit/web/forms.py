@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, SubmitField
 from wtforms.validators import DataRequired, InputRequired, StopValidation
@@ -35,4 +36,4 @@ class RequiredInput(_NamesTheField, InputRequired):
 class EmptyForm(FlaskForm):
     """For one-button actions: CSRF protection and nothing else."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -25,27 +26,30 @@ class WebhookForm(FlaskForm):
     url = StringField(
         "URL",
         validators=[Required(), Length(max=URL_MAX)],
-        description="Deliveries are posted here as JSON. A public http:// or https:// address.",
+        description=_l("Deliveries are posted here as JSON. A public http:// or https:// address."),
         render_kw={"inputmode": "url", "autocomplete": "off", "spellcheck": "false"},
     )
     events = EventsField(
-        "Events",
+        _l("Events"),
         choices=[SelectChoice(name, name) for name in EVENTS],
         validate_choice=False,  # the service names an unknown event; here every box is one
-        description="The endpoint hears only the events ticked here.",
+        description=_l("The endpoint hears only the events ticked here."),
     )
     secret = StringField(
-        "Secret",
+        _l("Secret"),
         validators=[Length(max=SECRET_MAX)],
-        description="Each delivery's X-Audit-Signature is the HMAC-SHA256 of its body under "
-        "this key. Give the receiver the same value.",
+        description=_l(
+            "Each delivery's X-Audit-Signature is the HMAC-SHA256 of its body under this key. "
+            "Give the receiver the same value."
+        ),
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, editing: bool = False, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         if editing:
-            self.secret.description = "Leave empty to keep the current secret. " + (
-                self.secret.description or ""
+            self.secret.description = _l(
+                "Leave empty to keep the current secret. Each delivery's X-Audit-Signature is "
+                "the HMAC-SHA256 of its body under this key. Give the receiver the same value."
             )

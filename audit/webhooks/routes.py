@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,6 +31,11 @@ from audit.webhooks.service import (
 bp = Blueprint("webhooks", __name__)
 
 
+def _event_notes() -> dict[str, str]:
+    """What each event means, in the reader's language (beside its tick box)."""
+    return {name: gettext(meaning) for name, meaning in EVENTS.items()}
+
+
 def _form_error(form: WebhookForm, error: WebhookError) -> None:
     field = getattr(form, error.field or "", None) or form.url
     field.errors = [*field.errors, str(error)]
@@ -38,9 +44,7 @@ def _form_error(form: WebhookForm, error: WebhookError) -> None:
 @bp.route("/")
 @roles_required(Role.ADMIN)
 def index():
-    return render_template(
-        "webhooks/index.html", endpoints=endpoints(), events=EVENTS, action_form=EmptyForm()
-    )
+    return render_template("webhooks/index.html", endpoints=endpoints(), action_form=EmptyForm())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -58,8 +62,10 @@ def new():
             db.session.rollback()
             _form_error(form, error)
         else:
-            return done("Webhook added.", url_for("webhooks.show", endpoint_id=endpoint.id))
-    return render_template("webhooks/form.html", form=form, endpoint=None, events=EVENTS)
+            return done(
+                gettext("Webhook added."), url_for("webhooks.show", endpoint_id=endpoint.id)
+            )
+    return render_template("webhooks/form.html", form=form, endpoint=None, events=_event_notes())
 
 
 @bp.route("/<int:endpoint_id>/edit", methods=["GET", "POST"])
@@ -82,8 +88,12 @@ def edit(endpoint_id: int):
             db.session.rollback()
             _form_error(form, error)
         else:
-            return done("Webhook saved.", url_for("webhooks.show", endpoint_id=endpoint.id))
-    return render_template("webhooks/form.html", form=form, endpoint=endpoint, events=EVENTS)
+            return done(
+                gettext("Webhook saved."), url_for("webhooks.show", endpoint_id=endpoint.id)
+            )
+    return render_template(
+        "webhooks/form.html", form=form, endpoint=endpoint, events=_event_notes()
+    )
 
 
 @bp.route("/<int:endpoint_id>")
@@ -108,7 +118,7 @@ def delete(endpoint_id: int):
     require_submitted()
     url = endpoint.url
     delete_endpoint(endpoint, current_user)
-    return done(f"Webhook to {url} deleted.", url_for("webhooks.index"))
+    return done(gettext("Webhook to %(url)s deleted.", url=url), url_for("webhooks.index"))
 
 
 @bp.route("/<int:endpoint_id>/active", methods=["POST"])
@@ -116,13 +126,10 @@ def delete(endpoint_id: int):
 def toggle_active(endpoint_id: int):
     """Pause an active endpoint, or resume a paused one."""
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
-    state = "paused" if endpoint.active else "resumed"
+    message = gettext("Webhook paused.") if endpoint.active else gettext("Webhook resumed.")
     back = url_for("webhooks.show", endpoint_id=endpoint.id)
     return decide(
-        lambda: set_active(endpoint, not endpoint.active, current_user),
-        WebhookError,
-        back,
-        f"Webhook {state}.",
+        lambda: set_active(endpoint, not endpoint.active, current_user), WebhookError, back, message
     )
 
 
@@ -131,7 +138,7 @@ def toggle_active(endpoint_id: int):
 def ping(endpoint_id: int):
     endpoint = db.get_or_404(WebhookEndpoint, endpoint_id)
     back = url_for("webhooks.show", endpoint_id=endpoint.id)
-    message = "Test ping sent: its answer shows in the log in a moment (reload the page)."
+    message = gettext("Test ping sent: its answer shows in the log in a moment (reload the page).")
     return decide(lambda: send_ping(endpoint, current_user), WebhookError, back, message)
 
 
@@ -142,5 +149,7 @@ def redeliver_one(endpoint_id: int, delivery_id: int):
     if delivery.endpoint_id != endpoint_id:
         abort(404)
     back = url_for("webhooks.show", endpoint_id=endpoint_id)
-    message = f"Delivery {delivery.delivery_id} sent again, with the same id and body."
+    message = gettext(
+        "Delivery %(id)s sent again, with the same id and body.", id=delivery.delivery_id
+    )
     return decide(lambda: redeliver(delivery, current_user), WebhookError, back, message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from audit.extensions import db
@@ -47,11 +48,15 @@ class WebhookError(FieldError):
 def _events(names: Iterable[str]) -> list[str]:
     cleaned = list(dict.fromkeys(name.strip() for name in names if name and name.strip()))
     if not cleaned:
-        raise WebhookError("Choose at least one event.", field="events")
+        raise WebhookError(gettext("Choose at least one event."), field="events")
     unknown = unknown_events(cleaned)
     if unknown:
         raise WebhookError(
-            f"Unknown event(s): {', '.join(unknown)}. The events are: {', '.join(EVENTS)}.",
+            gettext(
+                "Unknown event(s): %(unknown)s. The events are: %(events)s.",
+                unknown=", ".join(unknown),
+                events=", ".join(EVENTS),
+            ),
             field="events",
         )
     return [name for name in EVENTS if name in cleaned]  # the catalogue's order
@@ -60,9 +65,11 @@ def _events(names: Iterable[str]) -> list[str]:
 def _secret(secret: str | None) -> str:
     value = (secret or "").strip()
     if not value:
-        raise WebhookError("Enter the secret deliveries are signed with.", field="secret")
+        raise WebhookError(gettext("Enter the secret deliveries are signed with."), field="secret")
     if len(value) > SECRET_MAX:
-        raise WebhookError(f"Keep the secret under {SECRET_MAX} characters.", field="secret")
+        raise WebhookError(
+            gettext("Keep the secret under %(max)s characters.", max=SECRET_MAX), field="secret"
+        )
     return value
 
 
@@ -130,7 +137,9 @@ def redeliver(delivery: WebhookDelivery, actor: User | None) -> None:
     """Send a delivery again now, with the same id and the same body, even to a paused
     endpoint (to see whether its receiver is back); the caller commits."""
     if delivery.status is DeliveryStatus.SENDING:
-        raise WebhookError("This delivery is being sent right now; look again in a moment.")
+        raise WebhookError(
+            gettext("This delivery is being sent right now; look again in a moment.")
+        )
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = datetime.now(UTC)
     delivery.attempts = 0

@@ -16,6 +16,7 @@ import socket
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 
 from audit.service_errors import FieldError
 
@@ -35,19 +36,27 @@ def check_url(url: str) -> str:
     """``url`` stripped when it is an absolute http(s) URL with a host (no address check)."""
     url = (url or "").strip()
     if not url:
-        raise TargetRefused("Enter the URL deliveries are posted to.", field="url")
+        raise TargetRefused(gettext("Enter the URL deliveries are posted to."), field="url")
     if len(url) > URL_MAX:
-        raise TargetRefused(f"Keep the URL under {URL_MAX} characters.", field="url")
+        raise TargetRefused(
+            gettext("Keep the URL under %(max)s characters.", max=URL_MAX), field="url"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a port that is not a number)
     except ValueError as error:
-        raise TargetRefused(f"This is not a valid URL: {error}.", field="url") from None
+        raise TargetRefused(
+            gettext("This is not a valid URL: %(error)s.", error=error), field="url"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetRefused("Enter a full http:// or https:// URL with a host.", field="url")
+        raise TargetRefused(
+            gettext("Enter a full http:// or https:// URL with a host."), field="url"
+        )
     if parts.username or parts.password:
         raise TargetRefused(
-            "Leave the user name and password out of the URL: deliveries are signed instead.",
+            gettext(
+                "Leave the user name and password out of the URL: deliveries are signed instead."
+            ),
             field="url",
         )
     return url
@@ -72,7 +81,10 @@ def _addresses(host: str, port: int) -> list[IPAddress]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise TargetRefused(f"The host {host} could not be found ({error}).", field="url") from None
+        raise TargetRefused(
+            gettext("The host %(host)s could not be found (%(error)s).", host=host, error=error),
+            field="url",
+        ) from None
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
@@ -89,9 +101,13 @@ def check_target(url: str) -> str:
     for address in _addresses(parts.hostname or "", port):
         if refused_address(address):
             raise TargetRefused(
-                f"{parts.hostname} resolves to {address}, a private, loopback, link-local or "
-                "reserved address: webhooks may only reach public addresses "
-                "(set WEBHOOK_ALLOW_PRIVATE=1 to allow them on an internal installation).",
+                gettext(
+                    "%(host)s resolves to %(address)s, a private, loopback, link-local or "
+                    "reserved address: webhooks may only reach public addresses (set "
+                    "WEBHOOK_ALLOW_PRIVATE=1 to allow them on an internal installation).",
+                    host=parts.hostname,
+                    address=address,
+                ),
                 field="url",
             )
     return url

@@ -28,11 +28,11 @@
   if (filterBlock && filter) {
     filterBlock.hidden = false;
     filter.addEventListener("input", function () {
-      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var terms = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
       var shown = 0;
       rows.forEach(function (row) {
         var text = row.getAttribute("data-search");
-        var match = words.every(function (word) { return text.indexOf(word) !== -1; });
+        var match = terms.every(function (word) { return text.indexOf(word) !== -1; });
         row.hidden = !match;
         if (match) shown += 1;
       });
@@ -102,15 +102,13 @@
       }
       list.appendChild(item);
     });
+    // The words are the page's, in its language (words.js).
     var n = chosen.length;
-    count.textContent = n === 0
-      ? "No branch chosen yet."
-      : n + (n === 1 ? " branch" : " branches") + ": one assignment each.";
+    count.textContent = n === 0 ? words("noBranchChosen")
+      : words(n === 1 ? "branchesChosenOne" : "branchesChosenMany", { n: n });
     lockedLine.hidden = locked === 0;
     lockedLine.textContent = locked === 0 ? "" :
-      "The shopper is locked out of " + locked + " of " +
-      (n === 1 ? "this branch" : "these branches") +
-      ": the offer will be refused unless you override the lockout.";
+      words(n === 1 ? "lockedOutOne" : "lockedOutMany", { locked: locked });
     summary.hidden = false;
   }
 

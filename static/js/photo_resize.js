@@ -25,7 +25,9 @@
 
   function csrf() { return form.querySelector('[name="csrf_token"]').value; }
   function tell(name, detail) { window.dispatchEvent(new CustomEvent(name, { detail: detail })); }
-  function mb(bytes) { return (bytes / 1048576).toFixed(1).replace(/\.0$/, ""); }
+  function mb(bytes) {
+    return (bytes / 1048576).toLocaleString(document.documentElement.lang || [], { maximumFractionDigits: 1 });
+  }
 
   // --- the capture time, from the JPEG's EXIF block ------------------------------------
   function exifTime(buffer) {
@@ -176,7 +178,7 @@
     img.onerror = function () { img.removeAttribute("src"); };
     var note = document.createElement("span");
     note.className = "photo-note";
-    note.textContent = "Sending…";
+    note.textContent = words("sending");
     li.appendChild(img);
     li.appendChild(note);
     picker.querySelector("[data-photo-list]").appendChild(li);
@@ -195,7 +197,7 @@
     link.rel = "noopener";
     var thumb = document.createElement("img");
     thumb.src = data.thumb_url;
-    thumb.alt = "Photo";
+    thumb.alt = words("photo");
     thumb.width = 96;
     thumb.height = 96;
     link.appendChild(thumb);
@@ -203,8 +205,8 @@
     remove.type = "button";
     remove.className = "photo-remove";
     remove.dataset.deleteUrl = data.delete_url;
-    remove.setAttribute("aria-label", "Remove photo");
-    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", words("removePhoto"));
+    remove.textContent = words("remove");
     item.appendChild(link);
     item.appendChild(remove);
   }
@@ -251,26 +253,26 @@
         // The session changed (signed in again): take the form's new token and send again.
         job.freshToken = true;
         refreshToken().then(function () { attempt(picker, item, job); }, function () {
-          wait(picker, item, job, "Waiting: sign in again");
+          wait(picker, item, job, words("photoWaitSignIn"));
         });
         return;
       }
       if (result.status >= 500) {
         // Not stored (storage full or away, a fault on our side): kept on this phone and
         // sent again later, waiting longer each time.
-        showError(picker, result.data.message || "The photo could not be stored just now; it will be sent again.");
+        showError(picker, result.data.message || words("photoNotStored"));
         job.retried = (job.retried || 0) + 1;
-        wait(picker, item, job, "Waiting to try again");
+        wait(picker, item, job, words("photoWaitRetry"));
         var seconds = Math.min(Math.max(result.retryAfter || 0, 5 * Math.pow(2, job.retried - 1)), 600);
         setTimeout(function () { retryOne(item); }, seconds * 1000);
         return;
       }
       forget(job); // refused: the message says why; sending it again would not help
       item.remove();
-      showError(picker, result.data.message || "The photo could not be sent (error " + result.status + ").");
+      showError(picker, result.data.message || words("photoNotSent", { status: result.status }));
     }, function (error) {
       landed();
-      wait(picker, item, job, error && error.expired ? "Waiting: sign in again" : "Waiting for a connection");
+      wait(picker, item, job, words(error && error.expired ? "photoWaitSignIn" : "photoWaitConnection"));
     });
   }
   function wait(picker, item, job, note) {
@@ -285,7 +287,7 @@
     shrink(file).then(function (job) {
       if (job.blob.size > maxBytes) {
         item.remove();
-        showError(picker, "This file is " + mb(job.blob.size) + " MB; photos can be at most " + mb(maxBytes) + " MB.");
+        showError(picker, words("photoTooBig", { size: mb(job.blob.size), max: mb(maxBytes) }));
         return;
       }
       remember(picker, job).then(function () { attempt(picker, item, job); });
@@ -303,7 +305,7 @@
       })[0];
       if (!picker) { forget(job); return; }
       var item = pendingItem(picker, record.blob);
-      if (navigator.onLine === false) wait(picker, item, job, "Waiting for a connection");
+      if (navigator.onLine === false) wait(picker, item, job, words("photoWaitConnection"));
       else attempt(picker, item, job);
     });
   }).catch(function () { /* nothing kept */ });
@@ -358,11 +360,11 @@
         tell("photos:changed", { key: picker.dataset.questionKey });
       } else {
         button.disabled = false;
-        showError(picker, result.data.message || "The photo could not be removed.");
+        showError(picker, result.data.message || words("photoNotRemoved"));
       }
     }, function (error) {
       button.disabled = false;
-      if (!(error && error.expired)) showError(picker, "No connection: try removing it again when you are back online.");
+      if (!(error && error.expired)) showError(picker, words("photoRemoveOffline"));
     });
   });
 })();

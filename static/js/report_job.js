@@ -25,7 +25,10 @@
       return true;
     }
     if (status.state === "failed") {
-      failed.textContent = "The report could not be made" + (status.error ? ": " + status.error : "") + ".";
+      // The page's words, in the reader's language (words.js).
+      failed.textContent = status.error
+        ? words("reportFailedBecause", { error: status.error })
+        : words("reportFailed");
       failed.classList.remove("d-none");
       if (note) note.classList.add("d-none");
       return true;

@@ -59,13 +59,29 @@ function dropPages() {
   });
 }
 
+// The words of the page shown for a page not kept: the visit form sends them in its
+// language ({type: "keep", offline: {lang, title, text}}), kept beside the pages. English
+// only before any page has said its words.
+var OFFLINE_WORDS = SCOPE + "sw.js?offline-words";
+var ENGLISH_OFFLINE = {
+  lang: "en", title: "Offline",
+  text: "You are offline and this page was not kept on this phone. Go back, or try again when you have a connection."
+};
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+}
 function offlinePage() {
-  return new Response(
-    "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
-    "<title>Offline</title><p>You are offline and " +
-    "this page was not kept on this phone. Go back, or try again when you have a connection.</p>",
-    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
-  );
+  return kept(OFFLINE_WORDS).then(function (copy) { return copy ? copy.json() : ENGLISH_OFFLINE; })
+    .catch(function () { return ENGLISH_OFFLINE; })
+    .then(function (words) {
+      return new Response(
+        "<!doctype html><html lang='" + escapeHtml(words.lang) + "'><meta charset=utf-8>" +
+        "<meta name=viewport content='width=device-width'>" +
+        "<title>" + escapeHtml(words.title) + "</title><p>" + escapeHtml(words.text) + "</p>",
+        { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+      );
+    });
 }
 
 function page(event) {
@@ -123,7 +139,7 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
-// {type: "keep", urls: [...], refresh: bool} → each kept (fetched again when refresh, or
+// {type: "keep", urls: [...], refresh: bool, offline: {...}} → each kept (fetched again when refresh, or
 // when not kept yet); answers {type: "kept"}. {type: "forget", urls: [...]} → dropped.
 self.addEventListener("message", function (event) {
   var data = event.data || {};
@@ -134,6 +150,11 @@ self.addEventListener("message", function (event) {
     if (event.source) event.source.postMessage({ type: type, urls: urls });
   };
   if (data.type === "keep") {
+    if (data.offline && data.offline.title && data.offline.text) {
+      var words = { lang: String(data.offline.lang || ""), title: String(data.offline.title), text: String(data.offline.text) };
+      event.waitUntil(keep(OFFLINE_WORDS, new Response(JSON.stringify(words),
+        { headers: { "Content-Type": "application/json" } })));
+    }
     event.waitUntil(Promise.all(urls.map(function (u) {
       return kept(u).then(function (copy) {
         if (copy && !data.refresh) return null;

@@ -42,7 +42,7 @@
       if (!share || !share.checked || !navigator.geolocation) return;
       event.preventDefault();
       form.dataset.busy = "1";
-      if (button) { button.disabled = true; button.textContent = "Finding where you are…"; }
+      if (button) { button.disabled = true; button.textContent = words("findingYou"); }
       var done = false;
       function go(pos) {
         if (done) return;
@@ -73,7 +73,8 @@
     navigator.serviceWorker.register(worker.content, { scope: worker.content.replace(/[^/]*$/, "") })
       .then(function () { return navigator.serviceWorker.ready; })
       .then(function (registration) {
-        registration.active.postMessage({ type: "keep", refresh: !controlled, urls: [location.href.split("#")[0]].concat(assets) });
+        registration.active.postMessage({ type: "keep", refresh: !controlled, urls: [location.href.split("#")[0]].concat(assets),
+          offline: { lang: document.documentElement.lang, title: words("offlineTitle"), text: words("offlinePage") } });
       })
       .catch(function () { /* no offline copy: the page still works online */ });
   }
@@ -108,7 +109,7 @@
     if (!box.hasAttribute("data-full")) return;
     try { fullRules[box.dataset.question] = JSON.parse(box.getAttribute("data-full")); } catch (e) { /* no rule */ }
   });
-  var COMMENT_NEEDED = "Add a comment: this answer earns less than full points";
+  var COMMENT_NEEDED = words("commentNeeded");
 
   var rev = 0;            // changes made on this phone
   var savedRev = 0;       // the last change the server has confirmed
@@ -162,17 +163,22 @@
 
   function commentOf(key) { return form.elements[fieldName(key) + "-comment"]; }
 
-  function localInput(iso) {
-    if (!iso) return "";
-    var d = new Date(iso);
+  // The visit's times are on the branch's clock (data-timezone), whatever zone the phone
+  // is in: the page shows them so, and the server reads a time without an offset so.
+  function localInput(value) {
+    if (!value) return "";
+    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(value)) return value;
+    var d = new Date(value); // a time with its offset (the server's JSON, an older copy)
     if (isNaN(d)) return "";
-    function pad(n) { return (n < 10 ? "0" : "") + n; }
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" + pad(d.getHours()) + ":" + pad(d.getMinutes());
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: form.dataset.timezone || "UTC", hourCycle: "h23",
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"
+    }).formatToParts(d).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
   }
   function isoFromInput(value) {
-    if (!value) return "";
-    var d = new Date(value); // "YYYY-MM-DDTHH:MM" is read as the phone's local time
-    return isNaN(d) ? value : d.toISOString();
+    return value || ""; // "YYYY-MM-DDTHH:MM", the branch's wall-clock time, sent as typed
   }
 
   function collect() {
@@ -325,14 +331,14 @@
   function signedOutNow() {
     if (leaving) return;
     keepLocal(savedRev !== rev);
-    setStatus("Kept on this phone");
+    setStatus(words("keptHere"));
     if (signedOut) return;
     signedOut = true;
-    setBanner("You are signed out. Sign in again: your answers are kept on this phone.", "expired");
+    setBanner(words("signedOutBanner"), "expired");
     var link = document.createElement("a");
     link.href = form.dataset.loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search);
     link.className = "btn btn-light btn-lg w-100 mt-2";
-    link.textContent = "Sign in again";
+    link.textContent = words("signInAgain");
     link.dataset.signIn = "";
     banner.appendChild(link);
   }
@@ -358,11 +364,11 @@
   }
   function timeText(iso) {
     var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return d.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
   }
   function offline() {
-    setBanner("You are offline. Keep going: your answers are kept on this phone and will be sent when the connection is back.", "offline");
-    setStatus("Kept on this phone");
+    setBanner(words("offlineBanner"), "offline");
+    setStatus(words("keptHere"));
   }
 
   function scheduleSave(delay) {
@@ -379,12 +385,12 @@
   function save() {
     clearTimeout(timer);
     if (leaving) return Promise.resolve(false);
-    if (signedOut) { setStatus("Kept on this phone"); return Promise.resolve(false); }
+    if (signedOut) { setStatus(words("keptHere")); return Promise.resolve(false); }
     if (saving) return saving.then(function () { return savedRev === rev ? true : save(); });
     if (savedRev === rev) return Promise.resolve(true);
     if (navigator.onLine === false) { offline(); return Promise.resolve(false); }
     var upTo = rev;
-    setStatus("Saving…");
+    setStatus(words("saving"));
     saving = send(form.dataset.draftUrl, { json: collect() }).then(function (result) {
       if (result.status === 200) {
         retryDelay = 0;
@@ -395,18 +401,18 @@
         (result.data.problems || []).forEach(function (p) { serverProblems[p.key] = p.message; });
         serverMissing = result.data.missing || [];
         if (savedRev === rev) keepLocal(false);
-        setStatus("Saved " + timeText(result.data.saved_at));
+        setStatus(words("saved", { time: timeText(result.data.saved_at) }));
         refresh();
         return savedRev === rev;
       }
       if (result.status === 409) {
         leaving = true;
         store.removeItem(KEY);
-        setBanner(result.data.message || "This visit can no longer be changed.", "expired");
+        setBanner(result.data.message || words("visitClosed"), "expired");
         setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
         return false;
       }
-      setStatus(result.status === 503 ? "Kept on this phone · the server is busy" : "Not saved yet");
+      setStatus(words(result.status === 503 ? "keptServerBusy" : "notSaved"));
       retryLater(result.retryAfter);
       return false;
     }, function (error) {
@@ -430,7 +436,7 @@
     var box = target && target.closest && target.closest("fieldset[data-question]");
     if (box && fullRules[box.dataset.question]) showCommentRule(box);
     if (!target || controllers[target.name] || (target.name && controllers[target.name.replace(/-na$/, "")])) updateVisibility();
-    setStatus("Editing…");
+    setStatus(words("editing"));
     scheduleSave();
     refreshSoon();
   }
@@ -499,12 +505,12 @@
       items.push({ key: key, message: message, section: section, label: label, done: !!done, control: control || "answer" });
     }
     var details = $("[data-needs-details]", form);
-    need("@started", "Say when your visit started", sections[0].dataset.section, "Visit start", form.elements.started_at.value);
+    need("@started", words("needStarted"), sections[0].dataset.section, words("visitStart"), form.elements.started_at.value);
     if (details) {
-      need("@ended", "Say when your visit ended", details.dataset.section, "Visit end", form.elements.ended_at.value);
+      need("@ended", words("needEnded"), details.dataset.section, words("visitEnd"), form.elements.ended_at.value);
       var staffChosen = $$('[name="staff_ids"]', form).some(function (c) { return c.checked; });
-      need("@staff", "Say who served you: choose them from the list or describe them", details.dataset.section,
-        "Who served you", staffChosen || form.elements.staff_description.value.trim());
+      need("@staff", words("needStaff"), details.dataset.section,
+        words("whoServed"), staffChosen || form.elements.staff_description.value.trim());
     }
     boxes.forEach(function (box) {
       if (box.hidden) return;
@@ -512,12 +518,12 @@
       var label = $(".question-text", box).firstChild.textContent.trim();
       var key = box.dataset.question;
       if (serverProblems[key]) need(key, serverProblems[key], section, label, false);
-      else if (box.hasAttribute("data-required")) need(key, "Answer this question", section, label, isAnswered(box));
+      else if (box.hasAttribute("data-required")) need(key, words("needAnswer"), section, label, isAnswered(box));
       if (!serverProblems[key] && fallsShort(box)) {
         var comment = commentOf(key);
         need(key, COMMENT_NEEDED, section, label, comment && comment.value.trim(), "comment");
       }
-      if (box.dataset.evidence === "required") need(key, "Add a photo", section, label, hasPhotos(box), "photo");
+      if (box.dataset.evidence === "required") need(key, words("needPhoto"), section, label, hasPhotos(box), "photo");
     });
     if (serverMissing && savedRev === rev) {
       serverMissing.forEach(function (m) {
@@ -604,13 +610,13 @@
       li.appendChild(a);
       list.appendChild(li);
     });
-    title.textContent = items.length ? "Still to do before you send (" + items.length + ")" : "Ready to send";
+    title.textContent = items.length ? words("stillToDo", { n: items.length }) : words("readyToSend");
     note.hidden = items.length > 0;
     if (savedRev !== rev && navigator.onLine === false) {
       note.hidden = false;
-      note.textContent = "You are offline: this list is checked again when your answers reach the server.";
+      note.textContent = words("offlineChecklist");
     } else {
-      note.textContent = "Everything needed is filled in. You can still change any answer before you send.";
+      note.textContent = words("allFilledIn");
       note.hidden = items.length > 0;
     }
   }
@@ -624,8 +630,8 @@
     var needed = requirements();
     var items = needed.filter(function (r) { return !r.done; });
     var done = needed.length - items.length;
-    $("[data-step-label]", form).textContent = "Step " + (current + 1) + " of " + sections.length + " · " + sections[current].dataset.title;
-    $("[data-answered]", form).textContent = done + " of " + needed.length + " done";
+    $("[data-step-label]", form).textContent = words("step", { n: current + 1, total: sections.length, title: sections[current].dataset.title });
+    $("[data-answered]", form).textContent = words("answered", { done: done, total: needed.length });
     var bar = $("[data-progress-bar]", form);
     bar.max = needed.length || 1;
     bar.value = done;
@@ -694,25 +700,25 @@
   }
   function say(text) { sendMessage.hidden = !text; sendMessage.textContent = text || ""; }
   var sendRetries = 0;
-  function release() { sending = false; sendButton.disabled = false; sendButton.textContent = "Send my report"; }
+  function release() { sending = false; sendButton.disabled = false; sendButton.textContent = words("sendReport"); }
 
   function submit() {
     if (sending) return;          // a double tap sends once
     if (signedOut) {
-      say("You are signed out. Sign in again (the button at the top): your answers are kept on this phone.");
+      say(words("signedOutSend"));
       return;
     }
     sending = true;
     sendButton.disabled = true;
-    sendButton.textContent = "Sending…";
+    sendButton.textContent = words("sending");
     say("");
     var body = { client_token: token(), draft: collect() };
     keepLocal(savedRev !== rev);
     if (navigator.onLine === false) {
       sendQueued = true;
-      say("You are offline. Your report will be sent as soon as the connection is back; keep this page open.");
+      say(words("offlineSend"));
       sending = false;
-      sendButton.textContent = "Waiting for a connection…";
+      sendButton.textContent = words("waitingConnection");
       return;
     }
     send(form.dataset.submitUrl, { json: body }).then(function (result) {
@@ -732,14 +738,14 @@
         serverMissing = result.data.missing || [];
         reviewing = true;
         refresh();
-        say(result.data.message || "A few things are still missing: see the list above.");
+        say(result.data.message || words("stillMissing"));
         $("#checklist").scrollIntoView({ block: "start" });
         release();
         return;
       }
       if (result.status === 409) {
         leaving = true;
-        say(result.data.message || "This visit can no longer be changed.");
+        say(result.data.message || words("visitClosed"));
         setTimeout(function () { location.assign(result.data.redirect || location.href); }, 1500);
         return;
       }
@@ -748,21 +754,21 @@
         // waiting longer each time.
         sendRetries += 1;
         var wait = Math.min(Math.max(result.retryAfter || 0, 5 * Math.pow(2, sendRetries - 1)), 300);
-        say((result.data.message || "The server is busy.") + " Sending again in " + wait + " s.");
-        sendButton.textContent = "Waiting to send…";
+        say((result.data.message || words("serverBusy")) + " " + words("sendingAgainIn", { seconds: wait }));
+        sendButton.textContent = words("waitingToSend");
         setTimeout(function () { release(); submit(); }, wait * 1000);
         return;
       }
       sendRetries = 0;
-      say(result.data.message || "The report could not be sent. Try again in a moment.");
+      say(result.data.message || words("notSent"));
       release();
     }, function (error) {
       if (error && error.expired) { release(); signedOutNow(); return; }
       sendQueued = true;
       offline();
-      say("No connection. Your report will be sent as soon as the connection is back; keep this page open.");
+      say(words("noConnectionSend"));
       sending = false;
-      sendButton.textContent = "Waiting for a connection…";
+      sendButton.textContent = words("waitingConnection");
     });
   }
 
@@ -773,7 +779,7 @@
       rev += 1; // save even when nothing changed, so the shopper sees it confirmed
       save().then(function (ok) {
         if (ok) { leaving = true; location.assign(form.dataset.homeUrl); }
-        else say("Kept on this phone: it will be sent when the connection is back.");
+        else say(words("keptUntilOnline"));
       });
       return;
     }
@@ -783,9 +789,6 @@
   });
 
   // --- start: restore, then show the right section ------------------------------------------
-  $$("[data-detail]", form).forEach(function (input) {
-    if (input.dataset.utc) input.value = localInput(input.dataset.utc);
-  });
   var saved = readJSON(KEY);
   var restored = !!(saved && saved.state && (saved.dirty || stamp(saved.saved) > stamp(form.dataset.savedAt)));
   if (!restored) {
@@ -801,7 +804,7 @@
     apply(saved.state);
     if (stamp(saved.saved) > stamp(serverSavedAt)) serverSavedAt = saved.saved;
     if (saved.dirty) rev = 1;
-    setStatus("Restored from this phone");
+    setStatus(words("restored"));
   } else {
     keepLocal(false);
   }

@@ -122,20 +122,15 @@ def _seed(app: Flask) -> Reports:
 def reports(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Reports]:
-    kind = request.param
-    tmp = tmp_path_factory.mktemp(f"api-reports-{kind}")
-    app = base.make_app(
-        base.database_url(kind, tmp),
-        tmp,
-        UPLOAD_FOLDER=str(tmp / "uploads"),
+    with base.module_database(
+        request,
+        tmp_path_factory,
+        "api-reports",
         REPORT_CACHE_SIZE=0,  # the API and the pages below each compute their figures
         API_RATE_LIMIT=100_000,
         REDIS_URL=None,
-    )
-    with app.app_context():
-        base.start_on_empty_database(kind, tmp_path_factory, tmp)
+    ) as app:
         yield _seed(app)
-        base.leave_empty_database(kind)
 
 
 @pytest.fixture

@@ -214,9 +214,14 @@ def _demo_ids() -> dict[str, object]:
             select(Assignment.id).where(Assignment.status == AssignmentStatus.OFFERED)
         ),
         "sent": db.session.scalar(
-            select(Visit.id).where(
-                Visit.visitor_id == shopper.id, Visit.status == VisitStatus.SUBMITTED
+            select(Visit.id)
+            .where(
+                Visit.visitor_id == shopper.id,
+                Visit.status.in_(
+                    (VisitStatus.SUBMITTED, VisitStatus.APPROVED, VisitStatus.PUBLISHED)
+                ),
             )
+            .order_by((Visit.status == VisitStatus.SUBMITTED).desc(), Visit.id)  # waiting first
         ),
         "submitted": db.session.scalar(
             select(Visit.id).where(Visit.status == VisitStatus.SUBMITTED).order_by(Visit.id)

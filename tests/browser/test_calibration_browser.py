@@ -90,7 +90,7 @@ def test_a_calibration_exercise_with_three_raters(live_server, new_phone, people
     for name in ("Ann Rater", "Bob Rater", "Cat Assessor"):
         manager.check(f"label:has-text('{name}')")
     manager.click("text=Ask them to score it")
-    assert "3 rater(s) asked" in manager.content()
+    assert "3 raters asked to score this case." in manager.content()
     manager.click("button:has-text('Publish')")
     assert manager.inner_text("#case-status") == "Published"
 
@@ -100,6 +100,8 @@ def test_a_calibration_exercise_with_three_raters(live_server, new_phone, people
         live_server.login(phone, getattr(people, key), TEST_PASSWORD)
         phone.goto(f"{url}/shop/")
         phone.click("a:has-text('Saturday rush')")
+        phone.wait_for_url("**/calibration/answer/*")
+        phone.wait_for_load_state()
         assert "You queue for six minutes" in phone.content()
         assert phone.locator(".calibration-photos img").count() == 1
         assert WHY_OUTCOME not in phone.content()  # not before they have answered

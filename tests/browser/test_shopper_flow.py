@@ -175,11 +175,10 @@ def local_answers(page, visit_id: int) -> dict:  # noqa: ANN001
 
 
 def minutes_ago(page, minutes: int) -> str:  # noqa: ANN001
-    """A datetime-local value in the phone's own time zone."""
+    """A datetime-local value on the branch's clock (the form's times are the branch's;
+    the test branches are in UTC, the phone in Europe/London)."""
     return page.evaluate(
-        """(minutes) => { const d = new Date(Date.now() - minutes * 60000);
-           d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-           return d.toISOString().slice(0, 16); }""",
+        """(minutes) => new Date(Date.now() - minutes * 60000).toISOString().slice(0, 16)""",
         minutes,
     )
 

@@ -50,9 +50,7 @@ def seed(app) -> dict:
 
 def minutes_ago(page, minutes: int) -> str:  # noqa: ANN001
     return page.evaluate(
-        """(minutes) => { const d = new Date(Date.now() - minutes * 60000);
-           d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-           return d.toISOString().slice(0, 16); }""",
+        """(minutes) => new Date(Date.now() - minutes * 60000).toISOString().slice(0, 16)""",
         minutes,
     )
 

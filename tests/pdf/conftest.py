@@ -26,10 +26,7 @@ def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     kind = request.param
-    tmp = tmp_path_factory.mktemp(f"pdf-{kind}")
-    app = base.make_app(base.database_url(kind, tmp), tmp, UPLOAD_FOLDER=str(tmp / "uploads"))
-    with app.app_context():
-        base.start_on_empty_database(kind, tmp_path_factory, tmp)
+    with base.module_database(request, tmp_path_factory, "pdf") as app:
         org, ref = build(5, regions=3, branches=6, visits=120)
         story = add_review_story(Path(app.config["UPLOAD_FOLDER"]))
         yield World(
@@ -43,4 +40,3 @@ def world(
             story.manager_id,
             story.manager_region_id,
         )
-        base.leave_empty_database(kind)

@@ -15,6 +15,7 @@ from audit.jobs.reports import JobStatus, JobStore, filter_params, rq_queue, wai
 from audit.reporting import ReportFilter
 from tests.builders import REPORT_SHOPPER_NAME, Small, build_small
 from tests.conftest import AuthActions, unavailable
+from tests.languages.catalogues import ensure_compiled
 
 
 @pytest.fixture
@@ -113,6 +114,28 @@ def test_a_big_comparison_runs_as_an_in_process_job(
     assert client.get(f"/reports/jobs/{job_id}").status_code == 404
     assert client.get(f"/reports/jobs/{job_id}/report.pdf").status_code == 404
     assert client.get("/reports/jobs/not-a-job").status_code == 404
+
+
+def test_a_spanish_reader_gets_spanish_pdfs_also_from_a_background_job(
+    app: Flask, client: FlaskClient, auth: AuthActions, small: Small
+) -> None:
+    ensure_compiled()
+    app.config.update(REPORT_JOB_MIN_BRANCHES=1, REDIS_URL=None)
+    auth.login(small.north_manager)  # no language of their own: the browser's decides
+    spanish = {"Accept-Language": "es"}
+    branch = client.get(f"/reports/branches/{small.codes['N1']}.pdf", headers=spanish)
+    text = pdf_text(branch.data)
+    assert "Informe de sucursal" in text and "Frente a las referencias" in text
+    assert "página 1 de" in text and "Against the benchmarks" not in text
+
+    # A big comparison is made by a worker, outside the request: still in Spanish.
+    job_id = _job_id(client.get("/reports/compare.pdf?scorecard=branch-visit", headers=spanish))
+    wait_for(job_id, timeout=120)
+    status = client.get(f"/reports/jobs/{job_id}.json", headers=spanish).get_json()
+    assert status["state"] == "finished" and status["message"] == "Listo para descargar"
+    text = pdf_text(client.get(status["download"]).data)
+    assert "Comparativa de sucursales" in text and "Clasificación" in text
+    assert "Harbour Lane" in text and "League table" not in text
 
 
 def test_a_waiting_job_page_refreshes_itself_without_javascript(

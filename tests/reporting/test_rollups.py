@@ -59,6 +59,7 @@ from audit.reporting.rollups import (
     rebuild_rollups,
     rollup_parts,
 )
+from audit.reporting.sql import period_conditions
 from audit.review import service as review
 from audit.review.service import ReviewError
 from audit.scorecards.store import definition_of
@@ -458,7 +459,7 @@ def test_day_rollups_count_each_visit_on_its_utc_day_at_the_edges_of_a_period(ct
                 direct = _reports(flt)
             _close(with_rollups, direct)
 
-    # The edge visits alone: each period counts exactly those on its UTC days.
+    # The edge visits alone: each period counts exactly those on its days (a UTC branch's).
     def edge_visits(start: date, end: date) -> int:
         return sum(1 for at in EDGES if start <= at.astimezone(UTC).date() <= end)
 
@@ -467,11 +468,7 @@ def test_day_rollups_count_each_visit_on_its_utc_day_at_the_edges_of_a_period(ct
         counted = db.session.scalar(
             select(func.count())
             .select_from(Visit)
-            .where(
-                Visit.id.in_(ids),
-                Visit.visited_at >= ReportFilter(start, end).starts_at,
-                Visit.visited_at < ReportFilter(start, end).ends_before,
-            )
+            .where(Visit.id.in_(ids), *period_conditions(start, end))
         )
         assert counted == edge_visits(start, end), (start, end)
     assert edge_visits(date(2026, 3, 15), date(2026, 3, 15)) == 1

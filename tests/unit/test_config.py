@@ -82,6 +82,7 @@ DOCUMENTED = {
     "MAIL_TIMEOUT": "3",
     "APP_URL": "https://audit.example.org",
     "AUDIT_DEFAULT_LANGUAGE": "es",
+    "AUDIT_DEFAULT_TIMEZONE": "Europe/Madrid",
     "SURVEY_MIN_FILL_SECONDS": "9",
     "REDIS_URL": "redis://127.0.0.1:6379/5",
     "REPORT_QUEUE": "pdfs",

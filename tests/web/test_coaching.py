@@ -189,7 +189,7 @@ def test_staff_never_see_others_kudos_or_unpublished_scores_in_figures(client, a
         db.session.execute(
             update(Visit)
             .where(Visit.id.in_([w.a_low, w.a_top, w.a_wait]))
-            .values(visited_at=midnight)
+            .values(visited_at=midnight, local_day=midnight.date().isoformat())  # a UTC branch
         )
         db.session.commit()
     month = date.today().strftime("%b %Y")  # written as everywhere: "Jun 2026"

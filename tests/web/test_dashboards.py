@@ -541,6 +541,11 @@ def test_the_report_cache_serves_repeats_and_sees_changes(client, app):
         stats = (report_cache().hits, report_cache().misses)
     # The filter's choices, the page and its customer-voice panel: computed once, served once.
     assert stats == (3, 3)
+    # Results carry words (labels, chart titles): another language has its own entries.
+    spanish = client.get(url, query_string=PERIOD, headers={"Accept-Language": "es"})
+    assert spanish.status_code == 200
+    with app.app_context():
+        assert (report_cache().hits, report_cache().misses) == (3, 6)
 
     # Excluding a visit through the review service changes the figures at once.
     before = marked(get(client, url, **PERIOD), "figure").found["mean"]

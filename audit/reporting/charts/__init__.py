@@ -20,7 +20,9 @@ Accessibility: each chart has ``role="img"``, an ``aria-label`` and a
 ``<title>`` (the chart's title), and a ``<desc>`` that lists the data in
 words; each point or bar carries its own ``<title>`` (a hover tip in
 browsers that needs no script). Percent axes always run from 0 to 100 so a
-small difference never looks like a large one.
+small difference never looks like a large one. The charts' own words (legends, tips,
+descriptions, default titles) are in the language of the request or job
+(Flask-Babel's ``gettext``), English outside an application.
 
 The section × branch heatmap is deliberately not an SVG: an HTML table with
 one class per cell (:func:`heatmap_cell_class`) keeps the branch and section

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 if TYPE_CHECKING:  # the adapters only read attributes; no import cycle at run time
@@ -16,6 +17,7 @@ from audit.reporting.charts.svg import (
     BarValue,
     SectionBar,
     _clamp,
+    _described,
     _el,
     _interval_ends,
     _line,
@@ -23,6 +25,7 @@ from audit.reporting.charts.svg import (
     _num,
     _svg,
     _text,
+    _text_width,
     _tip,
     _value_tip,
     format_percent,
@@ -64,26 +67,17 @@ def hbar_chart(
         x = x_of(tick)
         body.append(_line(x, top - 4, x, plot_bottom, COLOURS["grid"], 1))
         body.append(
-            _text(x, plot_bottom + 14, f"{tick}%", text_anchor="middle", fill=COLOURS["muted"])
+            _text(
+                x,
+                plot_bottom + 14,
+                format_percent(tick, 0),
+                text_anchor="middle",
+                fill=COLOURS["muted"],
+            )
         )
 
     if legend:
-        has_target = any(v.target is not None for v in values)
-        has_company = any(v.company is not None for v in values)
-        x = left
-        if has_target:
-            body.append(_el("rect", x=x, y=6, width=12, height=12, fill=COLOURS["meets"]))
-            body.append(_text(x + 16, 16, "Meets target"))
-            x += 104
-            body.append(_el("rect", x=x, y=6, width=12, height=12, fill=COLOURS["below"]))
-            body.append(_text(x + 16, 16, "Below target"))
-            x += 104
-            body.append(_line(x + 6, 4, x + 6, 20, COLOURS["target"], 3))
-            body.append(_text(x + 14, 16, "Target"))
-            x += 64
-        if has_company:
-            body.append(_diamond(x + 6, 12, 6))
-            body.append(_text(x + 16, 16, "Company"))
+        body.extend(_legend(values, left, (104, 104, 64)))
 
     described = []
     for i, value in enumerate(values):
@@ -101,9 +95,31 @@ def hbar_chart(
             )
         )
 
-    words = "; ".join(described) if described else "no data"
-    description = f"{title}, 0 to 100 percent. {words}."
-    return _svg("bars", title, description, width, height, body)
+    words = "; ".join(described) if described else gettext("no data")
+    return _svg("bars", title, _described(title, words), width, height, body)
+
+
+def _legend(values: Sequence[BarValue], x: float, steps: tuple[int, int, int]) -> list[str]:
+    """The key of a bar chart from ``x``: bar colours and the target tick when a bar has a
+    target, the company diamond when a bar has a company figure. ``steps`` are the
+    smallest widths of the three target entries; longer words push the next one on."""
+    body: list[str] = []
+    if any(v.target is not None for v in values):
+        meets, below, target = gettext("Meets target"), gettext("Below target"), gettext("Target")
+        for colour, words, step in (
+            (COLOURS["meets"], meets, steps[0]),
+            (COLOURS["below"], below, steps[1]),
+        ):
+            body.append(_el("rect", x=x, y=6, width=12, height=12, fill=colour))
+            body.append(_text(x + 16, 16, words))
+            x += max(step, 16 + _text_width(words) + 10)
+        body.append(_line(x + 6, 4, x + 6, 20, COLOURS["target"], 3))
+        body.append(_text(x + 14, 16, target))
+        x += max(steps[2], 14 + _text_width(target) + 10)
+    if any(v.company is not None for v in values):
+        body.append(_diamond(x + 6, 12, 6))
+        body.append(_text(x + 16, 16, gettext("Company")))
+    return body
 
 
 #: The stacked chart's width in user units: drawn at 100% of a phone's width its text is about
@@ -147,28 +163,14 @@ def stacked_bar_chart(
             _text(
                 x - edge if tick == 0 else x + edge if tick == 100 else x,
                 plot_bottom + 15,
-                f"{tick}%",
+                format_percent(tick, 0),
                 text_anchor=anchor,
                 fill=COLOURS["muted"],
             )
         )
 
     if legend:
-        x = 0.0
-        if any(v.target is not None for v in values):
-            for colour, words, step in (
-                (COLOURS["meets"], "Meets target", 96),
-                (COLOURS["below"], "Below target", 96),
-            ):
-                body.append(_el("rect", x=x, y=6, width=12, height=12, fill=colour))
-                body.append(_text(x + 16, 16, words))
-                x += step
-            body.append(_line(x + 6, 4, x + 6, 20, COLOURS["target"], 3))
-            body.append(_text(x + 14, 16, "Target"))
-            x += 60
-        if any(v.company is not None for v in values):
-            body.append(_diamond(x + 6, 12, 6))
-            body.append(_text(x + 16, 16, "Company"))
+        body.extend(_legend(values, 0.0, (96, 96, 60)))
 
     described = []
     for i, value in enumerate(values):
@@ -189,18 +191,17 @@ def stacked_bar_chart(
         )
         body.extend(_bar(value, tip, x_of, edge, y, plot_w, bar_h))
 
-    words = "; ".join(described) if described else "no data"
-    description = f"{title}, 0 to 100 percent. {words}."
-    return _svg("bars", title, description, width, height, body)
+    words = "; ".join(described) if described else gettext("no data")
+    return _svg("bars", title, _described(title, words), width, height, body)
 
 
 def _bar_tip(value: BarValue) -> str:
     """A bar's hover tip: its value and n, then its target and the company's figure."""
     tip = _value_tip(value)
     if value.target is not None:
-        tip += f", target {format_percent(value.target)}"
+        tip = gettext("%(tip)s, target %(value)s", tip=tip, value=format_percent(value.target))
     if value.company is not None:
-        tip += f", company {format_percent(value.company)}"
+        tip = gettext("%(tip)s, company %(value)s", tip=tip, value=format_percent(value.company))
     return tip
 
 
@@ -253,7 +254,7 @@ def _bar(
                 y + bar_h + 3,
                 COLOURS["target"],
                 3,
-                tip=_tip(f"Target {format_percent(value.target)}"),
+                tip=_tip(gettext("Target %(value)s", value=format_percent(value.target))),
                 class_="target",
             )
         )
@@ -265,7 +266,9 @@ def _bar(
 def _diamond(cx: float, cy: float, size: float, value: float | None = None) -> str:
     corners = ((cx, cy - size), (cx + size, cy), (cx, cy + size), (cx - size, cy))
     points = " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
-    tip = _tip(f"Company {format_percent(value)}") if value is not None else ""
+    tip = (
+        _tip(gettext("Company %(value)s", value=format_percent(value))) if value is not None else ""
+    )
     return _el(
         "polygon",
         tip,
@@ -280,15 +283,18 @@ def _diamond(cx: float, cy: float, size: float, value: float | None = None) -> s
 def section_bars(
     sections: Sequence[tuple[object, ...]],
     *,
-    title: str = "Sections against target and company",
+    title: str | None = None,
     width: int = STACKED_WIDTH,
 ) -> Markup:
     """One bar per section: mean percent with its interval, section target and company mean.
 
     ``sections`` are :class:`SectionBar` values (see :func:`section_bar_values`
     to build them from :func:`audit.reporting.section_results`). Stacked (each
-    section's title above its bar), so that the chart fits a phone's width whole.
+    section's title above its bar), so that the chart fits a phone's width whole. The title
+    is "Sections against target and company" unless given.
     """
+    if title is None:
+        title = gettext("Sections against target and company")
     return stacked_bar_chart(sections, title=title, width=width)
 
 

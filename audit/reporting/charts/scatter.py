@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from audit.reporting.charts.svg import COLOURS, _el, _line, _svg, _text, _tip, format_percent
@@ -29,12 +30,15 @@ def _signed(value: float) -> str:
 def scatter_chart(
     points: Sequence[ScatterPoint],
     *,
-    title: str = "Mystery-shop mean against NPS, by branch",
+    title: str | None = None,
     width: int = 640,
     height: int = 360,
 ) -> Markup:
     """Mystery-shop mean on a 0–100% axis against NPS on −100..100, one dot per branch
-    with its figures in its tip; both axes always whole, so no small spread looks large."""
+    with its figures in its tip; both axes always whole, so no small spread looks large.
+    The title is "Mystery-shop mean against NPS, by branch" unless given."""
+    if title is None:
+        title = gettext("Mystery-shop mean against NPS, by branch")
     left, right, top, bottom = 50, 16, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     body: list[str] = [_el("rect", x=0, y=0, width=width, height=height, fill="#ffffff")]
@@ -54,9 +58,14 @@ def scatter_chart(
     for tick in (0, 25, 50, 75, 100):
         x = x_of(tick)
         body.append(_line(x, top, x, top + plot_h, COLOURS["grid"], 1))
-        body.append(_text(x, top + plot_h + 16, f"{tick}%", text_anchor="middle"))
+        body.append(_text(x, top + plot_h + 16, format_percent(tick, 0), text_anchor="middle"))
     body.append(
-        _text(left + plot_w / 2, height - 8, "Mystery-shop mean score", text_anchor="middle")
+        _text(
+            left + plot_w / 2,
+            height - 8,
+            gettext("Mystery-shop mean score"),
+            text_anchor="middle",
+        )
     )
     body.append(
         _text(
@@ -68,9 +77,13 @@ def scatter_chart(
         )
     )
     for point in points:
-        tip = (
-            f"{point.label}: mystery shop {format_percent(point.shop)} (n={point.shop_n}), "
-            f"NPS {_signed(point.nps)} (n={point.nps_n})"
+        tip = gettext(
+            "%(branch)s: mystery shop %(shop)s (n=%(shop_n)s), NPS %(nps)s (n=%(nps_n)s)",
+            branch=point.label,
+            shop=format_percent(point.shop),
+            shop_n=point.shop_n,
+            nps=_signed(point.nps),
+            nps_n=point.nps_n,
         )
         body.append(
             _el(
@@ -92,6 +105,10 @@ def scatter_chart(
             f"{p.label} {format_percent(p.shop)}, NPS {_signed(p.nps)}" for p in points
         )
     else:
-        words = "no branch has enough visits and answers"
-    description = f"{title}: mystery-shop mean 0 to 100 percent against NPS −100 to 100. {words}."
+        words = gettext("no branch has enough visits and answers")
+    description = gettext(
+        "%(title)s: mystery-shop mean 0 to 100 percent against NPS −100 to 100. %(words)s.",
+        title=title,
+        words=words,
+    )
     return _svg("scatter", title, description, width, height, body)

@@ -6,7 +6,10 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from flask_babel import gettext
 from markupsafe import Markup, escape
+
+from audit.reporting.reader_text import percent_text
 
 if TYPE_CHECKING:  # the adapters only read attributes
     from audit.reporting.stats import Interval
@@ -61,9 +64,8 @@ class BarValue(NamedTuple):
 SectionBar = BarValue  # the name the section chart's callers read best
 
 
-def format_percent(value: float | None, digits: int = 1) -> str:
-    """``82.5%``; an en dash for no value."""
-    return "–" if value is None else f"{value:.{digits}f}%"
+#: ``82.5%`` (Spanish ``82,5 %``), an en dash for no value: the reader's figures.
+format_percent = percent_text
 
 
 def _n_text(n: int) -> str:
@@ -72,10 +74,16 @@ def _n_text(n: int) -> str:
 
 def _value_tip(value: TrendValue | BarValue) -> str:
     """A point's or bar's hover text: ``Label: 82.5% (n=12), 95% CI 70.0%–95.0%``."""
-    tip = f"{value.label}: {format_percent(value.percent)} ({_n_text(value.n)})"
-    if value.low is not None and value.high is not None:
-        tip += f", 95% CI {format_percent(value.low)}–{format_percent(value.high)}"
-    return tip
+    if value.low is None or value.high is None:
+        return f"{value.label}: {format_percent(value.percent)} ({_n_text(value.n)})"
+    return gettext(
+        "%(label)s: %(value)s (%(n)s), 95%% CI %(low)s–%(high)s",
+        label=value.label,
+        value=format_percent(value.percent),
+        n=_n_text(value.n),
+        low=format_percent(value.low),
+        high=format_percent(value.high),
+    )
 
 
 def _interval_ends(interval: Interval | None) -> tuple[float | None, float | None]:
@@ -132,6 +140,12 @@ def _text(x: float, y: float, text: str, **attributes: object) -> str:
     return _el("text", str(escape(text)), x=float(x), y=float(y), **defaults)
 
 
+def _text_width(text: str, font_size: float = 11) -> float:
+    """About how wide ``text`` is drawn (DejaVu Sans averages 0.55 em a letter): enough to
+    space a legend whose words are longer in another language."""
+    return len(text) * font_size * 0.55
+
+
 def _tip(text: str) -> str:
     return f"<title>{escape(text)}</title>"
 
@@ -154,6 +168,11 @@ def _svg(
         f'<desc id="{ident}-desc">{escape(description)}</desc>'
     )
     return Markup(head + "".join(body) + "</svg>")  # noqa: S704 - every text is escaped above
+
+
+def _described(title: str, words: str) -> str:
+    """A bar or trend chart's ``<desc>``: its title, its scale, then its data in words."""
+    return gettext("%(title)s, 0 to 100 percent. %(words)s.", title=title, words=words)
 
 
 def _clamp(value: float) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 if TYPE_CHECKING:  # the adapters only read attributes; no import cycle at run time
@@ -14,6 +15,7 @@ from audit.reporting.charts.svg import (
     COLOURS,
     TrendValue,
     _clamp,
+    _described,
     _el,
     _interval_ends,
     _line,
@@ -21,11 +23,12 @@ from audit.reporting.charts.svg import (
     _num,
     _svg,
     _text,
+    _text_width,
     _tip,
     _value_tip,
     format_percent,
 )
-from audit.reporting.months import month_label
+from audit.reporting.reader_text import month_text
 
 #: The target line's dash pattern, on the chart and in its legend.
 DASHED = "6 4"
@@ -43,7 +46,7 @@ def trend_chart(
     points: Sequence[tuple[object, ...]],
     target: float | None = None,
     *,
-    title: str = "Mean score by month",
+    title: str | None = None,
     width: int = 640,
     height: int = 260,
 ) -> Markup:
@@ -55,8 +58,9 @@ def trend_chart(
     instead of being joined across. Under every month label the chart
     prints its n, so a point resting on one visit reads as such. The interval is
     drawn only for months of at least :data:`MIN_INTERVAL_N` visits, and the legend
-    says so.
+    says so. The title is "Mean score by month" unless given.
     """
+    title = gettext("Mean score by month") if title is None else title
     values = [_with_interval_shown(TrendValue(*p)) for p in points]  # type: ignore[arg-type]
     narrow = width < NARROW_WIDTH  # a phone's chart: the legend takes two lines
     left, right, top, bottom = 44, 16, (44 if narrow else 28), 46
@@ -69,7 +73,11 @@ def trend_chart(
     for tick in (0, 25, 50, 75, 100):
         y = y_of(tick)
         body.append(_line(left, y, left + plot_w, y, COLOURS["grid"], 1))
-        body.append(_text(left - 6, y + 4, f"{tick}%", text_anchor="end", fill=COLOURS["muted"]))
+        body.append(
+            _text(
+                left - 6, y + 4, format_percent(tick, 0), text_anchor="end", fill=COLOURS["muted"]
+            )
+        )
     body.append(_line(left, top + plot_h, left + plot_w, top + plot_h, COLOURS["axis"], 1))
 
     count = len(values)
@@ -111,7 +119,7 @@ def trend_chart(
                 y,
                 COLOURS["target"],
                 1.5,
-                tip=_tip(f"Target {format_percent(target)}"),
+                tip=_tip(gettext("Target %(value)s", value=format_percent(target))),
                 stroke_dasharray=DASHED,
                 class_="target-line",
             )
@@ -175,16 +183,21 @@ def trend_chart(
             )
         )
 
-    # Legend.
+    # Legend: each entry at least as far on as the English words always stood, further
+    # when a language's words are longer.
+    mean_words = gettext("Mean score")
     body.append(_line(left, 12, left + 18, 12, COLOURS["line"], 2))
-    body.append(_text(left + 22, 16, "Mean score"))
+    body.append(_text(left + 22, 16, mean_words))
+    after = left + max(110, 22 + _text_width(mean_words) + 12)
     if target is not None:
+        target_words = gettext("Target %(value)s", value=format_percent(target, 0))
         body.append(
-            _line(left + 110, 12, left + 128, 12, COLOURS["target"], 1.5, stroke_dasharray=DASHED)
+            _line(after, 12, after + 18, 12, COLOURS["target"], 1.5, stroke_dasharray=DASHED)
         )
-        body.append(_text(left + 132, 16, f"Target {format_percent(target, 0)}"))
+        body.append(_text(after + 22, 16, target_words))
+        after += max(100, 22 + _text_width(target_words) + 12)
     if any(v.percent is not None for v in values):
-        x, dy = (left - 9, 16) if narrow else (left + (210 if target is not None else 110), 0)
+        x, dy = (left - 9, 16) if narrow else (after, 0)
         body.append(
             _el(
                 "line",
@@ -198,19 +211,23 @@ def trend_chart(
                 stroke_linecap="round",
             )
         )
-        legend = f"95% interval, months with {MIN_INTERVAL_N} or more visits"
+        legend = gettext(
+            "95%% interval, months with %(count)s or more visits", count=MIN_INTERVAL_N
+        )
         body.append(_text(x + 18, 16 + dy, legend))
 
     shown = [v for v in values if v.percent is not None]
     if shown:
         words = "; ".join(f"{v.label} {format_percent(v.percent)} ({_n_text(v.n)})" for v in shown)
     else:
-        words = "no visits in the period"
-    description = f"{title}, 0 to 100 percent. {words}."
+        words = gettext("no visits in the period")
+    description = _described(title, words)
     if target is not None:
-        description += f" Target {format_percent(target)}."
+        description += " " + gettext("Target %(value)s.", value=format_percent(target))
     if shown:
-        description += f" 95% intervals for months with {MIN_INTERVAL_N} or more visits."
+        description += " " + gettext(
+            "95%% intervals for months with %(count)s or more visits.", count=MIN_INTERVAL_N
+        )
     return _svg("trend", title, description, width, height, body)
 
 
@@ -240,7 +257,7 @@ def trend_values(trend: Iterable[TrendPoint]) -> list[TrendValue]:
     return [
         _with_interval_shown(
             TrendValue(
-                month_label(point.month),
+                month_text(point.month),
                 point.figure.mean,
                 point.figure.n,
                 *_interval_ends(point.figure.interval),

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
 from audit.scorecards.builder.fields import (
     SETTINGS_FIELDS,
     TYPE_FIELDS,
@@ -325,7 +327,7 @@ def _read_options(rows: object, edit: QuestionEdit) -> list[Data]:
         if not label:
             edit.add_problem(
                 f"options-{position}-label",
-                "Give this option a label, or clear its points to remove the row",
+                gettext("Give this option a label, or clear its points to remove the row"),
             )
             continue
         option: Data = {"label": label}
@@ -346,22 +348,27 @@ def _read_labels(rows: object, edit: QuestionEdit) -> dict[int | str, str]:
             continue
         if not text:
             edit.add_problem(
-                f"scale_labels-{position}-point", "Which point of the scale is this label for?"
+                f"scale_labels-{position}-point",
+                gettext("Which point of the scale is this label for?"),
             )
             continue
         point = parse_number(text)
         if not isinstance(point, int):
             edit.add_problem(
                 f"scale_labels-{position}-point",
-                f"The point must be a whole number of the scale, not \u201c{text}\u201d",
+                gettext("The point must be a whole number of the scale, not “%(text)s”", text=text),
             )
             continue
         if point in labels:
-            edit.add_problem(f"scale_labels-{position}-point", f"Point {point} is labelled twice")
+            edit.add_problem(
+                f"scale_labels-{position}-point",
+                gettext("Point %(point)s is labelled twice", point=point),
+            )
             continue
         if not label:
             edit.add_problem(
-                f"scale_labels-{position}-label", f"Give point {point} a label, or clear the row"
+                f"scale_labels-{position}-label",
+                gettext("Give point %(point)s a label, or clear the row", point=point),
             )
             continue
         labels[point] = label

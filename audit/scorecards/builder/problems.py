@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext
+
+from audit.extensions import N_
 from audit.scorecards.builder.edits import (
     QuestionEdit,
 )
@@ -197,10 +200,17 @@ def duplicate_key_problem(
         if (qs, qq) == (s, q) or question.get("key") != key:
             continue
         section = get_section(data, qs) or {}
-        where = section.get("title") or section.get("key") or f"section {qs + 1}"
-        return (
-            f"\u201c{key}\u201d is already the key of question {qq + 1} in \u201c{where}\u201d: "
-            "each question needs its own key, because answers are stored by key"
+        where = (
+            _text(section.get("title"))
+            or section.get("key")
+            or gettext("section %(number)s", number=qs + 1)
+        )
+        return gettext(
+            "“%(key)s” is already the key of question %(number)s in “%(section)s”: "
+            "each question needs its own key, because answers are stored by key",
+            key=key,
+            number=qq + 1,
+            section=where,
         )
     return None
 
@@ -211,9 +221,9 @@ def duplicate_section_key_problem(
     if not isinstance(key, str) or not key:
         return None
     if key in section_keys(data, skip=s):
-        return (
-            f"\u201c{key}\u201d is already the key of another section: "
-            "each section needs its own key"
+        return gettext(
+            "“%(key)s” is already the key of another section: each section needs its own key",
+            key=key,
         )
     return None
 
@@ -240,13 +250,19 @@ def locate(data: Mapping[str, Any], errors: Iterable[DefinitionError]) -> list[P
             s, q = path[1], path[3]
             if isinstance(s, int) and isinstance(q, int) and get_question(data, s, q) is not None:
                 question = get_question(data, s, q) or {}
-                label = question.get("key") or _short(question.get("text")) or "(new)"
+                label = question.get("key") or _short(question.get("text")) or gettext("(new)")
                 detail = _detail(path[4:])
                 qtype = question.get("type")
                 problems.append(
                     Problem(
                         plain_message(error, qtype if isinstance(qtype, str) else None),
-                        f"Section {s + 1}, question {q + 1} ({label}){detail}",
+                        gettext(
+                            "Section %(section)s, question %(question)s (%(label)s)",
+                            section=s + 1,
+                            question=q + 1,
+                            label=label,
+                        )
+                        + detail,
                         ("question", s, q),
                     )
                 )
@@ -255,32 +271,34 @@ def locate(data: Mapping[str, Any], errors: Iterable[DefinitionError]) -> list[P
             s = path[1]
             if get_section(data, s) is not None:
                 section = get_section(data, s) or {}
-                label = section.get("title") or section.get("key") or "(untitled)"
-                problems.append(
-                    Problem(plain_message(error), f"Section {s + 1} ({label})", ("section", s))
-                )
+                label = _text(section.get("title")) or section.get("key") or gettext("(untitled)")
+                where = gettext("Section %(section)s (%(label)s)", section=s + 1, label=label)
+                problems.append(Problem(plain_message(error), where, ("section", s)))
                 continue
         if path and path[0] == "sections" or "'sections'" in error.message:
             # The message says it all ("Give the scorecard at least one section").
             problems.append(Problem(plain_message(error), "", ("sections",)))
             continue
-        problems.append(Problem(plain_message(error), "Settings", ("settings",)))
+        problems.append(Problem(plain_message(error), gettext("Settings"), ("settings",)))
     return problems
 
 
 def _detail(tail: Path) -> str:
     if not tail:
         return ""
-    words = {
-        "min": "lowest",
-        "max": "highest",
-        "labels": "labels",
-        "show_if": "shown only when",
-        "text": "question",
-        "type": "answer type",
-    }
-    head = tail[0]
-    return f", {words.get(str(head), str(head))}"
+    head = str(tail[0])
+    return f", {gettext(_DETAIL_WORDS[head]) if head in _DETAIL_WORDS else head}"
+
+
+#: The part of a question a problem is about, as the problems panel names it.
+_DETAIL_WORDS = {
+    "min": N_("lowest"),
+    "max": N_("highest"),
+    "labels": N_("labels"),
+    "show_if": N_("shown only when"),
+    "text": N_("question"),
+    "type": N_("answer type"),
+}
 
 
 def _short(text: object, length: int = 40) -> str:
