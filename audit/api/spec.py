@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from spectree import Response, SpecTree
+from spectree.plugins.flask_plugin import FlaskPlugin
 
 from audit.api.problems import MEDIA_TYPE, from_pydantic
 from audit.api.schemas import Problem
@@ -56,8 +57,26 @@ def _check_answer(
         raise ResponseBreaksSchema(str(error))
 
 
+class _FlaskPlugin(FlaskPlugin):
+    """spectree's Flask plugin, reading only the form parts that have a name.
+
+    werkzeug keys a multipart part whose name it cannot parse as ``None``; spectree echoes
+    the form in its validation errors and Flask sorts keys when it writes JSON, so a
+    ``None`` beside strings turned a refusal into a 500. Such parts cannot be any field
+    of ours, so they are left out before validation.
+    """
+
+    def fill_form(self, request: Any) -> dict:
+        return {
+            name: value
+            for name, value in super().fill_form(request).items()
+            if isinstance(name, str)
+        }
+
+
 api_spec = SpecTree(
     "flask",
+    backend=_FlaskPlugin,
     mode="strict",
     title=TITLE,
     description=DESCRIPTION,

@@ -185,3 +185,23 @@ def test_an_unfinished_draft_is_read_with_its_problems_and_not_downloaded(app, a
     refused = api("GET", "/scorecards/half/versions/1/yaml", token)
     assert refused.status_code == 409 and refused.content_type == "application/problem+json"
     assert refused.get_json()["errors"] == draft["problems"]
+
+
+def test_a_form_part_whose_name_cannot_be_read_is_refused_not_a_crash(app, api, world):
+    """werkzeug keys a multipart part with an unreadable name as ``None``; the refusal must
+    still be a 422 problem (it was a 500 when the error's echo of the form was sorted)."""
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="\x94\\"\r\n\r\nnull\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="x"\r\n\r\n-205\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    refused = api(
+        "POST",
+        "/scorecards",
+        world.tokens["admin"],
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.get_json()["errors"][0]["field"] == "file"
