@@ -93,6 +93,11 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "LOGIN_THROTTLE_WINDOW_MINUTES": _int("LOGIN_THROTTLE_WINDOW_MINUTES", 15),
         "LOGIN_THROTTLE_PER_ACCOUNT": _int("LOGIN_THROTTLE_PER_ACCOUNT", 5),
         "LOGIN_THROTTLE_PER_ADDRESS": _int("LOGIN_THROTTLE_PER_ADDRESS", 20),
+        # How new passwords are hashed: a method string of werkzeug.security ("scrypt" is
+        # werkzeug's default; "pbkdf2:sha256:600000" where only FIPS algorithms are
+        # allowed). Stored hashes name their own method, so a change applies to passwords
+        # set from then on and every older one still signs in.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD") or "scrypt",
         # E-mail for notifications, sent with smtplib when MAIL_SERVER is set (none by default).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),

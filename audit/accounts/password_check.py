@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from audit.accounts.secrets import new_secret
 from audit.models import User
+from audit.models.user import password_hash_method
 
 __all__ = ["password_matches"]
 
@@ -21,13 +22,13 @@ __all__ = ["password_matches"]
 def password_matches(user: User | None, password: str) -> bool:
     """True when ``user`` exists and ``password`` is theirs; as slow either way."""
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(password_hash_method()), password)
         return False
     return user.check_password(password)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    """A hash of a random secret, with the method and cost of :meth:`User.set_password`
-    (werkzeug's default), made once per process on the first sign-in that needs it."""
-    return generate_password_hash(new_secret())
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash of a random secret, with the method and cost of :meth:`User.set_password`,
+    made once per process and method on the first sign-in that needs it."""
+    return generate_password_hash(new_secret(), method)

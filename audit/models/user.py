@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
@@ -18,6 +19,17 @@ from audit.models.types import UTCDateTime, str_enum
 
 if TYPE_CHECKING:
     from audit.models.org import Region, StaffMember
+
+
+#: werkzeug's own default, for a password set outside an application.
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
+
+
+def password_hash_method() -> str:
+    """The method new passwords are hashed with (the ``PASSWORD_HASH_METHOD`` setting)."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH_METHOD)
+    return DEFAULT_PASSWORD_HASH_METHOD
 
 
 class Role(enum.StrEnum):
@@ -100,7 +112,7 @@ class User(UserMixin, db.Model):
         return self.session_key
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, password_hash_method())
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:

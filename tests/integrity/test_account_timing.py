@@ -36,9 +36,13 @@ SETTLE = 0.03
 
 @pytest.fixture
 def site(app: Flask, smtp_server) -> Iterator[str]:
-    """The app served for real, with mail, and throttles that let every try through."""
+    """The app served for real, with mail, throttles that let every try through, and the
+    production hashing (the suite's other tests use a cheap one)."""
     app.config.update(
-        smtp_server.config(), LOGIN_THROTTLE_PER_ACCOUNT=10_000, LOGIN_THROTTLE_PER_ADDRESS=10_000
+        smtp_server.config(),
+        LOGIN_THROTTLE_PER_ACCOUNT=10_000,
+        LOGIN_THROTTLE_PER_ADDRESS=10_000,
+        PASSWORD_HASH_METHOD="scrypt",
     )
     with serve(app) as server:
         yield server.url  # type: ignore[attr-defined]
