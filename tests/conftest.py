@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from weakref import WeakSet
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from audit import create_app
 from audit.extensions import db
@@ -26,6 +27,7 @@ from audit.tasks import wait_for_tasks
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.s3_server import lone_s3, s3, s3_server  # noqa: F401  (S3 on moto's server)
 from tests.task_queues import redis_queues  # noqa: F401  (RQ queues of their own)
+from tests.template_cache import SHARED as shared_templates
 from tests.url_builders import install as reuse_url_builders
 from tests.webhook_receiver import webhook_receiver  # noqa: F401  (a real HTTP receiver)
 
@@ -91,7 +93,38 @@ def make_app(url: str, tmp_path: Path, **overrides: object) -> Flask:
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = shared_templates
+    _remember_connections(app)
+    return app
+
+
+_CONNECTIONS = "tests.connections"
+
+
+def _remember_connections(app: Flask) -> None:
+    """On PostgreSQL, keep a weak set of every connection the app's engine opens (see
+    :func:`_close_connections_left_open`)."""
+    opened: WeakSet = WeakSet()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        event.listen(db.engine, "connect", lambda connection, _record: opened.add(connection))
+    app.extensions[_CONNECTIONS] = opened
+
+
+def _close_connections_left_open(app: Flask) -> None:
+    """Close the app's PostgreSQL connections still open after its engine was disposed.
+
+    ``dispose()`` closes the connections in the pool; one still checked out (held by a
+    traceback a log record keeps, or a session that outlived its context) is returned
+    later to the discarded pool, whose collection by the garbage collector, at any
+    moment of a later test, made psycopg warn that an open connection was deleted. Each
+    test's engine is its own, so nothing else can be using these.
+    """
+    for connection in list(app.extensions.get(_CONNECTIONS, ())):
+        if not connection.closed:
+            connection.close()
 
 
 def _empty_postgres() -> None:
@@ -163,12 +196,15 @@ def start_on_empty_database(kind: str, factory: pytest.TempPathFactory, tmp: Pat
 
 
 def leave_empty_database(kind: str) -> None:
-    """After a test, in its app context: PostgreSQL emptied for the next."""
+    """After a test, in its app context: PostgreSQL emptied for the next, and every
+    connection the app opened closed."""
     db.session.remove()
     if kind == "postgresql":
         _empty_postgres()
         db.session.remove()
     db.engine.dispose()
+    if kind == "postgresql":
+        _close_connections_left_open(current_app._get_current_object())
 
 
 @contextmanager

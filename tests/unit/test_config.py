@@ -73,6 +73,7 @@ DOCUMENTED = {
     "LOGIN_THROTTLE_WINDOW_MINUTES": "30",
     "LOGIN_THROTTLE_PER_ACCOUNT": "9",
     "LOGIN_THROTTLE_PER_ADDRESS": "99",
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:600000",
     "MAIL_SERVER": "smtp.example.org",
     "MAIL_PORT": "587",
     "MAIL_USE_TLS": "1",
@@ -127,3 +128,18 @@ def test_every_documented_variable_changes_its_setting(tmp_path, monkeypatch):
         changed = {k for k, v in settings_from_env(tmp_path).items() if defaults.get(k) != v}
         monkeypatch.delenv(name)
         assert changed, f"{name}={value} changes no setting"
+
+
+def test_new_passwords_are_hashed_by_the_configured_method_and_old_ones_still_match(app):
+    from audit.models import User
+
+    with app.app_context():
+        app.config["PASSWORD_HASH_METHOD"] = "scrypt"
+        old = User(email="old@example.org", name="Old")
+        old.set_password("an older password")
+        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:600000"
+        new = User(email="new@example.org", name="New")
+        new.set_password("a newer password")
+    assert old.password_hash.startswith("scrypt:") and new.password_hash.startswith("pbkdf2:")
+    assert old.check_password("an older password") and new.check_password("a newer password")
+    assert not old.check_password("a newer password")
