@@ -116,11 +116,12 @@ def _remember_connections(app: Flask) -> None:
 def _close_connections_left_open(app: Flask) -> None:
     """Close the app's PostgreSQL connections still open after its engine was disposed.
 
-    ``dispose()`` closes the connections in the pool; one still checked out (held by a
-    traceback a log record keeps, or a session that outlived its context) is returned
-    later to the discarded pool, whose collection by the garbage collector, at any
-    moment of a later test, made psycopg warn that an open connection was deleted. Each
-    test's engine is its own, so nothing else can be using these.
+    ``dispose()`` closes the connections in the pool; one still checked out then (held
+    past the test by a reference in a reference cycle, such as a traceback's frames) is
+    returned later to the discarded pool, whose collection by the garbage collector, at
+    any moment of a later test, made psycopg warn that an open connection was deleted
+    (the schemathesis runs on PostgreSQL, in CI). Each test's engine is its own, so
+    nothing else can be using these.
     """
     for connection in list(app.extensions.get(_CONNECTIONS, ())):
         if not connection.closed:
