@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from audit import models  # noqa: F401  (every table known to metadata and Alembic)
+    from audit.accounts.password_check import check_hash_method
     from audit.languages import register_languages
     from audit.notifications.service import register_mail_hooks
     from audit.org.timezones import check_default_zone, register_local_day_hooks
@@ -78,6 +79,7 @@ def register_extensions(app: Flask) -> None:
         event.listen(Engine, "connect", _sqlite_pragmas)
     register_file_cleanup()
     check_default_zone(app)
+    check_hash_method(app)
     register_local_day_hooks()  # before the rollups', which read visits.local_day
     register_rollup_hooks()
     register_mail_hooks()

@@ -1,9 +1,10 @@
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from audit.config import development_secret_key, engine_options, settings_from_env
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, make_app
 
 
 def test_development_key_is_generated_once_and_kept(tmp_path: Path):
@@ -143,3 +144,9 @@ def test_new_passwords_are_hashed_by_the_configured_method_and_old_ones_still_ma
     assert old.password_hash.startswith("scrypt:") and new.password_hash.startswith("pbkdf2:")
     assert old.check_password("an older password") and new.check_password("a newer password")
     assert not old.check_password("a newer password")
+
+
+@pytest.mark.parametrize("method", ["scrpyt", "pbkdf2:sha999", "pbkdf2:sha256:many"])
+def test_an_unknown_password_hash_method_stops_the_app_at_start(tmp_path, method):
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH_METHOD"):
+        make_app(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, PASSWORD_HASH_METHOD=method)
