@@ -60,6 +60,7 @@ from tests.builders.visits import (
     FULL,
     PARTLY,
     add_visits,
+    approved_record,
     attach_photo,
     import_visits,
     make_answer_change,
@@ -80,6 +81,7 @@ from tests.builders.worlds import (
 )
 
 __all__ = [
+    "approved_record",
     "APPELLANT_MANAGER_NAME",
     "BRANCH_VISIT",
     "DATA",

@@ -55,6 +55,22 @@ EXCELLENT = {**FULL, "empathy": 5}
 PARTLY = {**FULL, "outcome": "Partly", "follow_up": "yes"}
 
 
+def approved_record(
+    external_id: str, branch: str, shopper: str, at: str, summary: str, **comments: str
+) -> dict:
+    """An import record of an approved visit with the full answers, its summary and, by
+    question key, comments."""
+    return {
+        "external_id": external_id,
+        "branch": branch,
+        "shopper": shopper,
+        "visited_at": at,
+        "status": "approved",
+        "answers": {**FULL, "summary": summary},
+        "comments": comments,
+    }
+
+
 def import_visits(*specs: dict) -> list[Visit]:
     """Import visits (status submitted unless given) and return them in the order given.
 

@@ -23,7 +23,15 @@ from audit.shop.service import DraftData, save_draft, submit
 from audit.storage import storage
 from audit.tasks import wait_for_tasks
 from audit.trust.duplicate_text import lcs_length
-from tests.builders import FULL, import_visits, make_staff, make_user, make_world, started_draft
+from tests.builders import (
+    FULL,
+    approved_record,
+    import_visits,
+    make_staff,
+    make_user,
+    make_world,
+    started_draft,
+)
 
 #: A comment worth checking, and the same words as someone else typed them.
 PASTED = "The adviser never asked what I was saving for, just handed me a leaflet."
@@ -41,18 +49,6 @@ def stored(visit_id: int) -> list[VisitSignal]:
     )
 
 
-def record(external_id: str, branch: str, shopper: str, at: str, summary: str, **comments):  # noqa: ANN003, ANN201
-    return {
-        "external_id": external_id,
-        "branch": branch,
-        "shopper": shopper,
-        "visited_at": at,
-        "status": "approved",
-        "answers": {**FULL, "summary": summary},
-        "comments": comments,
-    }
-
-
 @pytest.fixture
 def world(ctx) -> SimpleNamespace:
     world = make_world()
@@ -66,9 +62,9 @@ def test_an_identical_comment_is_found_at_any_age_a_near_one_within_the_window(w
     aside) meet across the years; nearly identical ones only within 180 days."""
     one, two = world.shopper.email, world.other.email
     old, recent, new = import_visits(
-        record("OLD", "LDS01", one, "2023-05-14T10:00:00", SUMMARY, empathy=PASTED),
-        record("RECENT", "LDS01", two, "2026-03-02T10:00:00", SUMMARY),
-        record("NEW", "BRS01", two, "2026-05-14T10:00:00", REWORDED, empathy=RETYPED),
+        approved_record("OLD", "LDS01", one, "2023-05-14T10:00:00", SUMMARY, empathy=PASTED),
+        approved_record("RECENT", "LDS01", two, "2026-03-02T10:00:00", SUMMARY),
+        approved_record("NEW", "BRS01", two, "2026-05-14T10:00:00", REWORDED, empathy=RETYPED),
     )
     evidence = {
         visit.external_id: sorted(
@@ -115,7 +111,7 @@ def test_the_fingerprint_follows_the_phone_the_import_and_a_reviewer(world):
     a reviewer's edit computes the visit's signals again (a comment now copied raises one,
     and goes when the comment does)."""
     (imported,) = import_visits(
-        record("IMPORTED", "LDS01", world.shopper.email, "2026-05-12T10:00:00", SUMMARY)
+        approved_record("IMPORTED", "LDS01", world.shopper.email, "2026-05-12T10:00:00", SUMMARY)
     )
     draft = started_draft(world.card, world.bristol, world.other)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -155,8 +151,8 @@ def test_erasure_and_retention_rewrite_and_blank_the_fingerprints(world):
     today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
     long_ago, lately = (f"{today - timedelta(days=n):%Y-%m-%dT%H:%M:%S}" for n in (500, 30))
     old, recent = import_visits(
-        record("OLD", "LDS01", world.shopper.email, long_ago, SUMMARY, empathy=named),
-        record("RECENT", "LDS01", world.shopper.email, lately, REWORDED),
+        approved_record("OLD", "LDS01", world.shopper.email, long_ago, SUMMARY, empathy=named),
+        approved_record("RECENT", "LDS01", world.shopper.email, lately, REWORDED),
     )
     alice = db.session.scalars(select(Answer).where(Answer.comment == named)).one()
     before = alice.comment_fingerprint

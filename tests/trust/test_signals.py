@@ -40,6 +40,7 @@ from audit.trust.service import COMPUTE_TASK, compute_visit_signals
 from audit.visits.answer_changes import SIGNALS_TASK as CHANGE_SIGNALS_TASK
 from tests.builders import (
     FULL,
+    approved_record,
     attach_photo,
     import_visits,
     make_branch,
@@ -90,17 +91,6 @@ def add_photo(visit: Visit, image: Image.Image, name: str, quality: int = 90) ->
     return attachment
 
 
-def visit(external_id: str, branch: str, shopper: str, at: str, text: str) -> dict:
-    return {
-        "external_id": external_id,
-        "branch": branch,
-        "shopper": shopper,
-        "visited_at": at,
-        "status": "approved",
-        "answers": {**FULL, "summary": text},
-    }
-
-
 def sent_from_phone(world, branch, shopper, hours_ago: int, photo, text: str):  # noqa: ANN001, ANN201
     """A visit started ``hours_ago``, filled in with a photo and sent through the phone's
     service (sent within the hour: not late)."""
@@ -134,14 +124,16 @@ def world(ctx) -> SimpleNamespace:
     db.session.commit()
     one, two = world.shopper.email, world.other.email
     visits = import_visits(
-        visit("CLEAN1", "LDS01", one, "2026-05-12T10:00:00", CLEAN_TEXTS["CLEAN1"]),
-        visit("CLEAN2", "YRK01", one, "2026-05-12T14:00:00", CLEAN_TEXTS["CLEAN2"]),
-        visit("CLEAN3", "LDS01", two, "2026-05-13T11:00:00", CLEAN_TEXTS["CLEAN3"]),
-        visit("COPY_A", "LDS01", one, "2026-05-14T10:00:00", COPIED),
-        visit("COPY_B", "YRK01", two, "2026-05-14T15:00:00", COPIED_AGAIN),
-        visit("TRAVEL_A", "LDS01", two, "2026-05-15T10:00:00", CLEAN_TEXTS["TRAVEL_A"]),
-        visit("TRAVEL_B", "SOU01", two, "2026-05-15T10:45:00", CLEAN_TEXTS["TRAVEL_B"]),
-        visit("NIGHT", "LDS01", one, "2026-05-16T03:00:00", CLEAN_TEXTS["NIGHT"]),  # a Saturday
+        approved_record("CLEAN1", "LDS01", one, "2026-05-12T10:00:00", CLEAN_TEXTS["CLEAN1"]),
+        approved_record("CLEAN2", "YRK01", one, "2026-05-12T14:00:00", CLEAN_TEXTS["CLEAN2"]),
+        approved_record("CLEAN3", "LDS01", two, "2026-05-13T11:00:00", CLEAN_TEXTS["CLEAN3"]),
+        approved_record("COPY_A", "LDS01", one, "2026-05-14T10:00:00", COPIED),
+        approved_record("COPY_B", "YRK01", two, "2026-05-14T15:00:00", COPIED_AGAIN),
+        approved_record("TRAVEL_A", "LDS01", two, "2026-05-15T10:00:00", CLEAN_TEXTS["TRAVEL_A"]),
+        approved_record("TRAVEL_B", "SOU01", two, "2026-05-15T10:45:00", CLEAN_TEXTS["TRAVEL_B"]),
+        approved_record(
+            "NIGHT", "LDS01", one, "2026-05-16T03:00:00", CLEAN_TEXTS["NIGHT"]
+        ),  # a Saturday
     )
     world.visits = {v.external_id: v.id for v in visits}
     wait_for_tasks()  # the import queued their signals
@@ -322,7 +314,7 @@ def test_submitted_visits_are_not_in_the_report_until_approved(runner, world):
     and stays out of the report until it is approved."""
     import_visits(
         {
-            **visit("COPY_C", "BRS01", world.other.email, "2026-05-14T16:00:00", COPIED),
+            **approved_record("COPY_C", "BRS01", world.other.email, "2026-05-14T16:00:00", COPIED),
             "status": "submitted",
         }
     )
