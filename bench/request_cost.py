@@ -45,6 +45,7 @@ class Meter:
     def __init__(self, app: Any) -> None:
         from audit.extensions import db
 
+        self.app = app
         self.client = app.test_client()
         self.cpu: dict[str, list[float]] = collections.defaultdict(list)
         self.queries: dict[str, list[int]] = collections.defaultdict(list)
@@ -65,6 +66,8 @@ class Meter:
         return response
 
     def sign_in(self, email: str) -> None:
+        """Sign in to another account as a new phone would: no cookies from the last."""
+        self.client = self.app.test_client()
         page = self("sign in", "GET", "/login", 200).get_data(as_text=True)
         form = {"csrf_token": load.CSRF.search(page).group(1), "email": email}
         self("sign in", "POST", "/login", 302, data={**form, "password": load.PASSWORD})

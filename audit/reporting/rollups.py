@@ -34,7 +34,11 @@ Kept exactly up to date:
   followed by its audit event, which autoflushes before any query). On
   PostgreSQL an advisory lock per (branch, scorecard) serialises two
   transactions refreshing the same key, so the later one aggregates after the
-  earlier one committed.
+  earlier one committed. A visit whose copy in the session shows it counting
+  nowhere, as read and as changed (a draft, or sent and not yet approved), is
+  not asked about: every change of a visit locks and rereads it first
+  (:mod:`audit.visits.lock`), so the copy is the row; one a Core statement
+  changed is asked about until it is read again.
 """
 
 from __future__ import annotations
@@ -67,9 +71,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from audit.extensions import db
 from audit.models import (
+    REPORTABLE_STATUSES,
     Answer,
     AuditEvent,
     Branch,
@@ -484,6 +490,7 @@ _KEYS = "rollup_keys"
 _BUSY = "rollup_busy"
 _FLUSHING = "rollup_flushing"
 _REBUILD = "rollup_rebuild"
+_STALE = "rollup_stale_visits"
 
 
 def _visit_id(obj: object) -> int | None:
@@ -508,11 +515,41 @@ def _touched(session: Session) -> set[int]:
     return {i for i in ids if i is not None}
 
 
+def _counts_nowhere(session: Session, visit_id: int) -> bool:
+    """Whether the session's own copy shows the visit outside every report, both as it
+    was read and as changed since (a draft, or a visit sent and not yet approved).
+
+    Such a visit has no keys, and asking the database would only say so again: a
+    shopper's start, autosaves, photos and submission then send no rollup query. A
+    visit a Core statement changed is asked about until it is read again
+    (:func:`_read_again`): the session's copy may be older than the row.
+    """
+    if visit_id in session.info.get(_STALE, ()):
+        return False
+    visit = session.identity_map.get(identity_key(Visit, visit_id))
+    if visit is None:
+        return False
+    state = inspect(visit)
+    if "status" not in state.dict:
+        return False
+    added, unchanged, deleted = state.attrs.status.history
+    statuses = [*added, *unchanged, *deleted]
+    return bool(statuses) and not any(s in REPORTABLE_STATUSES for s in statuses)
+
+
+def _read_again(target: Visit, context: Any, attrs: Iterable[str] | None = None) -> None:
+    if context is None:  # values a bulk UPDATE set in Python, not read from the row
+        return
+    stale = context.session.info.get(_STALE)
+    if stale and (attrs is None or "status" in attrs):
+        stale.discard(inspect(target).identity[0])
+
+
 def _keys_of(session: Session, visit_ids: Iterable[int]) -> set[Key]:
     """The keys the visits count in as they are now; visits that count nowhere (drafts,
     sent visits not yet approved, excluded ones) have none, so a shopper's autosave or
     a submission refreshes no rollup and takes no rollup lock."""
-    ids = sorted(visit_ids)
+    ids = sorted(i for i in visit_ids if not _counts_nowhere(session, i))
     keys: set[Key] = set()
     month = _month()
     counted = visit_conditions(ReportFilter())
@@ -611,6 +648,7 @@ def _watch_statements(state: Any) -> None:
             query = query.where(state.statement.whereclause)
         ids = set(session.execute(query, params=state.parameters).scalars())
         if ids:
+            session.info.setdefault(_STALE, set()).update(ids)
             session.info.setdefault(_IDS, set()).update(ids)
             session.info.setdefault(_KEYS, set()).update(_keys_of(session, ids))
     finally:
@@ -624,6 +662,7 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
         session.info.pop(_BUSY, None)
         session.info.pop(_FLUSHING, None)
         session.info.pop(_REBUILD, None)
+        session.info.pop(_STALE, None)
 
 
 def register_rollup_hooks() -> None:
@@ -639,6 +678,9 @@ def register_rollup_hooks() -> None:
     ):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    for name in ("load", "refresh"):
+        if not event.contains(Visit, name, _read_again):
+            event.listen(Visit, name, _read_again)
 
 
 __all__ = [

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, inspect, select, update
 
 from audit.appeals.service import AppealError, amend, raise_appeal
 from audit.extensions import db
@@ -535,5 +535,68 @@ def test_bulk_statements_through_the_session_keep_them_exact(ctx):
     db.session.execute(
         update(Visit).where(Visit.id.in_(reportable[3:6])).values(status=VisitStatus.RETURNED)
     )
+    db.session.commit()
+    assert_rollups_match_a_rebuild()
+
+
+def _statements_during(work: Any) -> list[str]:
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def _a_draft() -> Visit:
+    visit_id = db.session.scalars(
+        select(Visit.id).where(Visit.status == VisitStatus.APPROVED, Visit.excluded.is_(False))
+    ).first()
+    db.session.execute(
+        update(Visit).where(Visit.id == visit_id).values(status=VisitStatus.DRAFT, percent=None)
+    )
+    db.session.commit()
+    visit = db.session.get(Visit, visit_id)
+    assert visit.status is VisitStatus.DRAFT  # the session's copy, read in this transaction
+    return visit
+
+
+def test_a_drafts_changes_ask_nothing_of_the_rollups(ctx):
+    """A draft counts nowhere before or after its change, as the session's copy shows:
+    a shopper's saves send no rollup query (the load benchmark's commonest write)."""
+    build(19, regions=2, branches=3, visits=20)
+    visit = _a_draft()
+
+    def save() -> None:
+        visit.staff_description = "Tall, green apron"
+        visit.answers[0].comment = "Greeted at the door"
+        db.session.commit()
+
+    statements = _statements_during(save)
+    assert any("UPDATE visits" in s for s in statements)
+    rollup_tables = [model.__tablename__ for model in TABLES]
+    assert not [s for s in statements if "DISTINCT visits.branch_id" in s]
+    assert not [s for s in statements if any(t in s for t in rollup_tables)]
+    assert_rollups_match_a_rebuild()
+
+
+def test_a_visit_a_core_update_approved_is_counted_though_its_copy_says_draft(ctx):
+    """A Core UPDATE that leaves the session's copy as it was (no synchronisation) makes
+    the copy untrustworthy: the rollups ask the row, and count the visit."""
+    build(23, regions=2, branches=3, visits=20)
+    visit = _a_draft()
+    db.session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id)
+        .values(status=VisitStatus.APPROVED, percent=87.5)
+        .execution_options(synchronize_session=False)
+    )
+    assert inspect(visit).dict["status"] is VisitStatus.DRAFT  # the copy did not follow
+    visit.staff_description = "Changed after the approval"
     db.session.commit()
     assert_rollups_match_a_rebuild()

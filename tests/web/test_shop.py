@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from audit.assignments.service import today
 from audit.extensions import db
@@ -261,6 +261,36 @@ def test_home_lists_open_assignments_due_soon_first_and_never_a_score(app, clien
     assert f"/assignments/{later}/offer" in page
     assert "Bristol Broadmead" in page and "Reviewed" in page  # the sent visit: status only
     assert "73" not in page and "below" not in page and "%" not in page
+
+
+def _home_statements(app, client) -> int:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get("/shop/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_the_home_page_reads_the_same_few_statements_however_many_assignments(
+    app, client, auth, ids
+):
+    """Whether each assignment's visit was started is read with the assignments (it was one
+    query per assignment: the load benchmark's shoppers have ten)."""
+    auth.login(ids["shopper_email"])
+    start(client, assign(app, ids))
+    assign(app, ids, branch="york")
+    few = _home_statements(app, client)
+    for _ in range(4):
+        start(client, assign(app, ids))
+        assign(app, ids, branch="york", status="offered")
+    assert _home_statements(app, client) == few
 
 
 def test_a_shopper_starts_an_accepted_assignment_with_their_position(app, client, auth, ids):
