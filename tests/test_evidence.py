@@ -42,6 +42,27 @@ def test_a_camera_jpeg_is_kept_without_any_metadata_but_its_capture_time():
     assert len(result.sha256) == 64
 
 
+def test_no_comment_xmp_or_colour_profile_reaches_the_photo_or_its_thumbnail():
+    """What a JPEG carries beside EXIF (an editor's comment, XMP with a location, an ICC
+    profile naming the device) is left behind too, in both files."""
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SecretPlace 53.79N</x:xmpmeta>'
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(jpeg())).save(
+        buffer, "JPEG", comment=b"SecretComment", xmp=xmp, icc_profile=profile, quality=90
+    )
+    carried = reopen(buffer.getvalue()).info
+    assert {"comment", "xmp", "icc_profile"} <= carried.keys()  # the upload has them
+    result = process_image(buffer.getvalue(), LIMIT)
+    for data in (result.data, result.thumb):
+        info = reopen(data).info
+        assert not {"comment", "xmp", "icc_profile", "exif"} & info.keys()
+        assert b"SecretComment" not in data and b"SecretPlace" not in data
+        assert b"PhoneCam" not in data
+
+
 def test_large_photos_are_shrunk_and_turned_upright():
     # Orientation 6: the camera was held on its side; the stored photo is portrait.
     result = process_image(jpeg((4000, 3000), orientation=6), LIMIT)

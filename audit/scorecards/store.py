@@ -58,6 +58,9 @@ def _cannot_change(version: ScorecardVersion) -> ScorecardStateError:
     )
 
 
+_PARSED = "_parsed_definition"
+
+
 @lru_cache(maxsize=256)
 def _parse_published(version_id: int, frozen: str) -> ScorecardDefinition:
     return _parse(json.loads(frozen))
@@ -74,7 +77,13 @@ def definition_of(version: ScorecardVersion) -> ScorecardDefinition:
     """The typed definition of a version (cached for immutable, published ones)."""
     if version.status is VersionStatus.DRAFT or version.id is None:
         return _parse(version.definition)
-    return _parse_published(version.id, json.dumps(version.definition, sort_keys=True))
+    # Kept on the loaded row too: a request asks several times, and the cache key is the
+    # whole definition as text (ids repeat across databases), which takes time to make.
+    parsed: ScorecardDefinition | None = getattr(version, _PARSED, None)
+    if parsed is None:
+        parsed = _parse_published(version.id, json.dumps(version.definition, sort_keys=True))
+        setattr(version, _PARSED, parsed)
+    return parsed
 
 
 def get_scorecard(slug: str) -> Scorecard | None:

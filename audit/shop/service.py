@@ -58,7 +58,14 @@ from audit.scorecards.store import definition_of
 from audit.service_errors import FieldError
 from audit.tasks import enqueue
 from audit.visits.lock import lock_visit
-from audit.visits.scores import answer_values, comments_of, set_answer, store_score, stored_value
+from audit.visits.scores import (
+    QuestionIds,
+    answer_values,
+    comments_of,
+    set_answer,
+    store_score,
+    stored_value,
+)
 from audit.webhooks.emitting import emit, emit_critical_failure
 
 V = VisitStatus
@@ -278,10 +285,11 @@ def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
     """Read the just-locked visit with what a change of it reads, in a few queries.
 
     Loaded lazily, each of them (answers, staff, photos, the branch whose clock the times
-    are read on, the version's questions and, to score, sections and the assignment)
-    would first flush what was changed so far,
-    and every flush of a visit asks the reports where it counts: a save took twice the
-    queries and most of its time in them (bench/load.py).
+    are read on, the version and, to score, sections and the assignment) would first
+    flush what was changed so far, and every flush of a visit asks the reports where
+    it counts: a save took twice the queries and most of its time in them
+    (bench/load.py). The version's question rows are not loaded: a save that adds an
+    answer reads their ids (:class:`audit.visits.scores.QuestionIds`).
     """
     version = joinedload(Visit.version)
     options = [
@@ -289,7 +297,7 @@ def _read_locked(visit: Visit, *, scoring: bool = False) -> None:
         selectinload(Visit.staff),
         selectinload(Visit.attachments),
         joinedload(Visit.branch),
-        version.selectinload(ScorecardVersion.questions),
+        version,
     ]
     if scoring:
         options += [
@@ -416,7 +424,7 @@ def save_draft(visit: Visit, data: DraftData, user: User) -> list[SubmissionProb
     require_editable(visit)
     _read_locked(visit)
     definition = definition_of(visit.version)
-    question_ids = {q.key: q.id for q in visit.version.questions}
+    question_ids = QuestionIds(visit.version)
     problems: list[SubmissionProblem] = []
 
     for key, raw in (data.answers or {}).items():

@@ -7,16 +7,17 @@ submitted; they are recomputed only on purpose (a reviewer's edit, or
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
 from audit.extensions import db
 from audit.models import (
     Answer,
     Scorecard,
+    ScorecardQuestion,
     ScorecardVersion,
     Visit,
     VisitSectionScore,
@@ -61,7 +62,8 @@ def set_answer(
     """Write one answer's value (already normalised by the engine) onto the visit."""
     answer = visit.answer(question.key)
     if answer is None:
-        question_id = (question_rows or _question_ids(visit.version))[question.key]
+        rows = question_rows if question_rows is not None else QuestionIds(visit.version)
+        question_id = rows[question.key]
         answer = Answer(question_key=question.key, question_id=question_id)
         visit.answers.append(answer)
     answer.is_na = value is NA
@@ -77,8 +79,40 @@ def set_answer(
     return answer
 
 
-def _question_ids(version: ScorecardVersion) -> dict[str, int]:
-    return {q.key: q.id for q in version.questions}
+class QuestionIds(Mapping[str, int]):
+    """A version's question row ids by key, read when first asked for.
+
+    Most saves only change answers that exist and need none; the first one that adds
+    an answer reads the two columns in one query (or uses the version's question rows
+    when they are loaded already), instead of loading every question row each time.
+    """
+
+    def __init__(self, version: ScorecardVersion) -> None:
+        self._version = version
+        self._ids: dict[str, int] | None = None
+
+    def _read(self) -> dict[str, int]:
+        if self._ids is None:
+            version = self._version
+            if "questions" in inspect(version).dict:
+                self._ids = {q.key: q.id for q in version.questions}
+            else:
+                rows = db.session.execute(
+                    select(ScorecardQuestion.key, ScorecardQuestion.id).where(
+                        ScorecardQuestion.version_id == version.id
+                    )
+                )
+                self._ids = {key: question_id for key, question_id in rows}
+        return self._ids
+
+    def __getitem__(self, key: str) -> int:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 def store_score(visit: Visit, definition: ScorecardDefinition | None = None) -> VisitScore:
@@ -89,7 +123,7 @@ def store_score(visit: Visit, definition: ScorecardDefinition | None = None) -> 
     """
     definition = definition or definition_of(visit.version)
     score = score_visit(definition, answer_values(visit))
-    question_ids = _question_ids(visit.version)
+    question_ids = QuestionIds(visit.version)
     by_key = {a.question_key: a for a in visit.answers}
     for position, question in enumerate(definition.questions()):
         answer = by_key.get(question.key)
