@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 
 
@@ -49,6 +51,16 @@ def section(html: str, start: str, end: str | None = None) -> str:
     """The part of ``html`` from the heading id ``start`` to ``end``."""
     tail = html.split(f'id="{start}"', 1)[1]
     return tail.split(f'id="{end}"', 1)[0] if end else tail
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees of ``page``: no tags, attributes, scripts or styles, spaces collapsed.
+
+    For "never shown" checks: a random token or an asset hash in the markup can hold any
+    digits, so looking for a score's digits in the whole page fails now and then."""
+    words = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    words = re.sub(r"<[^>]+>", " ", words)
+    return " ".join(html.unescape(words).split())
 
 
 def login(client, email: str) -> None:
