@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from audit.extensions import db
 from audit.models import Branch, Visit
 from tests.api.visit_data import SEES, staff_member, user, visits_fixture  # noqa: F401
 from tests.builders import FULL, count_events, make_visit
+from tests.statements import recorded_statements
 
 
 def _names(visits, items) -> list[str]:
@@ -157,18 +158,10 @@ def test_the_cursor_holds_while_visits_are_added(app, api, world, visits):
 
 
 def _statements(app, api, token: str) -> int:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        seen.append(statement)
-
     with app.app_context():
         engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(engine) as seen:
         assert api("GET", "/visits?limit=200", token).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(seen)
 
 

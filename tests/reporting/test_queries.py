@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from audit.extensions import db
 from audit.reporting import (
@@ -47,6 +46,7 @@ from tests.reporting.dataset import (
     build_org,
     generate_visits,
 )
+from tests.statements import recorded_statements
 
 APPROX = {"rel": 1e-9, "abs": 1e-9}
 
@@ -281,17 +281,8 @@ def test_a_scoped_viewer_never_sees_branches_outside_their_regions(ctx):
 
 @contextmanager
 def count_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(db.engine) as statements:
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _dashboard_queries(flt: ReportFilter) -> int:

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import func, inspect, select, update
 
 from audit.appeals.service import AppealError, amend, raise_appeal
 from audit.extensions import db
@@ -67,6 +67,7 @@ from audit.visits.imports import import_file
 from audit.visits.scores import rescore_visits
 from tests.builders import make_user
 from tests.reporting.dataset import CARD, _answers, _visit_time, build
+from tests.statements import recorded_statements
 
 TABLES = (
     VisitMonthStats,
@@ -539,20 +540,6 @@ def test_bulk_statements_through_the_session_keep_them_exact(ctx):
     assert_rollups_match_a_rebuild()
 
 
-def _statements_during(work: Any) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        work()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return seen
-
-
 def _a_draft() -> Visit:
     visit_id = db.session.scalars(
         select(Visit.id).where(Visit.status == VisitStatus.APPROVED, Visit.excluded.is_(False))
@@ -577,7 +564,8 @@ def test_a_drafts_changes_ask_nothing_of_the_rollups(ctx):
         visit.answers[0].comment = "Greeted at the door"
         db.session.commit()
 
-    statements = _statements_during(save)
+    with recorded_statements(db.engine) as statements:
+        save()
     assert any("UPDATE visits" in s for s in statements)
     rollup_tables = [model.__tablename__ for model in TABLES]
     assert not [s for s in statements if "DISTINCT visits.branch_id" in s]

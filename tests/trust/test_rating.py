@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from audit.assignments import service as assignments
 from audit.extensions import db
@@ -32,6 +32,7 @@ from tests.builders import (
     make_visit,
     make_world,
 )
+from tests.statements import recorded_statements
 
 V = VisitStatus
 DAY = TODAY - timedelta(days=20)
@@ -160,17 +161,8 @@ def test_every_shopper_is_rated_with_the_same_number_of_queries(app, story):
     world, _ = story
 
     def statements(run) -> int:
-        seen: list[str] = []
-
-        def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-            seen.append(statement)
-
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with recorded_statements(db.engine) as seen:
             run()
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(seen)
 
     for _ in range(6):

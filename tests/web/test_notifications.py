@@ -6,7 +6,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from audit.coaching import service
 from audit.extensions import db
@@ -14,6 +14,7 @@ from audit.models import CoachingNote, Notification, Role, User
 from audit.notifications.service import notify
 from audit.tasks import wait_for_tasks
 from tests.builders import make_coaching_world, make_user
+from tests.statements import recorded_statements
 
 
 @pytest.fixture
@@ -47,17 +48,10 @@ def unread(app, email: str) -> list[str]:
 
 def test_the_bell_shows_the_unread_count_with_one_count_query(app, client, auth, people):
     auth.login(people.ann)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            html = client.get("/coaching/").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        html = client.get("/coaching/").get_data(as_text=True)
     assert bell_count(html) == 2
     assert 'href="/notifications/"' in html
     counts = [s for s in statements if "count(" in s.lower() and "notifications" in s.lower()]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from audit.assignments.service import today
 from audit.extensions import db
@@ -44,6 +44,7 @@ from tests.builders import (
 from tests.conftest import TEST_PASSWORD
 from tests.images import jpeg, png
 from tests.pages import visible_text
+from tests.statements import recorded_statements
 from tests.web.test_access import PUBLIC_ENDPOINTS
 
 TODAY = today()
@@ -267,17 +268,10 @@ def test_home_lists_open_assignments_due_soon_first_and_never_a_score(app, clien
 
 
 def _home_statements(app, client) -> int:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # noqa: ANN001
-        statements.append(statement)
-
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            assert client.get("/shop/").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        assert client.get("/shop/").status_code == 200
     return len(statements)
 
 
