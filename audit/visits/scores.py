@@ -62,7 +62,7 @@ def set_answer(
     """Write one answer's value (already normalised by the engine) onto the visit."""
     answer = visit.answer(question.key)
     if answer is None:
-        rows = question_rows if question_rows is not None else QuestionIds(visit.version)
+        rows = question_rows if question_rows is not None else _question_ids(visit.version)
         question_id = rows[question.key]
         answer = Answer(question_key=question.key, question_id=question_id)
         visit.answers.append(answer)
@@ -77,6 +77,11 @@ def set_answer(
     if comment is not None:
         answer.comment = comment
     return answer
+
+
+def _question_ids(version: ScorecardVersion) -> dict[str, int]:
+    """From the version's question rows, loaded once per session (imports add many answers)."""
+    return {q.key: q.id for q in version.questions}
 
 
 class QuestionIds(Mapping[str, int]):
@@ -95,7 +100,7 @@ class QuestionIds(Mapping[str, int]):
         if self._ids is None:
             version = self._version
             if "questions" in inspect(version).dict:
-                self._ids = {q.key: q.id for q in version.questions}
+                self._ids = _question_ids(version)
             else:
                 rows = db.session.execute(
                     select(ScorecardQuestion.key, ScorecardQuestion.id).where(

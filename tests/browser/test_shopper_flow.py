@@ -201,7 +201,10 @@ def test_shopper_fills_in_offline_sends_once_and_fixes_a_returned_visit(live_ser
     # Accept the offer and start the visit (the position is shared).
     live_server.login(page, "shopper@demo.test", DEMO_PASSWORD)
     assert page.url.endswith("/shop/")
-    page.get_by_role("button", name="Accept").tap()
+    # The home page comes back with the Start button: tapped before the page's script
+    # has run, the form would go without asking for the position.
+    with page.expect_navigation(wait_until="load"):
+        page.get_by_role("button", name="Accept").tap()
     page.get_by_role("button", name="Start the visit").tap()
     page.wait_for_url(re.compile(r"/shop/visits/\d+$"))
     visit_id = int(page.url.rsplit("/", 1)[1])
