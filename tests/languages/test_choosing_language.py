@@ -65,3 +65,23 @@ def test_the_account_page_sets_the_language(app, client, auth):
     assert response.status_code == 200 and "Not a valid choice" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(User.language).where(User.email == email)) is None
+
+
+def test_a_mail_in_another_language_mid_request_and_the_page_after_it(app):
+    """The catalogue is looked up once per request and locale (audit.languages.
+    RequestDomain): a string in force_locale's language and the strings after it, in
+    Python and in a template, are each in their own language."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext
+
+    template = "{{ _('Skip to content') }}"
+    with app.test_request_context("/login", headers={"Accept-Language": "es"}):
+        assert gettext("Skip to content") == "Saltar al contenido"
+        assert render_template_string(template) == "Saltar al contenido"
+        with force_locale("en"):
+            assert gettext("Skip to content") == "Skip to content"
+            assert render_template_string(template) == "Skip to content"
+        assert gettext("Skip to content") == "Saltar al contenido"
+        assert render_template_string(template) == "Saltar al contenido"
+    with app.test_request_context("/login", headers={"Accept-Language": "en"}):
+        assert render_template_string(template) == "Skip to content"
