@@ -80,7 +80,10 @@ def test_a_server_that_is_down_leaves_the_rows_for_send_pending(app: Flask, smtp
     app.config.update(smtp_server.config())
     result = app.test_cli_runner().invoke(args=["jobs", "run", "send-pending-mail"])
     assert result.exit_code == 0, result.output
-    assert "send-pending-mail: 2 notification e-mail(s) sent." in result.output
+    assert (
+        "send-pending-mail: 2 notification e-mail(s) and 0 scheduled report e-mail(s) sent."
+        in result.output
+    )
     assert mailed(app) == {"For Ann": True, "For Ben": True}
 
 

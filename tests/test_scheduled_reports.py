@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit.extensions import db
-from audit.models import ReportFrequency, ReportSubscription, Role, User
+from audit.models import ReportFrequency, ReportMailing, ReportSubscription, Role, User
 from audit.storage import storage
 from audit.subscriptions.periods import Period, last_period
 from audit.subscriptions.service import claim, pdf_key
@@ -30,6 +30,7 @@ from tests.builders import (
     publish_report_cards,
 )
 from tests.languages.catalogues import ensure_compiled
+from tests.mail_server import free_port
 from tests.pdf.reading import Pdf
 
 JOB = "audit.jobs.subscriptions:send_scheduled_reports"
@@ -152,6 +153,61 @@ def test_each_recipient_reads_the_mail_and_the_pdf_in_their_own_language(app, cl
     )
     text = pdf_of(english).flat
     assert "Against the benchmarks" in text and "Frente a las referencias" not in text
+
+
+def retry_mail(app: Flask) -> str:
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "send-pending-mail"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_recipient_the_mail_server_refused_gets_the_report_later_and_nobody_twice(
+    app, client, auth, org
+):
+    subscribe(client, auth, "nora@example.org", branch=org.leeds, recipients=[org.bea])
+    org.inbox.refused.add("bea@example.org")
+    run_job(app)
+    assert [r for r, _ in org.inbox.messages] == [["nora@example.org"]]
+    with app.app_context():
+        subscription = db.session.scalar(select(ReportSubscription))
+        assert "did not take the November 2026 report for bea@example.org" in (
+            subscription.last_mail_error
+        )
+    assert "0 scheduled report e-mail(s) sent" in retry_mail(app)  # still refused
+    org.inbox.refused.clear()
+    assert "1 scheduled report e-mail(s) sent" in retry_mail(app)
+    assert sorted(r[0] for r, _ in org.inbox.messages) == ["bea@example.org", "nora@example.org"]
+    assert "Leeds Briggate" in pdf_of(mails_to(org.inbox, "bea@example.org")[0]).flat
+    assert "0 scheduled report e-mail(s) sent" in retry_mail(app)
+    with app.app_context():
+        subscription = db.session.scalar(select(ReportSubscription))
+        assert subscription.last_mail_error == "" and subscription.last_sent_at is not None
+        (mailing,) = db.session.scalars(select(ReportMailing)).all()
+        assert mailing.done_at is not None and mailing.attempts == 3
+        assert sorted(mailing.sent_to) == sorted([org.nora, org.bea])
+
+
+@pytest.mark.parametrize("outage", ["server down", "no MAIL_SERVER"])
+def test_a_report_made_while_mail_could_not_go_is_mailed_once_it_can(
+    app, client, auth, org, outage
+):
+    subscribe(client, auth, "hugo@example.org", unit="company", frequency="monthly")
+    working = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT")}
+    if outage == "server down":
+        app.config.update(MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    else:
+        app.config.update(MAIL_SERVER=None)
+    assert run_job(app).startswith("1 scheduled report(s)")
+    assert org.inbox.messages == []
+    with app.app_context():
+        assert db.session.scalar(select(ReportSubscription.last_mail_error)) != ""
+    app.config.update(working)
+    assert "1 scheduled report e-mail(s) sent" in retry_mail(app)
+    (message,) = mails_to(org.inbox, "hugo@example.org")
+    assert "November 2026" in message["Subject"]
+    assert run_job(app).startswith("0 scheduled report(s)")  # the period stays claimed
+    assert "0 scheduled report e-mail(s) sent" in retry_mail(app)
+    assert len(org.inbox.messages) == 1
 
 
 def test_the_job_run_twice_sends_nothing_twice_and_the_next_period_goes_later(

@@ -18,6 +18,7 @@ from audit.coaching.service import remind_due_follow_ups
 from audit.extensions import db
 from audit.jobs.reports import KEEP_DAYS, JobStore
 from audit.notifications.service import deliver_pending
+from audit.subscriptions.mail import deliver_pending_reports
 from audit.webhooks.delivery import send_due
 
 #: How far back ``send-pending-mail`` looks, as ``notifications send-pending`` does.
@@ -49,8 +50,11 @@ def remind_coaching_follow_ups() -> str:
 
 
 def retry_notification_mails() -> str:
+    """Notification mails of the last day, and scheduled reports of the last week, that the
+    SMTP server did not take."""
     count = deliver_pending(datetime.now(UTC) - timedelta(hours=RETRY_MAIL_HOURS))
-    return f"{count} notification e-mail(s) sent"
+    reports = deliver_pending_reports()
+    return f"{count} notification e-mail(s) and {reports} scheduled report e-mail(s) sent"
 
 
 def send_webhooks() -> str:

@@ -92,7 +92,8 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "send-pending-mail",
         "15 * * * *",
         f"{_DAILY}:retry_notification_mails",
-        "notification e-mails of the last 24 hours that failed are tried again",
+        "notification e-mails of the last 24 hours and scheduled reports of the last 7 days "
+        "that failed are tried again",
         "notifications send-pending",
     ),
     PeriodicJob(

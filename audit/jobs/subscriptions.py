@@ -9,9 +9,11 @@ the next day.
 For each subscription: draw the PDF with the report code the downloads use
 (:mod:`audit.documents`), then, in one short transaction, claim the period (a conditional
 UPDATE, so of two runs at the same moment one finds it taken and throws its PDF away),
-store the PDF (:mod:`audit.storage`, kept only if the transaction commits), queue the
-mail task (handed over after the commit) and commit. Drawing first keeps the claim's
-write lock short, which matters on SQLite, where it holds up every other writer. A report
+store the PDF (:mod:`audit.storage`, kept only if the transaction commits), add the
+period's mailing (:class:`~audit.models.ReportMailing`, which keeps a refused mail to be
+tried again), queue its mail task (handed over after the commit) and commit. Drawing
+first keeps the claim's write lock short, which matters on SQLite, where it holds up
+every other writer. A report
 that cannot be made rolls back: its period stays due for the next run, and the other
 subscriptions go on.
 
@@ -32,10 +34,10 @@ from audit.documents import branch_pdf, compare_pdf
 from audit.extensions import db
 from audit.languages import recipient_language
 from audit.metrics import REPORT_JOBS
-from audit.models import ReportSubscription, ReportUnit, record_event
+from audit.models import ReportMailing, ReportSubscription, ReportUnit, record_event
 from audit.storage import storage
 from audit.storage.files import keep_if_committed
-from audit.subscriptions.mail import MAIL_TASK
+from audit.subscriptions.mail import MAILING_TASK
 from audit.subscriptions.periods import Period
 from audit.subscriptions.service import (
     claim,
@@ -104,14 +106,16 @@ def make_report(subscription_id: int, period: Period) -> bool:
         period_end=period.end.isoformat(),
         keys=sorted(keys.values()),
     )
-    enqueue(
-        MAIL_TASK,
+    mailing = ReportMailing(
         subscription_id=subscription_id,
-        period_start=period.start.isoformat(),
-        period_end=period.end.isoformat(),
+        period_start=period.start,
+        period_end=period.end,
         keys=keys,
         filename=filename,
     )
+    db.session.add(mailing)
+    db.session.flush()
+    enqueue(MAILING_TASK, mailing_id=mailing.id)
     db.session.commit()
     REPORT_JOBS.labels(event="finished").inc()
     return True

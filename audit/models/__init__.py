@@ -34,6 +34,7 @@ from audit.models.notification import Notification
 from audit.models.org import Branch, Region, StaffMember
 from audit.models.report_subscription import (
     ReportFrequency,
+    ReportMailing,
     ReportSubscription,
     ReportUnit,
     report_subscription_recipients,
@@ -135,6 +136,7 @@ __all__ = [
     "event_words",
     "Branch",
     "ReportFrequency",
+    "ReportMailing",
     "ReportSubscription",
     "ReportUnit",
     "report_subscription_recipients",

@@ -4,18 +4,20 @@ A subscription names one unit (a branch, a region, or the company as its owner s
 a frequency and optionally a scorecard, and the people who receive it: the owner and the
 managers they chose (:data:`report_subscription_recipients`). ``last_period_end`` is the
 last day of the last period mailed: the job claims a period by moving it forward with a
-conditional UPDATE, so two runs never send one period twice.
+conditional UPDATE, so two runs never send one period twice. Each period claimed gets a
+:class:`ReportMailing`, the mail's outbox row: who has it, and what went wrong until
+everyone does, so a mail the SMTP server refused is tried again.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.extensions import db
@@ -82,3 +84,35 @@ class ReportSubscription(db.Model):
     recipients: Mapped[list[User]] = relationship(
         secondary=report_subscription_recipients, order_by="User.name"
     )
+
+
+class ReportMailing(db.Model):
+    """One period's report of one subscription, on its way to the recipients.
+
+    Made with the claim of the period, in the same transaction. The mail task sends it to
+    each current recipient who does not have it yet (``sent_to``) and sets ``done_at`` once
+    all do; until then ``send-pending-mail`` tries again, for
+    :data:`audit.subscriptions.mail.RETRY_DAYS`.
+    """
+
+    __tablename__ = "report_mailings"
+    __table_args__ = (Index("ix_report_mailings_pending", "done_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("report_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    #: The stored PDF of each language among the recipients: {"en": key, ...}.
+    keys: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    filename: Mapped[str] = mapped_column(String(200))
+    #: Ids of the users the SMTP server took the mail for.
+    sent_to: Mapped[list[int]] = mapped_column(JSON, default=list)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Every current recipient has it (None: still to be mailed or tried again).
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    subscription: Mapped[ReportSubscription] = relationship()

@@ -12,19 +12,25 @@ regions changed since the report was made gets nothing.
 Each recipient reads the mail and the PDF in their own language
 (:func:`audit.languages.recipient_language`): the job draws the PDF once per language
 among the recipients, and the task is handed the key of each.
+
+A period's mail is a :class:`~audit.models.ReportMailing` row until every current
+recipient has it: a recipient the SMTP server refused (or every one, when it was down or
+``MAIL_SERVER`` is not set) is tried again by the hourly ``send-pending-mail`` job
+(:func:`deliver_pending_reports`) for :data:`RETRY_DAYS`, and nobody gets it twice.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
+from sqlalchemy import select
 
 from audit.extensions import db
 from audit.languages import recipient_language
-from audit.models import ReportFrequency, ReportSubscription, User
+from audit.models import ReportFrequency, ReportMailing, ReportSubscription, User
 from audit.notifications.mailer import MailAttachment, MailSettings, OutgoingMail, send_messages
 from audit.notifications.service import SUBJECT_PREFIX, absolute_link
 from audit.storage import ObjectMissing, storage
@@ -32,12 +38,24 @@ from audit.subscriptions.periods import Period, day_label
 from audit.subscriptions.service import current_recipients, dashboard_path, unit_name
 from audit.subscriptions.unsubscribe import unsubscribe_path
 
-__all__ = ["MAIL_TASK", "report_mail", "send_report_mail"]
+__all__ = [
+    "MAILING_TASK",
+    "MAIL_TASK",
+    "RETRY_DAYS",
+    "deliver_pending_reports",
+    "report_mail",
+    "send_report_mail",
+    "send_report_mailing",
+]
 
 log = logging.getLogger(__name__)
 
-#: The task that mails one subscription's PDF for one period (:func:`send_report_mail`).
+#: The task that mails one period's report to whoever does not have it yet.
+MAILING_TASK = "audit.subscriptions.mail:send_report_mailing"
+#: The task an earlier version queued (no outbox row): still run if found in a queue.
 MAIL_TASK = "audit.subscriptions.mail:send_report_mail"
+#: How long a refused report mail is tried again: a week's report is old news after that.
+RETRY_DAYS = 7
 
 
 def report_mail(
@@ -107,6 +125,84 @@ def _body(
         why + "\n" + unsubscribe,
     )
     return "\n\n".join(parts) + "\n"
+
+
+def send_report_mailing(mailing_id: int) -> int:
+    """The background task: mail the period's report to each current recipient who does not
+    have it yet; returns how many mails went. The row stays locked from the read to the
+    commit (on PostgreSQL; skipping one another sender holds), so the task and a retry at
+    the same moment never mail anyone twice."""
+    mailing = db.session.scalars(
+        select(ReportMailing)
+        .where(ReportMailing.id == mailing_id, ReportMailing.done_at.is_(None))
+        .with_for_update(skip_locked=True)
+    ).first()
+    if mailing is None:
+        db.session.rollback()
+        return 0
+    subscription = mailing.subscription
+    mailing.attempts += 1
+    settings = MailSettings.from_config(current_app.config)
+    pdfs = _stored_pdfs(mailing.keys, subscription.id)
+    period = Period(mailing.period_start, mailing.period_end)
+    if settings is None or not pdfs:
+        with force_locale(recipient_language(subscription.owner)):
+            _failed(
+                mailing,
+                gettext("MAIL_SERVER is not set: the %(period)s report waits.", period=period.label)
+                if settings is None
+                else gettext("The %(period)s report is no longer stored.", period=period.label),
+            )
+        db.session.commit()
+        return 0
+    fallback = pdfs.get(recipient_language(subscription.owner)) or next(iter(pdfs.values()))
+    waiting = [u for u in current_recipients(subscription) if u.id not in mailing.sent_to]
+    mails = [
+        report_mail(
+            subscription,
+            period,
+            user,
+            pdfs.get(recipient_language(user), fallback),
+            mailing.filename,
+        )
+        for user in waiting
+    ]
+    sent = set(send_messages(settings, mails))
+    mailing.sent_to = [*mailing.sent_to, *(u.id for u in waiting if u.id in sent)]
+    refused = [u.email for u in waiting if u.id not in sent]
+    if refused:
+        with force_locale(recipient_language(subscription.owner)):
+            _failed(
+                mailing,
+                gettext(
+                    "The mail server did not take the %(period)s report for %(emails)s.",
+                    period=period.label,
+                    emails=", ".join(refused),
+                ),
+            )
+    else:
+        mailing.done_at = subscription.last_sent_at = datetime.now(UTC)
+        mailing.last_error = subscription.last_mail_error = ""
+    db.session.commit()
+    return len(sent)
+
+
+def _failed(mailing: ReportMailing, error: str) -> None:
+    mailing.last_error = mailing.subscription.last_mail_error = error
+    log.warning("scheduled report mailing %s: %s", mailing.id, error)
+
+
+def deliver_pending_reports(since: datetime | None = None) -> int:
+    """Try again every report mailing made since ``since`` (by default :data:`RETRY_DAYS`
+    ago) that some recipient still waits for; returns how many mails went."""
+    since = since or datetime.now(UTC) - timedelta(days=RETRY_DAYS)
+    pending = db.session.scalars(
+        select(ReportMailing.id)
+        .where(ReportMailing.done_at.is_(None), ReportMailing.created_at >= since)
+        .order_by(ReportMailing.id)
+    ).all()
+    db.session.rollback()
+    return sum(send_report_mailing(mailing_id) for mailing_id in pending)
 
 
 def send_report_mail(
