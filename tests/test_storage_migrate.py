@@ -120,3 +120,20 @@ def test_storage_check_says_whether_the_store_is_ready(app: Flask, runner: Flask
     app.config["STORAGE_URL"] = f"s3://{s3.bucket}-missing/files"
     missing = runner.invoke(args=["storage", "check"])
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_objects_the_app_did_not_store_are_left_where_they_are(
+    app: Flask, runner: FlaskCliRunner, s3: S3, tmp_path: Path
+):
+    """A folder marker made by a bucket console and another program's file under the
+    prefix are not the app's objects: the migration copies the app's and goes on."""
+    app.config["STORAGE_URL"] = s3.url("files")
+    with app.app_context():
+        expected = seed(storage())
+    for foreign in ("files/2026/", "files/.DS_Store", "files/notes/read me.txt"):
+        s3.client().put_object(Bucket=s3.bucket, Key=foreign, Body=b"")
+    target = tmp_path / "folder"
+    result = migrate(runner, target.as_uri())
+    assert result.exit_code == 0, result.output
+    assert f"copied and verified: {len(expected)}" in result.output
+    assert hashes(open_storage(target.as_uri())) == expected

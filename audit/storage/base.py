@@ -158,7 +158,9 @@ class Storage(ABC):
 
     @abstractmethod
     def keys(self, prefix: str = "") -> Iterator[str]:
-        """Every key starting with ``prefix``, in order."""
+        """Every key starting with ``prefix``, in order. Objects whose names are not keys
+        (a console's folder marker, another program's files) are not listed: migrating,
+        backing up and restoring see only what the app stored."""
 
     @abstractmethod
     def check(self) -> None:

@@ -26,6 +26,7 @@ from audit.storage.base import (
     StorageConfigError,
     StorageUnavailable,
     check_key,
+    is_key,
     sha256_of,
 )
 
@@ -188,7 +189,9 @@ class S3Storage(Storage):
         try:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix + prefix):
                 for item in page.get("Contents", []):
-                    yield item["Key"][len(self.prefix) :]
+                    key = item["Key"][len(self.prefix) :]
+                    if is_key(key):
+                        yield key
         except _FAILURES as error:
             raise unavailable(error, "read") from error
 
