@@ -27,7 +27,7 @@ from audit.backup import database
 from audit.backup.manifest import read as read_manifest
 from audit.config import PROJECT_ROOT
 from audit.extensions import db
-from audit.models import Answer, Attachment, User, Visit
+from audit.models import Answer, Attachment, Role, User, Visit
 from audit.reporting.filters import ReportFilter
 from audit.reporting.league import branch_league
 from audit.reporting.summary import summary
@@ -40,6 +40,7 @@ from tests.builders import (
     make_appeal_figures_world,
     make_note,
     make_staff_login,
+    make_user,
 )
 from tests.conftest import POSTGRES_URL, make_app
 from tests.s3_server import S3
@@ -316,6 +317,31 @@ def test_a_migrated_database_keeps_its_revision(tmp_path: Path):
     assert "db upgrade" not in restored.output
     assert database.current_revision(url) == head
     dispose(target)
+
+
+def test_a_relative_sqlite_url_means_the_file_in_the_instance_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """``sqlite:///audit.db`` is the instance folder's file to the app (Flask-SQLAlchemy),
+    so it is what is backed up and restored into, wherever the command runs."""
+    monkeypatch.chdir(tmp_path)
+    source = make_app("sqlite:///audit.db", tmp_path / "source")
+    with source.app_context():
+        db.create_all()
+        make_user(Role.MANAGER)
+        db.session.commit()
+        users = db.session.scalar(select(func.count(User.id)))
+    out = tmp_path / "backup"
+    result = cli(source, "create", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    dispose(source)
+    target = restored_app("sqlite:///audit.db", tmp_path, (tmp_path / "files2").as_uri())
+    restored = cli(target, "restore", str(out))
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == users > 0
+    dispose(target)
+    assert not (tmp_path / "audit.db").exists()
 
 
 # --- refusals -------------------------------------------------------------------------

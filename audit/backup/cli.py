@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from audit.backup import database
@@ -65,7 +64,9 @@ def restore_command(folder: Path) -> None:
 
 
 def _database_url() -> str:
-    return str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    """The database the app uses, as its engine has it: Flask-SQLAlchemy puts a relative
+    SQLite file under the instance folder, where the configured URL does not say."""
+    return db.engine.url.render_as_string(hide_password=False)
 
 
 def _summary(manifest: Manifest) -> list[str]:
