@@ -11,7 +11,10 @@ link), while ``audit.jobs`` above keeps the report jobs, the daily schedule and 
 Where it runs, as for report jobs (:mod:`audit.jobs.reports`): on RQ over Redis when
 ``REDIS_URL`` is set, in the queue ``TASK_QUEUE`` (``default``), which
 ``flask --app wsgi report worker`` listens to beside the report queue; otherwise in a
-small thread pool inside the process, so the embedded default needs no Redis.
+small thread pool inside the process, so the embedded default needs no Redis. When Redis
+does not take a task (down, or not answering within :mod:`audit.redis_connection`'s
+timeouts) it runs in the pool instead: a reset link or an invitation is mailed late
+rather than never.
 
 A task enqueued while the database session is in a transaction waits for that
 transaction: it is handed over after the commit, and dropped when the transaction rolls
@@ -27,9 +30,8 @@ import importlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from functools import lru_cache
 from threading import Event, Lock
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, after_this_request, current_app, has_app_context, has_request_context
 from sqlalchemy import event
@@ -37,6 +39,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.wrappers import Response
 
 from audit.extensions import db
+from audit.metrics import QUEUE_DEPTH
+from audit.redis_connection import redis_client
+
+if TYPE_CHECKING:
+    from prometheus_client import Gauge
 
 __all__ = [
     "enqueue",
@@ -138,13 +145,24 @@ def register_task_hooks() -> None:
 def _hand_over(task: str, kwargs: dict[str, Any]) -> None:
     url = current_app.config.get("REDIS_URL")
     if url:
-        task_queue(_redis(url)).enqueue(
-            run_task, task, kwargs, job_timeout=TIMEOUT_SECONDS, description=task
-        )
-        return
+        from redis.exceptions import RedisError
+
+        try:
+            task_queue(redis_client(url)).enqueue(
+                run_task, task, kwargs, job_timeout=TIMEOUT_SECONDS, description=task
+            )
+            return
+        except RedisError as error:
+            log.warning("Redis did not take task %s (%s): it runs in this process", task, error)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     sent = _answer_sent()
-    future = _pool().submit(_in_thread, app, task, kwargs, sent)
+    waiting = QUEUE_DEPTH.labels(app.config["TASK_QUEUE"])
+    waiting.inc()  # before it is handed over: a thread may pick it up at once
+    try:
+        future = _pool().submit(_in_thread, app, task, kwargs, sent, waiting)
+    except BaseException:
+        waiting.dec()
+        raise
     with _futures_lock:
         _futures.add(future)
     future.add_done_callback(_forget)
@@ -179,13 +197,6 @@ def task_queue(connection: Any) -> Any:
     return Queue(current_app.config["TASK_QUEUE"], connection=connection)
 
 
-@lru_cache(maxsize=4)
-def _redis(url: str) -> Any:
-    from redis import Redis
-
-    return Redis.from_url(url)
-
-
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = Lock()
 _futures: set[Future[None]] = set()
@@ -201,7 +212,10 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _in_thread(app: Flask, task: str, kwargs: dict[str, Any], sent: Event) -> None:
+def _in_thread(
+    app: Flask, task: str, kwargs: dict[str, Any], sent: Event, waiting: Gauge
+) -> None:
+    waiting.dec()  # picked up by a thread: no longer in ``audit_job_queue_depth``
     sent.wait(RESPONSE_GRACE_SECONDS)
     with _futures_lock:
         _held.discard(sent)

@@ -4,7 +4,10 @@ transaction that did not commit."""
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -171,3 +174,57 @@ def test_a_failing_rq_task_is_marked_failed_for_the_operator(app: Flask, redis_q
     assert failed.count == 1
     job = redis_queues.fetch_job(failed.get_job_ids()[0])
     assert "no mail today" in (job.latest_result().exc_string or "")
+
+
+# --- a Redis that does not answer ---------------------------------------------------------
+
+
+@pytest.fixture
+def silent_redis(app: Flask) -> Iterator[str]:
+    """REDIS_URL pointing at a server that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    url = f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+    app.config["REDIS_URL"] = url
+    yield url
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_a_task_redis_does_not_take_runs_in_the_process_soon(app: Flask, silent_redis, caplog):
+    began = time.monotonic()
+    with app.app_context(), caplog.at_level(logging.WARNING, logger="audit.tasks"):
+        enqueue(f"{HERE}:add_region", name="Kept")
+    assert time.monotonic() - began < 5  # the socket timeout, not forever
+    wait_for_tasks()
+    assert _regions(app) == ["Kept"]
+    assert "Redis did not take task" in caplog.text
+
+
+def test_a_report_job_redis_does_not_take_is_made_in_the_process(
+    app: Flask, silent_redis, monkeypatch: pytest.MonkeyPatch
+):
+    from audit.jobs import reports
+    from audit.reporting.filters import ReportFilter
+
+    monkeypatch.setitem(reports.MAKERS, "fake", lambda status, progress: b"%PDF-1.4 made here")
+    with app.app_context():
+        status = reports.start_job("fake", None, "Fake report", ReportFilter())
+        reports.wait_for(status.id)
+        done = reports.JobStore.from_app().get(status.id)
+    assert done is not None and done.state == "finished" and done.backend == "thread"

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from audit.extensions import db
 from audit.models import RateLimitWindow
+from audit.redis_connection import redis_client
 
 WINDOW_SECONDS = 60
 
@@ -55,11 +56,7 @@ def count_request(token_id: int, now: float | None = None) -> Allowance:
 
 
 def _redis_count(url: str, token_id: int, window: int) -> int:
-    from redis import Redis
-
-    client = current_app.extensions.get("api_rate_redis")
-    if client is None:
-        client = current_app.extensions["api_rate_redis"] = Redis.from_url(url)
+    client = redis_client(url)
     key = f"audit:api:rate:{token_id}:{window}"
     pipe = client.pipeline()
     pipe.incr(key)

@@ -38,6 +38,7 @@ from flask_babel import force_locale, gettext
 
 from audit.languages import current_language
 from audit.metrics import REPORT_JOBS
+from audit.redis_connection import redis_client
 from audit.reporting.filters import ReportFilter
 from audit.storage import ObjectMissing, Storage, storage
 
@@ -300,10 +301,9 @@ def queue_name() -> str:
 
 
 def rq_queue(url: str) -> Any:
-    from redis import Redis
     from rq import Queue
 
-    return Queue(queue_name(), connection=Redis.from_url(url))
+    return Queue(queue_name(), connection=redis_client(url))
 
 
 def start_job(
@@ -325,14 +325,29 @@ def start_job(
     url = redis_url()
     status.backend = "rq" if url else "thread"
     store.save(status)
-    if url:
-        rq_queue(url).enqueue(rq_entry, status.id, job_timeout=1800, result_ttl=3600)
-    else:
+    if url and not _handed_to_rq(url, status, store):
+        url = None
+    if not url:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         workers = app.config["REPORT_THREADS"]
         _futures[status.id] = _pool(workers).submit(_in_thread, app, status.id)
     REPORT_JOBS.labels(event="queued").inc()
     return status
+
+
+def _handed_to_rq(url: str, status: JobStatus, store: JobStore) -> bool:
+    """Queue the job on RQ; when Redis does not take it, mark it for this process's pool
+    (the caller runs it there) and say so."""
+    from redis.exceptions import RedisError
+
+    try:
+        rq_queue(url).enqueue(rq_entry, status.id, job_timeout=1800, result_ttl=3600)
+    except RedisError as error:
+        log.warning("Redis did not take report job %s (%s): it runs here", status.id, error)
+        status.backend = "thread"
+        store.save(status)
+        return False
+    return True
 
 
 def waiting_in_process() -> int:
