@@ -72,12 +72,19 @@ def build_world(app: Flask) -> None:
 
 
 def figures(app: Flask) -> dict[str, Any]:
-    """Every table's row count and the figures a manager reads, from ``app``'s database."""
+    """Every table's rows, each value as read, and the figures a manager reads, from
+    ``app``'s database."""
     with app.app_context():
-        counts = {
-            table.name: db.session.scalar(select(func.count()).select_from(table))
+        rows = {
+            table.name: [
+                tuple(row)
+                for row in db.session.execute(
+                    select(table).order_by(*table.primary_key.columns)
+                ).all()
+            ]
             for table in db.metadata.sorted_tables
         }
+        counts = {name: len(found) for name, found in rows.items()}
         company = {}
         for name, flt in (("spring", SPRING), ("days", DAYS)):
             figure = summary(flt).figure
@@ -103,6 +110,7 @@ def figures(app: Flask) -> dict[str, Any]:
         photo = db.session.scalars(select(Attachment)).one()
         result = {
             "counts": counts,
+            "rows": rows,
             "company": company,
             "league": league,
             "answers": [tuple(row) for row in answers],
