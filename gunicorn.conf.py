@@ -6,7 +6,9 @@ command line or in ``GUNICORN_CMD_ARGS``.
 Prometheus multiprocess mode: with ``PROMETHEUS_MULTIPROC_DIR`` set, each worker keeps
 its metric values in files in that folder and ``/metrics`` adds them up. The folder is
 emptied when the server starts (values of an earlier run would be counted again), and
-a worker that exits is marked dead so its live gauges stop counting.
+a worker that exits is marked dead so its live gauges (the queue depth) stop counting.
+The folder is this server's alone: with ``REDIS_URL`` set, what RQ workers count is kept
+in Redis (audit/metrics.py), so no other process needs to write here.
 """
 
 import os

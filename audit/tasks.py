@@ -212,9 +212,7 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _in_thread(
-    app: Flask, task: str, kwargs: dict[str, Any], sent: Event, waiting: Gauge
-) -> None:
+def _in_thread(app: Flask, task: str, kwargs: dict[str, Any], sent: Event, waiting: Gauge) -> None:
     waiting.dec()  # picked up by a thread: no longer in ``audit_job_queue_depth``
     sent.wait(RESPONSE_GRACE_SECONDS)
     with _futures_lock:

@@ -94,7 +94,6 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         f"{_DAILY}:retry_notification_mails",
         "notification e-mails of the last 24 hours and scheduled reports of the last 7 days "
         "that failed are tried again",
-        "notifications send-pending",
     ),
     PeriodicJob(
         "send-webhooks",

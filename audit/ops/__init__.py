@@ -6,6 +6,10 @@
   line to ``audit.requests``, in the format :mod:`.logs` chose (JSON in production);
 - :mod:`.counting`: submitted visits counted from the audit trail after commit.
 
+What jobs count (report jobs, mail failures) and the queue depth are read from Redis
+when ``REDIS_URL`` is set, since the RQ workers that count them may be on other hosts
+(:mod:`audit.metrics`, :mod:`.exposition`).
+
 The request id itself (``X-Request-Id`` in and out) is :mod:`audit.web.request_id`'s.
 """
 

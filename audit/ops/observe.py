@@ -8,9 +8,10 @@ refusals alike. The time to stream a body (a PDF download) is not included.
 The log line goes to the ``audit.requests`` logger at INFO: method, path, endpoint,
 status, duration_ms, request_id, user_id (when the request already knew who is signed
 in, or whose API token it carried: logging never loads a user) and remote_addr. Probes
-(``/healthz``, ``/readyz``, ``/metrics``), asked every few seconds by a load balancer
-and Prometheus, log at DEBUG so they do not drown the rest; they are timed like every
-other request.
+(``/healthz``, ``/readyz``, ``/metrics``) log at INFO like every other request: one
+line per request is the rule, and a prober that stopped asking, or a scraper that
+nobody expected, shows in the log only if its requests are there. Whoever finds them
+too many filters on the ``endpoint`` field, where the lines are collected.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from audit.web import request_id
 log = logging.getLogger("audit.requests")
 
 STARTED = "audit.started"
-PROBES = frozenset({"ops.healthz", "ops.readyz", "ops.metrics"})
 UNMATCHED = "unmatched"  # no route: a raw path would make a label value per typo and scanner
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 #: Parts of a URL that are secrets (single-use links): shown as *** in the log line.
@@ -88,8 +88,7 @@ def observe(response: Response) -> Response:
         "user_id": _signed_in_user_id(),
         "remote_addr": request.remote_addr,
     }
-    log.log(
-        logging.DEBUG if endpoint in PROBES else logging.INFO,
+    log.info(
         "%s %s %s %.1f ms",
         request.method,
         fields["path"],

@@ -1,6 +1,6 @@
 """The shape of audit/: layers that run one way, no import circle between packages.
 
-    foundation  config, extensions, models, service_errors
+    foundation  config, extensions, models, service_errors, metrics, redis_connection
     domain      scorecards (definition, values, scoring, file format, store, builder),
                 reporting (SQL, statistics, charts), storage, settings, access,
                 photos.images, visits.lock, visits.scores, tasks (the task queue)
@@ -26,7 +26,13 @@ import pytest
 from audit.config import PROJECT_ROOT
 
 LAYERS = ("foundation", "domain", "services", "top")
-FOUNDATION = {"audit.config", "audit.extensions", "audit.service_errors", "audit.metrics"}
+FOUNDATION = {
+    "audit.config",
+    "audit.extensions",
+    "audit.service_errors",
+    "audit.metrics",
+    "audit.redis_connection",
+}
 DOMAIN_MODULES = {
     "audit.settings",
     "audit.access",
