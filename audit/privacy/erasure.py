@@ -6,16 +6,22 @@ when the two are linked; erasing one erases the other. What happens:
 - **Replaced** by the pseudonym ("Erased person #12" for account 12, "Erased staff
   member #7" for staff member 7 without an account): the name, the e-mail (an address
   under ``erased.invalid``, which can receive nothing), the staff code (``ERASED-7``),
-  and every mention of the name, e-mail or code in any text of any table — comments,
-  notes, notifications to other people, the audit trail's details, stored API answers,
-  webhook bodies (:func:`audit.privacy.rewrite.sweep`). In the text of records tied to
-  the person (visits they made or served at, notes to them, text they wrote) the first
-  name or surname alone is replaced too.
+  and every mention of the name, e-mail or code in people's words and the app's copies
+  of them — comments, notes, notifications to other people, the audit trail's details,
+  stored API answers, webhook bodies (:func:`audit.privacy.rewrite.sweep` over
+  :func:`audit.privacy.free_text.free_text`; never settings, links or keys). The names
+  and e-mails the audit trail records the person had before (:data:`IDENTITY_EVENTS`)
+  are searched too. In the text of records tied to the person (visits they made or
+  served at, notes to them, text they wrote) and in those records' audit events the
+  first name or surname alone is replaced as well.
 - **Deleted**: what belongs to the account alone — the rows the schema deletes with
   an account (``ON DELETE CASCADE`` to ``users``: sessions, sign-in and reset links,
-  recovery codes, API tokens, notifications, region scope, report subscriptions…), the
-  failed sign-ins under their address, the password, the two-factor secret, the single
-  sign-on subject, and the original file names of photos they uploaded.
+  recovery codes, API tokens, notifications, region scope…), the report subscriptions
+  they own with the PDFs those sent (as
+  :func:`audit.subscriptions.service.delete_subscription` does), the failed sign-ins
+  under their addresses, the password, the two-factor secret, the single sign-on
+  subject, and the original file names of photos they uploaded (in the trust signals
+  that quoted them too).
 - **Kept**, attributed to the pseudonym: every visit (its answers, scores, photos and
   history), assignment, coaching note, kudos, appeal and action, and every audit event
   (its actor is the pseudonymised row). So every score, league and PDF is unchanged.
@@ -27,7 +33,8 @@ conditional update claims the person). The caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -43,20 +50,25 @@ from audit.models import (
     Appeal,
     Assignment,
     Attachment,
+    AuditEvent,
     CoachingNote,
     CoachingReply,
     Kudos,
     LoginAttempt,
+    ReportSubscription,
     Role,
     ScorecardQuestion,
     StaffMember,
     User,
     Visit,
+    VisitSignal,
     record_event,
     visit_staff,
 )
-from audit.privacy.rewrite import MIN_WORD, Needles, rewrite_rows, sweep
+from audit.privacy.free_text import free_text
+from audit.privacy.rewrite import MIN_WORD, Needles, Place, sweep
 from audit.service_errors import FieldError
+from audit.subscriptions.service import delete_subscription
 
 __all__ = [
     "ERASED_DOMAIN",
@@ -71,16 +83,10 @@ __all__ = [
 #: Pseudonymous addresses live under a reserved domain (RFC 2606): no mail ever arrives.
 ERASED_DOMAIN = "erased.invalid"
 
-#: Columns naming *other* people: never touched by the sweep (a namesake keeps their name).
-IDENTITY_COLUMNS = frozenset(
-    {
-        User.__table__.c.name,
-        User.__table__.c.email,
-        StaffMember.__table__.c.name,
-        StaffMember.__table__.c.email,
-        StaffMember.__table__.c.code,
-    }
-)
+#: Events that record who an account or staff member is: their ``email`` and ``name``
+#: details (a value, or a list such as ``[before, after]``) hold the person's addresses
+#: and names, former ones included.
+IDENTITY_EVENTS = ("user.created", "user.invited", "user.updated", "staff.created", "staff.updated")
 
 
 class ErasureError(FieldError):
@@ -95,6 +101,9 @@ class Person:
     staff: StaffMember | None = None
     #: What the erasure did, for the command's and the page's message.
     changes: dict[str, int] = field(default_factory=dict)
+    #: Names and addresses the audit trail records for them (:func:`former_identities`).
+    former_names: list[str] = field(default_factory=list)
+    former_addresses: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, record: User | StaffMember) -> Person:
@@ -114,12 +123,18 @@ class Person:
     def erased(self) -> bool:
         return all(r.erased_at is not None for r in (self.user, self.staff) if r is not None)
 
+    @property
+    def records(self) -> list[User | StaffMember]:
+        return [r for r in (self.user, self.staff) if r is not None]
+
     def needles(self, *, with_name_parts: bool = False) -> Needles:
-        names = [r.name for r in (self.user, self.staff) if r is not None]
+        """Their names, addresses and staff code, current and former; with
+        ``with_name_parts`` each first name and surname alone as well."""
+        names = [r.name for r in self.records] + self.former_names
         words = list(names)
         if with_name_parts:
             words += [part for name in names for part in name.split() if len(part) >= MIN_WORD]
-        addresses = [r.email for r in (self.user, self.staff) if r is not None]
+        addresses = [r.email for r in self.records] + self.former_addresses
         codes = [self.staff.code] if self.staff is not None else []
         return Needles.of(words, addresses, self.pseudonym, codes)
 
@@ -213,21 +228,22 @@ def erase(record: User | StaffMember, actor: User | None, *, reason: str = "requ
     now = datetime.now(UTC)
     if not _claim(person, now):
         return person  # erased meanwhile, by another run: nothing changed here
+    person.former_names, person.former_addresses = former_identities(person)
     needles = person.needles()
     connected = person.needles(with_name_parts=True)
     changes = person.changes
-    changes["texts tied to the person"] = sum(
-        rewrite_rows(table, columns, connected, where)
-        for table, columns, where in _tied_texts(person)
-    )
+    tied = _tied_texts(person)
+    changes["texts tied to the person"] = sweep(connected, [*tied, _tied_events(person, tied)])
     if person.user is not None:
+        changes["report_subscriptions deleted"] = _delete_subscriptions(person.user, actor)
         changes.update(_delete_owned(person.user))
+        changes["photo file names forgotten"] = _forget_file_names(person.user)
     changes["failed sign-ins deleted"] = _delete_login_attempts(needles.addresses)
     if person.user is not None:
         _pseudonymise_user(person.user, person.pseudonym, now)
     if person.staff is not None:
         _pseudonymise_staff(person.staff, person.pseudonym, now)
-    changes["other rows mentioning them"] = sweep(needles, skip=IDENTITY_COLUMNS)
+    changes["other rows mentioning them"] = sweep(needles, free_text())
     db.session.flush()
     if person.user is not None:
         record_event(actor, "user.erased", person.user, reason=reason)
@@ -264,6 +280,45 @@ def _check_allowed(user: User, actor: User | None) -> None:
             raise ErasureError("This is the last active administrator; it cannot be erased.")
 
 
+def former_identities(person: Person) -> tuple[list[str], list[str]]:
+    """The names and e-mail addresses the audit trail records for the person's records
+    (:data:`IDENTITY_EVENTS`): an address or name changed since is still theirs, and
+    still stands in what was written before."""
+    subjects = [
+        and_(AuditEvent.subject_type == r.__tablename__, AuditEvent.subject_id == r.id)
+        for r in person.records
+    ]
+    query = select(AuditEvent.details).where(AuditEvent.action.in_(IDENTITY_EVENTS), or_(*subjects))
+    names: list[str] = []
+    addresses: list[str] = []
+    for details in db.session.scalars(query):
+        names += _strings((details or {}).get("name"))
+        addresses += [a for a in _strings((details or {}).get("email")) if "@" in a]
+    return names, addresses
+
+
+def _strings(value: object) -> list[str]:
+    """The strings of a detail: itself, or those in its list (``[before, after]``)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _delete_subscriptions(user: User, actor: User | None) -> int:
+    """Delete the report subscriptions the account owns as their owner deleting them
+    would, so the PDFs they sent leave the storage once this commits (the schema's
+    cascade would leave the files behind, with nothing to find them)."""
+    owned = db.session.scalars(
+        select(ReportSubscription).where(ReportSubscription.owner_id == user.id)
+    ).all()
+    for subscription in owned:
+        delete_subscription(subscription, actor)
+    db.session.flush()
+    return len(owned)
+
+
 def _delete_owned(user: User) -> dict[str, int]:
     counts = {}
     for table, column in owned_tables():
@@ -295,10 +350,39 @@ def _pseudonymise_user(user: User, pseudonym: str, now: datetime) -> None:
     user.last_login_at = None
     user.active = False
     user.erased_at = now
-    for attachment in db.session.scalars(
-        select(Attachment).where(Attachment.uploaded_by_id == user.id)
-    ):
-        attachment.original_name = ""  # "IMG_jane_smith.jpg": a file name can name them
+
+
+def _forget_file_names(user: User) -> int:
+    """Empty the original names of the photos the account uploaded ("IMG_jane_smith.jpg"
+    can name them) and put what the trust checks say of an unnamed photo ("Photo 12")
+    in the stored signals that quoted a name; returns how many photos had one."""
+    photos = db.session.scalars(
+        select(Attachment).where(
+            Attachment.uploaded_by_id == user.id, Attachment.original_name != ""
+        )
+    ).all()
+    if not photos:
+        return 0
+    visits = select(Attachment.visit_id).where(Attachment.uploaded_by_id == user.id)
+    for signal in db.session.scalars(select(VisitSignal).where(VisitSignal.visit_id.in_(visits))):
+        signal.detail = _unnamed(
+            signal.detail, [p for p in photos if p.visit_id == signal.visit_id]
+        )
+    for photo in photos:
+        photo.original_name = ""
+    return len(photos)
+
+
+def _unnamed(detail: str, photos: Iterable[Attachment]) -> str:
+    """``detail`` with each photo's file name replaced by "Photo ID" ("photo ID" within
+    a sentence), as the checks name a photo without one."""
+    for photo in photos:
+        detail = re.sub(
+            re.escape(photo.original_name),
+            lambda m, n=photo.id: f"Photo {n}" if m.start() == 0 else f"photo {n}",
+            detail,
+        )
+    return detail
 
 
 def _pseudonymise_staff(member: StaffMember, pseudonym: str, now: datetime) -> None:
@@ -311,7 +395,29 @@ def _pseudonymise_staff(member: StaffMember, pseudonym: str, now: datetime) -> N
     member.erased_at = now
 
 
-def _tied_texts(person: Person) -> list[tuple[Table, list[Any], ColumnElement[bool]]]:
+def _tied_events(person: Person, tied: list[Place]) -> Place:
+    """The audit events about the person and about each record tied to them: services
+    copy a record's free text into its events' details (a closing note, the reason a
+    visit was returned), so a first name alone goes from there too."""
+    about = [
+        and_(AuditEvent.subject_type == r.__tablename__, AuditEvent.subject_id == r.id)
+        for r in person.records
+    ]
+    rows: dict[Table, list[ColumnElement[bool]]] = {}
+    for table, _columns, where in tied:
+        rows.setdefault(table, []).append(where)
+    about += [
+        and_(
+            AuditEvent.subject_type == table.name,
+            AuditEvent.subject_id.in_(select(table.c.id).where(or_(*wheres))),
+        )
+        for table, wheres in rows.items()
+    ]
+    events = AuditEvent.__table__
+    return events, [events.c.details], or_(*about)
+
+
+def _tied_texts(person: Person) -> list[Place]:
     """The free text of records tied to the person, where a first name or surname alone
     is theirs too: (table, text columns, which rows)."""
 

@@ -215,8 +215,9 @@ def set_active(subscription: ReportSubscription, active: bool, actor: User) -> N
     record_event(actor, action, subscription)
 
 
-def delete_subscription(subscription: ReportSubscription, actor: User) -> None:
-    """Delete it and, once that is committed, the PDFs it sent."""
+def delete_subscription(subscription: ReportSubscription, actor: User | None) -> None:
+    """Delete it and, once that is committed, the PDFs it sent (``actor`` None: the
+    system, as when its owner's retention period erases them)."""
     record_event(actor, "report_subscription.deleted", subscription, report=unit_name(subscription))
     store = storage()
     delete_when_committed(store, *store.keys(f"{PDF_PREFIX}{subscription.id}/"))

@@ -1,11 +1,16 @@
-"""Stored files through the app's storage (either backend), and a read of every figure a
-manager sees, to compare before and after."""
+"""Stored files through the app's storage (either backend), a read of every figure a
+manager sees, to compare before and after, and :func:`traces` of a person left behind."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+from flask import Flask
+from sqlalchemy import JSON, String, Text, cast, func, or_, select
+
+from audit.extensions import db
+from audit.models import AuditEvent
 from audit.photos.uploads import store_photo
 from audit.reporting.filters import ReportFilter
 from audit.reporting.league import branch_league, staff_league
@@ -34,3 +39,28 @@ def figures(flt: ReportFilter = MAY) -> dict[str, Any]:
             for entry in league.entries
         }
     return {"company": (figure.n, round(figure.mean or 0, 9), figure.critical_fails), **leagues}
+
+
+def traces(app: Flask, *needles: str, first_names: tuple[str, ...] = ()) -> list[str]:
+    """``table.column`` of every text or JSON column of every table holding a needle
+    (pass former names and addresses too), and ``audit_events.details (first name)``
+    when an event's details still hold one of ``first_names`` alone (a copy of a tied
+    record's text)."""
+    found = []
+    with app.app_context():
+        for table in db.metadata.sorted_tables:
+            for column in table.columns:
+                if not needles or not isinstance(column.type, String | Text | JSON):
+                    continue
+                if _holds(table, column, needles):
+                    found.append(f"{table.name}.{column.name}")
+        if first_names and _holds(AuditEvent.__table__, AuditEvent.details, first_names):
+            found.append("audit_events.details (first name)")
+        db.session.remove()
+    return found
+
+
+def _holds(table: Any, column: Any, needles: tuple[str, ...]) -> bool:
+    searched = func.lower(cast(column, Text))
+    hit = or_(*(searched.like(f"%{n.lower()}%") for n in needles))
+    return bool(db.session.scalar(select(func.count()).select_from(table).where(hit)))
