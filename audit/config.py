@@ -134,7 +134,10 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "REPORT_THREADS": _int("REPORT_THREADS", 2),
         # The RQ queue of background tasks (e-mail, the periodic jobs); same worker command.
         "TASK_QUEUE": os.environ.get("TASK_QUEUE") or "default",
-        # A comparison PDF over more branches than this is made by a background job.
+        # Report PDFs are made by background jobs; a download waits this long for its
+        # job before sending the browser to the job's progress page.
+        "REPORT_WAIT_SECONDS": _int("REPORT_WAIT_SECONDS", 20),
+        # A comparison PDF over more branches than this goes to the progress page at once.
         "REPORT_JOB_MIN_BRANCHES": _int("REPORT_JOB_MIN_BRANCHES", 40),
         # Dashboard results cached per process until the data changes (0 turns it off).
         "REPORT_CACHE_SIZE": _int("REPORT_CACHE_SIZE", 64),

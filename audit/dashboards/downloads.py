@@ -1,6 +1,13 @@
 """PDF downloads and background report jobs (views only; the PDFs come from
 :mod:`audit.documents`, the jobs from :mod:`audit.jobs.reports`).
 
+A branch's, a staff member's and a comparison's PDF are made by a report job (on the
+worker hosts when Redis is set); the download waits for it up to
+``REPORT_WAIT_SECONDS`` and answers with the PDF, or, when it takes longer, sends the
+browser to the job's progress page. A comparison over more than
+``REPORT_JOB_MIN_BRANCHES`` branches goes to that page at once. A visit's report is
+drawn in its request: one visit, and staff may download theirs.
+
 Every download reads the same filter as the dashboards (period or from/to,
 scorecard, region; see :mod:`audit.reporting.periods`), so the PDF linked from a
 page shows that page's figures. Records named in a URL are loaded through
@@ -11,7 +18,6 @@ the report of their own published visit, without the shopper's identity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
@@ -23,9 +29,9 @@ from audit.access import MANAGERS, get_visit, roles_required
 from audit.dashboards.blueprint import bp
 from audit.dashboards.selection import chosen_filter, report_filter
 from audit.dashboards.views import branch_by_code, staff_by_code
-from audit.documents import branch_pdf, compare_pdf, staff_pdf, visit_pdf
+from audit.documents import visit_pdf
 from audit.extensions import db
-from audit.jobs.reports import JobStatus, JobStore, start_job
+from audit.jobs.reports import JobStatus, JobStore, start_job, wait_briefly
 from audit.models import Branch, Role, VisitStatus
 from audit.reporting import ReportFilter
 from audit.reporting.periods import DashboardFilter
@@ -48,14 +54,25 @@ def _chosen(branch: Branch | None = None) -> DashboardFilter:
     return chosen_filter(request.args, current_user, strict=True, branch=branch)[0]
 
 
-def _unit_pdf(
-    document: Callable[[ReportFilter], bytes], name: str, branch: Branch, **unit: int
-) -> Response:
+def _by_job(kind: str, title: str, flt: ReportFilter, filename: str, wait: bool = True) -> Any:
+    """Start a report job for the PDF; the PDF itself if the job ends within
+    ``REPORT_WAIT_SECONDS`` (``wait``), else a redirect to its progress page."""
+    status = start_job(kind, current_user.id, title, flt, filename=filename)
+    if wait:
+        done = wait_briefly(status.id, current_app.config["REPORT_WAIT_SECONDS"])
+        if done is not None and done.finished:
+            jobs = JobStore.from_app()
+            return _pdf(jobs.store.get(jobs.pdf_key(done.id)), filename)
+    return redirect(url_for("reports.report_job", job_id=status.id))
+
+
+def _unit_pdf(kind: str, name: str, label: str, branch: Branch, **unit: int) -> Response:
     """The PDF of one branch or staff member (``unit``; ``branch``: the branch, or the
     staff member's) over the chosen filter; the region chosen elsewhere does not narrow
-    it. ``name`` is the file's name before its stamp."""
+    it. ``name`` is the file's name before its stamp, ``label`` the job's title."""
     flt = report_filter(_chosen(branch), current_user, region=False, **unit)
-    return _pdf(document(flt), f"{name}-{flt.stamp}.pdf")
+    title = gettext("%(report)s, %(period)s", report=label, period=flt.period_label)
+    return _by_job(kind, title, flt, f"{name}-{flt.stamp}.pdf")
 
 
 @bp.route("/visits/<int:visit_id>.pdf", endpoint="visit_pdf")
@@ -71,14 +88,17 @@ def visit_pdf_download(visit_id: int) -> Response:
 @roles_required(*MANAGERS)
 def branch_pdf_download(code: str) -> Response:
     branch = branch_by_code(code)
-    return _unit_pdf(branch_pdf, f"branch-{branch.code}", branch, branch_id=branch.id)
+    label = gettext("Branch %(name)s (%(code)s)", name=branch.name, code=branch.code)
+    return _unit_pdf("branch", f"branch-{branch.code}", label, branch, branch_id=branch.id)
 
 
 @bp.route("/staff/<code>.pdf", endpoint="staff_pdf")
 @roles_required(*MANAGERS)
 def staff_pdf_download(code: str) -> Response:
     member = staff_by_code(code)
-    return _unit_pdf(staff_pdf, f"coaching-{member.code}", member.branch, staff_id=member.id)
+    label = gettext("Coaching report, %(name)s", name=member.name)
+    name = f"coaching-{member.code}"
+    return _unit_pdf("staff", name, label, member.branch, staff_id=member.id)
 
 
 def branch_count(flt: ReportFilter) -> int:
@@ -93,11 +113,9 @@ def branch_count(flt: ReportFilter) -> int:
 def compare_pdf_download() -> Response:
     flt = report_filter(_chosen(), current_user)
     name = f"comparison-{flt.stamp}.pdf"
-    if branch_count(flt) <= current_app.config["REPORT_JOB_MIN_BRANCHES"]:
-        return _pdf(compare_pdf(flt), name)
     title = gettext("Branch comparison, %(period)s", period=flt.period_label)
-    status = start_job("compare", current_user.id, title, flt, filename=name)
-    return redirect(url_for("reports.report_job", job_id=status.id))  # type: ignore[return-value]
+    few = branch_count(flt) <= current_app.config["REPORT_JOB_MIN_BRANCHES"]
+    return _by_job("compare", title, flt, name, wait=few)
 
 
 # --- background jobs -----------------------------------------------------------------

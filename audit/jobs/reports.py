@@ -1,4 +1,11 @@
-"""Background report jobs: big PDF reports made outside the web request.
+"""Background report jobs: the PDF reports of the web pages, made outside the request.
+
+Every report PDF a manager downloads in the browser (a branch's, a staff member's, a
+comparison) is a job, so with Redis the drawing (WeasyPrint, a second or more of CPU)
+happens on the worker hosts, not on the web hosts. The page waits for a job up to
+``REPORT_WAIT_SECONDS`` (:func:`wait_briefly`) and hands the PDF over as before; a job
+that takes longer (a busy queue, a comparison of many branches) goes on with a progress
+page. A visit's own report (one visit, small) is drawn in its request.
 
 Why two queues: RQ on Redis when ``REDIS_URL`` is set, because it is the
 smallest real job queue for a Flask app (a Redis list and a worker process,
@@ -21,6 +28,7 @@ process on another.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -28,6 +36,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from threading import Lock
@@ -210,9 +219,23 @@ def _make_compare(status: JobStatus, progress: Callable[[int, int, str], None]) 
     return compare_pdf(params_filter(status.params), progress)
 
 
+def _make_branch(status: JobStatus, progress: Callable[[int, int, str], None]) -> bytes:
+    from audit.documents import branch_pdf
+
+    return branch_pdf(params_filter(status.params))
+
+
+def _make_staff(status: JobStatus, progress: Callable[[int, int, str], None]) -> bytes:
+    from audit.documents import staff_pdf
+
+    return staff_pdf(params_filter(status.params))
+
+
 #: What each kind of job makes; more kinds register here.
 MAKERS: dict[str, Callable[[JobStatus, Callable[[int, int, str], None]], bytes]] = {
     "compare": _make_compare,
+    "branch": _make_branch,
+    "staff": _make_staff,
 }
 
 
@@ -311,7 +334,7 @@ def start_job(
 ) -> JobStatus:
     """Record a new job and hand it to RQ (REDIS_URL set) or to the in-process pool."""
     store = JobStore.from_app()
-    store.prune()
+    _prune_now_and_then(store)
     status = JobStatus(
         id=uuid.uuid4().hex,
         kind=kind,
@@ -330,8 +353,43 @@ def start_job(
     if not url:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         workers = app.config["REPORT_THREADS"]
-        _futures[status.id] = _pool(workers).submit(_in_thread, app, status.id)
+        future = _futures[status.id] = _pool(workers).submit(_in_thread, app, status.id)
+        future.add_done_callback(lambda _, job_id=status.id: _futures.pop(job_id, None))
     REPORT_JOBS.labels(event="queued").inc()
+    return status
+
+
+#: How often a process prunes old jobs as it starts one (the daily prune-report-jobs
+#: job does it too; this keeps an installation without the scheduler tidy).
+PRUNE_EVERY_SECONDS = 3600
+_last_prune = 0.0
+
+
+def _prune_now_and_then(store: JobStore) -> None:
+    """Delete old jobs at most once an hour per process: pruning reads every job's status
+    object (one GET each on S3), too much for every download."""
+    global _last_prune
+    now = time.monotonic()
+    if _last_prune and now - _last_prune < PRUNE_EVERY_SECONDS:
+        return
+    _last_prune = now
+    store.prune()
+
+
+def wait_briefly(job_id: str, seconds: float) -> JobStatus | None:
+    """Wait up to ``seconds`` for a job to end (finished or failed); its status then, ended
+    or not (None: no such job). A job of this process's pool is waited on directly; one
+    on RQ by reading its status now and then."""
+    store = JobStore.from_app()
+    deadline = time.monotonic() + seconds
+    future = _futures.get(job_id)
+    if future is not None:
+        with contextlib.suppress(FutureTimeout):
+            future.result(max(deadline - time.monotonic(), 0))
+    status = store.get(job_id)
+    while status is not None and not status.over and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+        status = store.get(job_id)
     return status
 
 
@@ -358,6 +416,6 @@ def waiting_in_process() -> int:
 
 def wait_for(job_id: str, timeout: float = 120) -> None:
     """Block until an in-process job is over (for tests and the CLI)."""
-    future = _futures.pop(job_id, None)
+    future = _futures.get(job_id)
     if future is not None:
         future.result(timeout)

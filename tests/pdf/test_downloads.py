@@ -203,3 +203,50 @@ def test_filters_survive_the_trip_through_a_job_file() -> None:
         date(2026, 1, 1), date(2026, 3, 31), "branch-visit", 3, None, None, frozenset({3, 1})
     )
     assert params_filter(filter_params(flt)) == flt
+
+
+def test_a_branch_pdf_is_made_by_a_job_and_handed_over_when_it_is_quick(
+    app: Flask, client: FlaskClient, auth: AuthActions, small: Small
+) -> None:
+    auth.login(small.north_manager)
+    response = client.get(f"/reports/branches/{small.codes['N1']}.pdf")
+    assert response.status_code == 200 and "Harbour Lane" in pdf_text(response.data)
+    with app.app_context():
+        jobs = JobStore.from_app()
+        (key,) = [k for k in jobs.store.keys("reports/") if k.endswith("status.json")]
+        status = jobs.get(key.split("/")[1])
+    assert status.kind == "branch" and status.finished and status.backend == "thread"
+    assert status.filename in response.headers["Content-Disposition"]
+
+
+def test_a_staff_pdf_slower_than_the_wait_goes_on_with_a_progress_page(
+    app: Flask, client: FlaskClient, auth: AuthActions, small: Small
+) -> None:
+    app.config["REPORT_WAIT_SECONDS"] = 0
+    auth.login(small.north_manager)
+    job_id = _job_id(client.get(f"/reports/staff/{small.staff_code}.pdf"))
+    wait_for(job_id)
+    status = client.get(f"/reports/jobs/{job_id}.json").get_json()
+    assert status["state"] == "finished"
+    assert "Nadia Staffwell" in pdf_text(client.get(status["download"]).data)
+
+
+def test_with_redis_a_branch_pdf_is_drawn_by_the_worker_not_the_web_process(
+    app: Flask, client: FlaskClient, auth: AuthActions, small: Small
+) -> None:
+    url = "redis://127.0.0.1:6379/0"
+    _redis_or_skip(url)
+    queue_name = f"test-reports-{uuid.uuid4().hex[:8]}"
+    app.config.update(REDIS_URL=url, REPORT_QUEUE=queue_name, REPORT_WAIT_SECONDS=1)
+    auth.login(small.north_manager)
+    job_id = _job_id(client.get(f"/reports/branches/{small.codes['N1']}.pdf"))
+    with app.app_context():
+        queue = rq_queue(url)
+    try:
+        assert queue.count == 1  # waited a second: nobody but a worker draws it
+        result = app.test_cli_runner().invoke(args=["report", "worker", "--burst"])
+        assert result.exit_code == 0, result.output
+    finally:
+        queue.delete(delete_jobs=True)
+    assert client.get(f"/reports/jobs/{job_id}.json").get_json()["state"] == "finished"
+    assert "Harbour Lane" in pdf_text(client.get(f"/reports/jobs/{job_id}/report.pdf").data)

@@ -90,6 +90,7 @@ DOCUMENTED = {
     "REPORT_QUEUE": "pdfs",
     "REPORT_THREADS": "5",
     "TASK_QUEUE": "mail",
+    "REPORT_WAIT_SECONDS": "3",
     "REPORT_JOB_MIN_BRANCHES": "12",
     "REPORT_CACHE_SIZE": "0",
     "API_RATE_LIMIT": "60",
