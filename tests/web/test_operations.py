@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from audit.extensions import db
 from audit.jobs import reports
@@ -25,6 +24,7 @@ from audit.ops.logs import JsonFormatter, chosen_format
 from audit.reporting.filters import ReportFilter
 from tests.builders import make_assignment, make_branch, make_region, make_user, publish_card
 from tests.conftest import make_app
+from tests.ops.metrics_text import samples, value
 
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.7"}
 TOKEN = "metrics-token-for-tests"  # noqa: S105
@@ -47,21 +47,6 @@ CARD = {
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def samples(client) -> dict[tuple[str, frozenset], float]:
-    """Every sample of /metrics (read from loopback) by name and labels."""
-    response = client.get("/metrics")
-    assert response.status_code == 200
-    found = {}
-    for family in text_string_to_metric_families(response.get_data(as_text=True)):
-        for sample in family.samples:
-            found[(sample.name, frozenset(sample.labels.items()))] = sample.value
-    return found
-
-
-def value(found, name: str, **labels: str) -> float:
-    return found.get((name, frozenset(labels.items())), 0.0)
 
 
 def closed_port() -> int:
