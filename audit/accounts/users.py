@@ -52,11 +52,18 @@ def update_user(
     user: User, *, email: str, name: str, role: Role | str, region_ids: Iterable[int], actor: User
 ) -> None:
     role = Role(role)
+    email, name = normalise_email(email), name.strip()
     changes = {}
     if user.role != role:
         changes["role"] = [user.role.value, role.value]
-    user.email = normalise_email(email)
-    user.name = name.strip()
+    # Before and after: who the account was is kept, so an erasure finds a former
+    # address or name in what was written before the change.
+    if user.email != email:
+        changes["email"] = [user.email, email]
+    if user.name != name:
+        changes["name"] = [user.name, name]
+    user.email = email
+    user.name = name
     user.role = role
     user.regions = _regions(role, region_ids)
     record_event(actor, "user.updated", user, **changes)

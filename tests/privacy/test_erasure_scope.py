@@ -137,6 +137,23 @@ def test_a_former_address_recorded_when_the_account_was_made_goes_too(app: Flask
     assert traces(app, "jane.maiden@example.org", "jane.married@example.org") == []
 
 
+def test_an_address_and_name_the_account_had_between_changes_go_too(app: Flask):
+    with app.app_context():
+        world = make_coaching_world()
+        root = make_user(Role.ADMIN, email="root@example.org", name="Root Person")
+        kim = make_user(Role.SHOPPER, email="kim.first@example.org", name="Kim First")
+        for email, name in (("kim.second@example.org", "Kim Second"), ("k3@example.org", "K3")):
+            update_user(kim, email=email, name=name, role=Role.SHOPPER, region_ids=[], actor=root)
+            db.session.commit()
+        world.b_one.answers[0].comment = "Kim Second (kim.second@example.org) was lovely"
+        db.session.commit()
+
+        erase(kim, root)
+        db.session.commit()
+
+    assert traces(app, "kim.second@example.org", "Kim Second") == []
+
+
 def test_first_names_go_from_the_audit_events_of_records_tied_to_the_person(app: Flask):
     with app.app_context():
         world = make_coaching_world()

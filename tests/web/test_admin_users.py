@@ -118,7 +118,8 @@ def test_admin_changes_role_and_scope(app, client, auth):
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "user.updated")
         ).one()
-        assert event.details == {"role": ["shopper", "assessor"]}
+        assert event.details["role"] == ["shopper", "assessor"]
+        assert event.details["name"][1] == "Promoted" and "email" not in event.details
 
 
 def test_admin_deactivates_and_reactivates(app, client, auth):
