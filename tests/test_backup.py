@@ -307,6 +307,52 @@ def test_a_backup_is_consistent_and_restores_through_the_app_runner(
         dispose(target)
 
 
+class DeletingWhileListed(LocalStorage):
+    """A folder whose object ``victim`` is deleted (by retention, say) after the backup
+    listed it and before it is read."""
+
+    victim = ""
+
+    def keys(self) -> Iterator[str]:
+        for key in super().keys():
+            if key == self.victim:
+                self.delete(key)
+            yield key
+
+
+def test_a_file_deleted_while_the_backup_runs_is_named_by_create_and_by_restore(
+    app: Flask,
+    db_kind: str,
+    tmp_path: Path,
+    empty_database: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    build_world(app)
+    source = DeletingWhileListed(app.config["UPLOAD_FOLDER"])
+    source.victim = REPORT_KEY
+    monkeypatch.setattr("audit.backup.cli.storage", lambda: source)
+    out = tmp_path / "backup"
+    made = cli(app, "create", "--out", str(out))
+    assert made.exit_code == 0, made.output
+    said = "left out: 1 file(s) deleted while the backup ran"
+    assert said in made.output and f"  {REPORT_KEY}" in made.output
+    manifest = read_manifest(out)
+    assert manifest.left_out == [REPORT_KEY]
+    assert REPORT_KEY not in {item.key for item in manifest.objects}
+    assert len(manifest.objects) == 2  # the photo and its thumbnail
+
+    target = restored_app(empty_database(db_kind), tmp_path, (tmp_path / "files2").as_uri())
+    try:
+        monkeypatch.undo()
+        restored = cli(target, "restore", str(out))
+        assert restored.exit_code == 0, restored.output
+        assert said in restored.output and f"  {REPORT_KEY}" in restored.output
+        with target.app_context():
+            assert sorted(objects(storage())) == sorted(item.key for item in manifest.objects)
+    finally:
+        dispose(target)
+
+
 def test_a_migrated_database_keeps_its_revision(tmp_path: Path):
     source = make_app(f"sqlite:///{tmp_path / 'migrated.db'}", tmp_path / "source")
     with source.app_context():

@@ -12,7 +12,7 @@ from audit.backup import database
 from audit.backup.create import create_backup
 from audit.backup.errors import BackupError
 from audit.backup.manifest import Manifest
-from audit.backup.restore import KIND_WORDS, restore_backup
+from audit.backup.restore import restore_backup
 from audit.extensions import db
 from audit.storage import StorageError, storage
 
@@ -71,12 +71,19 @@ def _database_url() -> str:
 
 def _summary(manifest: Manifest) -> list[str]:
     revision = manifest.alembic_revision or "not stamped"
-    return [
-        f"database: {KIND_WORDS[manifest.database_kind]}, {manifest.database_file}, "
+    lines = [
+        f"database: {database.KIND_WORDS[manifest.database_kind]}, {manifest.database_file}, "
         f"{_megabytes(manifest.database_size)} (migration {revision})",
         f"files: {len(manifest.objects)} ({_megabytes(manifest.total_bytes)}), "
         f"from {manifest.storage}",
     ]
+    if manifest.left_out:
+        lines.append(
+            f"left out: {len(manifest.left_out)} file(s) deleted while the backup ran "
+            "(the database may still name them):"
+        )
+        lines += [f"  {key}" for key in manifest.left_out]
+    return lines
 
 
 def _megabytes(size: int) -> str:

@@ -2,7 +2,8 @@
 
 The dump comes first so that every file it refers to is already stored when the objects
 are copied (a photo is stored before its record commits); an object uploaded while the
-backup runs is copied too, harmlessly, and one deleted meanwhile is left out and said.
+backup runs is copied too, harmlessly, and one deleted meanwhile is left out and named in
+the manifest's ``left_out``, which create and restore both print.
 The manifest is written last: a folder without one is not a backup, and restore says so.
 """
 
@@ -44,6 +45,7 @@ def create_backup(
 
 def _write(url: str, kind: str, store: Storage, out: Path, say: Callable[[str], None]) -> Manifest:
     dump_name = database.DUMP_FILES[kind]
+    say(f"Dumping the {database.KIND_WORDS[kind]} database")
     database.dump(url, out / dump_name)
     size, sha256 = file_digest(out / dump_name)
     manifest = Manifest(
@@ -56,12 +58,13 @@ def _write(url: str, kind: str, store: Storage, out: Path, say: Callable[[str], 
         storage=store.describe(),
     )
     files = out / FILES
+    say(f"Copying the files from {store.describe()}")
     try:
         for key in store.keys():
             try:
                 manifest.objects.append(_copy_out(store, key, files / key))
             except ObjectMissing:
-                say(f"{key}: deleted while the backup ran; left out")
+                manifest.left_out.append(key)
     except StorageError as error:
         raise BackupError(f"the storage could not be read: {error}") from error
     manifest.write(out)

@@ -29,6 +29,8 @@ from audit.config import PROJECT_ROOT
 
 POSTGRESQL = "postgresql"
 SQLITE = "sqlite"
+#: The kinds in words, for messages.
+KIND_WORDS = {POSTGRESQL: "PostgreSQL", SQLITE: "SQLite"}
 DUMP_FILES = {POSTGRESQL: "database.dump", SQLITE: "database.sqlite3"}
 
 #: libpq settings a URL may carry in its query string, and the variable that sets each.

@@ -40,6 +40,9 @@ class Manifest:
     alembic_revision: str | None  # the database's, None when it was never stamped
     storage: str  # the store backed up, in words (no secrets)
     objects: list[StoredObject] = field(default_factory=list)
+    #: Keys listed when the copy began and deleted before they were read: the dump,
+    #: taken first, may still name them (a photo retention removed meanwhile, say).
+    left_out: list[str] = field(default_factory=list)
 
     def content(self) -> dict[str, Any]:
         return {
@@ -58,6 +61,7 @@ class Manifest:
                 {"key": o.key, "size": o.size, "sha256": o.sha256}
                 for o in sorted(self.objects, key=lambda o: o.key)
             ],
+            "left_out": sorted(self.left_out),
         }
 
     @property
@@ -118,6 +122,7 @@ def read(folder: Path) -> Manifest:
             objects=[
                 StoredObject(o["key"], int(o["size"]), o["sha256"]) for o in content["objects"]
             ],
+            left_out=[str(key) for key in content.get("left_out", [])],  # not in older ones
         )
     except BackupError:
         raise

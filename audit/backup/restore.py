@@ -13,11 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from audit.backup import database
+from audit.backup.database import KIND_WORDS
 from audit.backup.errors import BackupError
 from audit.backup.manifest import FILES, Manifest, read, verify
 from audit.storage import Storage, StorageError
-
-KIND_WORDS = {database.POSTGRESQL: "PostgreSQL", database.SQLITE: "SQLite"}
 
 
 def restore_backup(
