@@ -12,8 +12,11 @@ when the two are linked; erasing one erases the other. What happens:
   :func:`audit.privacy.free_text.free_text`; never settings, links or keys). The names
   and e-mails the audit trail records the person had before (:data:`IDENTITY_EVENTS`)
   are searched too. In the text of records tied to the person (visits they made or
-  served at, notes to them, text they wrote) and in those records' audit events the
-  first name or surname alone is replaced as well.
+  served at, notes to them, text they wrote) and in the copies of those records the
+  first name or surname alone is replaced as well: their audit events, the webhook
+  bodies about them (a delivery names its record by its event and the body's
+  ``data.id``, :data:`COPIED_AS`) and the stored API answers that point to them (by
+  their ``Location``; an answer without one names no record and is left as it is).
 - **Deleted**: what belongs to the account alone — the rows the schema deletes with
   an account (``ON DELETE CASCADE`` to ``users``: sessions, sign-in and reset links,
   recovery codes, API tokens, notifications, region scope…), the report subscriptions
@@ -39,7 +42,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 
 from audit.extensions import N_, db, in_english
 from audit.models import (
@@ -53,6 +72,7 @@ from audit.models import (
     AuditEvent,
     CoachingNote,
     CoachingReply,
+    IdempotentRequest,
     Kudos,
     LoginAttempt,
     ReportSubscription,
@@ -62,6 +82,7 @@ from audit.models import (
     User,
     Visit,
     VisitSignal,
+    WebhookDelivery,
     record_event,
     visit_staff,
 )
@@ -71,6 +92,7 @@ from audit.service_errors import FieldError
 from audit.subscriptions.service import delete_subscription
 
 __all__ = [
+    "COPIED_AS",
     "ERASED_DOMAIN",
     "ErasureError",
     "Person",
@@ -87,6 +109,18 @@ ERASED_DOMAIN = "erased.invalid"
 #: details (a value, or a list such as ``[before, after]``) hold the person's addresses
 #: and names, former ones included.
 IDENTITY_EVENTS = ("user.created", "user.invited", "user.updated", "staff.created", "staff.updated")
+
+#: How the records that webhooks and the API's stored answers carry are named there, by
+#: table: the first word of a delivery's event (``visit.excluded`` is about the visit
+#: whose id is the body's ``data.id``) and the API's collection (a stored answer's
+#: ``Location``, ``/api/v1/visits/12``).
+COPIED_AS = {
+    "visits": ("visit", "visits"),
+    "actions": ("action", "actions"),
+    "appeals": ("appeal", "appeals"),
+    "coaching_notes": ("coaching_note", "coaching-notes"),
+    "assignments": ("assignment", "assignments"),
+}
 
 
 class ErasureError(FieldError):
@@ -233,7 +267,7 @@ def erase(record: User | StaffMember, actor: User | None, *, reason: str = "requ
     connected = person.needles(with_name_parts=True)
     changes = person.changes
     tied = _tied_texts(person)
-    changes["texts tied to the person"] = sweep(connected, [*tied, _tied_events(person, tied)])
+    changes["texts tied to the person"] = sweep(connected, [*tied, *_tied_copies(person, tied)])
     if person.user is not None:
         changes["report_subscriptions deleted"] = _delete_subscriptions(person.user, actor)
         changes.update(_delete_owned(person.user))
@@ -395,10 +429,12 @@ def _pseudonymise_staff(member: StaffMember, pseudonym: str, now: datetime) -> N
     member.erased_at = now
 
 
-def _tied_events(person: Person, tied: list[Place]) -> Place:
-    """The audit events about the person and about each record tied to them: services
-    copy a record's free text into its events' details (a closing note, the reason a
-    visit was returned), so a first name alone goes from there too."""
+def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
+    """The audit events about the person and about each record tied to them, and the
+    webhook bodies and stored API answers about such a record: services copy a record's
+    free text into its events' details (a closing note, the reason a visit was
+    returned), and a delivery or an answer carries the record as the API shows it, so a
+    first name alone goes from there too."""
     about = [
         and_(AuditEvent.subject_type == r.__tablename__, AuditEvent.subject_id == r.id)
         for r in person.records
@@ -406,15 +442,45 @@ def _tied_events(person: Person, tied: list[Place]) -> Place:
     rows: dict[Table, list[ColumnElement[bool]]] = {}
     for table, _columns, where in tied:
         rows.setdefault(table, []).append(where)
+    chosen = {table: select(table.c.id).where(or_(*wheres)) for table, wheres in rows.items()}
     about += [
-        and_(
-            AuditEvent.subject_type == table.name,
-            AuditEvent.subject_id.in_(select(table.c.id).where(or_(*wheres))),
-        )
-        for table, wheres in rows.items()
+        and_(AuditEvent.subject_type == table.name, AuditEvent.subject_id.in_(ids))
+        for table, ids in chosen.items()
     ]
-    events = AuditEvent.__table__
-    return events, [events.c.details], or_(*about)
+    sent, answered = [false()], [false()]
+    for table, ids in chosen.items():
+        if table.name in COPIED_AS:
+            event, collection = COPIED_AS[table.name]
+            sent.append(_delivered_about(event, ids))
+            answered.append(_answered_about(collection, table, ids))
+    events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
+    answers = IdempotentRequest.__table__
+    return [
+        (events, [events.c.details], or_(*about)),
+        (deliveries, [deliveries.c.body], or_(*sent)),
+        (answers, [answers.c.body], or_(*answered)),
+    ]
+
+
+def _delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
+    """Webhook deliveries of an ``event.…`` whose body's ``data.id`` is one of ``ids``.
+    The body is JSON text: PostgreSQL reads it as JSON once cast, SQLite as it is (a
+    cast to JSON there would make it a number)."""
+    deliveries = WebhookDelivery.__table__
+    body = cast(deliveries.c.body, JSON().with_variant(Text(), "sqlite"))
+    return and_(
+        deliveries.c.event.startswith(f"{event}.", autoescape=True),
+        body[("data", "id")].as_integer().in_(ids),
+    )
+
+
+def _answered_about(collection: str, table: Table, ids: Select[Any]) -> ColumnElement[bool]:
+    """Stored API answers whose ``Location`` is the API's path to one of ``ids`` (a
+    create's answer, ``…/visits/12``)."""
+    location = IdempotentRequest.__table__.c.headers["Location"].as_string()
+    return ids.where(
+        location.endswith(literal(f"/{collection}/") + cast(table.c.id, String))
+    ).exists()
 
 
 def _tied_texts(person: Person) -> list[Place]:

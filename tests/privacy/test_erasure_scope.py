@@ -1,7 +1,8 @@
 """What an erasure reaches and what it leaves alone: settings, links, numbers and JSON
 keys keep their values whatever the person was called; a former address, a first name
-copied into the audit trail, a photo's file name quoted by a trust signal and the PDFs of
-their report subscriptions go; a name is found in any case, accents included."""
+copied into the audit trail, a webhook body or a stored API answer, a photo's file name
+quoted by a trust signal and the PDFs of their report subscriptions go; a name is found in
+any case, accents included."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit.accounts.users import create_user, update_user
+from audit.api.visit_reading import visit_detail
+from audit.api.visit_schemas import MANAGER
 from audit.coaching import service as coaching
 from audit.extensions import db
 from audit.models import (
@@ -24,9 +27,11 @@ from audit.models import (
     Setting,
     Visit,
     VisitSignal,
+    WebhookDelivery,
+    WebhookEndpoint,
     record_event,
 )
-from audit.privacy.erasure import erase, find_staff, find_user
+from audit.privacy.erasure import COPIED_AS, erase, find_staff, find_user
 from audit.privacy.free_text import LEFT_OUT, free_text
 from audit.privacy.rewrite import text_columns
 from audit.review import service as review
@@ -35,6 +40,9 @@ from audit.storage import storage
 from audit.subscriptions.periods import Period
 from audit.subscriptions.service import create_subscription, pdf_key
 from audit.trust.service import compute_visit_signals
+from audit.webhooks.emitting import new_delivery
+from audit.webhooks.events import EVENTS
+from audit.webhooks.payloads import record_data
 from tests.builders import SHOPPER_EMAIL, attach_photo, make_coaching_world, make_note, make_user
 from tests.conftest import TEST_PASSWORD
 from tests.privacy.helpers import traces
@@ -179,6 +187,65 @@ def test_first_names_go_from_the_audit_events_of_records_tied_to_the_person(app:
         assert reasons[world.a_wait.id] == f"{pseudonym} was off sick that week"
         # Bob's visit is not hers: a first name alone there may be anyone's.
         assert reasons[world.b_one.id] == "Alice from head office covered for Bob"
+
+
+def test_first_names_go_from_webhook_bodies_about_records_tied_to_the_person(app: Flask):
+    with app.app_context():
+        world = make_coaching_world()
+        to_alice = make_note(world.alice, world.north_manager, "Alice, the queue was long")
+        to_bob = make_note(world.bob, world.north_manager, "Alice from head office will help")
+        hook = WebhookEndpoint(url="https://hooks.example.org/", events=[], secret="s")  # noqa: S106
+        for note in (to_alice, to_bob):
+            new_delivery(hook, "coaching_note.created", record_data(note))
+        db.session.commit()
+
+        erase(find_staff("ALICE"), None)
+        db.session.commit()
+
+        sent = [json.loads(body) for body in db.session.scalars(select(WebhookDelivery.body))]
+        assert {body["data"]["id"]: body["data"]["body"] for body in sent} == {
+            to_alice.id: f"Erased person #{world.alice_user.id}, the queue was long",
+            # Bob's note is not hers: a first name alone there may be anyone's.
+            to_bob.id: "Alice from head office will help",
+        }
+        assert {body["event"] for body in sent} == {"coaching_note.created"}
+
+
+def test_first_names_go_from_stored_api_answers_about_records_tied_to_the_person(app: Flask):
+    with app.app_context():
+        world = make_coaching_world()
+        world.a_low.answers[0].comment = "Alice was friendly"
+        world.b_one.answers[0].comment = "Alice covered for Bob"
+        token = ApiToken(user=world.manager, name="ci", token_hash="a" * 64, prefix="a")
+        db.session.add(token)
+        db.session.flush()
+        for visit in (world.a_low, world.b_one):
+            created = IdempotentRequest(
+                token_id=token.id,
+                key=visit.external_id,
+                request_hash="h",
+                status=201,
+                body=visit_detail(visit, MANAGER).model_dump_json(),
+                headers={"Location": f"/api/v1/visits/{visit.id}"},
+            )
+            db.session.add(created)
+        db.session.commit()
+
+        erase(find_staff("ALICE"), None)
+        db.session.commit()
+
+        answers = [json.loads(body) for body in db.session.scalars(select(IdempotentRequest.body))]
+        comments = {a["id"]: {answer["comment"] for answer in a["answers"]} for a in answers}
+        assert f"Erased person #{world.alice_user.id} was friendly" in comments[world.a_low.id]
+        assert "Alice covered for Bob" in comments[world.b_one.id]
+
+
+def test_every_record_webhooks_carry_is_named_as_the_erasure_expects(app: Flask):
+    assert {event.split(".")[0] for event in EVENTS} == {e for e, _ in COPIED_AS.values()}
+    assert set(COPIED_AS) <= set(db.metadata.tables)
+    rules = [rule.rule for rule in app.url_map.iter_rules()]
+    for _event, collection in COPIED_AS.values():
+        assert any(rule.startswith(f"/api/v1/{collection}/<int:") for rule in rules), collection
 
 
 def test_a_photos_file_name_goes_from_the_trust_signals_that_quoted_it(app: Flask):
