@@ -20,7 +20,7 @@ from sqlalchemy import select
 from audit.extensions import db
 from audit.jobs.reports import JobStatus, JobStore
 from audit.jobs.schedule import SCHEDULE, cron_scheduler, live_schedulers
-from audit.models import Assignment, AssignmentStatus
+from audit.models import ApiToken, Assignment, AssignmentStatus, IdempotentRequest
 from audit.tasks import resolve, run_task, wait_for_tasks
 from tests.builders import TODAY, make_assignment, make_coaching_world, make_note, make_world
 from tests.task_queues import REDIS_URL, work_off
@@ -29,6 +29,7 @@ DAILY_JOBS = {
     "mark-overdue",
     "propose-actions",
     "prune-report-jobs",
+    "prune-api-answers",
     "retention",
     "action-reminders",
     "send-scheduled-reports",
@@ -129,6 +130,34 @@ def test_the_prune_job_deletes_report_jobs_past_their_week(app: Flask, runner):
     with app.app_context():
         assert JobStore.from_app().get(old) is None
         assert JobStore.from_app().get(new) is not None
+
+
+def test_the_api_answers_job_deletes_stored_answers_past_their_day(app: Flask, runner):
+    """A stored answer copies the record it made (names, comments): it goes once the
+    Idempotency-Key can no longer replay it, even if its token never sends another."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        world = make_world()
+        token = ApiToken(user=world.manager, name="till", token_hash="f" * 64, prefix="sa_x")
+        db.session.add(token)
+        db.session.flush()
+        for key, made in (("old", now - timedelta(hours=25)), ("new", now - timedelta(hours=23))):
+            db.session.add(
+                IdempotentRequest(
+                    token_id=token.id,
+                    key=key,
+                    request_hash="0" * 64,
+                    status=201,
+                    body='{"comment": "Sam was friendly"}',
+                    created_at=made,
+                )
+            )
+        db.session.commit()
+    result = runner.invoke(args=["jobs", "run", "prune-api-answers"])
+    assert result.exit_code == 0, result.output
+    assert "1 stored API answer(s) older than 24 hours deleted" in result.output
+    with app.app_context():
+        assert list(db.session.scalars(select(IdempotentRequest.key))) == ["new"]
 
 
 def test_an_unknown_job_is_refused_with_the_names(runner):

@@ -1,6 +1,9 @@
 """``Idempotency-Key`` on creates: the same key and body within a day answer what the
 first request answered, without making a second record; the same key with another
-body is refused (422). Kept per token, in the database."""
+body is refused (422). Kept per token, in the database, for :data:`KEEP`: a token's
+old answers go when it sends its next key, and everyone's with the daily
+``prune-api-answers`` job (an answer is a copy of a record, names and comments included).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +26,16 @@ KEEP = timedelta(hours=24)
 HEADER = "Idempotency-Key"
 #: Headers of the first answer given again with it.
 KEPT_HEADERS = ("Location",)
+
+
+def prune_stored_answers(now: datetime | None = None) -> int:
+    """Delete every stored answer older than :data:`KEEP`; returns how many (the caller
+    commits)."""
+    cutoff = (now or datetime.now(UTC)) - KEEP
+    result = db.session.execute(
+        delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff)
+    )
+    return result.rowcount or 0
 
 
 def _fingerprint() -> str:

@@ -62,6 +62,12 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
         "report PDFs made by jobs more than 7 days ago are deleted",
     ),
     PeriodicJob(
+        "prune-api-answers",
+        "10 3 * * *",
+        f"{_DAILY}:prune_api_answers",
+        "answers kept for the API's Idempotency-Key more than 24 hours ago are deleted",
+    ),
+    PeriodicJob(
         "retention",
         "30 3 * * *",
         "audit.jobs.retention:apply_retention",
