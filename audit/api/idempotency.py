@@ -28,14 +28,16 @@ HEADER = "Idempotency-Key"
 KEPT_HEADERS = ("Location",)
 
 
-def prune_stored_answers(now: datetime | None = None) -> int:
-    """Delete every stored answer older than :data:`KEEP`; returns how many (the caller
-    commits)."""
-    cutoff = (now or datetime.now(UTC)) - KEEP
+def prune_stored_answers() -> str:
+    """Delete every stored answer older than :data:`KEEP` (the periodic job
+    ``prune-api-answers``, :data:`audit.jobs.schedule.SCHEDULE`)."""
+    cutoff = datetime.now(UTC) - KEEP
     result = db.session.execute(
         delete(IdempotentRequest).where(IdempotentRequest.created_at < cutoff)
     )
-    return result.rowcount or 0
+    db.session.commit()
+    hours = int(KEEP.total_seconds() // 3600)
+    return f"{result.rowcount or 0} stored API answer(s) older than {hours} hours deleted"
 
 
 def _fingerprint() -> str:

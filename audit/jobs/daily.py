@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 from audit.actions.proposals import propose_all
 from audit.actions.service import remind_overdue
-from audit.api.idempotency import KEEP as ANSWER_KEEP
-from audit.api.idempotency import prune_stored_answers
 from audit.assignments.service import mark_overdue
 from audit.coaching.service import remind_due_follow_ups
 from audit.extensions import db
@@ -67,10 +65,3 @@ def send_webhooks() -> str:
 def prune_report_jobs() -> str:
     count = JobStore.from_app().prune(KEEP_DAYS)
     return f"{count} report job(s) older than {KEEP_DAYS} days deleted"
-
-
-def prune_api_answers() -> str:
-    count = prune_stored_answers()
-    db.session.commit()
-    hours = int(ANSWER_KEEP.total_seconds() // 3600)
-    return f"{count} stored API answer(s) older than {hours} hours deleted"

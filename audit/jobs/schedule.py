@@ -64,7 +64,7 @@ SCHEDULE: tuple[PeriodicJob, ...] = (
     PeriodicJob(
         "prune-api-answers",
         "10 3 * * *",
-        f"{_DAILY}:prune_api_answers",
+        "audit.api.idempotency:prune_stored_answers",
         "answers kept for the API's Idempotency-Key more than 24 hours ago are deleted",
     ),
     PeriodicJob(
