@@ -96,6 +96,7 @@ __all__ = [
     "ERASED_DOMAIN",
     "ErasureError",
     "Person",
+    "delivered_about",
     "erase",
     "find_staff",
     "find_user",
@@ -451,7 +452,7 @@ def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
     for table, ids in chosen.items():
         if table.name in COPIED_AS:
             event, collection = COPIED_AS[table.name]
-            sent.append(_delivered_about(event, ids))
+            sent.append(delivered_about(event, ids))
             answered.append(_answered_about(collection, table, ids))
     events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
     answers = IdempotentRequest.__table__
@@ -462,7 +463,7 @@ def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
     ]
 
 
-def _delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
+def delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
     """Webhook deliveries of an ``event.…`` whose body's ``data.id`` is one of ``ids``.
     The body is JSON text: PostgreSQL reads it as JSON once cast, SQLite as it is (a
     cast to JSON there would make it a number)."""

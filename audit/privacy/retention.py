@@ -3,15 +3,33 @@
 Three settings (days; 0 keeps forever), each read when the run starts:
 
 - ``retention_photo_days``: the photos and receipts of visits that took place before
-  the cut-off (the file, its thumbnail and the attachment row), the photo of an action
-  update made before it and the evidence of an appeal made before it (the files; the
-  update and the appeal stay).
-- ``retention_comment_days``: free text. Of visits that took place before the cut-off:
-  answer comments, answers to free-text questions, the description of the staff who
-  served, the reason a visit was returned, the comments and reasons of its answer
-  changes and the texts of its appeals. Written before the cut-off: coaching notes and
-  replies, kudos messages, action-update notes. Text the app requires is replaced by
-  :data:`REMOVED`, optional text is emptied. Scores and values that score stay.
+  the cut-off (the file, its thumbnail and the attachment row), the photos of
+  calibration cases added before it (the same), the photo of an action update made
+  before it and the evidence of an appeal made before it (the files; the update and the
+  appeal stay).
+- ``retention_comment_days``: free text (:func:`_texts`). Of visits that took place
+  before the cut-off: answer comments, answers to free-text questions, the description
+  of the staff who served, the reasons a visit was returned or excluded, the comments,
+  reasons and written values of its answer changes, the texts of its appeals, and the
+  description of an action raised from it (it quotes the failed answer's comment).
+  Written before the cut-off: coaching notes and replies, kudos messages, actions'
+  descriptions and dismissal reasons, action-update notes, assignments' scenarios and
+  reasons, and raters' comments on calibration cases. Text the app requires is replaced
+  by :data:`REMOVED`, optional text is emptied. Scores and values that score stay.
+
+  The app's copies of a text go with it, as :data:`REMOVED`: in the details of the
+  audit events and the bodies of the webhook deliveries (and the receivers' answers)
+  about the record it belongs to (a visit and its appeals, a coaching note, an action,
+  an assignment). Each text is looked for as :mod:`audit.privacy.rewrite` looks for a
+  name (any case, whole words, in JSON only in string values), so keys, numbers and
+  the rest of each value stay, and the JSON stays valid. What the audit trail alone
+  still holds is not found that way (a visit's former exclusion reason, the reason it
+  was included again, an action's description before an edit).
+
+  Kept, with the reasons :data:`KEPT` gives: an action's title (it names the action
+  everywhere and is needed to manage it), a calibration case's title, scenario,
+  transcript and reference explanations (the exercise itself), the reviewers'
+  ready-made comments, and what other settings or an erasure remove.
 - ``retention_personal_days``: people who left — accounts and staff members inactive
   since before the cut-off (when they were deactivated is read from the audit trail,
   else when they were made) — are erased (:mod:`audit.privacy.erasure`); failed
@@ -23,13 +41,15 @@ Work goes in batches of :data:`BATCH` rows, each committed on its own, so a larg
 run holds no long lock and a stopped run keeps what it did; on PostgreSQL a batch is
 claimed with ``FOR UPDATE SKIP LOCKED``, so two runs at once share the rows. Files are
 deleted before their rows: a failure leaves the row, and the next run deletes it again
-(deleting a missing object is no error). Every step selects only what is still there
-or still holds text, so a second run, or two at once, do nothing twice.
+(deleting a missing object is no error). A text's copies are rewritten in the same
+transaction as the text, so neither goes without the other. Every step selects only
+what is still there or still holds text, so a second run, or two at once, do nothing
+twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,8 +59,8 @@ from sqlalchemy import (
     Select,
     and_,
     delete,
-    exists,
     func,
+    or_,
     select,
     update,
 )
@@ -48,12 +68,17 @@ from sqlalchemy import (
 from audit.extensions import db
 from audit.models import (
     AccountLink,
+    Action,
     ActionUpdate,
     Answer,
     AnswerChange,
     Appeal,
+    Assignment,
     Attachment,
     AuditEvent,
+    CalibrationAssignment,
+    CalibrationPhoto,
+    CalibrationResponse,
     CoachingNote,
     CoachingReply,
     Kudos,
@@ -66,13 +91,16 @@ from audit.models import (
     User,
     UserSession,
     Visit,
+    WebhookDelivery,
 )
 from audit.models.text_fingerprint import fingerprint_values
-from audit.privacy.erasure import erase
+from audit.privacy.erasure import COPIED_AS, delivered_about, erase
+from audit.privacy.free_text import written_answer
+from audit.privacy.rewrite import Needles, Place, sweep
 from audit.settings import get_setting
 from audit.storage import Storage
 
-__all__ = ["BATCH", "REMOVED", "RetentionRun", "apply_retention"]
+__all__ = ["BATCH", "KEPT", "REMOVED", "RetentionRun", "apply_retention", "comment_columns"]
 
 BATCH = 500
 #: What stands where required text was removed, so a reader sees why it is gone.
@@ -157,6 +185,10 @@ def _photos(step: _Step) -> None:
         Attachment.visit_id.in_(old_visits)
     )
     step.run.add("visit photos and receipts", _delete_with_files(step, Attachment, attachments))
+    cases = select(
+        CalibrationPhoto.id, CalibrationPhoto.stored_name, CalibrationPhoto.thumb_name
+    ).where(CalibrationPhoto.created_at < step.cutoff)
+    step.run.add("calibration case photos", _delete_with_files(step, CalibrationPhoto, cases))
     updates = select(ActionUpdate.id, ActionUpdate.photo_name, ActionUpdate.thumb_name).where(
         ActionUpdate.created_at < step.cutoff, ActionUpdate.photo_name.is_not(None)
     )
@@ -215,74 +247,192 @@ def _claim(query: Select[Any], model: Any, batch: int) -> list[Any]:
 
 # --- comments --------------------------------------------------------------------------
 
+_CASE = (
+    "the exercise itself, written as training material: raters' answers and agreement are "
+    "read against it, and an erasure removes a name from it"
+)
+_MAIL = (
+    "a mail server's words or the addresses a report went to, never a visit's text; an "
+    "erasure replaces an address"
+)
+
+#: The columns of people's words (:func:`audit.privacy.free_text.free_text`) that the
+#: comments step keeps, with why: a test fails for a column there that is neither here
+#: nor in :func:`comment_columns`, so a column added later is classified.
+KEPT: dict[str, str] = {
+    "actions.title": "it names the action on every list, page and reminder and is needed "
+    "to manage it; proposals write it from the scorecard's question",
+    "calibration_cases.title": _CASE,
+    "calibration_cases.scenario": _CASE,
+    "calibration_cases.transcript": _CASE,
+    "calibration_references.explanation": _CASE,
+    "reviewer_comments.text": "the reviewers' ready-made comments: the app's wording, not "
+    "a visit's",
+    "attachments.original_name": "a photo's file name: deleted with the photo "
+    "(retention_photo_days)",
+    "visit_signals.detail": "the trust checks' own sentence, quoting no text (a photo's "
+    "file name at most, which an erasure removes)",
+    "notifications.message": "the app's own sentence (a name, a branch, an action's title), "
+    "never a comment; deleted after retention_personal_days",
+    "survey_contacts.email": "an address, not words; deleted after retention_personal_days",
+    "api_idempotency.body": "a stored API answer: deleted after 24 hours by the daily "
+    "prune-api-answers job",
+    "report_subscriptions.last_mail_error": _MAIL,
+    "report_mailings.sent_to": _MAIL,
+    "report_mailings.last_error": _MAIL,
+}
+
+#: The record a model's free text belongs to, under which the app copies it into audit
+#: events (their subject) and webhook deliveries (their ``data``), and the column holding
+#: its id. Kudos and calibration comments are copied nowhere.
+_COPIED_UNDER: dict[Any, tuple[Any, Any]] = {
+    Visit: (Visit, Visit.id),
+    Answer: (Visit, Answer.visit_id),
+    AnswerChange: (Visit, AnswerChange.visit_id),
+    Appeal: (Visit, Appeal.visit_id),
+    CoachingNote: (CoachingNote, CoachingNote.id),
+    CoachingReply: (CoachingNote, CoachingReply.note_id),
+    Action: (Action, Action.id),
+    ActionUpdate: (Action, ActionUpdate.action_id),
+    Assignment: (Assignment, Assignment.id),
+}
+
+#: Texts looked for in one query: each is a LIKE per column, and SQLite takes an
+#: expression of at most 1000 terms.
+_SWEEP = 50
+
+
+def _texts(cutoff: datetime) -> list[tuple[Any, ColumnElement[bool], str]]:
+    """Each free text the comments step removes: its column, the rows past ``cutoff``, and
+    what stands there after (required text: :data:`REMOVED`; optional text: empty)."""
+    old_visit = select(Visit.id).where(Visit.visited_at < cutoff)
+    text_questions = select(ScorecardQuestion.id).where(ScorecardQuestion.type == "text")
+
+    def of_old_visit(model: Any, *also: ColumnElement[bool]) -> ColumnElement[bool]:
+        return and_(model.visit_id.in_(old_visit), *also)
+
+    def written(model: Any) -> ColumnElement[bool]:
+        return model.created_at < cutoff
+
+    old = Visit.visited_at < cutoff
+    rated = select(CalibrationAssignment.id).where(CalibrationAssignment.assigned_at < cutoff)
+    return [
+        (Visit.staff_description, old, ""),
+        (Visit.return_reason, old, ""),
+        (Visit.exclusion_reason, old, REMOVED),
+        (Answer.comment, of_old_visit(Answer), ""),
+        (Answer.value_text, of_old_visit(Answer, Answer.question_id.in_(text_questions)), REMOVED),
+        (AnswerChange.old_comment, of_old_visit(AnswerChange), ""),
+        (AnswerChange.new_comment, of_old_visit(AnswerChange), ""),
+        (AnswerChange.reason, of_old_visit(AnswerChange), REMOVED),
+        # A choice's label must stay what it scores as: only written answers' values.
+        (AnswerChange.old_value, of_old_visit(AnswerChange, written_answer(AnswerChange)), REMOVED),
+        (AnswerChange.new_value, of_old_visit(AnswerChange, written_answer(AnswerChange)), REMOVED),
+        (Appeal.reason, of_old_visit(Appeal), REMOVED),
+        (Appeal.requested_value, of_old_visit(Appeal, written_answer(Appeal)), ""),
+        (Appeal.decision_note, of_old_visit(Appeal), ""),
+        (Action.description, or_(written(Action), Action.visit_id.in_(old_visit)), ""),
+        (Action.dismiss_reason, written(Action), REMOVED),
+        (ActionUpdate.note, written(ActionUpdate), ""),
+        (CoachingNote.body, written(CoachingNote), REMOVED),
+        (CoachingNote.goal, written(CoachingNote), ""),
+        (CoachingNote.closing_note, written(CoachingNote), ""),
+        (CoachingReply.body, written(CoachingReply), REMOVED),
+        (Kudos.message, written(Kudos), REMOVED),
+        (Kudos.quoted, written(Kudos), ""),
+        (Assignment.scenario, written(Assignment), ""),
+        (Assignment.override_reason, written(Assignment), REMOVED),
+        (Assignment.rating_override_reason, written(Assignment), REMOVED),
+        (Assignment.decline_reason, written(Assignment), ""),
+        (Assignment.cancel_reason, written(Assignment), REMOVED),
+        (CalibrationResponse.comment, CalibrationResponse.assignment_id.in_(rated), ""),
+    ]
+
+
+def comment_columns() -> set[str]:
+    """``table.column`` of every text the comments step removes or rewrites."""
+    events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
+    columns = [column.expression for column, _, _ in _texts(datetime.now(UTC))]
+    columns += [events.c.details, deliveries.c.body, deliveries.c.response_excerpt]
+    return {f"{column.table.name}.{column.name}" for column in columns}
+
 
 def _comments(step: _Step) -> None:
-    old_visit = select(Visit.id).where(Visit.visited_at < step.cutoff)
-    text_questions = select(ScorecardQuestion.id).where(ScorecardQuestion.type == "text")
-    text_change = exists().where(
-        Answer.visit_id == AnswerChange.visit_id,
-        Answer.question_key == AnswerChange.question_key,
-        Answer.question_id.in_(text_questions),
-    )
-    visit_texts: list[tuple[Any, Any, ColumnElement[bool], str]] = [
-        (Answer, Answer.comment, Answer.visit_id.in_(old_visit), ""),
-        (
-            Answer,
-            Answer.value_text,
-            and_(Answer.visit_id.in_(old_visit), Answer.question_id.in_(text_questions)),
-            REMOVED,
-        ),
-        (Visit, Visit.staff_description, Visit.visited_at < step.cutoff, ""),
-        (Visit, Visit.return_reason, Visit.visited_at < step.cutoff, ""),
-        (AnswerChange, AnswerChange.old_comment, AnswerChange.visit_id.in_(old_visit), ""),
-        (AnswerChange, AnswerChange.new_comment, AnswerChange.visit_id.in_(old_visit), ""),
-        (AnswerChange, AnswerChange.reason, AnswerChange.visit_id.in_(old_visit), REMOVED),
-        (
-            AnswerChange,
-            AnswerChange.old_value,
-            and_(AnswerChange.visit_id.in_(old_visit), text_change),
-            REMOVED,
-        ),
-        (
-            AnswerChange,
-            AnswerChange.new_value,
-            and_(AnswerChange.visit_id.in_(old_visit), text_change),
-            REMOVED,
-        ),
-        (Appeal, Appeal.reason, Appeal.visit_id.in_(old_visit), REMOVED),
-        (Appeal, Appeal.requested_value, Appeal.visit_id.in_(old_visit), ""),
-        (Appeal, Appeal.decision_note, Appeal.visit_id.in_(old_visit), ""),
-    ]
-    written_texts = [
-        (CoachingNote, CoachingNote.body, REMOVED),
-        (CoachingNote, CoachingNote.goal, ""),
-        (CoachingNote, CoachingNote.closing_note, ""),
-        (CoachingReply, CoachingReply.body, REMOVED),
-        (Kudos, Kudos.message, REMOVED),
-        (Kudos, Kudos.quoted, ""),
-        (ActionUpdate, ActionUpdate.note, ""),
-    ]
-    texts = visit_texts + [
-        (model, column, model.created_at < step.cutoff, replacement)
-        for model, column, replacement in written_texts
-    ]
-    for model, column, condition, replacement in texts:
-        step.run.add("free texts", _blank(step, model, column, condition, replacement))
+    for column, condition, replacement in _texts(step.cutoff):
+        step.run.add("free texts", _blank(step, column, condition, replacement))
 
 
-def _blank(step: _Step, model: Any, column: Any, condition: Any, replacement: str) -> int:
-    """Set ``column`` to ``replacement`` where ``condition`` holds and it still has text."""
-    pending = select(model.id).where(
+def _blank(step: _Step, column: Any, condition: Any, replacement: str) -> int:
+    """Set ``column`` to ``replacement`` where ``condition`` holds and it still has text,
+    and replace its copies (:func:`_remove_copies`) in the same transaction."""
+    model = column.class_
+    pending = select(model.id, column).where(
         condition, column.is_not(None), column != "", column != replacement
     )
     # A comment's fingerprint goes with its text (audit.models.text_fingerprint).
     change = update(model).values(fingerprint_values(model.__table__, {column.key: replacement}))
-    return _until_done(step, model, pending, change)
+
+    def copies(rows: list[Any]) -> None:
+        step.run.add("copies of free texts", _remove_copies(model, rows))
+
+    return _until_done(step, model, pending, change, copies if model in _COPIED_UNDER else None)
 
 
-def _until_done(step: _Step, model: Any, chosen: Select[Any], change: Any) -> int:
-    """Run ``change`` (an UPDATE or DELETE of ``model``) on the rows ``chosen`` selects, a
-    batch at a time, each committed, until none is left (dry: only count them)."""
+def _remove_copies(model: Any, rows: list[Any]) -> int:
+    """Replace the texts of ``rows`` (id, text) of ``model`` by :data:`REMOVED` where the
+    app copied them (:func:`_copies`); returns how many copies were rewritten."""
+    places = _copies(model, [row[0] for row in rows])
+    for table, _columns, where in places:
+        # Two runs at once may rewrite the same copy: the later must read what the earlier
+        # wrote, not write its own reading over it. (SQLite: the UPDATE before this one
+        # already made this run the only writer.)
+        db.session.execute(select(table.c.id).where(where).order_by(table.c.id).with_for_update())
+    texts = [row[1] for row in rows]
+    return sum(
+        sweep(_needles(texts[start : start + _SWEEP]), places)
+        for start in range(0, len(texts), _SWEEP)
+    )
+
+
+def _needles(texts: Iterable[str]) -> Needles:
+    """What finds ``texts`` and puts :data:`REMOVED` in their place. A text that is part
+    of :data:`REMOVED` ("period") is not looked for: a copy replaced already would be
+    again."""
+    return Needles.of((t for t in texts if t.strip().lower() not in REMOVED.lower()), (), REMOVED)
+
+
+def _copies(model: Any, ids: list[int]) -> list[Place]:
+    """Where the app copied the texts of the rows ``ids`` of ``model``: the details of the
+    audit events about the record they belong to, and the webhook deliveries about it
+    (the body, and the receiver's answer, which may echo it). A visit's texts are copied
+    under its appeals too (an appeal's body shows the answer)."""
+    owner, owner_id = _COPIED_UNDER[model]
+    records = [(owner.__table__, select(owner_id).where(model.id.in_(ids)))]
+    if owner is Visit:
+        of_visits = select(Appeal.id).where(Appeal.visit_id.in_(records[0][1]))
+        records.append((Appeal.__table__, of_visits))
+    about = [
+        and_(AuditEvent.subject_type == table.name, AuditEvent.subject_id.in_(chosen))
+        for table, chosen in records
+    ]
+    sent = [delivered_about(COPIED_AS[table.name][0], chosen) for table, chosen in records]
+    events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
+    return [
+        (events, [events.c.details], or_(*about)),
+        (deliveries, [deliveries.c.body, deliveries.c.response_excerpt], or_(*sent)),
+    ]
+
+
+def _until_done(
+    step: _Step,
+    model: Any,
+    chosen: Select[Any],
+    change: Any,
+    then: Callable[[list[Any]], None] | None = None,
+) -> int:
+    """Run ``change`` (an UPDATE or DELETE of ``model``) on the rows ``chosen`` selects (id
+    first), a batch at a time, then ``then`` with the batch's rows, each batch committed,
+    until none is left (dry: only count them)."""
     if step.dry:
         return step.count(chosen)
     done = 0
@@ -291,6 +441,8 @@ def _until_done(step: _Step, model: Any, chosen: Select[Any], change: Any) -> in
         result = db.session.execute(
             change.where(model.id.in_(ids)).execution_options(synchronize_session=False)
         )
+        if then is not None:
+            then(rows)
         db.session.commit()
         done += result.rowcount or 0
     db.session.commit()

@@ -30,6 +30,7 @@ from audit.models import (
     SurveyResponse,
     User,
     Visit,
+    record_event,
 )
 from audit.privacy.retention import REMOVED, apply_retention
 from audit.settings import set_setting
@@ -56,7 +57,8 @@ def _at(moment: datetime) -> str:
 
 def build(app: Flask) -> SimpleNamespace:
     """An old and a recent visit with comments, photos, an action-update photo, appeal
-    evidence, a coaching note; people who left long ago and lately; sign-in records."""
+    evidence (the appeal's reason copied into its event), a coaching note; people who
+    left long ago and lately; sign-in records."""
     with app.app_context():
         for key in ("photo", "comment", "personal"):
             set_setting(f"retention_{key}_days", 365, None)
@@ -115,6 +117,10 @@ def build(app: Flask) -> SimpleNamespace:
             created_at=OLD,
         )
         db.session.add(appeal)
+        db.session.flush()
+        record_event(
+            world.manager, "appeal.raised", appeal, question="empathy", reason="OLD-APPEAL"
+        )
         files["evidence"] = [evidence, evidence_thumb]
         gone = make_user("shopper", email="gone@example.org", name="Gone Longago", active=False)
         make_event(None, "user.deactivated", gone, OLD)
@@ -165,6 +171,9 @@ def state(app: Flask) -> dict:
             "old_description": visits["OLD"].staff_description,
             "note": db.session.scalar(select(CoachingNote.body)),
             "appeal": db.session.execute(select(Appeal.reason, Appeal.evidence_name)).one(),
+            "appeal_event": db.session.scalar(
+                select(AuditEvent.details).where(AuditEvent.action == "appeal.raised")
+            ),
             "updates": db.session.execute(
                 select(ActionUpdate.note, ActionUpdate.photo_name).order_by(ActionUpdate.id)
             ).all(),
@@ -207,6 +216,7 @@ def test_expired_data_goes_from_database_and_storage_and_the_rest_stays(
     assert after["attachments"] == [new_visit]
     assert after["updates"] == [("", None), (f"note {RECENT:%Y}", before["updates"][1][1])]
     assert after["appeal"] == (REMOVED, None)
+    assert after["appeal_event"] == {"question": "empathy", "reason": REMOVED}
     # Free text of the old visit and the old note goes; scores, values and the new stay.
     assert after["old_comment"] == "" and after["old_description"] == ""
     assert after["old_summary"] == REMOVED
@@ -288,6 +298,7 @@ def test_two_runs_at_once_share_the_work(app: Flask):
     after = state(app)
     assert not set(built.files["OLD"]) & after["stored"]
     assert after["old_comment"] == "" and after["notifications"] == ["new"]
+    assert after["appeal_event"]["reason"] == REMOVED
     with app.app_context():
         erased = (
             select(func.count())

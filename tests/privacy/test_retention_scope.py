@@ -1,0 +1,307 @@
+"""What ``retention_comment_days`` and ``retention_photo_days`` reach beyond the texts
+themselves: the copies the audit trail and webhook deliveries keep of an expired text
+(only those values; the JSON, its keys and numbers, and what is young stay), exclusion
+reasons, actions', assignments' and calibration texts, calibration case photos; and
+every column of people's words is either removed or kept for a stated reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from audit.appeals import service as appeals
+from audit.assignments import service as assignments
+from audit.calibration import service as calibration
+from audit.coaching import service as coaching
+from audit.extensions import db
+from audit.models import (
+    Action,
+    ActionStatus,
+    AuditEvent,
+    CalibrationAssignment,
+    CalibrationCase,
+    CalibrationPhoto,
+    CalibrationResponse,
+    Visit,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from audit.privacy.free_text import free_text
+from audit.privacy.retention import KEPT, REMOVED, apply_retention, comment_columns
+from audit.review import service as review
+from audit.settings import set_setting
+from audit.storage import storage
+from audit.tasks import wait_for_tasks
+from audit.webhooks.emitting import new_delivery
+from audit.webhooks.payloads import record_data
+from tests.builders import (
+    import_visits,
+    make_action,
+    make_assignment,
+    make_note,
+    make_staff,
+    make_world,
+)
+from tests.privacy.helpers import store_pair
+
+NOW = datetime.now(UTC)
+OLD = NOW - timedelta(days=800)
+RECENT = NOW - timedelta(days=10)
+
+#: The same words in an old and a young record: only the old record's copies go.
+WAITING = "Kept us waiting at the counter for ages"
+SUMMARY = "Friendly adviser, but the queue was long"
+
+
+def _at(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _details(subject: Any, action: str) -> dict[str, Any]:
+    query = select(AuditEvent.details).where(
+        AuditEvent.subject_type == subject.__tablename__,
+        AuditEvent.subject_id == subject.id,
+        AuditEvent.action == action,
+    )
+    return db.session.scalars(query).one()
+
+
+def _body(delivery_id: int) -> str:
+    return db.session.get(WebhookDelivery, delivery_id).body
+
+
+def _deliver(event: str, record: Any) -> int:
+    """A delivery of ``event`` about ``record`` as ``emit`` makes one (not sent)."""
+    endpoint = db.session.scalar(select(WebhookEndpoint))
+    if endpoint is None:
+        endpoint = WebhookEndpoint(url="https://hooks.example.org/audit", events=[], secret="s")
+        db.session.add(endpoint)
+    delivery = new_delivery(endpoint, event, record_data(record))
+    db.session.flush()
+    return delivery.id
+
+
+def _only(setting: str) -> None:
+    """A year for ``retention_<setting>_days``, forever for the other two."""
+    for key in ("photo", "comment", "personal"):
+        set_setting(f"retention_{key}_days", 365 if key == setting else 0, None)
+
+
+def test_copies_of_expired_texts_go_from_the_audit_trail_and_webhook_bodies(app: Flask):
+    with app.app_context():
+        _only("comment")
+        world = make_world()
+        old, returned, young = import_visits(
+            {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)},
+            {"external_id": "RETURNED", "visited_at": _at(OLD)},
+            {"external_id": "YOUNG", "status": "published", "visited_at": _at(RECENT)},
+        )
+        review.edit_answer(old, "summary", SUMMARY, None, world.manager, "The shopper's typo")
+        review.publish(old, world.manager)
+        review.return_to_shopper(returned, world.manager, WAITING)
+        old_appeal = appeals.raise_appeal(
+            old, "summary", world.north_manager, WAITING, "Friendly and quick"
+        )
+        young_appeal = appeals.raise_appeal(young, "summary", world.north_manager, WAITING)
+        member = make_staff(world.leeds, code="KEEP1", name="Kept Adviser")
+        note = make_note(member, world.manager, "Greet people at the door", goal=WAITING)
+        note.created_at = OLD
+        coaching.close(note, world.manager, "Now greets everyone")
+        sent = {
+            "old appeal": _deliver("appeal.raised", old_appeal),
+            "young appeal": _deliver("appeal.raised", young_appeal),
+            "note": _deliver("coaching_note.created", note),
+        }
+        db.session.commit()
+        wait_for_tasks()  # the trust checks an edit queues: settled, not racing the run
+        young_event = _details(young_appeal, "appeal.raised")
+        young_body = _body(sent["young appeal"])
+        old_body = json.loads(_body(sent["old appeal"]))
+        note_body = json.loads(_body(sent["note"]))
+
+        run = apply_retention(storage())
+
+        edited = _details(old, "visit.answer_edited")
+        assert (edited["old"], edited["new"], edited["reason"]) == (REMOVED, REMOVED, REMOVED)
+        assert edited["question"] == "summary" and "percent_after" in edited
+        assert _details(returned, "visit.returned") == {"reason": REMOVED}
+        raised = _details(old_appeal, "appeal.raised")
+        assert raised == {
+            "visit_id": old.id,
+            "question": "summary",
+            "reason": REMOVED,
+            "evidence": False,
+        }
+        assert _details(note, "coaching_note.closed") == {"closing_note": REMOVED}
+        # Only the values holding the text change: the keys, the numbers and the rest stay,
+        # and the body is still compact JSON, as it was signed.
+        old_body["data"].update(answer=REMOVED, reason=REMOVED, requested_value=REMOVED)
+        assert _body(sent["old appeal"]) == json.dumps(
+            old_body, separators=(",", ":"), ensure_ascii=False
+        )
+        note_body["data"].update(body=REMOVED, goal=REMOVED, closing_note=REMOVED)
+        assert json.loads(_body(sent["note"])) == note_body
+        # The young appeal holds the same words: they are its own, and stay.
+        assert _details(young_appeal, "appeal.raised") == young_event
+        assert young_event["reason"] == WAITING
+        assert _body(sent["young appeal"]) == young_body
+        assert run.counts["copies of free texts"] >= 6
+
+        again = apply_retention(storage())
+        assert again.total == 0, again.counts
+
+
+def test_an_old_visits_exclusion_reason_goes_with_its_copy(app: Flask):
+    with app.app_context():
+        _only("comment")
+        world = make_world()
+        old, young = import_visits(
+            {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)},
+            {"external_id": "YOUNG", "status": "approved", "visited_at": _at(RECENT)},
+        )
+        for visit in (old, young):
+            review.exclude(visit, world.manager, WAITING)
+        db.session.commit()
+
+        apply_retention(storage())
+
+        db.session.expire_all()
+        assert db.session.get(Visit, old.id).exclusion_reason == REMOVED
+        assert db.session.get(Visit, young.id).exclusion_reason == WAITING
+        assert _details(old, "visit.excluded") == {"reason": REMOVED}
+        assert _details(young, "visit.excluded") == {"reason": WAITING}
+
+
+def test_action_descriptions_and_dismissal_reasons_go_and_titles_stay(app: Flask):
+    with app.app_context():
+        _only("comment")
+        world = make_world()
+        (old_visit,) = import_visits(
+            {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)}
+        )
+        manual = make_action(world.leeds, "Fix the door", by=world.manager, description="Mind it")
+        proposal = make_action(
+            world.leeds, "Old proposal", ActionStatus.DISMISSED, by=world.manager
+        )
+        for action in (manual, proposal):
+            action.created_at = OLD
+        # Made lately, from an old visit: its description quotes the visit's comment.
+        quoting = make_action(
+            world.leeds, "Critical item failed", by=world.manager, visit=old_visit,
+            description=f"Comment: {WAITING}",
+        )  # fmt: skip
+        young = make_action(world.leeds, "Paint the wall", by=world.manager, description="Blue")
+        db.session.commit()
+
+        apply_retention(storage())
+
+        texts = {
+            action.id: (action.title, action.description, action.dismiss_reason)
+            for action in db.session.scalars(select(Action))
+        }
+        # The title stays: it names the action wherever it is managed.
+        assert texts == {
+            manual.id: ("Fix the door", "", ""),
+            proposal.id: ("Old proposal", "", REMOVED),
+            quoting.id: ("Critical item failed", "", ""),
+            young.id: ("Paint the wall", "Blue", ""),
+        }
+        assert _details(proposal, "action.dismissed") == {"reason": REMOVED}
+        changed = _details(manual, "action.created")["changes"]
+        assert changed["description"] == ["", REMOVED]
+        assert changed["title"] == ["", "Fix the door"]
+        assert _details(young, "action.created")["changes"]["description"] == ["", "Blue"]
+
+
+def test_assignment_scenarios_and_reasons_go(app: Flask):
+    with app.app_context():
+        _only("comment")
+        world = make_world()
+        offered = {}
+        for when in (OLD, RECENT):
+            assignment = make_assignment(
+                world.card, world.leeds, world.shopper, scenario="Ask about a mortgage"
+            )
+            assignments.decline(assignment, world.shopper, "I am away that week")
+            assignment.created_at = when
+            offered[when] = assignment
+        sent = _deliver("assignment.created", offered[OLD])
+        db.session.commit()
+        body = json.loads(_body(sent))
+
+        apply_retention(storage())
+
+        db.session.expire_all()
+        texts = {row.id: (row.scenario, row.decline_reason) for row in offered.values()}
+        assert texts == {
+            offered[OLD].id: ("", ""),
+            offered[RECENT].id: ("Ask about a mortgage", "I am away that week"),
+        }
+        assert _details(offered[OLD], "assignment.declined") == {"reason": REMOVED}
+        young = _details(offered[RECENT], "assignment.declined")
+        assert young == {"reason": "I am away that week"}
+        body["data"].update(scenario=REMOVED, decline_reason=REMOVED)
+        assert json.loads(_body(sent)) == body
+
+
+def test_raters_comments_on_calibration_cases_go(app: Flask):
+    with app.app_context():
+        _only("comment")
+        world = make_world()
+        case = calibration.create_case(world.manager, world.card, "Saturday rush", "You queue…")
+        rated = {}
+        for rater, when in ((world.shopper, OLD), (world.manager, RECENT)):
+            response = CalibrationResponse(question_key="empathy", value_number=3, comment="Mean")
+            assignment = CalibrationAssignment(case=case, rater=rater, assigned_at=when)
+            assignment.responses.append(response)
+            db.session.add(assignment)
+            db.session.flush()
+            rated[when] = response.id
+        db.session.commit()
+
+        apply_retention(storage())
+
+        stored = select(CalibrationResponse.id, CalibrationResponse.comment)
+        assert dict(db.session.execute(stored).all()) == {rated[OLD]: "", rated[RECENT]: "Mean"}
+        # The case itself is the exercise: kept (KEPT says why).
+        case_texts = select(CalibrationCase.title, CalibrationCase.scenario)
+        assert db.session.execute(case_texts).one() == ("Saturday rush", "You queue…")
+
+
+def test_calibration_case_photos_go_with_their_files(app: Flask, backend: str):
+    with app.app_context():
+        _only("photo")
+        world = make_world()
+        case = calibration.create_case(world.manager, world.card, "Saturday rush", "You queue…")
+        files = {}
+        for when in (OLD, RECENT):
+            name, thumb = store_pair()
+            case.photos.append(
+                CalibrationPhoto(stored_name=name, thumb_name=thumb, created_at=when)
+            )
+            files[when] = {name, thumb}
+        db.session.commit()
+
+        run = apply_retention(storage())
+
+        stored = set(storage().keys())
+        assert not files[OLD] & stored and files[RECENT] <= stored
+        kept = db.session.scalars(select(CalibrationPhoto.stored_name)).all()
+        assert set(kept) < files[RECENT]
+        assert run.counts["calibration case photos"] == 1
+        assert apply_retention(storage()).total == 0
+
+
+def test_every_column_of_peoples_words_is_removed_or_kept_on_purpose():
+    words = {
+        f"{table.name}.{column.name}" for table, columns, _ in free_text() for column in columns
+    }
+    removed = comment_columns()
+    assert sorted(words - removed - KEPT.keys()) == []
+    assert not removed & KEPT.keys()
+    # Nothing is kept or removed that erasure does not know as people's words either.
+    assert KEPT.keys() <= words and removed <= words
