@@ -14,7 +14,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from audit.extensions import db
+from audit.models import WebhookEndpoint
 from audit.models.text_fingerprint import fingerprint_of
+from audit.webhooks.emitting import new_delivery
 from tests.builders import FULL, import_visits, make_world
 from tests.conftest import POSTGRES_URL, make_app
 
@@ -112,3 +114,38 @@ def test_0020_fingerprints_the_texts_already_written_on_sqlite(tmp_path):
 def test_0020_fingerprints_the_texts_already_written_on_postgresql(tmp_path):
     with _postgres_schema() as url:
         _backfill(url, tmp_path)
+
+
+def _record_ids(url: str, tmp_path) -> None:
+    """Deliveries sent before 0022 get the id of the record their body is about; a ping,
+    about no record, gets none."""
+    app = make_app(url, tmp_path)
+    with app.app_context():
+        upgrade()
+        hook = WebhookEndpoint(url="https://hooks.example.org/", events=[], secret="s")  # noqa: S106
+        new_delivery(hook, "visit.submitted", {"id": 41, "branch": "LDS01"})
+        new_delivery(hook, "action.created", {"id": 7, "title": "Greet"})
+        new_delivery(hook, "ping", {"webhook_id": 1, "events": []})
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0021")
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT event, record_id FROM webhook_deliveries ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            ("visit.submitted", 41),
+            ("action.created", 7),
+            ("ping", None),
+        ]
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0022_finds_the_record_of_each_delivery_already_sent_on_sqlite(tmp_path):
+    _record_ids(f"sqlite:///{tmp_path / 'hooks.db'}", tmp_path)
+
+
+def test_0022_finds_the_record_of_each_delivery_already_sent_on_postgresql(tmp_path):
+    with _postgres_schema() as url:
+        _record_ids(url, tmp_path)

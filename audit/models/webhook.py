@@ -86,6 +86,9 @@ class WebhookDelivery(db.Model):
     delivery_id: Mapped[str] = mapped_column(String(36), unique=True)
     #: The JSON exactly as it is signed and sent, every time.
     body: Mapped[str] = mapped_column(Text)
+    #: The body's ``data.id``: with the event's first word (``visit``), the record the
+    #: delivery is about, found by index when an erasure or retention rewrites its copies.
+    record_id: Mapped[int | None] = mapped_column(index=True)
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus), default=DeliveryStatus.PENDING
     )

@@ -43,12 +43,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Select,
     String,
     Table,
-    Text,
     and_,
     cast,
     delete,
@@ -464,14 +462,12 @@ def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
 
 
 def delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
-    """Webhook deliveries of an ``event.…`` whose body's ``data.id`` is one of ``ids``.
-    The body is JSON text: PostgreSQL reads it as JSON once cast, SQLite as it is (a
-    cast to JSON there would make it a number)."""
+    """Webhook deliveries of an ``event.…`` about one of ``ids`` (the body's ``data.id``,
+    kept as ``record_id``)."""
     deliveries = WebhookDelivery.__table__
-    body = cast(deliveries.c.body, JSON().with_variant(Text(), "sqlite"))
     return and_(
         deliveries.c.event.startswith(f"{event}.", autoescape=True),
-        body[("data", "id")].as_integer().in_(ids),
+        deliveries.c.record_id.in_(ids),
     )
 
 

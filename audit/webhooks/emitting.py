@@ -22,7 +22,13 @@ from audit.webhooks.delivery import DELIVER_TASK
 from audit.webhooks.events import EVENTS
 from audit.webhooks.payloads import body_for, record_data
 
-__all__ = ["emit", "emit_critical_failure", "new_delivery"]
+__all__ = ["emit", "emit_critical_failure", "new_delivery", "record_id_of"]
+
+
+def record_id_of(data: dict[str, Any]) -> int | None:
+    """The id of the record a delivery's ``data`` is (a ping's data is no record)."""
+    value = data.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def new_delivery(endpoint: WebhookEndpoint, event: str, data: dict[str, Any]) -> WebhookDelivery:
@@ -34,6 +40,7 @@ def new_delivery(endpoint: WebhookEndpoint, event: str, data: dict[str, Any]) ->
         event=event,
         delivery_id=delivery_id,
         body=body_for(delivery_id, event, now, data),
+        record_id=record_id_of(data),
         next_attempt_at=now,
         created_at=now,
     )
