@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,6 +120,14 @@ COPIED_AS = {
     "coaching_notes": ("coaching_note", "coaching-notes"),
     "assignments": ("assignment", "assignments"),
 }
+
+#: The fields of a webhook body or an API answer that hold a person's whole name (the
+#: visitor's, each staff member's, an author's; audit/api/*_schemas.py): another Alice's
+#: there is hers, and the erased person's own is replaced whole by the sweep of every
+#: free text.
+NAME_FIELDS = frozenset(
+    {"name", "shopper_name", "staff_name", "owner_name", "author", "raised_by", "decided_by"}
+)
 
 
 class ErasureError(FieldError):
@@ -266,7 +274,10 @@ def erase(record: User | StaffMember, actor: User | None, *, reason: str = "requ
     connected = person.needles(with_name_parts=True)
     changes = person.changes
     tied = _tied_texts(person)
-    changes["texts tied to the person"] = sweep(connected, [*tied, *_tied_copies(person, tied)])
+    events, bodies = _tied_copies(person, tied)
+    changes["texts tied to the person"] = sweep(connected, [*tied, events]) + sweep(
+        replace(connected, kept_keys=NAME_FIELDS), bodies
+    )
     if person.user is not None:
         changes["report_subscriptions deleted"] = _delete_subscriptions(person.user, actor)
         changes.update(_delete_owned(person.user))
@@ -428,12 +439,12 @@ def _pseudonymise_staff(member: StaffMember, pseudonym: str, now: datetime) -> N
     member.erased_at = now
 
 
-def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
+def _tied_copies(person: Person, tied: list[Place]) -> tuple[Place, list[Place]]:
     """The audit events about the person and about each record tied to them, and the
     webhook bodies and stored API answers about such a record: services copy a record's
     free text into its events' details (a closing note, the reason a visit was
     returned), and a delivery or an answer carries the record as the API shows it, so a
-    first name alone goes from there too."""
+    first name alone goes from there too (but from their :data:`NAME_FIELDS`)."""
     about = [
         and_(AuditEvent.subject_type == r.__tablename__, AuditEvent.subject_id == r.id)
         for r in person.records
@@ -454,8 +465,7 @@ def _tied_copies(person: Person, tied: list[Place]) -> list[Place]:
             answered.append(_answered_about(collection, table, ids))
     events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
     answers = IdempotentRequest.__table__
-    return [
-        (events, [events.c.details], or_(*about)),
+    return (events, [events.c.details], or_(*about)), [
         (deliveries, [deliveries.c.body], or_(*sent)),
         (answers, [answers.c.body], or_(*answered)),
     ]

@@ -72,6 +72,9 @@ class Needles:
     addresses: tuple[str, ...]
     replacement: str
     codes: tuple[str, ...] = ()
+    #: JSON object keys whose values are left whole: a webhook body's ``name`` fields
+    #: each name a person in full, who is not the one a first name alone is looked for.
+    kept_keys: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -121,7 +124,10 @@ class Needles:
             same = all(new is old for new, old in zip(items, value, strict=True))
             return value if same else items
         if isinstance(value, dict):
-            pairs = {key: self._rewrite_json(item) for key, item in value.items()}
+            pairs = {
+                key: item if key in self.kept_keys else self._rewrite_json(item)
+                for key, item in value.items()
+            }
             return value if all(pairs[key] is value[key] for key in value) else pairs
         return value
 

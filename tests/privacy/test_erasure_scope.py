@@ -43,7 +43,16 @@ from audit.trust.service import compute_visit_signals
 from audit.webhooks.emitting import new_delivery
 from audit.webhooks.events import EVENTS
 from audit.webhooks.payloads import record_data
-from tests.builders import SHOPPER_EMAIL, attach_photo, make_coaching_world, make_note, make_user
+from tests.builders import (
+    SHOPPER_EMAIL,
+    attach_photo,
+    import_visits,
+    make_coaching_world,
+    make_note,
+    make_user,
+    make_world,
+)
+from tests.builders.org import make_staff
 from tests.conftest import TEST_PASSWORD
 from tests.privacy.helpers import traces
 
@@ -326,3 +335,27 @@ def test_every_text_column_is_swept_or_left_out_on_purpose(app: Flask):
     ]
     assert unclassified == []
     assert not swept & LEFT_OUT
+
+
+def test_another_persons_name_in_a_body_about_a_tied_record_stays_whole(app: Flask):
+    """A visit's body names each person in a field of their own (visitor.name,
+    staff[].name): erasing Alice Adams, who served, replaces her name there and leaves
+    the shopper Alice Walker's as it is (not "Erased staff member #1 Walker")."""
+    with app.app_context():
+        world = make_world()
+        make_user(Role.SHOPPER, email="walker@example.org", name="Alice Walker")
+        make_staff(world.leeds, code="ALICE", name="Alice Adams")
+        db.session.commit()
+        (visit,) = import_visits(
+            {"external_id": "V1", "staff": "ALICE", "shopper": "walker@example.org"}
+        )
+        hook = WebhookEndpoint(url="https://hooks.example.org/", events=[], secret="s")  # noqa: S106
+        new_delivery(hook, "visit.submitted", record_data(visit))
+        db.session.commit()
+
+        erased = erase(find_staff("ALICE"), None)
+        db.session.commit()
+
+        body = json.loads(db.session.scalars(select(WebhookDelivery.body)).one())
+        assert body["data"]["visitor"]["name"] == "Alice Walker"
+        assert [member["name"] for member in body["data"]["staff"]] == [erased.pseudonym]
