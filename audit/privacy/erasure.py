@@ -94,7 +94,6 @@ __all__ = [
     "ERASED_DOMAIN",
     "ErasureError",
     "Person",
-    "delivered_about",
     "erase",
     "find_staff",
     "find_user",
@@ -461,7 +460,7 @@ def _tied_copies(person: Person, tied: list[Place]) -> tuple[Place, list[Place]]
     for table, ids in chosen.items():
         if table.name in COPIED_AS:
             event, collection = COPIED_AS[table.name]
-            sent.append(delivered_about(event, ids))
+            sent.append(_delivered_about(event, ids))
             answered.append(_answered_about(collection, table, ids))
     events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
     answers = IdempotentRequest.__table__
@@ -471,7 +470,7 @@ def _tied_copies(person: Person, tied: list[Place]) -> tuple[Place, list[Place]]
     ]
 
 
-def delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
+def _delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
     """Webhook deliveries of an ``event.…`` about one of ``ids`` (the body's ``data.id``,
     kept as ``record_id``)."""
     deliveries = WebhookDelivery.__table__

@@ -17,14 +17,11 @@ Three settings (days; 0 keeps forever), each read when the run starts:
   reasons, and raters' comments on calibration cases. Text the app requires is replaced
   by :data:`REMOVED`, optional text is emptied. Scores and values that score stay.
 
-  The app's copies of a text go with it, as :data:`REMOVED`: in the details of the
-  audit events and the bodies of the webhook deliveries (and the receivers' answers)
-  about the record it belongs to (a visit and its appeals, a coaching note, an action,
-  an assignment). Each text is looked for as :mod:`audit.privacy.rewrite` looks for a
-  name (any case, whole words, in JSON only in string values), so keys, numbers and
-  the rest of each value stay, and the JSON stays valid. What the audit trail alone
-  still holds is not found that way (a visit's former exclusion reason, the reason it
-  was included again, an action's description before an edit).
+  Webhook deliveries made before the cut-off are deleted: their bodies copy the
+  records they were about, comments included (the receivers have their own copy).
+  The audit trail keeps the texts its events recorded (the reason a visit was
+  returned, an edit's old and new comment): it is the record of who did what, it has
+  no retention setting of its own, and an erasure replaces names there.
 
   Kept, with the reasons :data:`KEPT` gives: an action's title (it names the action
   everywhere and is needed to manage it), a calibration case's title, scenario,
@@ -41,15 +38,13 @@ Work goes in batches of :data:`BATCH` rows, each committed on its own, so a larg
 run holds no long lock and a stopped run keeps what it did; on PostgreSQL a batch is
 claimed with ``FOR UPDATE SKIP LOCKED``, so two runs at once share the rows. Files are
 deleted before their rows: a failure leaves the row, and the next run deletes it again
-(deleting a missing object is no error). A text's copies are rewritten in the same
-transaction as the text, so neither goes without the other. Every step selects only
-what is still there or still holds text, so a second run, or two at once, do nothing
-twice.
+(deleting a missing object is no error). Every step selects only what is still there
+or still holds text, so a second run, or two at once, do nothing twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -94,9 +89,8 @@ from audit.models import (
     WebhookDelivery,
 )
 from audit.models.text_fingerprint import fingerprint_values
-from audit.privacy.erasure import COPIED_AS, delivered_about, erase
+from audit.privacy.erasure import erase
 from audit.privacy.free_text import written_answer
-from audit.privacy.rewrite import Needles, Place, sweep
 from audit.settings import get_setting
 from audit.storage import Storage
 
@@ -275,31 +269,14 @@ KEPT: dict[str, str] = {
     "notifications.message": "the app's own sentence (a name, a branch, an action's title), "
     "never a comment; deleted after retention_personal_days",
     "survey_contacts.email": "an address, not words; deleted after retention_personal_days",
+    "audit_events.details": "the audit trail, the record of who did what: it keeps the "
+    "texts its events recorded; an erasure replaces names there",
     "api_idempotency.body": "a stored API answer: deleted after 24 hours by the daily "
     "prune-api-answers job",
     "report_subscriptions.last_mail_error": _MAIL,
     "report_mailings.sent_to": _MAIL,
     "report_mailings.last_error": _MAIL,
 }
-
-#: The record a model's free text belongs to, under which the app copies it into audit
-#: events (their subject) and webhook deliveries (their ``data``), and the column holding
-#: its id. Kudos and calibration comments are copied nowhere.
-_COPIED_UNDER: dict[Any, tuple[Any, Any]] = {
-    Visit: (Visit, Visit.id),
-    Answer: (Visit, Answer.visit_id),
-    AnswerChange: (Visit, AnswerChange.visit_id),
-    Appeal: (Visit, Appeal.visit_id),
-    CoachingNote: (CoachingNote, CoachingNote.id),
-    CoachingReply: (CoachingNote, CoachingReply.note_id),
-    Action: (Action, Action.id),
-    ActionUpdate: (Action, ActionUpdate.action_id),
-    Assignment: (Assignment, Assignment.id),
-}
-
-#: Texts looked for in one query: each is a LIKE per column, and SQLite takes an
-#: expression of at most 1000 terms.
-_SWEEP = 50
 
 
 def _texts(cutoff: datetime) -> list[tuple[Any, ColumnElement[bool], str]]:
@@ -350,89 +327,34 @@ def _texts(cutoff: datetime) -> list[tuple[Any, ColumnElement[bool], str]]:
 
 
 def comment_columns() -> set[str]:
-    """``table.column`` of every text the comments step removes or rewrites."""
-    events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
+    """``table.column`` of every text the comments step removes, or deletes with its row."""
+    deliveries = WebhookDelivery.__table__
     columns = [column.expression for column, _, _ in _texts(datetime.now(UTC))]
-    columns += [events.c.details, deliveries.c.body, deliveries.c.response_excerpt]
+    columns += [deliveries.c.body, deliveries.c.response_excerpt]
     return {f"{column.table.name}.{column.name}" for column in columns}
 
 
 def _comments(step: _Step) -> None:
     for column, condition, replacement in _texts(step.cutoff):
         step.run.add("free texts", _blank(step, column, condition, replacement))
+    old_deliveries = WebhookDelivery.created_at < step.cutoff
+    step.run.add("webhook deliveries", _delete_rows(step, WebhookDelivery, old_deliveries))
 
 
 def _blank(step: _Step, column: Any, condition: Any, replacement: str) -> int:
-    """Set ``column`` to ``replacement`` where ``condition`` holds and it still has text,
-    and replace its copies (:func:`_remove_copies`) in the same transaction."""
+    """Set ``column`` to ``replacement`` where ``condition`` holds and it still has text."""
     model = column.class_
-    pending = select(model.id, column).where(
+    pending = select(model.id).where(
         condition, column.is_not(None), column != "", column != replacement
     )
     # A comment's fingerprint goes with its text (audit.models.text_fingerprint).
     change = update(model).values(fingerprint_values(model.__table__, {column.key: replacement}))
-
-    def copies(rows: list[Any]) -> None:
-        step.run.add("copies of free texts", _remove_copies(model, rows))
-
-    return _until_done(step, model, pending, change, copies if model in _COPIED_UNDER else None)
+    return _until_done(step, model, pending, change)
 
 
-def _remove_copies(model: Any, rows: list[Any]) -> int:
-    """Replace the texts of ``rows`` (id, text) of ``model`` by :data:`REMOVED` where the
-    app copied them (:func:`_copies`); returns how many copies were rewritten."""
-    places = _copies(model, [row[0] for row in rows])
-    for table, _columns, where in places:
-        # Two runs at once may rewrite the same copy: the later must read what the earlier
-        # wrote, not write its own reading over it. (SQLite: the UPDATE before this one
-        # already made this run the only writer.)
-        db.session.execute(select(table.c.id).where(where).order_by(table.c.id).with_for_update())
-    texts = [row[1] for row in rows]
-    return sum(
-        sweep(_needles(texts[start : start + _SWEEP]), places)
-        for start in range(0, len(texts), _SWEEP)
-    )
-
-
-def _needles(texts: Iterable[str]) -> Needles:
-    """What finds ``texts`` and puts :data:`REMOVED` in their place. A text that is part
-    of :data:`REMOVED` ("period") is not looked for: a copy replaced already would be
-    again."""
-    return Needles.of((t for t in texts if t.strip().lower() not in REMOVED.lower()), (), REMOVED)
-
-
-def _copies(model: Any, ids: list[int]) -> list[Place]:
-    """Where the app copied the texts of the rows ``ids`` of ``model``: the details of the
-    audit events about the record they belong to, and the webhook deliveries about it
-    (the body, and the receiver's answer, which may echo it). A visit's texts are copied
-    under its appeals too (an appeal's body shows the answer)."""
-    owner, owner_id = _COPIED_UNDER[model]
-    records = [(owner.__table__, select(owner_id).where(model.id.in_(ids)))]
-    if owner is Visit:
-        of_visits = select(Appeal.id).where(Appeal.visit_id.in_(records[0][1]))
-        records.append((Appeal.__table__, of_visits))
-    about = [
-        and_(AuditEvent.subject_type == table.name, AuditEvent.subject_id.in_(chosen))
-        for table, chosen in records
-    ]
-    sent = [delivered_about(COPIED_AS[table.name][0], chosen) for table, chosen in records]
-    events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
-    return [
-        (events, [events.c.details], or_(*about)),
-        (deliveries, [deliveries.c.body, deliveries.c.response_excerpt], or_(*sent)),
-    ]
-
-
-def _until_done(
-    step: _Step,
-    model: Any,
-    chosen: Select[Any],
-    change: Any,
-    then: Callable[[list[Any]], None] | None = None,
-) -> int:
-    """Run ``change`` (an UPDATE or DELETE of ``model``) on the rows ``chosen`` selects (id
-    first), a batch at a time, then ``then`` with the batch's rows, each batch committed,
-    until none is left (dry: only count them)."""
+def _until_done(step: _Step, model: Any, chosen: Select[Any], change: Any) -> int:
+    """Run ``change`` (an UPDATE or DELETE of ``model``) on the rows ``chosen`` selects, a
+    batch at a time, each committed, until none is left (dry: only count them)."""
     if step.dry:
         return step.count(chosen)
     done = 0
@@ -441,8 +363,6 @@ def _until_done(
         result = db.session.execute(
             change.where(model.id.in_(ids)).execution_options(synchronize_session=False)
         )
-        if then is not None:
-            then(rows)
         db.session.commit()
         done += result.rowcount or 0
     db.session.commit()
