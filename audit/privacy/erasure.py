@@ -128,6 +128,16 @@ NAME_FIELDS = frozenset(
     {"name", "shopper_name", "staff_name", "owner_name", "author", "raised_by", "decided_by"}
 )
 
+#: The record under which the app records a child row's text (its events' subject, the
+#: webhook body it travels in), and the column that names it.
+PARENT_OF: dict[str, tuple[Any, str]] = {
+    "answers": (Visit, "visit_id"),
+    "answer_changes": (Visit, "visit_id"),
+    "appeals": (Visit, "visit_id"),
+    "coaching_replies": (CoachingNote, "note_id"),
+    "action_updates": (Action, "action_id"),
+}
+
 
 class ErasureError(FieldError):
     """An erasure that cannot be done (the person is not found, or is the last admin)."""
@@ -439,29 +449,36 @@ def _pseudonymise_staff(member: StaffMember, pseudonym: str, now: datetime) -> N
 
 
 def _tied_copies(person: Person, tied: list[Place]) -> tuple[Place, list[Place]]:
-    """The audit events about the person and about each record tied to them, and the
-    webhook bodies and stored API answers about such a record: services copy a record's
-    free text into its events' details (a closing note, the reason a visit was
-    returned), and a delivery or an answer carries the record as the API shows it, so a
-    first name alone goes from there too (but from their :data:`NAME_FIELDS`)."""
+    """The audit events about the person and about each record tied to them (or whose
+    child row is: :data:`PARENT_OF`), and the webhook bodies and stored API answers about
+    such a record: services copy a record's free text into its events' details (a
+    closing note, the reason a visit was returned or an answer edited), and a delivery or
+    an answer carries the record as the API shows it, so a first name alone goes from
+    there too (but from their :data:`NAME_FIELDS`)."""
+    wheres: dict[Table, list[ColumnElement[bool]]] = {}
+    for table, _columns, where in tied:
+        wheres.setdefault(table, []).append(where)
+    chosen: dict[Table, list[Select[Any]]] = {}
+    for table, conditions in wheres.items():
+        chosen.setdefault(table, []).append(select(table.c.id).where(or_(*conditions)))
+        if table.name in PARENT_OF:
+            parent, key = PARENT_OF[table.name]
+            parent_ids = select(table.c[key]).where(or_(*conditions))
+            chosen.setdefault(parent.__table__, []).append(parent_ids)
     about = [
         and_(AuditEvent.subject_type == r.__tablename__, AuditEvent.subject_id == r.id)
         for r in person.records
     ]
-    rows: dict[Table, list[ColumnElement[bool]]] = {}
-    for table, _columns, where in tied:
-        rows.setdefault(table, []).append(where)
-    chosen = {table: select(table.c.id).where(or_(*wheres)) for table, wheres in rows.items()}
-    about += [
-        and_(AuditEvent.subject_type == table.name, AuditEvent.subject_id.in_(ids))
-        for table, ids in chosen.items()
-    ]
     sent, answered = [false()], [false()]
-    for table, ids in chosen.items():
-        if table.name in COPIED_AS:
-            event, collection = COPIED_AS[table.name]
-            sent.append(_delivered_about(event, ids))
-            answered.append(_answered_about(collection, table, ids))
+    for table, selects in chosen.items():
+        for ids in selects:
+            about.append(
+                and_(AuditEvent.subject_type == table.name, AuditEvent.subject_id.in_(ids))
+            )
+            if table.name in COPIED_AS:
+                event, collection = COPIED_AS[table.name]
+                sent.append(_delivered_about(event, ids))
+                answered.append(_answered_about(collection, ids))
     events, deliveries = AuditEvent.__table__, WebhookDelivery.__table__
     answers = IdempotentRequest.__table__
     return (events, [events.c.details], or_(*about)), [
@@ -480,13 +497,17 @@ def _delivered_about(event: str, ids: Select[Any]) -> ColumnElement[bool]:
     )
 
 
-def _answered_about(collection: str, table: Table, ids: Select[Any]) -> ColumnElement[bool]:
+def _answered_about(collection: str, ids: Select[Any]) -> ColumnElement[bool]:
     """Stored API answers whose ``Location`` is the API's path to one of ``ids`` (a
     create's answer, ``…/visits/12``)."""
     location = IdempotentRequest.__table__.c.headers["Location"].as_string()
-    return ids.where(
-        location.endswith(literal(f"/{collection}/") + cast(table.c.id, String))
-    ).exists()
+    chosen = ids.subquery()
+    record_id = next(iter(chosen.c))
+    return (
+        select(record_id)
+        .where(location.endswith(literal(f"/{collection}/") + cast(record_id, String)))
+        .exists()
+    )
 
 
 def _tied_texts(person: Person) -> list[Place]:

@@ -359,3 +359,22 @@ def test_another_persons_name_in_a_body_about_a_tied_record_stays_whole(app: Fla
         body = json.loads(db.session.scalars(select(WebhookDelivery.body)).one())
         assert body["data"]["visitor"]["name"] == "Alice Walker"
         assert [member["name"] for member in body["data"]["staff"]] == [erased.pseudonym]
+
+
+def test_a_first_name_goes_from_the_visit_events_of_an_answer_the_person_edited(app: Flask):
+    """An edit's reason is recorded in its visit's events: erasing the manager who wrote
+    it takes their first name from there too, though the visit is not otherwise theirs."""
+    with app.app_context():
+        make_world()
+        dora = make_user(Role.MANAGER, email="dora@example.org", name="Dora Reviewer")
+        (visit,) = import_visits({"external_id": "V1", "status": "approved"})
+        review.edit_answer(visit, "summary", "Fine enough", None, dora, "Dora rang the branch")
+        db.session.commit()
+
+        erase(find_user("dora@example.org"), None)
+        db.session.commit()
+
+        edited = db.session.scalars(
+            select(AuditEvent.details).where(AuditEvent.action == "visit.answer_edited")
+        ).one()
+        assert "Dora" not in json.dumps(edited) and "rang the branch" in edited["reason"]
