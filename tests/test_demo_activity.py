@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -427,3 +427,41 @@ def test_the_planted_cases_are_the_demo_s_only_trust_signals(demo):
     db.session.expire_all()
     again = {(s.visit_id, s.kind, s.detail) for s in db.session.scalars(select(VisitSignal))}
     assert again == stored
+
+
+#: Days on which chance once left the demo without its story: its shopper had no visit
+#: in review to send back, or head office no visit of Amira's to amend on appeal.
+STORY_DAYS = ("2026-12-01", "2026-12-05", "2026-12-08")
+
+
+@pytest.mark.parametrize("day", STORY_DAYS)
+def test_the_story_is_there_whatever_the_day(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, day: str
+):
+    """The demo depends on the day it is loaded: the story does not (SQLite is enough,
+    the generator asks nothing of the database)."""
+    app = make_app(database_url("sqlite", tmp_path), tmp_path)
+    start_on_empty_database("sqlite", tmp_path_factory, tmp_path)
+    with app.app_context():
+        load_demo(today=date.fromisoformat(day))
+        db.session.commit()
+        wait_for_tasks()
+        shopper = _user("shopper@demo.test")
+        returned = select(Visit).where(
+            Visit.status == VisitStatus.RETURNED, Visit.visitor_id == shopper.id
+        )
+        assert len(db.session.scalars(returned).all()) == 2
+        appeals = db.session.scalars(select(Appeal)).all()
+        assert {a.status for a in appeals} >= {
+            AppealStatus.OPEN,
+            AppealStatus.AMENDED,
+            AppealStatus.UPHELD,
+        }
+        (amended,) = [a for a in appeals if a.status is AppealStatus.AMENDED]
+        published_by = select(AuditEvent.actor_id).where(
+            AuditEvent.subject_type == "visits",
+            AuditEvent.subject_id == amended.visit_id,
+            AuditEvent.action == "visit.published",
+        )
+        assert db.session.scalars(published_by).all() == [_user("north@demo.test").id]
+        db.engine.dispose()

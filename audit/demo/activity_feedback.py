@@ -257,13 +257,18 @@ def _appeals(clock: _Clock, users: Mapping[str, User]) -> int:
     published = VisitStatus.PUBLISHED
     hers = sorted(candidates(amira, [amira.branch.code]), key=lambda v: v.status is published)
     if not hers or hers[0].status is published:
-        # The story needs a recent visit of hers to dispute: when chance gave her none,
-        # she was the one serving on her branch's latest visit still open to appeal.
-        branch = candidates(None, [amira.branch.code])
-        found = next((v for v in branch if v.status is not published), None)
+        # The story needs a recent visit of hers to dispute, published in the story: when
+        # chance gave her none in review, she was the one serving on her branch's latest
+        # visit still in review, else on her (or her branch's) latest one published
+        # within the appeal window, whose publication the story then makes.
+        branch = list(candidates(None, [amira.branch.code]))
+        in_review = (v for v in branch if v.status is not published)
+        found = next(in_review, None) or next(iter(hers), None) or next(iter(branch), None)
         if found is not None:
             if amira not in found.staff:
                 found.staff = [*found.staff[:1], amira]  # a visit names two at most
+            if found.status is published:
+                found.status, found.published_at = VisitStatus.APPROVED, None
             hers = [found, *(v for v in hers if v is not found)]
     mine = iter(hers)
     others = candidates(None, ["MAN01", "YRK01", "NCL01", "SHF01"])

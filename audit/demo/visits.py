@@ -317,6 +317,9 @@ def generate_visits(
         counts[slot.slug] += 1
         if len(made) % FLUSH_EVERY == 0:
             db.session.flush()
+    for visit in _to_return(maker, made, branches, shoppers, returned_by):
+        made.append((visit, "branch-visit"))
+        counts["branch-visit"] += 1
     _return_and_exclude(rng, made, returned_by)
     latest = _in_review(maker, made, shoppers)
     if latest is not None:
@@ -340,20 +343,66 @@ def _in_review(
         if visit.branch.code == STORY_BRANCH and slug == "branch-visit" and visit.status in waiting:
             return None
     branch = next(v.branch for v, _ in made if v.branch.code == STORY_BRANCH)
-    for back in range(1, 6):
+    found = _sent_lately(maker, [branch], shoppers[branch.region.name], 1, 10 * 60 + 30)
+    return found[0] if found else None
+
+
+#: How many visits of the demo shopper are sent back for fixing.
+RETURNED = 2
+
+
+def _to_return(
+    maker: VisitMaker,
+    made: Sequence[tuple[Visit, str]],
+    branches: Sequence[Branch],
+    shoppers: Mapping[str, Sequence[User]],
+    shopper: User,
+) -> list[Visit]:
+    """Visits ``shopper`` sent in the last days, to be sent back, when chance left them
+    fewer than :data:`RETURNED` waiting for review (their latest were all reviewed)."""
+    waiting = sum(
+        1
+        for visit, slug in made
+        if visit.visitor is shopper
+        and visit.status is VisitStatus.SUBMITTED
+        and slug != "customer-survey"
+    )
+    if waiting >= RETURNED:
+        return []
+    regions = [name for name, people in shoppers.items() if shopper in people]
+    near = [b for b in branches if b.region.name in regions] or list(branches)
+    return _sent_lately(maker, near, [shopper], RETURNED - waiting, 14 * 60 + 30)
+
+
+def _sent_lately(
+    maker: VisitMaker, branches: Sequence[Branch], people: Sequence[User], wanted: int, minute: int
+) -> list[Visit]:
+    """Up to ``wanted`` branch visits by the first of ``people`` free, to the first of
+    ``branches`` they could reach, one a day (Monday to Saturday) in the last week at
+    ``minute`` past midnight: sent, not yet reviewed."""
+    found: list[Visit] = []
+    for back in range(1, 8):
         day = maker.today - timedelta(days=back)
-        if day.weekday() > 5:
+        if len(found) == wanted or day.weekday() > 5:
             continue
-        slot = maker.slot(branch, "branch-visit", day, 10 * 60 + 30)
-        for person in shoppers[branch.region.name]:
-            if maker.diary.free(person, branch, slot.started, slot.ended, True):
-                maker.diary.book(person, branch, slot.started, slot.ended, True)
-                visit = maker.make(slot, person)
-                visit.status = VisitStatus.SUBMITTED  # sent, not yet reviewed
-                visit.approved_at = visit.published_at = None
-                visit.updated_at = visit.submitted_at
-                return visit
-    return None
+        for branch in branches:
+            slot = maker.slot(branch, "branch-visit", day, minute)
+            free = (
+                person
+                for person in people
+                if maker.diary.free(person, branch, slot.started, slot.ended, True)
+            )
+            person = next(free, None)
+            if person is None:
+                continue
+            maker.diary.book(person, branch, slot.started, slot.ended, True)
+            visit = maker.make(slot, person)
+            visit.status = VisitStatus.SUBMITTED  # sent, not yet reviewed
+            visit.approved_at = visit.published_at = None
+            visit.updated_at = visit.submitted_at
+            found.append(visit)
+            break
+    return found
 
 
 def _ordinary_profile(rng: random.Random) -> BranchProfile:
