@@ -23,6 +23,7 @@ from audit.actions import service as actions
 from audit.assignments.service import assignments_for_shopper
 from audit.demo.load import DEMO_PASSWORD, DemoRefused, load_demo
 from audit.demo.planted import HONEST_PHOTOS, PLANTED_SIGNALS
+from audit.demo.profiles import WEAK_BRANCH
 from audit.demo.story import ACTIVITY_COUNTS, UNREAD_LEFT
 from audit.extensions import db
 from audit.models import (
@@ -37,6 +38,7 @@ from audit.models import (
     AssignmentStatus,
     Attachment,
     AuditEvent,
+    Branch,
     CoachingNote,
     Kudos,
     Notification,
@@ -430,8 +432,9 @@ def test_the_planted_cases_are_the_demo_s_only_trust_signals(demo):
 
 
 #: Days on which chance once left the demo without its story: its shopper had no visit
-#: in review to send back, or head office no visit of Amira's to amend on appeal.
-STORY_DAYS = ("2026-12-01", "2026-12-05", "2026-12-08")
+#: in review to send back, head office no visit of Amira's to amend on appeal, or the
+#: weak branch no broken promise.
+STORY_DAYS = ("2026-12-01", "2026-12-05", "2026-12-08", "2026-12-10")
 
 
 @pytest.mark.parametrize("day", STORY_DAYS)
@@ -464,4 +467,10 @@ def test_the_story_is_there_whatever_the_day(
             AuditEvent.action == "visit.published",
         )
         assert db.session.scalars(published_by).all() == [_user("north@demo.test").id]
+        breach = (
+            select(Visit.id)
+            .join(Visit.branch)
+            .where(Branch.code == WEAK_BRANCH, Visit.critical_failed.is_(True), Visit.percent == 0)
+        )
+        assert db.session.scalars(breach).first() is not None
         db.engine.dispose()

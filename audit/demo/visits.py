@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -51,6 +51,7 @@ from audit.demo.profiles import (
     PERIODS,
     PROFILES,
     VOLUMES,
+    WEAK_BRANCH,
     BranchProfile,
     DemoVisitError,
 )
@@ -228,9 +229,13 @@ class VisitMaker:
         started = at - timedelta(minutes=self.rng.randint(1, 5))
         return _Slot(branch, slug, at, progress, started, at + timedelta(minutes=high))
 
-    def make(self, slot: _Slot, visitor: User | None) -> Visit:
-        """The visit of ``slot`` by ``visitor``, scored, in the session."""
+    def make(self, slot: _Slot, visitor: User | None, slip_rate: float | None = None) -> Visit:
+        """The visit of ``slot`` by ``visitor``, scored, in the session; ``slip_rate``
+        instead of the branch's chance that a critical promise is broken."""
         slug = slot.slug
+        profile = self.profiles[slot.branch.code]
+        if slip_rate is not None:
+            profile = replace(profile, slip_rate=slip_rate)
         visit = _make_visit(
             self.rng,
             slot,
@@ -238,7 +243,7 @@ class VisitMaker:
             self.definitions[slug],
             self.question_rows[slug],
             self.staff_of[slot.branch.id],
-            self.profiles[slot.branch.code],
+            profile,
             self.offsets,
             visitor,
             self.ledger,
@@ -308,12 +313,21 @@ def generate_visits(
 
     counts: dict[str, int] = dict.fromkeys(slugs, 0)
     made: list[tuple[Visit, str]] = []
-    for slot in _timetable(rng, branches, slugs, today):
+    slots = _timetable(rng, branches, slugs, today)
+    weak = [i for i, slot in enumerate(slots) if _weak_shop(slot)]
+    last_chances = set(weak[-BREACH_CHANCES:])
+    breached = False
+    for index, slot in enumerate(slots):
         regional = shoppers[slot.branch.region.name]
         visitor = _visitor(rng, slot, maker.diary, regional, assessor)
         if visitor is False:
             continue  # nobody free could have got there: the visit is not made
-        made.append((maker.make(slot, visitor), slot.slug))
+        # The weak branch's story needs a broken promise: when chance gave none, one of
+        # its last visits finds the offer not honoured (the same draws, another outcome).
+        forced = index in last_chances and not breached
+        visit = maker.make(slot, visitor, slip_rate=1.0 if forced else None)
+        breached = breached or (_weak_shop(slot) and visit.critical_failed)
+        made.append((visit, slot.slug))
         counts[slot.slug] += 1
         if len(made) % FLUSH_EVERY == 0:
             db.session.flush()
@@ -327,6 +341,14 @@ def generate_visits(
         counts["branch-visit"] += 1
     db.session.flush()
     return DemoVisitSummary(visits=len(made), by_scorecard=counts, made=made, maker=maker)
+
+
+#: The weak branch's last visits that may be made to break its critical promise.
+BREACH_CHANCES = 5
+
+
+def _weak_shop(slot: _Slot) -> bool:
+    return slot.branch.code == WEAK_BRANCH and slot.slug == "branch-visit"
 
 
 #: The staff login's branch: the demo's activity has her dispute a visit still in review.
