@@ -432,9 +432,9 @@ def test_the_planted_cases_are_the_demo_s_only_trust_signals(demo):
 
 
 #: Days on which chance once left the demo without its story: its shopper had no visit
-#: in review to send back, head office no visit of Amira's to amend on appeal, or the
-#: weak branch no broken promise.
-STORY_DAYS = ("2026-12-01", "2026-12-05", "2026-12-08", "2026-12-10")
+#: in review to send back, head office no visit of Amira's to amend on appeal, Amira no
+#: excellent visit to be thanked for, or the weak branch no broken promise.
+STORY_DAYS = ("2026-12-01", "2026-12-05", "2026-12-08", "2026-12-10", "2026-12-11")
 
 
 @pytest.mark.parametrize("day", STORY_DAYS)
@@ -473,4 +473,7 @@ def test_the_story_is_there_whatever_the_day(
             .where(Branch.code == WEAK_BRANCH, Visit.critical_failed.is_(True), Visit.percent == 0)
         )
         assert db.session.scalars(breach).first() is not None
+        amira = _user("staff@demo.test").staff_member
+        thanked = select(Kudos).where(Kudos.staff_member_id == amira.id)
+        assert [amira in k.visit.staff for k in db.session.scalars(thanked)] == [True]
         db.engine.dispose()

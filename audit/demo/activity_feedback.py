@@ -30,18 +30,36 @@ from audit.settings import get_setting
 # --------------------------------------------------------------------------- coaching
 
 
-def _staff_visits(member: StaffMember, statuses: Sequence[VisitStatus]) -> list[Visit]:
-    """Reviewed, included mystery-shop visits naming ``member``, newest first."""
+def _staff_visits(
+    member: StaffMember, statuses: Sequence[VisitStatus], *, whole_branch: bool = False
+) -> list[Visit]:
+    """Reviewed, included mystery-shop visits naming ``member`` (or, ``whole_branch``,
+    to their branch), newest first."""
+    named = Visit.branch_id == member.branch_id if whole_branch else Visit.staff.contains(member)
     return [
         v
         for v in db.session.scalars(
             select(Visit)
             .join(Visit.scorecard)
             .where(Visit.status.in_(statuses), Visit.excluded.is_(False))
-            .where(Visit.staff.contains(member), Scorecard.channel != "survey")
+            .where(named, Scorecard.channel != "survey")
             .order_by(Visit.visited_at.desc(), Visit.id.desc())
         )
     ]
+
+
+def _excellent_visit(member: StaffMember) -> Visit | None:
+    """``member``'s latest reviewed visit good enough for kudos; when chance gave them
+    none, they were the one serving (with the first named) on their branch's latest."""
+    reviewed = (VisitStatus.APPROVED, VisitStatus.PUBLISHED)
+    visit = next((v for v in _staff_visits(member, reviewed) if recognition.kudos_allowed(v)), None)
+    if visit is not None:
+        return visit
+    branch = _staff_visits(member, reviewed, whole_branch=True)
+    visit = next((v for v in branch if recognition.kudos_allowed(v)), None)
+    if visit is not None:
+        visit.staff = [*visit.staff[:1], member]  # a visit names two at most
+    return visit
 
 
 def _coaching(clock: _Clock, users: Mapping[str, User]) -> tuple[int, int]:
@@ -145,8 +163,7 @@ def _coaching(clock: _Clock, users: Mapping[str, User]) -> tuple[int, int]:
             "Another excellent visit: warm, clear and spot on. Well done!",
         ),
     ):
-        reviewed = _staff_visits(member, (VisitStatus.APPROVED, VisitStatus.PUBLISHED))
-        visit = next((v for v in reviewed if recognition.kudos_allowed(v)), None)
+        visit = _excellent_visit(member)
         if visit is None:
             continue
         sent = recognition.send_kudos(
