@@ -84,14 +84,21 @@ def _only(setting: str) -> None:
         set_setting(f"retention_{key}_days", 365 if key == setting else 0, None)
 
 
+def _old_and_young(young_status: str) -> tuple[Any, Visit, Visit]:
+    """Comments kept a year, a world, and a visit from before the cut-off (approved) and
+    one from after it."""
+    _only("comment")
+    world = make_world()
+    old, young = import_visits(
+        {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)},
+        {"external_id": "YOUNG", "status": young_status, "visited_at": _at(RECENT)},
+    )
+    return world, old, young
+
+
 def test_old_webhook_deliveries_go_and_the_audit_trail_keeps_its_record(app: Flask):
     with app.app_context():
-        _only("comment")
-        world = make_world()
-        old, young = import_visits(
-            {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)},
-            {"external_id": "YOUNG", "status": "published", "visited_at": _at(RECENT)},
-        )
+        world, old, young = _old_and_young("published")
         review.edit_answer(old, "summary", SUMMARY, None, world.manager, "The shopper's typo")
         review.publish(old, world.manager)
         old_appeal = appeals.raise_appeal(old, "summary", world.north_manager, WAITING)
@@ -123,12 +130,7 @@ def test_old_webhook_deliveries_go_and_the_audit_trail_keeps_its_record(app: Fla
 
 def test_an_old_visits_exclusion_reason_goes(app: Flask):
     with app.app_context():
-        _only("comment")
-        world = make_world()
-        old, young = import_visits(
-            {"external_id": "OLD", "status": "approved", "visited_at": _at(OLD)},
-            {"external_id": "YOUNG", "status": "approved", "visited_at": _at(RECENT)},
-        )
+        world, old, young = _old_and_young("approved")
         for visit in (old, young):
             review.exclude(visit, world.manager, WAITING)
         db.session.commit()
