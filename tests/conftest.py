@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from weakref import WeakSet
 
@@ -22,6 +24,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, make_url, text
 
 from audit import create_app
+from audit.assignments.service import today
 from audit.extensions import db
 from audit.tasks import wait_for_tasks
 from tests.mail_server import smtp_server  # noqa: F401  (a fixture for every test)
@@ -206,6 +209,17 @@ def leave_empty_database(kind: str) -> None:
     db.engine.dispose()
     if kind == "postgresql":
         _close_connections_left_open(current_app._get_current_object())
+
+
+@pytest.fixture(autouse=True)
+def today_is_today() -> None:
+    """``TODAY`` (tests.builders) is imported by value: a run that crosses midnight would
+    compare the day the module was imported with the app's today. Each test starts with
+    it set afresh in every test module that holds it."""
+    current = today()
+    for name, module in list(sys.modules.items()):
+        if name.startswith("tests") and isinstance(getattr(module, "TODAY", None), date):
+            module.TODAY = current
 
 
 @contextmanager
